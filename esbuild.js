@@ -1,0 +1,54 @@
+// Bundles the extension into dist/extension.js, in the shape of the `yo code` esbuild template.
+// `--production` minifies and drops source maps; `--watch` rebuilds on change.
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints errors in the form the `$esbuild-watch` problem matcher reads. @type {import('esbuild').Plugin} */
+const esbuildProblemMatcherPlugin = {
+  name: 'esbuild-problem-matcher',
+  setup(build) {
+    build.onStart(() => {
+      if (watch) console.log('[watch] build started');
+    });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+async function main() {
+  const ctx = await esbuild.context({
+    entryPoints: ['src/extension.ts'],
+    bundle: true,
+    format: 'cjs',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    platform: 'node',
+    target: 'node18',
+    outfile: 'dist/extension.js',
+    external: ['vscode', 'keytar'],
+    logLevel: 'silent',
+    metafile: true,
+    plugins: [esbuildProblemMatcherPlugin],
+  });
+  if (watch) {
+    await ctx.watch();
+  } else {
+    const result = await ctx.rebuild();
+    await ctx.dispose();
+    const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+    console.log(`dist/extension.js: ${(bytes / 1024).toFixed(1)} KB (${production ? 'production' : 'development'})`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

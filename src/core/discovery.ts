@@ -1,0 +1,109 @@
+// Finding the local Pieces OS service the way the official clients do: probe 127.0.0.1 ports
+// 39300–39333 in parallel, then the legacy ports 1000 and 5323, and take the first to answer
+// `GET /.well-known/health` with 200. Bounded and cancellable: losing probes are aborted.
+import { ServiceUnreachableError } from './errors';
+import type { BaseUrlSource, FetchFn } from './piecesClient';
+import { PiecesPaths } from './wire';
+
+export const DISCOVERY_HOST = '127.0.0.1';
+export const DISCOVERY_PORTS: readonly number[] = Array.from({ length: 34 }, (_, i) => 39300 + i);
+export const LEGACY_PORTS: readonly number[] = [1000, 5323];
+export const DEFAULT_PROBE_TIMEOUT_MS = 300;
+
+export interface DiscoveryOptions {
+  host?: string;
+  /** Groups of ports tried one group after another; every port of a group is probed at once. */
+  portGroups?: ReadonlyArray<readonly number[]>;
+  probeTimeoutMs?: number;
+  fetch?: FetchFn;
+  signal?: AbortSignal;
+}
+
+/** The base URL of the first service that answers, or undefined when none does. */
+export async function discoverService(options: DiscoveryOptions = {}): Promise<string | undefined> {
+  const host = options.host ?? DISCOVERY_HOST;
+  const groups = options.portGroups ?? [DISCOVERY_PORTS, LEGACY_PORTS];
+  for (const ports of groups) {
+    options.signal?.throwIfAborted();
+    const found = await probeGroup(host, ports, options);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+async function probeGroup(host: string, ports: readonly number[], options: DiscoveryOptions): Promise<string | undefined> {
+  const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+  const losers = new AbortController();
+  const timeout = AbortSignal.timeout(options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
+  const signals = [losers.signal, timeout];
+  if (options.signal) signals.push(options.signal);
+  const signal = AbortSignal.any(signals);
+
+  const probe = async (port: number): Promise<string> => {
+    const baseUrl = `http://${host}:${port}`;
+    const response = await fetchFn(`${baseUrl}${PiecesPaths.health}`, { method: 'GET', signal });
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status !== 200) throw new Error(`status ${response.status}`);
+    return baseUrl;
+  };
+
+  try {
+    return await Promise.any(ports.map(probe));
+  } catch {
+    return undefined;
+  } finally {
+    losers.abort();
+  }
+}
+
+export interface ServiceLocatorOptions {
+  /** The `providerKeys.serviceUrl` setting, read on every resolve; empty means discover. */
+  configuredUrl: () => string | undefined;
+  discover?: (signal?: AbortSignal) => Promise<string | undefined>;
+}
+
+/**
+ * The service URL for the client: the configured one when set, otherwise the discovered one,
+ * cached until a connection fails. Concurrent callers share one discovery.
+ */
+export class ServiceLocator implements BaseUrlSource {
+  private cached: string | undefined;
+  private pending: Promise<string | undefined> | undefined;
+  private readonly discover: (signal?: AbortSignal) => Promise<string | undefined>;
+
+  constructor(private readonly options: ServiceLocatorOptions) {
+    this.discover = options.discover ?? ((signal) => discoverService(signal ? { signal } : {}));
+  }
+
+  /** The URL last resolved, without doing any I/O. */
+  get current(): string | undefined {
+    return this.configured() ?? this.cached;
+  }
+
+  /** Whether the URL comes from the setting rather than discovery. */
+  get isPinned(): boolean {
+    return this.configured() !== undefined;
+  }
+
+  async resolve(signal?: AbortSignal): Promise<string> {
+    const configured = this.configured();
+    if (configured) return configured;
+    if (this.cached) return this.cached;
+    this.pending ??= this.discover(signal).finally(() => {
+      this.pending = undefined;
+    });
+    const found = await this.pending;
+    if (!found) throw new ServiceUnreachableError('notFound', undefined);
+    this.cached = found;
+    return found;
+  }
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  private configured(): string | undefined {
+    const url = this.options.configuredUrl()?.trim();
+    return url ? url.replace(/\/+$/, '') : undefined;
+  }
+}

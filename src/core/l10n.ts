@@ -1,0 +1,21 @@
+// The core has no `vscode` import, yet its messages reach users. The VS Code layer installs
+// `vscode.l10n.t` here at activation; tests and the stand-in keep the English default.
+
+export type Translator = (message: string, ...args: Array<string | number | boolean>) => string;
+
+const formatEnglish: Translator = (message, ...args) =>
+  message.replace(/\{(\d+)\}/g, (whole, index: string) => {
+    const value = args[Number(index)];
+    return value === undefined ? whole : String(value);
+  });
+
+let translator: Translator = formatEnglish;
+
+export function setTranslator(next: Translator | undefined): void {
+  translator = next ?? formatEnglish;
+}
+
+/** Localizes `message`, replacing `{0}`, `{1}`, … with `args`. */
+export function t(message: string, ...args: Array<string | number | boolean>): string {
+  return translator(message, ...args);
+}
