@@ -1,8 +1,10 @@
 // Finding the local Pieces OS service the way the official clients do: probe 127.0.0.1 ports
 // 39300–39333 in parallel, then the legacy ports 1000 and 5323, and take the first to answer
 // `GET /.well-known/health` with 200. Bounded and cancellable: losing probes are aborted.
+import { setMaxListeners } from 'node:events';
+import * as http from 'node:http';
 import { ServiceUnreachableError } from './errors';
-import type { BaseUrlSource, FetchFn } from './piecesClient';
+import type { BaseUrlSource } from './piecesClient';
 import { PiecesPaths } from './wire';
 
 export const DISCOVERY_HOST = '127.0.0.1';
@@ -15,7 +17,6 @@ export interface DiscoveryOptions {
   /** Groups of ports tried one group after another; every port of a group is probed at once. */
   portGroups?: ReadonlyArray<readonly number[]>;
   probeTimeoutMs?: number;
-  fetch?: FetchFn;
   signal?: AbortSignal;
 }
 
@@ -32,28 +33,33 @@ export async function discoverService(options: DiscoveryOptions = {}): Promise<s
 }
 
 async function probeGroup(host: string, ports: readonly number[], options: DiscoveryOptions): Promise<string | undefined> {
-  const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
   const losers = new AbortController();
-  const timeout = AbortSignal.timeout(options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
-  const signals = [losers.signal, timeout];
+  const signals = [losers.signal, AbortSignal.timeout(options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS)];
   if (options.signal) signals.push(options.signal);
   const signal = AbortSignal.any(signals);
-
-  const probe = async (port: number): Promise<string> => {
-    const baseUrl = `http://${host}:${port}`;
-    const response = await fetchFn(`${baseUrl}${PiecesPaths.health}`, { method: 'GET', signal });
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status !== 200) throw new Error(`status ${response.status}`);
-    return baseUrl;
-  };
-
+  setMaxListeners(ports.length + 1, signal); // one listener per probe is expected, not a leak
   try {
-    return await Promise.any(ports.map(probe));
+    return await Promise.any(ports.map((port) => probe(host, port, signal)));
   } catch {
     return undefined;
   } finally {
     losers.abort();
   }
+}
+
+/**
+ * One health probe over node:http rather than fetch: aborting it destroys its socket at once, where
+ * an aborted fetch leaves the connection open on a port that accepted but never answered.
+ */
+function probe(host: string, port: number, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host, port, path: PiecesPaths.health, agent: false, signal }, (response) => {
+      response.resume();
+      if (response.statusCode === 200) resolve(`http://${host}:${port}`);
+      else reject(new Error(`status ${response.statusCode}`));
+    });
+    request.on('error', reject);
+  });
 }
 
 export interface ServiceLocatorOptions {

@@ -17,7 +17,7 @@ export interface ProviderInfo {
 }
 
 export const PROVIDERS: readonly ProviderInfo[] = [
-  { id: 'openai', label: 'OpenAI', keyPrefixes: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'sk-'], envVar: 'OPENAI_API_KEY', syncsToPieces: true, hasOrganization: true },
+  { id: 'openai', label: 'OpenAI', keyPrefixes: ['sk-svcacct-', 'sk-admin-', 'sk-proj-', 'sk-'], envVar: 'OPENAI_API_KEY', syncsToPieces: true, hasOrganization: true },
   { id: 'anthropic', label: 'Anthropic', keyPrefixes: ['sk-ant-'], envVar: 'ANTHROPIC_API_KEY', syncsToPieces: false, hasOrganization: false },
   { id: 'google', label: 'Google Gemini', keyPrefixes: ['AIza'], envVar: 'GEMINI_API_KEY', syncsToPieces: false, hasOrganization: false },
   { id: 'mistral', label: 'Mistral AI', keyPrefixes: [], envVar: 'MISTRAL_API_KEY', syncsToPieces: false, hasOrganization: false },

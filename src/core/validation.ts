@@ -19,8 +19,8 @@ export function validateApiKey(input: string, provider: ProviderInfo): Checked {
   const value = input.trim();
   if (value === '') return { ok: false, error: t('Enter the API key.') };
   if (/[\r\n]/.test(value)) return { ok: false, error: t('An API key is a single line; the text you pasted has line breaks.') };
+  if (CONTROL.test(value.replace(/\t/g, ''))) return { ok: false, error: t('The key contains invisible control characters; copy it again from the provider.') };
   if (/\s/.test(value)) return { ok: false, error: t('An API key has no spaces; the text you pasted has some inside it.') };
-  if (CONTROL.test(value)) return { ok: false, error: t('The key contains invisible control characters; copy it again from the provider.') };
   if (!KEY_CHARS.test(value)) return { ok: false, error: t('The key contains characters an API key never has (only printable ASCII is allowed).') };
   if (value.length < MIN_KEY_LENGTH) return { ok: false, error: t('That is too short for an API key ({0} characters; at least {1}).', value.length, MIN_KEY_LENGTH) };
   if (value.length > MAX_KEY_LENGTH) return { ok: false, error: t('That is too long for an API key ({0} characters; at most {1}).', value.length, MAX_KEY_LENGTH) };
