@@ -4,15 +4,53 @@ export const EXTENSION_ID = 'provider-keys.provider-keys';
 export const CONFIG_SECTION = 'providerKeys';
 
 export const Commands = {
+  addKey: 'providerKeys.addKey',
+  updateKey: 'providerKeys.updateKey',
+  renameKey: 'providerKeys.renameKey',
+  deleteKey: 'providerKeys.deleteKey',
+  useForPieces: 'providerKeys.useForPieces',
+  syncNow: 'providerKeys.syncNow',
+  refresh: 'providerKeys.refresh',
   showLog: 'providerKeys.showLog',
-  checkConnection: 'providerKeys.checkConnection',
+  selectServiceUrl: 'providerKeys.selectServiceUrl',
+  statusActions: 'providerKeys.statusActions',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
+export const Views = {
+  container: 'providerKeys',
+  keys: 'providerKeys.keys',
+} as const;
+
+/** Context keys the extension sets for `when` clauses. */
+export const ContextKeys = {
+  hasKeys: 'providerKeys.hasKeys',
+  connection: 'providerKeys.connection',
+} as const;
+
+/** `contextValue`s of tree items, matched by the menus in package.json. */
+export const ItemContext = {
+  provider: 'provider',
+  activeKey: 'key.syncable.active',
+  inactiveKey: 'key.syncable.inactive',
+  localKey: 'key.local',
+} as const;
+
 export const Settings = {
   serviceUrl: 'serviceUrl',
   allowRemoteService: 'allowRemoteService',
+  autoSync: 'autoSync',
+  statusBarEnabled: 'statusBar.enabled',
+  rotationReminderDays: 'rotationReminderDays',
+} as const;
+
+/** Keys in `globalState` and SecretStorage. Metadata only in globalState; key bytes only in secrets. */
+export const StorageKeys = {
+  metadata: 'providerKeys.metadata.v1',
+  secretPrefix: 'providerKeys.secret.',
+  /** A counter in SecretStorage whose change tells other windows that metadata changed. */
+  revision: 'providerKeys.revision',
 } as const;
 
 export const LOG_CHANNEL_NAME = 'Provider Keys';

@@ -1,0 +1,66 @@
+// Registers every command with one wrapper: it logs failures, shows one clear message, and stays
+// silent when the user cancelled.
+import * as vscode from 'vscode';
+import { Commands, type CommandId, Views } from '../constants';
+import { isPiecesError } from '../core/errors';
+import { t } from '../core/l10n';
+import type { KeyActions, KeyArgument } from '../vscode/keyActions';
+import type { Log } from '../vscode/log';
+import type { Prompter } from '../vscode/prompts';
+import type { StatusBar } from '../vscode/statusBar';
+import { selectServiceUrl } from './serviceUrl';
+
+export interface CommandDeps {
+  actions: KeyActions;
+  log: Log;
+  prompter: () => Prompter;
+  refresh: () => Promise<void>;
+  foundUrl: () => string | undefined;
+  statusBar: StatusBar;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { actions, log } = deps;
+  const handlers: Record<CommandId, (...args: unknown[]) => unknown> = {
+    [Commands.addKey]: () => actions.addKey(),
+    [Commands.updateKey]: (arg) => actions.updateKey(arg as KeyArgument),
+    [Commands.renameKey]: (arg) => actions.renameKey(arg as KeyArgument),
+    [Commands.deleteKey]: (arg) => actions.deleteKey(arg as KeyArgument),
+    [Commands.useForPieces]: (arg) => actions.useForPieces(arg as KeyArgument),
+    [Commands.syncNow]: () => actions.syncNow(),
+    [Commands.refresh]: () => deps.refresh(),
+    [Commands.showLog]: () => log.show(),
+    [Commands.selectServiceUrl]: () => selectServiceUrl(deps.prompter(), deps.foundUrl()),
+    [Commands.statusActions]: () => statusActions(deps),
+  };
+  return Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        if (isPiecesError(error) && error.kind === 'cancelled') return undefined;
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(`${id} failed: ${message}`);
+        void vscode.window.showErrorMessage(message, t('Show Log')).then((choice) => choice && log.show());
+        return undefined;
+      }
+    }),
+  );
+}
+
+/** The status bar's click: the next steps that fit what it shows. */
+async function statusActions(deps: CommandDeps): Promise<void> {
+  const rejected = deps.statusBar.rejectedKey();
+  const severity = deps.statusBar.view().severity;
+  type Action = () => unknown;
+  const items: Array<{ label: string; detail?: string; value: Action }> = [];
+  if (rejected) items.push({ label: `$(key) ${t('Update "{0}"', rejected.name)}`, detail: t('Pieces OS rejected this key (401)'), value: () => deps.actions.updateKey(rejected.id) });
+  items.push({ label: `$(sync) ${t('Sync Now')}`, value: () => deps.actions.syncNow() });
+  items.push({ label: `$(refresh) ${t('Check the Connection Again')}`, value: () => deps.refresh() });
+  if (severity !== 'ok') items.push({ label: `$(plug) ${t('Select Service URL…')}`, value: () => vscode.commands.executeCommand(Commands.selectServiceUrl) });
+  items.push({ label: `$(add) ${t('Add Key…')}`, value: () => deps.actions.addKey() });
+  items.push({ label: `$(list-tree) ${t('Show Keys')}`, value: () => vscode.commands.executeCommand(`${Views.keys}.focus`) });
+  items.push({ label: `$(output) ${t('Show Log')}`, value: () => deps.log.show() });
+  const action = await deps.prompter().pick({ title: t('Provider Keys: Pieces OS'), placeholder: deps.statusBar.view().tooltip, items });
+  if (typeof action === 'function') await action();
+}

@@ -1,0 +1,39 @@
+// "Select Service URL": automatic discovery, or an address the user types (loopback unless allowed).
+import * as vscode from 'vscode';
+import { CONFIG_SECTION, Settings } from '../constants';
+import { t } from '../core/l10n';
+import { checkServiceUrl } from '../core/serviceUrl';
+import { BACK, type Prompter } from '../vscode/prompts';
+
+export async function selectServiceUrl(prompter: Prompter, foundUrl: string | undefined): Promise<string | undefined> {
+  const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  const current = config.get<string>(Settings.serviceUrl, '').trim();
+  const allowRemote = config.get<boolean>(Settings.allowRemoteService, false);
+  const choice = await prompter.pick<'auto' | 'enter'>({
+    title: t('Pieces OS Service URL'),
+    placeholder: current ? t('Now: {0}', current) : t('Now: found automatically{0}', foundUrl ? ` (${foundUrl})` : ''),
+    items: [
+      { label: t('Find Pieces OS automatically'), detail: t('Scan 127.0.0.1 ports 39300–39333, then 1000 and 5323 (recommended)'), value: 'auto' },
+      { label: t('Enter a URL…'), detail: t('For Pieces OS on a port of its own, such as http://127.0.0.1:39300'), value: 'enter' },
+    ],
+  });
+  if (choice === undefined || choice === BACK) return undefined;
+  let value = '';
+  if (choice === 'enter') {
+    const answer = await prompter.input({
+      title: t('Pieces OS Service URL'),
+      prompt: t('The address of Pieces OS on this computer.'),
+      value: current || foundUrl || 'http://127.0.0.1:39300',
+      validate: (input) => {
+        const checked = checkServiceUrl(input, allowRemote);
+        return checked.ok ? undefined : { severity: 'error', message: checked.error };
+      },
+    });
+    if (answer === undefined || answer === BACK) return undefined;
+    const checked = checkServiceUrl(answer, allowRemote);
+    if (!checked.ok) return undefined;
+    value = checked.url;
+  }
+  await config.update(Settings.serviceUrl, value, vscode.ConfigurationTarget.Global);
+  return value;
+}

@@ -1,0 +1,120 @@
+// What the status bar says about Pieces OS, kept true: checked in the background after activation,
+// after every request, on demand, and again with backoff (1 s to 60 s, with jitter) while it is away.
+import { Emitter, type Disposable, type Event } from './emitter';
+import { isPiecesError } from './errors';
+import type { PiecesClient, RequestRecord } from './piecesClient';
+
+export type ConnectionState =
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'connected'; readonly url: string; readonly version: string; readonly user: string }
+  | { readonly kind: 'notSignedIn'; readonly url: string; readonly version: string }
+  | { readonly kind: 'notRunning'; readonly detail: string }
+  | { readonly kind: 'error'; readonly url: string | undefined; readonly detail: string };
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const BACKOFF_MIN_MS = 1000;
+export const BACKOFF_MAX_MS = 60000;
+
+/** The delay before retry number `attempt` (0-based): doubling from 1 s, capped at 60 s, ±20% jitter. */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 16));
+  const jitter = 1 + (random() * 0.4 - 0.2);
+  return Math.round(Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, base * jitter)));
+}
+
+export class ConnectionMonitor implements Disposable {
+  private current: ConnectionState = { kind: 'unknown' };
+  private readonly changed = new Emitter<ConnectionState>();
+  private readonly reconnected = new Emitter<void>();
+  private checking: Promise<ConnectionState> | undefined;
+  private retryHandle: unknown;
+  private attempt = 0;
+  private disposed = false;
+  private readonly timers: Timers;
+
+  readonly onDidChange: Event<ConnectionState> = this.changed.event;
+  /** Fires when Pieces OS answers (signed in) after being away or unknown: time to replay. */
+  readonly onDidReconnect: Event<void> = this.reconnected.event;
+
+  constructor(
+    private readonly client: PiecesClient,
+    options: { timers?: Timers } = {},
+  ) {
+    this.timers = options.timers ?? {
+      setTimeout: (callback, ms) => {
+        const handle = setTimeout(callback, ms);
+        handle.unref?.();
+        return handle;
+      },
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Health, version and user, one after another; concurrent callers share one check. */
+  check(): Promise<ConnectionState> {
+    this.checking ??= this.runCheck().finally(() => {
+      this.checking = undefined;
+    });
+    return this.checking;
+  }
+
+  /** Learns from a request the client made for another reason, without a request of its own. */
+  noteRequest(record: RequestRecord): void {
+    const failed = record.status === undefined;
+    const surprising = failed ? this.current.kind === 'connected' : this.current.kind === 'notRunning' || this.current.kind === 'unknown';
+    if (surprising) void this.check();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.timers.clearTimeout(this.retryHandle);
+    this.changed.dispose();
+    this.reconnected.dispose();
+  }
+
+  private async runCheck(): Promise<ConnectionState> {
+    let next: ConnectionState;
+    let url: string | undefined;
+    try {
+      url = await this.client.resolveBaseUrl();
+      await this.client.health();
+      const version = await this.client.version();
+      try {
+        const user = await this.client.getUser();
+        next = { kind: 'connected', url, version, user: user.name ?? user.email ?? user.id };
+      } catch (error) {
+        if (!isPiecesError(error) || error.kind !== 'notSignedIn') throw error;
+        next = { kind: 'notSignedIn', url, version };
+      }
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      next = isPiecesError(error) && error.kind === 'unreachable' ? { kind: 'notRunning', detail } : { kind: 'error', url, detail };
+    }
+    this.set(next);
+    return next;
+  }
+
+  private set(next: ConnectionState): void {
+    if (this.disposed) return;
+    const was = this.current.kind;
+    this.current = next;
+    this.timers.clearTimeout(this.retryHandle);
+    this.retryHandle = undefined;
+    if (next.kind === 'connected') {
+      this.attempt = 0;
+    } else {
+      // Keep looking while it is away or not signed in, ever less often.
+      this.retryHandle = this.timers.setTimeout(() => void this.check(), backoffDelay(this.attempt++));
+    }
+    this.changed.fire(next);
+    if (next.kind === 'connected' && was !== 'connected') this.reconnected.fire();
+  }
+}

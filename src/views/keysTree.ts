@@ -1,0 +1,132 @@
+// The sidebar tree: providers that have keys (OpenAI first), and under each its keys with the
+// masked key, the sync state and the dates. Masks are read from SecretStorage when drawn, so
+// globalState never needs to hold a single key character.
+import * as vscode from 'vscode';
+import { ItemContext } from '../constants';
+import type { KeyRecord, KeyStore, SyncStatus } from '../core/keyStore';
+import { t } from '../core/l10n';
+import { maskKey } from '../core/mask';
+import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers';
+
+export type TreeNode = { readonly kind: 'provider'; readonly provider: ProviderInfo } | { readonly kind: 'key'; readonly record: KeyRecord };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private pendingRefresh: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly rotationReminderDays: () => number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Redraws soon; several changes in a row cause one redraw. */
+  refresh(): void {
+    if (this.pendingRefresh) return;
+    this.pendingRefresh = setTimeout(() => {
+      this.pendingRefresh = undefined;
+      this.changed.fire(undefined);
+    }, 50);
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (!node) {
+      const keys = this.store.list();
+      return PROVIDERS.filter((p) => keys.some((k) => k.provider === p.id)).map((provider) => ({ kind: 'provider', provider }));
+    }
+    if (node.kind === 'provider') return this.store.keysOf(node.provider.id).map((record) => ({ kind: 'key', record }));
+    return [];
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.kind === 'provider') return undefined;
+    const provider = getProvider(node.record.provider);
+    return provider ? { kind: 'provider', provider } : undefined;
+  }
+
+  async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
+    if (node.kind === 'provider') return this.providerItem(node.provider);
+    return this.keyItem(node.record);
+  }
+
+  dispose(): void {
+    clearTimeout(this.pendingRefresh);
+    this.changed.dispose();
+  }
+
+  private providerItem(provider: ProviderInfo): vscode.TreeItem {
+    const count = this.store.keysOf(provider.id).length;
+    const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `provider:${provider.id}`;
+    item.contextValue = ItemContext.provider;
+    item.description = count === 1 ? t('1 key') : t('{0} keys', count);
+    item.tooltip = provider.syncsToPieces ? t('{0}: synced to Pieces OS', provider.label) : t('{0}: kept in VS Code only; Pieces OS does not accept this provider', provider.label);
+    item.iconPath = new vscode.ThemeIcon(provider.syncsToPieces ? 'cloud' : 'lock');
+    return item;
+  }
+
+  private async keyItem(record: KeyRecord): Promise<vscode.TreeItem> {
+    const provider = getProvider(record.provider);
+    const secret = await this.store.secret(record.id);
+    const isActive = this.store.target(record.provider).activeId === record.id;
+    const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `key:${record.id}`;
+    item.contextValue = !provider?.syncsToPieces ? ItemContext.localKey : isActive ? ItemContext.activeKey : ItemContext.inactiveKey;
+    const mask = secret ? maskKey(secret) : t('(missing from secret storage)');
+    item.description = isActive ? t('{0} · used by Pieces OS', mask) : mask;
+    const stale = this.isStale(record);
+    const state = describe(record.sync);
+    item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : state.icon;
+    item.accessibilityInformation = { label: `${record.name}, ${mask}, ${state.text}` };
+
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${escape(record.name)}** · ${escape(provider?.label ?? record.provider)}\n\n`);
+    tooltip.appendMarkdown(`$(${state.codicon}) ${escape(state.text)}\n\n`);
+    if (isActive) tooltip.appendMarkdown(`${escape(t('This is the key Pieces OS uses.'))}\n\n`);
+    tooltip.appendMarkdown(`${escape(t('Key: {0}', mask))}  \n`);
+    if (record.organization) tooltip.appendMarkdown(`${escape(t('Organization: {0}', record.organization))}  \n`);
+    tooltip.appendMarkdown(`${escape(t('Created: {0}', formatDate(record.createdAt)))}  \n`);
+    tooltip.appendMarkdown(`${escape(t('Updated: {0}', formatDate(record.updatedAt)))}`);
+    if (stale) tooltip.appendMarkdown(`\n\n$(warning) ${escape(t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
+    item.tooltip = tooltip;
+    return item;
+  }
+
+  private isStale(record: KeyRecord): boolean {
+    const days = this.rotationReminderDays();
+    if (!days) return false;
+    return this.now().getTime() - Date.parse(record.updatedAt) > days * DAY_MS;
+  }
+}
+
+/** The icon and words for a sync state, shared by the tree and its tooltip. */
+export function describe(sync: SyncStatus): { icon: vscode.ThemeIcon; codicon: string; text: string } {
+  switch (sync.kind) {
+    case 'synced':
+      return { icon: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')), codicon: 'pass', text: t('Synced to Pieces OS {0}', formatDate(sync.at)) };
+    case 'pending':
+      return { icon: new vscode.ThemeIcon('clock'), codicon: 'clock', text: t('Waiting to be sent to Pieces OS') };
+    case 'failed':
+      return { icon: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')), codicon: 'warning', text: t('Not synced: {0}', sync.reason) };
+    case 'rejected':
+      return { icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')), codicon: 'error', text: t('Rejected by Pieces OS (401): check the key and organization') };
+    case 'notSignedIn':
+      return { icon: new vscode.ThemeIcon('account'), codicon: 'account', text: t('Waiting: sign in to Pieces to sync') };
+    case 'inactive':
+      return { icon: new vscode.ThemeIcon('key'), codicon: 'key', text: t('Kept in VS Code; Pieces OS uses another key') };
+    case 'localOnly':
+      return { icon: new vscode.ThemeIcon('lock'), codicon: 'lock', text: t('Local only: Pieces OS does not accept this provider') };
+  }
+}
+
+function formatDate(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,329 @@
+// The user's flows: add, rotate, rename, delete, use for Pieces OS, sync now. Every question goes
+// through the Prompter; every change is stored first and then sent (or left pending).
+import { Commands } from '../constants';
+import type { PiecesError } from '../core/errors';
+import type { KeyRecord, KeyStore } from '../core/keyStore';
+import { t } from '../core/l10n';
+import { maskKey } from '../core/mask';
+import type { PiecesSync, SyncOutcome } from '../core/piecesSync';
+import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../core/providers';
+import { validateApiKey, validateKeyName, validateOrganizationId, type Checked } from '../core/validation';
+import { BACK, type InputCheck, type Prompter } from './prompts';
+
+export interface KeyActionsDeps {
+  store: KeyStore;
+  sync: PiecesSync;
+  prompter: () => Prompter;
+  autoSync: () => boolean;
+  runCommand: (command: string, ...args: unknown[]) => Thenable<unknown>;
+  log: { info(message: string): void; warn(message: string): void };
+}
+
+/** What a command receives: a tree item's key, a key id, or nothing (then it asks). */
+export type KeyArgument = { readonly record: KeyRecord } | string | undefined;
+
+export class KeyActions {
+  constructor(private readonly deps: KeyActionsDeps) {}
+
+  private get prompter(): Prompter {
+    return this.deps.prompter();
+  }
+
+  async addKey(presetProvider?: ProviderId): Promise<KeyRecord | undefined> {
+    const answers: { provider?: ProviderInfo; name?: string; secret?: string; organization?: string } = {};
+    let step = presetProvider ? 1 : 0;
+    if (presetProvider) answers.provider = getProvider(presetProvider);
+    while (true) {
+      const provider = answers.provider;
+      const totalSteps = 3 + (provider?.hasOrganization ? 1 : 0);
+      const at = { step: step + 1, totalSteps };
+      const title = provider ? t('Add {0} Key', provider.label) : t('Add Key');
+      let answer: unknown;
+      if (step === 0) {
+        answer = await this.prompter.pick({
+          title,
+          placeholder: t('Which provider is the key for?'),
+          step: at,
+          items: PROVIDERS.map((p) => ({
+            label: p.label,
+            description: p.envVar,
+            detail: p.syncsToPieces ? t('Syncs to Pieces OS') : t('Kept in VS Code only: Pieces OS does not accept this provider'),
+            value: p,
+          })),
+        });
+        if (answer !== BACK && answer !== undefined) answers.provider = answer as ProviderInfo;
+      } else if (step === 1 && provider) {
+        const taken = this.deps.store.keysOf(provider.id).map((k) => k.name);
+        answer = await this.prompter.input({
+          title,
+          step: at,
+          prompt: t('A name that tells this key apart, such as "Personal" or "Work".'),
+          value: answers.name ?? defaultName(taken),
+          validate: (value) => toCheck(validateKeyName(value, taken)),
+        });
+        if (typeof answer === 'string') answers.name = answer.trim();
+      } else if (step === 2 && provider) {
+        answer = await this.prompter.input({
+          title,
+          step: at,
+          prompt: t('Paste the {0} API key. It is kept in VS Code\'s secret storage.', provider.label),
+          placeholder: provider.keyPrefixes.length ? `${provider.keyPrefixes[provider.keyPrefixes.length - 1]}…` : '',
+          password: true,
+          validate: (value) => toCheck(validateApiKey(value, provider)),
+        });
+        if (typeof answer === 'string') answers.secret = answer.trim();
+      } else if (step === 3 && provider) {
+        answer = await this.prompter.input({
+          title,
+          step: at,
+          prompt: t('Optional: your OpenAI organization id (org-…). Leave empty to use your default organization.'),
+          value: answers.organization ?? '',
+          validate: (value) => toCheck(validateOrganizationId(value)),
+        });
+        if (typeof answer === 'string') answers.organization = answer.trim();
+      }
+      if (answer === undefined) return undefined; // Escape: nothing stored, nothing sent
+      if (answer === BACK) {
+        step = Math.max(presetProvider ? 1 : 0, step - 1);
+        continue;
+      }
+      step++;
+      if (step >= totalSteps && answers.provider) break;
+    }
+    const provider = answers.provider;
+    if (!provider || answers.name === undefined || answers.secret === undefined) return undefined;
+    const record = await this.deps.store.add({
+      provider: provider.id,
+      name: answers.name,
+      secret: answers.secret,
+      ...(answers.organization ? { organization: answers.organization } : {}),
+    });
+    this.deps.log.info(`Added ${provider.label} key "${record.name}"`);
+    if (!provider.syncsToPieces) {
+      void this.prompter.message('info', t('Saved "{0}" ({1}) in VS Code. Pieces OS does not accept {2} keys, so it stays local.', record.name, maskKey(answers.secret), provider.label));
+      return record;
+    }
+    const target = this.deps.store.target(provider.id);
+    const current = target.activeId ? this.deps.store.get(target.activeId) : undefined;
+    const useIt =
+      !current ||
+      (await this.prompter.confirm(
+        t('Should Pieces OS use "{0}" now?', record.name),
+        t('Pieces OS holds one {0} key. It uses "{1}" now; "{2}" is saved either way.', provider.label, current.name, record.name),
+        t('Use "{0}"', record.name),
+      ));
+    if (useIt) {
+      await this.deps.sync.choose(provider.id, record.id);
+      await this.syncAfterChange(provider.id, t('Saved "{0}" ({1}).', record.name, maskKey(answers.secret)));
+    }
+    return record;
+  }
+
+  async updateKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
+    const record = await this.resolveKey(arg, t('Which key do you want to update?'));
+    if (!record) return undefined;
+    const provider = getProvider(record.provider);
+    if (!provider) return undefined;
+    const title = t('Update "{0}"', record.name);
+    const totalSteps = provider.hasOrganization ? 2 : 1;
+    let secret: string | undefined;
+    let organization: string | undefined;
+    for (let step = 0; step < totalSteps; ) {
+      const answer =
+        step === 0
+          ? await this.prompter.input({
+              title,
+              step: { step: 1, totalSteps },
+              prompt: t('Paste the new {0} API key for "{1}".', provider.label, record.name),
+              password: true,
+              validate: (value) => toCheck(validateApiKey(value, provider)),
+            })
+          : await this.prompter.input({
+              title,
+              step: { step: 2, totalSteps },
+              prompt: t('Optional: the OpenAI organization id (org-…). Leave empty for none.'),
+              value: organization ?? record.organization ?? '',
+              validate: (value) => toCheck(validateOrganizationId(value)),
+            });
+      if (answer === undefined) return undefined;
+      if (answer === BACK) {
+        step = Math.max(0, step - 1);
+        continue;
+      }
+      if (step === 0) secret = answer.trim();
+      else organization = answer.trim();
+      step++;
+    }
+    if (secret === undefined) return undefined;
+    const next = await this.deps.store.update(record.id, {
+      secret,
+      ...(organization !== undefined ? { organization } : {}),
+    });
+    this.deps.log.info(`Updated ${provider.label} key "${next.name}"`);
+    await this.afterChange(next, t('Updated "{0}" ({1}).', next.name, maskKey(secret)));
+    return next;
+  }
+
+  async renameKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
+    const record = await this.resolveKey(arg, t('Which key do you want to rename?'));
+    if (!record) return undefined;
+    const taken = this.deps.store.keysOf(record.provider).filter((k) => k.id !== record.id).map((k) => k.name);
+    const answer = await this.prompter.input({
+      title: t('Rename "{0}"', record.name),
+      prompt: t('The new name of the key.'),
+      value: record.name,
+      validate: (value) => toCheck(validateKeyName(value, taken)),
+    });
+    if (answer === undefined || answer === BACK || answer.trim() === record.name) return undefined;
+    const next = await this.deps.store.update(record.id, { name: answer.trim() });
+    this.deps.log.info(`Renamed a ${record.provider} key to "${next.name}"`);
+    await this.afterChange(next, t('Renamed to "{0}".', next.name));
+    return next;
+  }
+
+  async deleteKey(arg: KeyArgument): Promise<boolean> {
+    const record = await this.resolveKey(arg, t('Which key do you want to delete?'));
+    if (!record) return false;
+    const provider = getProvider(record.provider);
+    const target = this.deps.store.target(record.provider);
+    const isActive = target.activeId === record.id;
+    const secret = await this.deps.store.secret(record.id);
+    const confirmed = await this.prompter.confirm(
+      t('Delete "{0}" ({1})?', record.name, secret ? maskKey(secret) : '…'),
+      isActive
+        ? t('The key is removed from VS Code\'s secret storage, and Pieces OS stops using it.')
+        : t('The key is removed from VS Code\'s secret storage. This cannot be undone.'),
+      t('Delete'),
+    );
+    if (!confirmed) return false;
+    let successor: KeyRecord | undefined;
+    if (isActive) {
+      const others = this.deps.store.keysOf(record.provider).filter((k) => k.id !== record.id);
+      if (others.length > 0) {
+        const choice = await this.prompter.pick<KeyRecord | 'remove'>({
+          title: t('Pieces OS used "{0}"', record.name),
+          placeholder: t('Which key should Pieces OS use now?'),
+          items: [
+            ...others.map((k) => ({ label: k.name, description: t('Use this key for Pieces OS'), value: k })),
+            { label: t('None'), description: t('Remove the key from Pieces OS'), value: 'remove' as const },
+          ],
+        });
+        if (choice === undefined || choice === BACK) return false;
+        if (choice !== 'remove') successor = choice;
+      }
+    }
+    await this.deps.store.remove(record.id);
+    this.deps.log.info(`Deleted ${provider?.label ?? record.provider} key "${record.name}"`);
+    if (!isActive) {
+      void this.prompter.message('info', t('Deleted "{0}".', record.name));
+      return true;
+    }
+    if (successor) await this.deps.sync.choose(record.provider, successor.id);
+    else await this.deps.sync.release(record.provider);
+    await this.syncAfterChange(record.provider, t('Deleted "{0}".', record.name));
+    return true;
+  }
+
+  async useForPieces(arg: KeyArgument): Promise<KeyRecord | undefined> {
+    const record = await this.resolveKey(arg, t('Which key should Pieces OS use?'), (k) => {
+      const provider = getProvider(k.provider);
+      return !!provider?.syncsToPieces && this.deps.store.target(k.provider).activeId !== k.id;
+    });
+    if (!record) return undefined;
+    if (!getProvider(record.provider)?.syncsToPieces) {
+      void this.prompter.message('warning', t('Pieces OS does not accept {0} keys.', getProvider(record.provider)?.label ?? record.provider));
+      return undefined;
+    }
+    await this.deps.sync.choose(record.provider, record.id);
+    await this.syncAfterChange(record.provider, t('Pieces OS now uses "{0}".', record.name));
+    return record;
+  }
+
+  /** Sends everything pending now, whatever `autoSync` says. */
+  async syncNow(): Promise<SyncOutcome[]> {
+    this.deps.sync.forgetUser();
+    const outcomes = await this.deps.sync.syncAll();
+    const failed = outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
+    if (failed) await this.reportFailure(failed.error, failed.keyId);
+    else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', t('Pieces OS is up to date.'));
+    else void this.prompter.message('info', t('Nothing to sync: Pieces OS already has your latest changes.'));
+    return outcomes;
+  }
+
+  private async afterChange(record: KeyRecord, done: string): Promise<void> {
+    const target = this.deps.store.target(record.provider);
+    if (target.activeId !== record.id) {
+      void this.prompter.message('info', done);
+      return;
+    }
+    await this.deps.sync.changed(record.provider, record.id);
+    await this.syncAfterChange(record.provider, done);
+  }
+
+  private async syncAfterChange(provider: ProviderId, done: string): Promise<void> {
+    if (!this.deps.autoSync()) {
+      void this.prompter.message('info', t('{0} Pieces OS gets the change when you run Sync Now (auto sync is off).', done));
+      return;
+    }
+    const outcome = await this.deps.sync.sync(provider);
+    if (outcome.kind === 'failed') await this.reportFailure(outcome.error, outcome.keyId, done);
+    else void this.prompter.message('info', outcome.kind === 'nothingToDo' ? done : t('{0} Pieces OS is up to date.', done));
+  }
+
+  /** One message per failure kind, with the buttons for the next step. */
+  async reportFailure(error: PiecesError, keyId: string | undefined, done?: string): Promise<void> {
+    const saved = done ? `${done} ` : '';
+    const retry = t('Retry');
+    const selectUrl = t('Select Service URL');
+    const showLog = t('Show Log');
+    const updateKey = t('Update Key');
+    this.deps.log.warn(`Sync failed: ${error.message}`);
+    let choice: string | undefined;
+    switch (error.kind) {
+      case 'unreachable':
+        choice = await this.prompter.message('warning', t('{0}The key is kept in VS Code and will be sent when Pieces OS answers. {1}', saved, error.message), retry, selectUrl, showLog);
+        break;
+      case 'notSignedIn':
+        choice = await this.prompter.message('warning', t('{0}Sign in to Pieces so that Pieces OS can store the key; it is kept in VS Code until then.', saved), retry);
+        break;
+      case 'unauthorized':
+        choice = await this.prompter.message('error', t('{0}Pieces OS rejected this key or organization (401). Check the key and the organization id, then update it.', saved), updateKey, showLog);
+        break;
+      default:
+        choice = await this.prompter.message('error', t('{0}The key is kept in VS Code, but Pieces OS could not store it: {1}', saved, error.message), retry, showLog);
+    }
+    if (choice === retry) await this.syncNow();
+    else if (choice === selectUrl) await this.deps.runCommand(Commands.selectServiceUrl);
+    else if (choice === showLog) await this.deps.runCommand(Commands.showLog);
+    else if (choice === updateKey && keyId) await this.deps.runCommand(Commands.updateKey, keyId);
+  }
+
+  private async resolveKey(arg: KeyArgument, placeholder: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord | undefined> {
+    if (typeof arg === 'string') return this.deps.store.get(arg);
+    if (arg && typeof arg === 'object' && 'record' in arg) return this.deps.store.get(arg.record.id) ?? undefined;
+    const keys = this.deps.store.list().filter(filter);
+    if (keys.length === 0) {
+      void this.prompter.message('info', t('There is no key to choose. Add one with "Provider Keys: Add Key".'));
+      return undefined;
+    }
+    const items = await Promise.all(
+      keys.map(async (k) => {
+        const secret = await this.deps.store.secret(k.id);
+        return { label: k.name, description: `${getProvider(k.provider)?.label ?? k.provider} · ${secret ? maskKey(secret) : '…'}`, value: k };
+      }),
+    );
+    const answer = await this.prompter.pick({ title: t('Provider Keys'), placeholder, items });
+    return answer === BACK ? undefined : answer;
+  }
+}
+
+function toCheck(result: Checked): InputCheck {
+  if (!result.ok) return { severity: 'error', message: result.error };
+  return result.warning ? { severity: 'warning', message: result.warning } : undefined;
+}
+
+function defaultName(taken: string[]): string {
+  const lower = new Set(taken.map((n) => n.toLowerCase()));
+  if (!lower.has('default')) return 'Default';
+  for (let i = 2; ; i++) if (!lower.has(`key ${i}`)) return `Key ${i}`;
+}

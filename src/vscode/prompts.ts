@@ -1,0 +1,135 @@
+// The seam between the flows and the user: every question goes through a Prompter. The default is
+// the real `vscode.window`; host tests answer through a scripted one.
+import * as vscode from 'vscode';
+
+export const BACK = Symbol('back');
+export type Back = typeof BACK;
+
+export interface PickItem<T> {
+  label: string;
+  description?: string;
+  detail?: string;
+  value: T;
+}
+
+export interface Step {
+  step: number;
+  totalSteps: number;
+}
+
+/** undefined = acceptable; an error blocks Enter, a warning only informs. */
+export type InputCheck = undefined | { severity: 'error' | 'warning'; message: string };
+
+export interface PickOptions<T> {
+  title: string;
+  placeholder?: string;
+  items: Array<PickItem<T>>;
+  step?: Step;
+}
+
+export interface InputOptions {
+  title: string;
+  prompt?: string;
+  placeholder?: string;
+  value?: string;
+  password?: boolean;
+  step?: Step;
+  validate?: (value: string) => InputCheck;
+}
+
+export type Severity = 'info' | 'warning' | 'error';
+
+export interface Prompter {
+  /** A choice; undefined when dismissed, BACK when the user went back a step. */
+  pick<T>(options: PickOptions<T>): Promise<T | undefined | Back>;
+  /** A line of text; undefined when dismissed, BACK when the user went back a step. */
+  input(options: InputOptions): Promise<string | undefined | Back>;
+  /** A modal question with one action besides Cancel. */
+  confirm(message: string, detail: string, action: string): Promise<boolean>;
+  /** A notification with buttons; resolves to the button chosen, if any. */
+  message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined>;
+}
+
+export class WindowPrompter implements Prompter {
+  pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
+    const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { value: T }>();
+    quickPick.title = options.title;
+    quickPick.placeholder = options.placeholder;
+    quickPick.ignoreFocusOut = true;
+    quickPick.items = options.items;
+    applyStep(quickPick, options.step);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (value: T | undefined | Back): void => {
+        if (done) return;
+        done = true;
+        resolve(value);
+        quickPick.dispose();
+      };
+      quickPick.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && finish(BACK));
+      quickPick.onDidAccept(() => finish(quickPick.selectedItems[0]?.value));
+      quickPick.onDidHide(() => finish(undefined));
+      quickPick.show();
+    });
+  }
+
+  input(options: InputOptions): Promise<string | undefined | Back> {
+    const box = vscode.window.createInputBox();
+    box.title = options.title;
+    box.prompt = options.prompt;
+    box.placeholder = options.placeholder;
+    box.value = options.value ?? '';
+    box.password = options.password ?? false;
+    box.ignoreFocusOut = true;
+    applyStep(box, options.step);
+    const check = (value: string): InputCheck => options.validate?.(value);
+    const show = (result: InputCheck): void => {
+      box.validationMessage = result
+        ? {
+            message: result.message,
+            severity: result.severity === 'error' ? vscode.InputBoxValidationSeverity.Error : vscode.InputBoxValidationSeverity.Warning,
+          }
+        : undefined;
+    };
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (value: string | undefined | Back): void => {
+        if (done) return;
+        done = true;
+        resolve(value);
+        box.dispose();
+      };
+      box.onDidChangeValue((value) => show(value === '' ? undefined : check(value)));
+      box.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && finish(BACK));
+      box.onDidAccept(() => {
+        const result = check(box.value);
+        show(result);
+        if (result?.severity !== 'error') finish(box.value);
+      });
+      box.onDidHide(() => finish(undefined));
+      box.show();
+    });
+  }
+
+  async confirm(message: string, detail: string, action: string): Promise<boolean> {
+    const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+    return answer === action;
+  }
+
+  async message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined> {
+    const show =
+      severity === 'error'
+        ? vscode.window.showErrorMessage
+        : severity === 'warning'
+          ? vscode.window.showWarningMessage
+          : vscode.window.showInformationMessage;
+    return show(message, ...buttons);
+  }
+}
+
+function applyStep(input: vscode.QuickInput & { buttons: readonly vscode.QuickInputButton[] }, step: Step | undefined): void {
+  if (!step) return;
+  input.step = step.step;
+  input.totalSteps = step.totalSteps;
+  input.buttons = step.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+}

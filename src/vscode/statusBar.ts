@@ -1,0 +1,111 @@
+// The status bar item: one glance says whether Pieces OS is there and whether the keys are in sync;
+// a click offers the next steps that fit.
+import * as vscode from 'vscode';
+import { Commands } from '../constants';
+import type { ConnectionMonitor, ConnectionState } from '../core/connection';
+import type { KeyRecord, KeyStore } from '../core/keyStore';
+import { t } from '../core/l10n';
+import type { PiecesSync } from '../core/piecesSync';
+
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  severity: 'ok' | 'warning' | 'error' | 'busy';
+}
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private busy = false;
+  private lastSync: string | undefined;
+
+  constructor(
+    private readonly monitor: ConnectionMonitor,
+    private readonly store: KeyStore,
+    private readonly sync: PiecesSync,
+    private readonly enabled: () => boolean,
+  ) {
+    this.item = vscode.window.createStatusBarItem('providerKeys.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = t('Provider Keys: Pieces OS');
+    this.item.command = Commands.statusActions;
+    this.update();
+  }
+
+  setBusy(busy: boolean): void {
+    this.busy = busy;
+    if (!busy) this.lastSync = new Date().toLocaleTimeString();
+    this.update();
+  }
+
+  /** What the item shows now; also read by tests. */
+  view(): StatusView {
+    const state = this.monitor.state;
+    const rejected = this.rejectedKey();
+    const pending = this.sync.pendingCount();
+    if (this.busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, tooltip: t('Sending your change to Pieces OS…'), severity: 'busy' };
+    if (rejected) return { text: `$(error) ${t('Pieces OS: key rejected')}`, tooltip: t('Pieces OS rejected "{0}" (401). Click to update it.', rejected.name), severity: 'error' };
+    if (pending > 0 && state.kind !== 'connected') {
+      return { text: `$(clock) ${t('Pieces OS: {0} pending', pending)}`, tooltip: `${t('{0} change(s) waiting to be sent.', pending)} ${connectionText(state)}`, severity: 'warning' };
+    }
+    if (pending > 0) return { text: `$(clock) ${t('Pieces OS: {0} pending', pending)}`, tooltip: t('{0} change(s) waiting: run Sync Now to send them.', pending), severity: 'warning' };
+    switch (state.kind) {
+      case 'unknown':
+        return { text: `$(key) ${t('Pieces OS')}`, tooltip: t('Looking for Pieces OS…'), severity: 'busy' };
+      case 'connected':
+        return { text: `$(check) ${t('Pieces OS')}`, tooltip: connectionText(state), severity: 'ok' };
+      case 'notSignedIn':
+        return { text: `$(account) ${t('Pieces OS: not signed in')}`, tooltip: connectionText(state), severity: 'warning' };
+      case 'notRunning':
+        return { text: `$(debug-disconnect) ${t('Pieces OS: not running')}`, tooltip: connectionText(state), severity: 'warning' };
+      case 'error':
+        return { text: `$(warning) ${t('Pieces OS: error')}`, tooltip: connectionText(state), severity: 'error' };
+    }
+  }
+
+  update(): void {
+    if (!this.enabled()) {
+      this.item.hide();
+      return;
+    }
+    const view = this.view();
+    this.item.text = view.text;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${t('Provider Keys for Pieces OS')}**\n\n`);
+    tooltip.appendText(view.tooltip);
+    const state = this.monitor.state;
+    if ('url' in state && state.url) tooltip.appendMarkdown(`\n\n${t('Service')}: \`${state.url}\``);
+    if ('version' in state) tooltip.appendMarkdown(`  \n${t('Version')}: ${state.version}`);
+    if (this.lastSync) tooltip.appendMarkdown(`  \n${t('Last sync')}: ${this.lastSync}`);
+    tooltip.appendMarkdown(`\n\n${t('Click for actions')}`);
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor =
+      view.severity === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : view.severity === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
+    this.item.show();
+  }
+
+  rejectedKey(): KeyRecord | undefined {
+    return this.store.list().find((k) => k.sync.kind === 'rejected');
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+export function connectionText(state: ConnectionState): string {
+  switch (state.kind) {
+    case 'unknown':
+      return t('Looking for Pieces OS…');
+    case 'connected':
+      return t('Connected to Pieces OS {0}, signed in as {1}.', state.version, state.user);
+    case 'notSignedIn':
+      return t('Pieces OS {0} is running, but nobody is signed in. Sign in to Pieces to sync keys.', state.version);
+    case 'notRunning':
+      return state.detail;
+    case 'error':
+      return state.detail;
+  }
+}
