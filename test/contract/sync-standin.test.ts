@@ -1,0 +1,118 @@
+import * as assert from 'node:assert/strict';
+import { KeyStore } from '../../src/core/keyStore';
+import { PiecesClient } from '../../src/core/piecesClient';
+import { PiecesSync } from '../../src/core/piecesSync';
+import { type StandIn, startStandIn } from '../../stand-in/server';
+import { MemoryMemento, MemorySecrets } from '../support/memoryStorage';
+
+const KEY_A = 'sk-test-FAKE-sync-00000000000000000000a';
+const KEY_B = 'sk-test-FAKE-sync-00000000000000000000b';
+const KEY_C = 'sk-test-FAKE-sync-00000000000000000000c';
+
+describe('PiecesSync against the stand-in', function () {
+  this.timeout(10000);
+  let standIn: StandIn;
+  let store: KeyStore;
+  let sync: PiecesSync;
+  let memento: MemoryMemento;
+
+  beforeEach(async () => {
+    standIn = await startStandIn({ port: 0 });
+    memento = new MemoryMemento();
+    store = new KeyStore(new MemorySecrets(), memento);
+    sync = new PiecesSync(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 }), store);
+  });
+  afterEach(async () => {
+    store.dispose();
+    await standIn.stop();
+  });
+
+  const keyCalls = (): string[] => standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
+
+  it('creates the first key, updates on rotate, switches keys and deletes on release', async () => {
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A, organization: 'org-FAKEsync01' });
+    await sync.choose('openai', a.id);
+    assert.equal(store.get(a.id)?.sync.kind, 'pending');
+    assert.equal(sync.pendingCount(), 1);
+    assert.deepEqual(await sync.sync('openai'), { kind: 'pushed', keyId: a.id, call: 'create' });
+    assert.deepEqual(standIn.openAI, { api_key: KEY_A, api_key_name: 'Personal', organization_key: 'org-FAKEsync01' });
+    assert.equal(store.get(a.id)?.sync.kind, 'synced');
+    assert.equal(sync.pendingCount(), 0);
+
+    await store.update(a.id, { secret: KEY_B });
+    await sync.changed('openai', a.id);
+    assert.equal((await sync.sync('openai')).kind, 'pushed');
+    assert.equal(standIn.openAI?.api_key, KEY_B);
+
+    const c = await store.add({ provider: 'openai', name: 'Work', secret: KEY_C });
+    await sync.choose('openai', c.id);
+    await sync.sync('openai');
+    assert.deepEqual(standIn.openAI, { api_key: KEY_C, api_key_name: 'Work', organization_key: 'org-FAKEsync01' });
+    assert.equal(store.get(a.id)?.sync.kind, 'inactive');
+
+    await store.remove(c.id);
+    await sync.release('openai');
+    assert.deepEqual(await sync.sync('openai'), { kind: 'removed' });
+    assert.equal(standIn.openAI, undefined);
+    assert.deepEqual(keyCalls(), ['create 200', 'update 200', 'update 200', 'delete 200']);
+    assert.ok(!memento.dump().includes('FAKE-sync'), 'globalState holds key bytes');
+  });
+
+  it('sends nothing when nothing is pending', async () => {
+    assert.deepEqual(await sync.sync('openai'), { kind: 'nothingToDo' });
+    assert.deepEqual(keyCalls(), []);
+  });
+
+  it('keeps the change pending while the service is down, and sends it when it is back', async () => {
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
+    await sync.choose('openai', a.id);
+    await standIn.stop();
+    const outcome = await sync.sync('openai');
+    assert.equal(outcome.kind, 'failed');
+    assert.equal(outcome.kind === 'failed' && outcome.error.kind, 'unreachable');
+    const status = store.get(a.id)?.sync;
+    assert.equal(status?.kind, 'failed');
+    assert.ok(status?.kind === 'failed' && !status.reason.includes(KEY_A));
+    assert.equal(sync.pendingCount(), 1);
+    await standIn.restart();
+    assert.equal((await sync.sync('openai')).kind, 'pushed');
+    assert.equal(standIn.openAI?.api_key, KEY_A);
+  });
+
+  it('marks the key rejected on 401 and asks for the user again next time', async () => {
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
+    await sync.choose('openai', a.id);
+    standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/create'] });
+    const outcome = await sync.sync('openai');
+    assert.equal(outcome.kind === 'failed' && outcome.error.kind, 'unauthorized');
+    assert.equal(store.get(a.id)?.sync.kind, 'rejected');
+    const userCalls = standIn.requests.filter((r) => r.path === '/user').length;
+    assert.equal((await sync.sync('openai')).kind, 'pushed');
+    assert.equal(standIn.requests.filter((r) => r.path === '/user').length, userCalls + 1);
+  });
+
+  it('sends nothing and says so when nobody is signed in', async () => {
+    standIn.signedIn = false;
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
+    await sync.choose('openai', a.id);
+    const outcome = await sync.sync('openai');
+    assert.equal(outcome.kind === 'failed' && outcome.error.kind, 'notSignedIn');
+    assert.equal(store.get(a.id)?.sync.kind, 'notSignedIn');
+    assert.deepEqual(keyCalls(), []);
+  });
+
+  it('sends a rotation made while a call is in flight right after it', async () => {
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
+    await sync.choose('openai', a.id);
+    standIn.failNext(1, 'delay', { delayMs: 300, paths: ['/external_provider/api_key/create'] });
+    const inFlight = sync.sync('openai');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await store.update(a.id, { secret: KEY_B });
+    await sync.changed('openai', a.id);
+    await inFlight;
+    await sync.sync('openai');
+    assert.equal(standIn.openAI?.api_key, KEY_B);
+    assert.deepEqual(keyCalls(), ['create 200', 'update 200']);
+    assert.equal(sync.pendingCount(), 0);
+  });
+});
