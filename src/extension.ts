@@ -47,23 +47,19 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
         refusedUrl = error;
       }),
   });
-  // The monitor learns from every request; it is created right after the client it watches.
-  let monitor: ConnectionMonitor | undefined;
+  // The monitor learns from every request; the callbacks run only after both parts exist.
   const client = new PiecesClient({
     baseUrl: locator,
     onRequest: (record) => {
       log.request(record);
-      monitor?.noteRequest(record);
+      connection.noteRequest(record);
     },
   });
-  monitor = new ConnectionMonitor(client);
-  const connection = monitor;
+  const connection = new ConnectionMonitor(client);
 
   const store = new KeyStore(context.secrets, context.globalState);
-  let statusBar: StatusBar | undefined;
-  const sync = new PiecesSync(client, store, { onBusy: (busy) => statusBar?.setBusy(busy) });
-  statusBar = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true));
-  const status = statusBar;
+  const sync = new PiecesSync(client, store, { onBusy: (busy) => status.setBusy(busy) });
+  const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true));
 
   let prompter: Prompter = new WindowPrompter();
   const defaultPrompter = prompter;
