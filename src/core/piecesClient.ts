@@ -211,7 +211,8 @@ export class PiecesClient {
 
     let status: number | undefined;
     try {
-      const init: RequestInit = { method, signal, headers: { accept: 'application/json, text/plain' } };
+      // Never follow a redirect: a 307/308 would re-send the body, key included, wherever it points.
+      const init: RequestInit = { method, signal, redirect: 'manual', headers: { accept: 'application/json, text/plain' } };
       if (body !== undefined) {
         init.body = JSON.stringify(body);
         init.headers = { ...init.headers, 'content-type': 'application/json' };

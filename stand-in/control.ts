@@ -1,0 +1,73 @@
+// The stand-in's HTTP control surface, for tests in another process (a browser test, say):
+//   GET  /__stand-in/state       → { signedIn, userId, openAI (keys masked to the last 4 chars), pendingFaults, requests }
+//   POST /__stand-in/fault       { count, fault, delayMs?, paths? } → 204
+//   POST /__stand-in/signed-in   { signedIn } → 204
+//   POST /__stand-in/reset       → 204
+// Bad input is 400 text/plain. These calls are never faulted and not recorded in `requests`.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Fault, type FaultOptions, isFault } from './faults';
+import { BodyTooLargeError, readBody, send, sendJson, sendText } from './http';
+
+export interface ControlTarget {
+  signedIn: boolean;
+  failNext(count: number, fault: Fault, options?: FaultOptions): void;
+  reset(): void;
+  snapshot(): Record<string, unknown>;
+}
+
+export async function handleControl(
+  target: ControlTarget,
+  method: string,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const route = path.slice('/__stand-in/'.length);
+  if (route === 'state') {
+    if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { allow: 'GET' });
+    return sendJson(res, 200, target.snapshot());
+  }
+  if (route !== 'fault' && route !== 'signed-in' && route !== 'reset') return sendText(res, 404, 'Not Found');
+  if (method !== 'POST') return sendText(res, 405, 'Method Not Allowed', { allow: 'POST' });
+
+  let body: Record<string, unknown> = {};
+  try {
+    const text = await readBody(req);
+    if (text.trim() !== '') {
+      const parsed: unknown = JSON.parse(text);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError('not an object');
+      body = parsed as Record<string, unknown>;
+    }
+  } catch (error) {
+    return sendText(res, error instanceof BodyTooLargeError ? 413 : 400, 'The body must be a JSON object.');
+  }
+
+  if (route === 'reset') {
+    target.reset();
+  } else if (route === 'signed-in') {
+    if (typeof body.signedIn !== 'boolean') return sendText(res, 400, '"signedIn" must be true or false.');
+    target.signedIn = body.signedIn;
+  } else {
+    const { count, fault, delayMs, paths } = body;
+    if (typeof count !== 'number' || !isFault(fault)) {
+      return sendText(res, 400, '"count" (a number) and "fault" (a known fault) are required.');
+    }
+    const options: FaultOptions = {};
+    if (delayMs !== undefined) {
+      if (typeof delayMs !== 'number') return sendText(res, 400, '"delayMs" must be a number.');
+      options.delayMs = delayMs;
+    }
+    if (paths !== undefined) {
+      if (!Array.isArray(paths) || paths.some((entry) => typeof entry !== 'string')) {
+        return sendText(res, 400, '"paths" must be an array of strings.');
+      }
+      options.paths = paths as string[];
+    }
+    try {
+      target.failNext(count, fault, options);
+    } catch (error) {
+      return sendText(res, 400, error instanceof Error ? error.message : 'Invalid fault.');
+    }
+  }
+  send(res, 204, 'text/plain', '');
+}

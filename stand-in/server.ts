@@ -1,0 +1,297 @@
+// A stand-in for the local Pieces OS service, speaking the strict contract (contract/): health,
+// version, `GET /user` and the three external-provider key calls, with in-memory state, request
+// validation (Ajv), fault injection and a small control surface (control.ts).
+//
+// Choices where the contract says nothing:
+// - 401 (text/plain) is answered for an injected 'unauthorized' fault, when signed out, and when the
+//   body's `user` is not the stand-in's user id; never for anything else.
+// - An invalid body is 422 (`application/problem+json`, Ajv errors without values); a non-JSON
+//   content type is 415. An empty body is 422 too (Prism answers 200, as the contract does not
+//   require a body, but there is then no user to act for). Validation runs before faults.
+// - Create replaces the stored key with the given `open_AI` fields; update merges the defined
+//   fields; delete with `open_AI: true` removes it (false or absent: no change). A request `schema`
+//   is never stored. Faults other than 'delay' answer instead of the call, so the state is unchanged.
+// - `requests` records each call once it is answered; status 0 means the connection was destroyed
+//   without a complete answer ('drop', 'dropMidBody', or the client went away). Control-surface
+//   calls are not recorded. Nothing ever logs a body.
+// - 'delay' answers normally after the delay, and acts even if the client has given up meanwhile
+//   (as a real service would); reset() and stop() drop requests still held by a delay, without acting.
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import { type ControlTarget, handleControl } from './control';
+import { FaultQueue, type Fault, type FaultOptions } from './faults';
+import { BodyTooLargeError, drop, dropMidBody, mediaType, readBody, sendJson, sendProblem, sendText } from './http';
+import { type KeyBody, type KeyPath, type OpenAIState, GLOBAL_ID, KEY_SCHEMAS, applyKeyCall, isKeyPath, keyResponseBody, userResponseBody } from './state';
+import { contractValidator } from './validator';
+
+export type { Fault } from './faults';
+export type { OpenAIState } from './state';
+export { GLOBAL_ID } from './state';
+
+export interface StandInOptions {
+  port?: number;
+  host?: string;
+  signedIn?: boolean;
+  userId?: string;
+  version?: string;
+  log?: (line: string) => void;
+}
+
+export interface StandIn {
+  readonly url: string;
+  readonly port: number;
+  signedIn: boolean;
+  readonly userId: string;
+  readonly openAI: OpenAIState | undefined;
+  readonly requests: ReadonlyArray<{ method: string; path: string; status: number }>;
+  failNext(count: number, fault: Fault, options?: { delayMs?: number; paths?: string[] }): void;
+  clearFaults(): void;
+  reset(): void;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export const DEFAULT_USER_ID = '5f1e8d2c-7a3b-4c6d-8e9f-57a4d1e00001';
+export const DEFAULT_VERSION = 'stand-in-1.0.0';
+export const UNAUTHORIZED_TEXT = 'Invalid Authentication, Incorrect API key provided or organization';
+export const SERVER_ERROR_TEXT = 'Internal Server Error';
+
+const HEALTH = '/.well-known/health';
+const VERSION = '/.well-known/version';
+const USER = '/user';
+const CONTROL_PREFIX = '/__stand-in/';
+
+class StandInServer implements StandIn, ControlTarget {
+  signedIn: boolean;
+  readonly userId: string;
+  readonly host: string;
+  private readonly version: string;
+  private readonly log: ((line: string) => void) | undefined;
+  private readonly initialSignedIn: boolean;
+  private boundPort: number;
+  private server: http.Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly delays = new Set<{ timer: NodeJS.Timeout; res: http.ServerResponse; done: (act: boolean) => void }>();
+  private readonly faults = new FaultQueue();
+  private stored: OpenAIState | undefined;
+  private readonly history: Array<{ method: string; path: string; status: number }> = [];
+
+  constructor(options: StandInOptions) {
+    this.host = options.host ?? '127.0.0.1';
+    this.boundPort = options.port ?? 0;
+    this.initialSignedIn = options.signedIn ?? true;
+    this.signedIn = this.initialSignedIn;
+    this.userId = options.userId ?? DEFAULT_USER_ID;
+    this.version = options.version ?? DEFAULT_VERSION;
+    this.log = options.log;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.boundPort}`;
+  }
+
+  get openAI(): OpenAIState | undefined {
+    return this.stored ? { ...this.stored } : undefined;
+  }
+
+  get requests(): ReadonlyArray<{ method: string; path: string; status: number }> {
+    return this.history.map((entry) => ({ ...entry }));
+  }
+
+  get pendingFaults(): number {
+    return this.faults.size;
+  }
+
+  failNext(count: number, fault: Fault, options?: FaultOptions): void {
+    this.faults.add(count, fault, options);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  reset(): void {
+    this.cancelDelays();
+    this.faults.clear();
+    this.stored = undefined;
+    this.signedIn = this.initialSignedIn;
+    this.history.length = 0;
+  }
+
+  async listen(): Promise<void> {
+    if (this.server) return;
+    const server = http.createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent) sendText(res, 500, SERVER_ERROR_TEXT);
+        else drop(res);
+      });
+    });
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.boundPort, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address();
+    if (address && typeof address === 'object') this.boundPort = address.port;
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    this.cancelDelays();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  /** Requests held by a 'delay' fault are dropped without acting. */
+  private cancelDelays(): void {
+    for (const delay of this.delays) {
+      clearTimeout(delay.timer);
+      drop(delay.res);
+      delay.done(false);
+    }
+    this.delays.clear();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.listen();
+  }
+
+  /** Called by control.ts: the state with keys masked. */
+  snapshot(): Record<string, unknown> {
+    const mask = (value: string | undefined): string | undefined =>
+      value === undefined ? undefined : value.length > 8 ? `…${value.slice(-4)}` : '…';
+    const openAI = this.stored && {
+      api_key: mask(this.stored.api_key),
+      api_key_name: this.stored.api_key_name,
+      organization_key: mask(this.stored.organization_key),
+    };
+    return { signedIn: this.signedIn, userId: this.userId, openAI, pendingFaults: this.faults.size, requests: this.requests };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
+    const control = path.startsWith(CONTROL_PREFIX);
+    res.on('close', () => {
+      const status = res.writableFinished ? res.statusCode : 0;
+      if (!control) this.history.push({ method, path, status });
+      this.log?.(`${method} ${path} ${status}`);
+    });
+    if (control) return handleControl(this, method, path, req, res);
+
+    if (path === HEALTH || path === VERSION) {
+      if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
+      if (!(await this.applyFault(path, res))) return;
+      return sendText(res, 200, path === HEALTH ? 'ok' : this.version);
+    }
+    if (path === USER) {
+      if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { allow: 'GET' });
+      if (!(await this.applyFault(path, res))) return;
+      return sendJson(res, 200, userResponseBody(this.signedIn, this.userId, this.stored));
+    }
+    if (isKeyPath(path)) {
+      if (method !== 'POST') return sendText(res, 405, 'Method Not Allowed', { allow: 'POST' });
+      const body = await this.readKeyBody(path, req, res);
+      if (body === undefined || !(await this.applyFault(path, res))) return;
+      if (!this.signedIn) return sendText(res, 401, 'Invalid Authentication: nobody is signed in to Pieces');
+      if (body.user !== this.userId) return sendText(res, 401, 'Invalid Authentication: unknown user');
+      this.stored = applyKeyCall(this.stored, path, body);
+      return sendJson(res, 200, keyResponseBody(this.stored));
+    }
+    sendText(res, 404, 'Not Found');
+  }
+
+  /** The validated body, or undefined after answering 413/415/422. */
+  private async readKeyBody(path: KeyPath, req: http.IncomingMessage, res: http.ServerResponse): Promise<KeyBody | undefined> {
+    let text: string;
+    try {
+      text = await readBody(req);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) sendText(res, 413, 'Payload Too Large', { connection: 'close' });
+      else drop(res);
+      return undefined;
+    }
+    if (text.trim() === '') {
+      sendProblem(res, 422, 'Invalid request', 'the body is empty; a JSON object with "user" is required');
+      return undefined;
+    }
+    if (mediaType(req) !== 'application/json') {
+      sendProblem(res, 415, 'Unsupported Media Type', 'the body must be sent as application/json');
+      return undefined;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not the parser's message: it quotes the body.
+      sendProblem(res, 422, 'Invalid request', 'the body is not valid JSON');
+      return undefined;
+    }
+    const result = contractValidator().validateRequest(KEY_SCHEMAS[path].request, body);
+    if (!result.valid) {
+      sendProblem(res, 422, 'Invalid request', `the body is not a valid ${KEY_SCHEMAS[path].request}`, result.errors);
+      return undefined;
+    }
+    return body as KeyBody;
+  }
+
+  /** Applies the next matching fault. False when it answered (or dropped) instead of the call. */
+  private async applyFault(path: string, res: http.ServerResponse): Promise<boolean> {
+    const queued = this.faults.take(path);
+    if (!queued) return true;
+    switch (queued.fault) {
+      case 'unauthorized':
+        sendText(res, 401, UNAUTHORIZED_TEXT);
+        return false;
+      case 'serverError':
+        sendText(res, 500, SERVER_ERROR_TEXT);
+        return false;
+      case 'drop':
+        drop(res);
+        return false;
+      case 'dropMidBody':
+        dropMidBody(res, JSON.stringify({ metadata: { global_id: GLOBAL_ID }, note: 'dropped mid body' }));
+        return false;
+      case 'invalidJson':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '9' });
+        res.end('{not json');
+        return false;
+      case 'delay':
+        return new Promise<boolean>((resolve) => {
+          const entry = {
+            timer: setTimeout(() => {
+              this.delays.delete(entry);
+              resolve(true); // even if the client gave up: a real service would still act
+            }, queued.delayMs),
+            res,
+            done: resolve,
+          };
+          this.delays.add(entry);
+        });
+    }
+  }
+}
+
+/** Starts a stand-in; port 0 (the default) takes any free port, host defaults to 127.0.0.1. */
+export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
+  const standIn = new StandInServer(options);
+  await standIn.listen();
+  return standIn;
+}

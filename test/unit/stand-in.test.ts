@@ -1,0 +1,306 @@
+// The stand-in's own behaviour: contract-valid answers, 422 for invalid bodies, fault switches,
+// stop/restart, the control surface. Raw fetch only; the client is tested in test/contract/.
+import * as assert from 'node:assert/strict';
+import { type StandIn, DEFAULT_VERSION, UNAUTHORIZED_TEXT, startStandIn } from '../../stand-in/server';
+import { ContractValidator, type ResponseSchemaName } from '../../stand-in/validator';
+import { FAKE_KEY, FAKE_KEY_2, FAKE_ORG, fixture, fixtureText, rawPost } from '../contract/helpers';
+
+const EXAMPLE_USER = '8f2c1d7e-4b3a-4c5d-9e6f-0a1b2c3d4e5f'; // the user id in the shared examples
+const CREATE = '/external_provider/api_key/create';
+const UPDATE = '/external_provider/api_key/update';
+const DELETE = '/external_provider/api_key/delete';
+
+describe('stand-in', function () {
+  const validator = new ContractValidator();
+  let standIn: StandIn;
+  const url = (path: string): string => `${standIn.url}${path}`;
+  const post = (path: string, body: string | object, headers?: Record<string, string>) => rawPost(url(path), body, headers);
+  const getJson = async (path: string): Promise<unknown> => {
+    const response = await fetch(url(path));
+    assert.equal(response.status, 200);
+    return response.json();
+  };
+  const assertValid = (name: ResponseSchemaName, body: unknown): void => {
+    const result = validator.validateResponse(name, body);
+    assert.ok(result.valid, `${name}: ${JSON.stringify(result.errors)}`);
+  };
+
+  before(async () => {
+    standIn = await startStandIn({ userId: EXAMPLE_USER });
+  });
+  after(async () => {
+    await standIn.stop();
+  });
+  beforeEach(() => standIn.reset());
+
+  describe('validator (sanity)', () => {
+    it('accepts the valid contract examples and refuses the invalid response examples', () => {
+      assertValid('CreatedExternalProviderApiKey', fixture('create.response.json'));
+      assertValid('ReturnedUserProfile', fixture('user.response.json'));
+      assert.equal(validator.validateResponse('ReturnedUserProfile', fixture('invalid-user-response-missing-id.json')).valid, false);
+      assert.equal(validator.validateResponse('CreatedExternalProviderApiKey', fixture('invalid-create-response-missing-global_id.json')).valid, false);
+      assert.equal(validator.validateRequest('PrecreatedExternalProviderApiKey', fixture('create.request.json')).valid, true);
+    });
+  });
+
+  describe('well-known', () => {
+    it('answers GET and HEAD /.well-known/health with 200 text/plain ok', async () => {
+      const get = await fetch(url('/.well-known/health'));
+      assert.equal(get.status, 200);
+      assert.match(get.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.equal(await get.text(), 'ok');
+      const head = await fetch(url('/.well-known/health'), { method: 'HEAD' });
+      assert.equal(head.status, 200);
+      assert.equal(await head.text(), '');
+    });
+
+    it('answers /.well-known/version with the default or the configured version', async () => {
+      assert.equal(await (await fetch(url('/.well-known/version'))).text(), DEFAULT_VERSION);
+      const other = await startStandIn({ version: '9.8.7' });
+      try {
+        assert.equal(await (await fetch(`${other.url}/.well-known/version`)).text(), '9.8.7');
+      } finally {
+        await other.stop();
+      }
+    });
+
+    it('answers 404 for unknown paths and 405 for wrong methods', async () => {
+      assert.equal((await fetch(url('/nope'))).status, 404);
+      assert.equal((await fetch(url(CREATE))).status, 405);
+      assert.equal((await post('/user', {})).status, 405);
+    });
+  });
+
+  describe('state and responses', () => {
+    it('/user validates as ReturnedUserProfile signed in, with and without a key, and signed out', async () => {
+      const empty = (await getJson('/user')) as { user: { id: string; auth0: Record<string, unknown> } };
+      assertValid('ReturnedUserProfile', empty);
+      assert.equal(empty.user.id, EXAMPLE_USER);
+      assert.equal(empty.user.auth0.open_AI, undefined);
+
+      assert.equal((await post(CREATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY, organization_key: FAKE_ORG } })).status, 200);
+      const withKey = (await getJson('/user')) as { user: { auth0: { open_AI: unknown } } };
+      assertValid('ReturnedUserProfile', withKey);
+      assert.deepEqual(withKey.user.auth0.open_AI, { api_key: FAKE_KEY, organization_key: FAKE_ORG });
+
+      standIn.signedIn = false;
+      const signedOut = await getJson('/user');
+      assert.deepEqual(signedOut, {});
+      assertValid('ReturnedUserProfile', signedOut);
+    });
+
+    it('create sets, update merges, delete true removes, delete false keeps; each answer validates', async () => {
+      const created = await post(CREATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY, api_key_name: 'Work' } });
+      assert.equal(created.status, 200);
+      assertValid('CreatedExternalProviderApiKey', JSON.parse(created.text));
+      assert.deepEqual(standIn.openAI, { api_key: FAKE_KEY, api_key_name: 'Work' });
+
+      const updated = await post(UPDATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY_2 } });
+      assert.equal(updated.status, 200);
+      assertValid('UpdatedExternalProviderApiKey', JSON.parse(updated.text));
+      assert.deepEqual(standIn.openAI, { api_key: FAKE_KEY_2, api_key_name: 'Work' });
+
+      const kept = await post(DELETE, { user: EXAMPLE_USER, open_AI: false });
+      assert.equal(kept.status, 200);
+      assert.deepEqual(standIn.openAI, { api_key: FAKE_KEY_2, api_key_name: 'Work' });
+
+      const deleted = await post(DELETE, { user: EXAMPLE_USER, open_AI: true });
+      assert.equal(deleted.status, 200);
+      const body = JSON.parse(deleted.text) as { metadata: Record<string, unknown> };
+      assertValid('DeletedExternalProviderApiKey', body);
+      assert.equal(body.metadata.open_AI, undefined);
+      assert.equal(standIn.openAI, undefined);
+    });
+
+    it('accepts the valid request examples, a schema without semantic, and never stores schema', async () => {
+      for (const [path, file] of [[CREATE, 'create.request.json'], [UPDATE, 'update.request.json'], [DELETE, 'delete.request.json']] as const) {
+        const answer = await post(path, fixtureText(file));
+        assert.equal(answer.status, 200, `${file}: ${answer.text}`);
+      }
+      const withSchema = await post(CREATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY, schema: { migration: 0 } } });
+      assert.equal(withSchema.status, 200);
+      assertValid('CreatedExternalProviderApiKey', JSON.parse(withSchema.text));
+      assert.deepEqual(standIn.openAI, { api_key: FAKE_KEY });
+    });
+
+    it('answers 401 text/plain for an unknown user and when signed out, changing nothing', async () => {
+      const unknown = await post(CREATE, { user: 'someone-else', open_AI: { api_key: FAKE_KEY } });
+      assert.equal(unknown.status, 401);
+      assert.match(unknown.contentType, /^text\/plain/);
+      standIn.signedIn = false;
+      const signedOut = await post(CREATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY } });
+      assert.equal(signedOut.status, 401);
+      assert.equal(standIn.openAI, undefined);
+      for (const answer of [unknown, signedOut]) assert.ok(!answer.text.includes(FAKE_KEY));
+    });
+  });
+
+  describe('request validation', () => {
+    const invalid: Array<[string, string]> = [
+      [CREATE, 'invalid-create-camelcase-apiKey.json'],
+      [CREATE, 'invalid-create-camelcase-openAI.json'],
+      [CREATE, 'invalid-create-missing-user.json'],
+      [CREATE, 'invalid-create-user-not-string.json'],
+      [UPDATE, 'invalid-update-missing-user.json'],
+      [DELETE, 'invalid-delete-open_AI-string.json'],
+      [DELETE, 'invalid-delete-open_AI-key-object.json'],
+    ];
+    for (const [path, file] of invalid) {
+      it(`answers 422 problem+json to ${file}, without echoing the key`, async () => {
+        const answer = await post(path, fixtureText(file));
+        assert.equal(answer.status, 422);
+        assert.match(answer.contentType, /^application\/problem\+json/);
+        const problem = JSON.parse(answer.text) as { status: number; validation: unknown[] };
+        assert.equal(problem.status, 422);
+        assert.ok(problem.validation.length > 0);
+        assert.ok(!/sk-example/.test(answer.text), 'the 422 body echoes the key');
+        assert.equal(standIn.openAI, undefined);
+      });
+    }
+
+    it('answers 422 to a request schema with the read-only semantic (as Prism does)', async () => {
+      const answer = await post(CREATE, { user: EXAMPLE_USER, schema: { migration: 0, semantic: 'MAJOR_0_MINOR_0_PATCH_1' } });
+      assert.equal(answer.status, 422);
+      assert.match(answer.text, /semantic/);
+    });
+
+    it('answers 422 to non-JSON and empty bodies, 415 to another content type', async () => {
+      const notJson = await post(CREATE, `{"user": "${EXAMPLE_USER}", "open_AI": {"api_key": "${FAKE_KEY}"`);
+      assert.equal(notJson.status, 422);
+      assert.ok(!notJson.text.includes(FAKE_KEY), 'the parser message quoted the body');
+      assert.equal((await post(CREATE, '')).status, 422);
+      const text = await post(CREATE, { user: EXAMPLE_USER }, { 'content-type': 'text/plain' });
+      assert.equal(text.status, 415);
+      assert.equal(standIn.openAI, undefined);
+    });
+  });
+
+  describe('faults', () => {
+    const createBody = { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY } };
+
+    it('unauthorized: 401 text/plain with the contract text, state unchanged, then back to normal', async () => {
+      standIn.failNext(1, 'unauthorized');
+      const answer = await post(CREATE, createBody);
+      assert.equal(answer.status, 401);
+      assert.match(answer.contentType, /^text\/plain/);
+      assert.equal(answer.text, UNAUTHORIZED_TEXT);
+      assert.equal(standIn.openAI, undefined);
+      assert.equal((await post(CREATE, createBody)).status, 200);
+    });
+
+    it('serverError: 500 for as many matching requests as the count, in order', async () => {
+      standIn.failNext(2, 'serverError');
+      assert.equal((await fetch(url('/user'))).status, 500);
+      assert.equal((await post(CREATE, createBody)).status, 500);
+      assert.equal((await post(CREATE, createBody)).status, 200);
+      assert.deepEqual(standIn.requests.map((entry) => entry.status), [500, 500, 200]);
+    });
+
+    it('faults apply to key paths and /user only, unless paths say otherwise; invalid bodies do not consume them', async () => {
+      standIn.failNext(1, 'serverError', { paths: [UPDATE] });
+      assert.equal((await fetch(url('/user'))).status, 200);
+      assert.equal((await post(CREATE, createBody)).status, 200);
+      assert.equal((await post(UPDATE, { nope: 1 })).status, 422);
+      assert.equal((await post(UPDATE, createBody)).status, 500);
+
+      standIn.failNext(1, 'serverError');
+      assert.equal((await fetch(url('/.well-known/health'))).status, 200, 'health is never faulted by default');
+      standIn.clearFaults();
+      assert.equal((await fetch(url('/user'))).status, 200);
+
+      standIn.failNext(1, 'serverError', { paths: ['/.well-known/health'] });
+      assert.equal((await fetch(url('/.well-known/health'))).status, 500);
+    });
+
+    it('delay: answers normally after delayMs', async () => {
+      standIn.failNext(1, 'delay', { delayMs: 150 });
+      const started = performance.now();
+      assert.equal((await post(CREATE, createBody)).status, 200);
+      assert.ok(performance.now() - started >= 140, 'answered too early');
+      assert.deepEqual(standIn.openAI, { api_key: FAKE_KEY });
+    });
+
+    it('drop: destroys the connection without answering (logged as status 0)', async () => {
+      standIn.failNext(1, 'drop');
+      await assert.rejects(fetch(url('/user')), TypeError);
+      assert.deepEqual(standIn.requests, [{ method: 'GET', path: '/user', status: 0 }]);
+    });
+
+    it('dropMidBody: sends headers and half a body, then destroys the connection', async () => {
+      standIn.failNext(1, 'dropMidBody');
+      const response = await fetch(url(CREATE), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(createBody) });
+      assert.equal(response.status, 200);
+      await assert.rejects(response.text(), TypeError);
+      assert.equal(standIn.openAI, undefined);
+    });
+
+    it('invalidJson: 200 with a body that is not JSON', async () => {
+      standIn.failNext(1, 'invalidJson');
+      const answer = await post(CREATE, createBody);
+      assert.equal(answer.status, 200);
+      assert.throws(() => JSON.parse(answer.text) as unknown, SyntaxError);
+    });
+
+    it('refuses bad fault arguments', () => {
+      assert.throws(() => standIn.failNext(1, 'explode' as never), TypeError);
+      assert.throws(() => standIn.failNext(-1, 'drop'), RangeError);
+      assert.throws(() => standIn.failNext(1, 'drop', { paths: ['user'] }), TypeError);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('stops (closing keep-alive connections and held requests) and restarts on the same port', async () => {
+      const port = standIn.port;
+      assert.equal((await fetch(url('/user'))).status, 200); // leaves a keep-alive connection open
+      standIn.failNext(1, 'delay', { delayMs: 60_000 });
+      const held = fetch(url('/user')).then(
+        () => 'answered',
+        () => 'failed',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = performance.now();
+      await standIn.stop();
+      assert.ok(performance.now() - started < 1000, 'stop() waited for open connections');
+      assert.equal(await held, 'failed');
+      await assert.rejects(fetch(url('/.well-known/health')), TypeError);
+      await standIn.restart();
+      assert.equal(standIn.port, port);
+      assert.equal((await fetch(url('/.well-known/health'))).status, 200);
+    });
+
+    it('records method, path and status only, and logs no bodies', async () => {
+      const lines: string[] = [];
+      const other = await startStandIn({ log: (line) => lines.push(line) });
+      try {
+        await rawPost(`${other.url}${CREATE}`, { user: other.userId, open_AI: { api_key: FAKE_KEY } });
+        await fetch(`${other.url}/__stand-in/state`);
+        assert.deepEqual(other.requests, [{ method: 'POST', path: CREATE, status: 200 }]);
+        assert.deepEqual(lines, [`POST ${CREATE} 200`, 'GET /__stand-in/state 200']);
+      } finally {
+        await other.stop();
+      }
+    });
+  });
+
+  describe('control surface', () => {
+    it('shows the state with the key masked, and sets faults, sign-in and reset over HTTP', async () => {
+      await post(CREATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY, api_key_name: 'Work' } });
+      const stateText = await (await fetch(url('/__stand-in/state'))).text();
+      assert.ok(!stateText.includes(FAKE_KEY), 'the state shows the whole key');
+      const state = JSON.parse(stateText) as { signedIn: boolean; openAI: Record<string, string>; requests: unknown[] };
+      assert.equal(state.signedIn, true);
+      assert.deepEqual(state.openAI, { api_key: '…0001', api_key_name: 'Work' });
+      assert.equal(state.requests.length, 1);
+
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'serverError', paths: ['/user'] })).status, 204);
+      assert.equal((await fetch(url('/user'))).status, 500);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'nope' })).status, 400);
+
+      assert.equal((await post('/__stand-in/signed-in', { signedIn: false })).status, 204);
+      assert.equal(standIn.signedIn, false);
+      assert.equal((await post('/__stand-in/reset', '')).status, 204);
+      assert.equal(standIn.signedIn, true);
+      assert.equal(standIn.openAI, undefined);
+    });
+  });
+});
