@@ -26,6 +26,8 @@ export interface TestingApi {
   tree: KeysTreeProvider;
   actions: KeyActions;
   client: PiecesClient;
+  globalState: vscode.Memento;
+  secrets: vscode.SecretStorage;
   activationMs: number;
 }
 
@@ -153,6 +155,8 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       tree,
       actions,
       client,
+      globalState: context.globalState,
+      secrets: context.secrets,
       activationMs,
     },
   };

@@ -1,0 +1,89 @@
+// Static checks of package.json against the code: ids, context keys, localized strings.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Commands, ContextKeys, ItemContext, Settings, Views } from '../../src/constants';
+import { REPO_ROOT } from '../contract/helpers';
+
+interface Manifest {
+  activationEvents: string[];
+  contributes: {
+    commands: Array<{ command: string; title: string; category?: string }>;
+    menus: Record<string, Array<{ command: string; when?: string }>>;
+    viewsWelcome: Array<{ view: string; contents: string; when?: string }>;
+    views: Record<string, Array<{ id: string }>>;
+    configuration: { properties: Record<string, { scope?: string }> };
+  };
+  capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+}
+
+const text = readFileSync(join(REPO_ROOT, 'package.json'), 'utf8');
+const manifest = JSON.parse(text) as Manifest;
+const nls = JSON.parse(readFileSync(join(REPO_ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
+
+/** Context keys VS Code itself defines that our `when` clauses may use. */
+const VSCODE_CONTEXT_KEYS = new Set(['view', 'viewItem', 'false', 'true']);
+
+function contextKeysIn(when: string): string[] {
+  const withoutStrings = when.replace(/\/[^/]*\//g, ' ').replace(/'[^']*'/g, ' ');
+  return [...withoutStrings.matchAll(/[A-Za-z][\w.]*/g)].map((m) => m[0]).filter((word) => !/^(providerKeys\.keys|key\.[\w.]+|notRunning|notSignedIn|connected|unknown|error)$/.test(word));
+}
+
+describe('package.json', () => {
+  it('contributes exactly the commands in src/constants.ts', () => {
+    assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), Object.values(Commands).sort());
+  });
+
+  it('gives every command a localized title and the "Provider Keys" category', () => {
+    for (const command of manifest.contributes.commands) {
+      assert.match(command.title, /^%[\w.]+%$/, command.command);
+      assert.equal(command.category, '%category%');
+    }
+    assert.equal(nls.category, 'Provider Keys');
+  });
+
+  it('has every %key% in package.nls.json', () => {
+    const keys = [...text.matchAll(/"%([^"%]+)%"/g)].map((m) => m[1] as string);
+    assert.ok(keys.length > 20);
+    const missing = keys.filter((key) => !(key in nls));
+    assert.deepEqual(missing, []);
+  });
+
+  it('names in `when` clauses only context keys the extension sets or VS Code defines', () => {
+    const ours = new Set<string>(Object.values(ContextKeys));
+    const clauses = [
+      ...Object.values(manifest.contributes.menus).flat().map((m) => m.when ?? ''),
+      ...manifest.contributes.viewsWelcome.map((w) => w.when ?? ''),
+    ];
+    for (const when of clauses) {
+      for (const key of contextKeysIn(when)) assert.ok(ours.has(key) || VSCODE_CONTEXT_KEYS.has(key), `unknown context key ${key} in "${when}"`);
+    }
+  });
+
+  it('matches every viewItem in menus to a contextValue the tree sets', () => {
+    const values = Object.values(ItemContext);
+    for (const menu of manifest.contributes.menus['view/item/context'] ?? []) {
+      const when = menu.when ?? '';
+      const exact = /viewItem == ([\w.]+)/.exec(when);
+      const regex = /viewItem =~ \/(.+?)\//.exec(when);
+      if (exact) assert.ok(values.includes(exact[1] as never), when);
+      if (regex) assert.ok(values.some((v) => new RegExp(regex[1] as string).test(v)), when);
+      assert.ok(exact || regex, `menu without viewItem: ${when}`);
+    }
+  });
+
+  it('uses the view ids from src/constants.ts and activates lazily', () => {
+    assert.deepEqual(manifest.contributes.views[Views.container]?.map((v) => v.id), [Views.keys]);
+    assert.ok(!manifest.activationEvents.includes('*'));
+    assert.ok(manifest.activationEvents.includes(`onView:${Views.keys}`));
+  });
+
+  it('keeps the service URL machine-scoped and restricted in untrusted workspaces', () => {
+    for (const name of [Settings.serviceUrl, Settings.allowRemoteService]) {
+      const key = `providerKeys.${name}`;
+      assert.equal(manifest.contributes.configuration.properties[key]?.scope, 'machine', key);
+      assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key), key);
+    }
+    for (const name of Object.values(Settings)) assert.ok(`providerKeys.${name}` in manifest.contributes.configuration.properties, name);
+  });
+});
