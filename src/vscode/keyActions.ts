@@ -35,7 +35,8 @@ export class KeyActions {
     if (presetProvider) answers.provider = getProvider(presetProvider);
     while (true) {
       const provider = answers.provider;
-      const totalSteps = 3 + (provider?.hasOrganization ? 1 : 0);
+      // Until the provider is chosen, count the organization step too (OpenAI, the usual choice, has it).
+      const totalSteps = 3 + (!provider || provider.hasOrganization ? 1 : 0);
       const at = { step: step + 1, totalSteps };
       const title = provider ? t('Add {0} Key', provider.label) : t('Add Key');
       let answer: unknown;

@@ -2,7 +2,8 @@
 // the real `vscode.window`; host tests answer through a scripted one.
 import * as vscode from 'vscode';
 
-export const BACK = Symbol('back');
+// Symbol.for: the bundled extension and the host tests load separate copies of this module.
+export const BACK: unique symbol = Symbol.for('providerKeys.back');
 export type Back = typeof BACK;
 
 export interface PickItem<T> {

@@ -1,0 +1,247 @@
+// The key flows through the real commands in a real VS Code, answered through the prompt seam,
+// against the stand-in on the port the runner reserved (providerKeys.serviceUrl points there).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { Commands, EXTENSION_ID } from '../../src/constants';
+import type { ProviderKeysApi, TestingApi } from '../../src/extension';
+import { type StandIn, startStandIn } from '../../stand-in/server';
+import type { TreeNode } from '../../src/views/keysTree';
+import { type Answer, ScriptedPrompter } from './scriptedPrompter';
+
+const KEY_1 = 'sk-test-FAKE-host-000000000000000000001';
+const KEY_2 = 'sk-test-FAKE-host-000000000000000000002';
+const KEY_3 = 'sk-test-FAKE-host-000000000000000000003';
+const ALL_KEYS = [KEY_1, KEY_2, KEY_3];
+
+let api: TestingApi;
+let standIn: StandIn;
+
+async function run(command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> {
+  const prompter = new ScriptedPrompter(script);
+  api.setPrompter(prompter);
+  try {
+    await vscode.commands.executeCommand(command, ...args);
+  } finally {
+    api.setPrompter(undefined);
+  }
+  assert.equal(prompter.remaining, 0, 'the flow asked fewer questions than the script answers');
+  return prompter;
+}
+
+interface Row {
+  label: string;
+  description: string;
+  contextValue: string;
+}
+
+async function tree(): Promise<Record<string, Row[]>> {
+  const result: Record<string, Row[]> = {};
+  for (const providerNode of api.tree.getChildren()) {
+    const providerItem = await api.tree.getTreeItem(providerNode);
+    const rows: Row[] = [];
+    for (const keyNode of api.tree.getChildren(providerNode)) {
+      const item = await api.tree.getTreeItem(keyNode);
+      rows.push({ label: String(item.label), description: String(item.description), contextValue: String(item.contextValue) });
+    }
+    result[String(providerItem.label)] = rows;
+  }
+  return result;
+}
+
+function assertNoKeyBytesInGlobalState(): void {
+  for (const name of api.globalState.keys()) {
+    const text = JSON.stringify(api.globalState.get(name));
+    for (const key of ALL_KEYS) {
+      assert.ok(!text.includes(key), `globalState[${name}] holds a key`);
+      assert.ok(!text.includes(key.slice(-6)), `globalState[${name}] holds part of a key`);
+    }
+  }
+}
+
+function keyCalls(): string[] {
+  return standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
+}
+
+const addOpenAI = (name: string, key: string, org = ''): Answer[] => [{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: org }];
+
+async function clearKeys(): Promise<void> {
+  for (const record of api.store.list()) await api.store.remove(record.id);
+  await api.store.setTarget('openai', { holds: false });
+}
+
+describe('key management in VS Code', function () {
+  this.timeout(30_000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ProviderKeysApi>(EXTENSION_ID);
+    assert.ok(ext);
+    const exported = await ext.activate();
+    assert.ok(exported.testing, 'the extension exposes no testing API in test mode');
+    api = exported.testing;
+    standIn = await startStandIn({ port: Number(process.env.PROVIDER_KEYS_TEST_SERVICE_PORT) });
+  });
+
+  after(async () => {
+    await clearKeys();
+    await standIn?.stop();
+  });
+
+  beforeEach(async () => {
+    await clearKeys();
+    standIn.reset();
+    standIn.signedIn = true;
+    await api.monitor.check();
+  });
+
+  it('adds an OpenAI key: stored in SecretStorage, masked in the tree, held by Pieces OS', async () => {
+    const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1, 'org-FAKEhost01'));
+    assert.deepEqual(prompter.asked.map((a) => `${a.kind} ${a.step}`), ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4']);
+    assert.equal(prompter.asked[2]?.password, true, 'the key box hides what is typed');
+    const [record] = api.store.list();
+    assert.ok(record);
+    assert.equal(await api.secrets.get(`providerKeys.secret.${record.id}`), KEY_1);
+    assert.deepEqual(await tree(), { OpenAI: [{ label: 'Personal', description: 'sk-…0001 · used by Pieces OS', contextValue: 'key.syncable.active' }] });
+    assert.deepEqual(standIn.openAI, { api_key: KEY_1, api_key_name: 'Personal', organization_key: 'org-FAKEhost01' });
+    assert.equal(api.store.get(record.id)?.sync.kind, 'synced');
+    assert.match(api.statusBar.view().text, /check\) Pieces OS$/);
+    assertNoKeyBytesInGlobalState();
+    for (const m of prompter.messages) for (const key of ALL_KEYS) assert.ok(!m.message.includes(key));
+  });
+
+  it('rotates, renames, switches and deletes, keeping Pieces OS in step', async () => {
+    await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+    const [first] = api.store.list();
+    assert.ok(first);
+
+    await run(Commands.updateKey, [{ input: KEY_2 }, { input: '' }], { record: first });
+    assert.equal(standIn.openAI?.api_key, KEY_2);
+    assert.equal((await tree()).OpenAI?.[0]?.description, 'sk-…0002 · used by Pieces OS');
+
+    await run(Commands.renameKey, [{ input: 'Home' }], first.id);
+    assert.equal(standIn.openAI?.api_key_name, 'Home');
+
+    // A second key: Pieces OS keeps the first until asked.
+    await run(Commands.addKey, [...addOpenAI('Work', KEY_3), { confirm: false }]);
+    const second = api.store.list().find((k) => k.name === 'Work');
+    assert.ok(second);
+    assert.equal(standIn.openAI?.api_key, KEY_2);
+    assert.deepEqual((await tree()).OpenAI?.map((r) => r.contextValue), ['key.syncable.active', 'key.syncable.inactive']);
+
+    await run(Commands.useForPieces, [], { record: second });
+    assert.deepEqual(standIn.openAI, { api_key: KEY_3, api_key_name: 'Work' });
+
+    // Deleting the active key asks which one takes over.
+    await run(Commands.deleteKey, [{ confirm: true }, { pick: 'Home' }], { record: second });
+    assert.equal(standIn.openAI?.api_key, KEY_2);
+    assert.equal(await api.secrets.get(`providerKeys.secret.${second.id}`), undefined);
+
+    await run(Commands.deleteKey, [{ confirm: true }], { record: first });
+    assert.equal(standIn.openAI, undefined);
+    assert.deepEqual(await tree(), {});
+    assert.deepEqual(keyCalls(), ['create 200', 'update 200', 'update 200', 'update 200', 'update 200', 'delete 200']);
+    assertNoKeyBytesInGlobalState();
+  });
+
+  it('asks which key from the palette when no key is given', async () => {
+    await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+    const prompter = await run(Commands.renameKey, [{ pick: 'Personal' }, { input: 'Renamed' }]);
+    assert.equal(prompter.asked[0]?.kind, 'pick');
+    assert.equal(api.store.list()[0]?.name, 'Renamed');
+  });
+
+  it('keeps a key of a provider Pieces OS does not accept local, and sends nothing', async () => {
+    await run(Commands.addKey, [{ pick: 'Anthropic' }, { input: 'Default' }, { input: 'sk-ant-FAKE-host-0000000000000001' }]);
+    assert.deepEqual(await tree(), { Anthropic: [{ label: 'Default', description: 'sk-ant-…0001', contextValue: 'key.local' }] });
+    assert.deepEqual(keyCalls(), []);
+  });
+
+  describe('cancel', () => {
+    const full = addOpenAI('Personal', KEY_1);
+    for (let at = 0; at < full.length; at++) {
+      it(`at step ${at + 1} of adding stores nothing, sends nothing and shows nothing`, async () => {
+        const prompter = await run(Commands.addKey, [...full.slice(0, at), 'escape']);
+        assert.deepEqual(api.store.list(), []);
+        assert.deepEqual(keyCalls(), []);
+        assert.deepEqual(prompter.messages, []);
+      });
+    }
+
+    it('of a delete confirmation keeps the key', async () => {
+      await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+      await run(Commands.deleteKey, [{ confirm: false }], api.store.list()[0]?.id);
+      assert.equal(api.store.list().length, 1);
+      assert.equal(standIn.openAI?.api_key, KEY_1);
+    });
+
+    it('going back a step keeps the earlier answers editable', async () => {
+      const prompter = await run(Commands.addKey, [{ pick: 'OpenAI' }, { input: 'First' }, 'back', { input: 'Second' }, { input: KEY_1 }, { input: '' }]);
+      assert.deepEqual(prompter.asked.map((a) => `${a.kind} ${a.step}`), ['pick 1/4', 'input 2/4', 'input 3/4', 'input 2/4', 'input 3/4', 'input 4/4']);
+      assert.equal(prompter.asked[3]?.value, 'First', 'the name step shows the name typed before');
+      assert.equal(api.store.list()[0]?.name, 'Second');
+    });
+  });
+
+  it('refuses each invalid input with its message and stores only the valid one', async () => {
+    await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+    const prompter = await run(Commands.addKey, [
+      { pick: 'OpenAI' },
+      { input: '' },
+      { input: 'personal' },
+      { input: 'Second' },
+      { input: 'sk-abc' },
+      { input: 'sk-test FAKE 0000000000' },
+      { input: 'pk-test-FAKE-0000000000000000000004' },
+      { input: 'org-' },
+      { input: '' },
+      { confirm: false },
+    ]);
+    assert.deepEqual(
+      prompter.refusals.map((m) => m.replace(/ \(.*$/, '').split(/[;.]/)[0]),
+      ['Enter a name for the key, such as "Personal" or "Work"', 'A key named "personal" already exists for this provider', 'That is too short for an API key', 'An API key has no spaces', 'An organization id looks like "org-" followed by letters and digits'],
+    );
+    assert.equal(prompter.warnings.length, 1, 'an unexpected prefix warns');
+    assert.equal(api.store.list().length, 2);
+  });
+
+  it('keeps the key when Pieces OS is down, says not running, and offers Retry', async () => {
+    await standIn.stop();
+    try {
+      const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+      const [record] = api.store.list();
+      assert.ok(record);
+      assert.equal(await api.secrets.get(`providerKeys.secret.${record.id}`), KEY_1);
+      assert.equal(api.store.get(record.id)?.sync.kind, 'failed');
+      const warning = prompter.messages.find((m) => m.severity === 'warning');
+      assert.deepEqual(warning?.buttons, ['Retry', 'Select Service URL', 'Show Log']);
+      await api.monitor.check();
+      assert.equal(api.monitor.state.kind, 'notRunning');
+      assert.match(api.statusBar.view().text, /1 pending|not running/);
+    } finally {
+      await standIn.restart();
+    }
+    await vscode.commands.executeCommand(Commands.refresh);
+    assert.equal(standIn.openAI?.api_key, KEY_1, 'the waiting change was sent when Pieces OS came back');
+  });
+
+  it('marks the key rejected on 401 and offers Update Key', async () => {
+    standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/create'] });
+    const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+    const [record] = api.store.list();
+    assert.equal(record?.sync.kind, 'rejected');
+    assert.deepEqual(prompter.messages.find((m) => m.severity === 'error')?.buttons, ['Update Key', 'Show Log']);
+    assert.match(api.statusBar.view().text, /key rejected/);
+    const tooltipNode: TreeNode = { kind: 'key', record: record! };
+    assert.equal((await api.tree.getTreeItem(tooltipNode)).contextValue, 'key.syncable.active');
+  });
+
+  it('says not signed in and sends nothing when nobody is signed in to Pieces', async () => {
+    standIn.signedIn = false;
+    await api.monitor.check();
+    assert.equal(api.monitor.state.kind, 'notSignedIn');
+    assert.match(api.statusBar.view().text, /not signed in/);
+    const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+    assert.deepEqual(keyCalls(), []);
+    assert.match(prompter.messages[0]?.message ?? '', /Sign in to Pieces/);
+    assert.equal(api.store.list()[0]?.sync.kind, 'notSignedIn');
+  });
+});

@@ -1,0 +1,89 @@
+// A Prompter that answers from a script, for driving the real commands in the extension host.
+// Each input answer is checked with the flow's own `validate`: an error is recorded and the next
+// scripted answer is tried, as a user would type again after reading the message.
+import { BACK, type Back, type InputOptions, type PickItem, type PickOptions, type Prompter, type Severity } from '../../src/vscode/prompts';
+
+export type Answer =
+  | { pick: string | ((items: Array<PickItem<unknown>>) => PickItem<unknown> | undefined) }
+  | { input: string }
+  | { confirm: boolean }
+  | 'escape'
+  | 'back';
+
+export interface Asked {
+  kind: 'pick' | 'input' | 'confirm';
+  title: string;
+  step?: string;
+  password?: boolean;
+  value?: string;
+  labels?: string[];
+}
+
+export class ScriptedPrompter implements Prompter {
+  readonly asked: Asked[] = [];
+  readonly refusals: string[] = [];
+  readonly warnings: string[] = [];
+  readonly messages: Array<{ severity: Severity; message: string; buttons: string[] }> = [];
+  /** The button to press on the next message whose text matches; default none. */
+  buttonFor: (message: string, buttons: string[]) => string | undefined = () => undefined;
+
+  constructor(private readonly script: Answer[]) {}
+
+  get remaining(): number {
+    return this.script.length;
+  }
+
+  async pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
+    this.asked.push({ kind: 'pick', title: options.title, ...step(options), labels: options.items.map((i) => i.label) });
+    const answer = this.next(`pick "${options.title}"`);
+    if (answer === 'escape') return undefined;
+    if (answer === 'back') return BACK;
+    if (typeof answer !== 'object' || !('pick' in answer)) throw new Error(`expected a pick answer for "${options.title}", got ${JSON.stringify(answer)}`);
+    const item =
+      typeof answer.pick === 'string'
+        ? options.items.find((i) => i.label === answer.pick)
+        : (answer.pick(options.items as Array<PickItem<unknown>>) as PickItem<T> | undefined);
+    if (!item) throw new Error(`no item "${String(answer.pick)}" in ${options.items.map((i) => i.label).join(', ')}`);
+    return item.value;
+  }
+
+  async input(options: InputOptions): Promise<string | undefined | Back> {
+    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '' });
+    for (;;) {
+      const answer = this.next(`input "${options.title}"`);
+      if (answer === 'escape') return undefined;
+      if (answer === 'back') return BACK;
+      if (typeof answer !== 'object' || !('input' in answer)) throw new Error(`expected an input answer for "${options.title}", got ${JSON.stringify(answer)}`);
+      const check = options.validate?.(answer.input);
+      if (check?.severity === 'error') {
+        this.refusals.push(check.message);
+        continue;
+      }
+      if (check?.severity === 'warning') this.warnings.push(check.message);
+      return answer.input;
+    }
+  }
+
+  async confirm(message: string): Promise<boolean> {
+    this.asked.push({ kind: 'confirm', title: message });
+    const answer = this.next(`confirm "${message}"`);
+    if (answer === 'escape') return false;
+    if (typeof answer !== 'object' || !('confirm' in answer)) throw new Error(`expected a confirm answer for "${message}"`);
+    return answer.confirm;
+  }
+
+  async message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined> {
+    this.messages.push({ severity, message, buttons });
+    return this.buttonFor(message, buttons);
+  }
+
+  private next(what: string): Answer {
+    const answer = this.script.shift();
+    if (answer === undefined) throw new Error(`the script has no answer left for ${what}`);
+    return answer;
+  }
+}
+
+function step(options: { step?: { step: number; totalSteps: number } }): { step?: string } {
+  return options.step ? { step: `${options.step.step}/${options.step.totalSteps}` } : {};
+}
