@@ -14,6 +14,9 @@ export const Commands = {
   showLog: 'providerKeys.showLog',
   selectServiceUrl: 'providerKeys.selectServiceUrl',
   statusActions: 'providerKeys.statusActions',
+  pushToPieces: 'providerKeys.pushToPieces',
+  adoptFromPieces: 'providerKeys.adoptFromPieces',
+  ignoreDrift: 'providerKeys.ignoreDrift',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -27,6 +30,8 @@ export const Views = {
 export const ContextKeys = {
   hasKeys: 'providerKeys.hasKeys',
   connection: 'providerKeys.connection',
+  /** True while what Pieces OS holds differs from the key the user chose. */
+  drift: 'providerKeys.drift',
 } as const;
 
 /** `contextValue`s of tree items, matched by the menus in package.json. */
@@ -35,6 +40,12 @@ export const ItemContext = {
   activeKey: 'key.syncable.active',
   inactiveKey: 'key.syncable.inactive',
   localKey: 'key.local',
+  /** "Pieces OS holds another key": the answers are push ours, adopt theirs, leave it. */
+  drift: 'drift',
+  /** "Pieces OS holds none of your key": push ours or leave it. */
+  driftNone: 'drift.none',
+  /** "Pieces OS holds a key you have not added": adopt it or leave it. */
+  driftUnknown: 'drift.unknown',
 } as const;
 
 export const Settings = {

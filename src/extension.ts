@@ -1,5 +1,6 @@
 // The composition root: creates the parts, wires them and returns. No network I/O happens here;
 // the first look for Pieces OS runs in the background after activate() returns.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/registerCommands';
 import { CONFIG_SECTION, ContextKeys, Settings, Views } from './constants';
@@ -7,8 +8,9 @@ import { ConnectionMonitor } from './core/connection';
 import { ServiceLocator } from './core/discovery';
 import { KeyStore } from './core/keyStore';
 import { setTranslator, t } from './core/l10n';
+import { Lease } from './core/lease';
 import { PiecesClient } from './core/piecesClient';
-import { PiecesSync } from './core/piecesSync';
+import { SyncEngine, piecesServicePort } from './core/syncEngine';
 import { KeysTreeProvider } from './views/keysTree';
 import { readServiceUrl } from './vscode/config';
 import { KeyActions } from './vscode/keyActions';
@@ -20,7 +22,7 @@ import { StatusBar } from './vscode/statusBar';
 export interface TestingApi {
   setPrompter(prompter: Prompter | undefined): void;
   store: KeyStore;
-  sync: PiecesSync;
+  sync: SyncEngine;
   monitor: ConnectionMonitor;
   statusBar: StatusBar;
   tree: KeysTreeProvider;
@@ -60,12 +62,14 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   const connection = new ConnectionMonitor(client);
 
   const store = new KeyStore(context.secrets, context.globalState);
-  const sync = new PiecesSync(client, store, { onBusy: (busy) => status.setBusy(busy) });
+  const autoSync = (): boolean => config().get<boolean>(Settings.autoSync, true);
+  // One window at a time sends; the lease lives in globalState, which all windows share.
+  const lease = new Lease(context.globalState, randomUUID(), () => Date.now());
+  const sync = new SyncEngine({ store, service: piecesServicePort(client), lease, autoSync, log: (message) => log.info(message) });
   const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true));
 
   let prompter: Prompter = new WindowPrompter();
   const defaultPrompter = prompter;
-  const autoSync = (): boolean => config().get<boolean>(Settings.autoSync, true);
   const actions = new KeyActions({
     store,
     sync,
@@ -75,29 +79,27 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     log,
   });
 
-  const tree = new KeysTreeProvider(store, () => config().get<number>(Settings.rotationReminderDays, 0));
+  const tree = new KeysTreeProvider(store, sync, () => config().get<number>(Settings.rotationReminderDays, 0));
   const treeView = vscode.window.createTreeView(Views.keys, { treeDataProvider: tree });
 
   const updateContext = (): void => {
     void vscode.commands.executeCommand('setContext', ContextKeys.hasKeys, store.list().length > 0);
     void vscode.commands.executeCommand('setContext', ContextKeys.connection, connection.state.kind);
-    const pending = sync.pendingCount();
+    const { pending, drift } = sync.state;
+    void vscode.commands.executeCommand('setContext', ContextKeys.drift, Object.values(drift).some((d) => d.kind !== 'inSync'));
     treeView.badge = pending > 0 ? { value: pending, tooltip: t('{0} change(s) waiting for Pieces OS', pending) } : undefined;
   };
 
-  /** Sends what waits, without popping up messages: the tree and status bar tell the outcome. */
-  const replay = async (): Promise<void> => {
-    if (!autoSync() || sync.pendingCount() === 0) return;
-    const outcomes = await sync.syncAll();
-    for (const outcome of outcomes) if (outcome.kind === 'failed') log.warn(`Background sync failed: ${outcome.error.message}`);
-  };
-
+  /** Re-checks the connection, then sends what waits and compares with what Pieces OS holds. */
   const refresh = async (): Promise<void> => {
     locator.invalidate();
     sync.forgetUser();
-    await connection.check();
+    const state = await connection.check();
+    if (state.kind === 'connected') {
+      await sync.drain();
+      await sync.reconcile();
+    }
     tree.refresh();
-    await replay();
   };
 
   context.subscriptions.push(
@@ -112,6 +114,13 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       tree.refresh();
       status.update();
       updateContext();
+      // Work queued in another window is sent by whichever window holds the lease, or takes it over.
+      if (sync.state.pending > 0) sync.kick();
+    }),
+    sync.onDidChange(() => {
+      tree.refresh();
+      status.update();
+      updateContext();
     }),
     connection.onDidChange(() => {
       status.update();
@@ -119,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     }),
     connection.onDidReconnect(() => {
       sync.forgetUser();
-      void replay();
+      void sync.drain().then(() => sync.reconcile());
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.serviceUrl}`) || event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.allowRemoteService}`)) {
@@ -127,15 +136,19 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       }
       if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.statusBarEnabled}`)) status.update();
       if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.rotationReminderDays}`)) tree.refresh();
-      if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.autoSync}`)) void replay();
+      if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.autoSync}`)) sync.kick();
     }),
     vscode.window.onDidChangeWindowState((state) => {
-      if (state.focused && connection.state.kind !== 'connected') void connection.check().then(replay);
+      if (!state.focused) return;
+      if (connection.state.kind !== 'connected') void connection.check();
+      sync.kick();
     }),
+    sync,
+    { dispose: () => void lease.release() },
   );
   updateContext();
 
-  // The first look for Pieces OS, after activation has returned.
+  // The first look for Pieces OS, after activation has returned; then send what waited since last time.
   const firstCheck = setTimeout(() => void connection.check(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(firstCheck) });
 

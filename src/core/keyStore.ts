@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { StorageKeys as STORE_KEYS } from '../constants';
 import { Emitter, type Disposable, type Event } from './emitter';
-import { PROVIDERS, type ProviderId, getProvider } from './providers';
+import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers';
 
 export interface SecretStoragePort {
   get(key: string): PromiseLike<string | undefined>;
@@ -38,16 +38,33 @@ export interface KeyRecord {
   readonly sync: SyncStatus;
 }
 
+/**
+ * A change not yet confirmed by Pieces OS: the durable queue entry of one provider. Pieces OS holds one
+ * key per provider, so later changes coalesce into this one entry as they are written (see SyncEngine).
+ * It names the key by id and never holds key bytes; it is written before the call is attempted and
+ * removed only after Pieces OS confirmed it.
+ */
+export interface SyncIntent {
+  /** Push the active key (create or update, decided when sent), or remove ours from Pieces OS. */
+  readonly op: 'push' | 'remove';
+  /** What the user did last, for the log and the tree. */
+  readonly cause: 'create' | 'update' | 'use' | 'delete';
+  readonly since: string;
+  /** Failed attempts so far, for backoff and for the bound on malformed responses. */
+  readonly attempts: number;
+  /** Set when retrying cannot help (401, repeated malformed responses): waits for the user. */
+  readonly parked?: { readonly reason: string; readonly at: string };
+}
+
 /** What Pieces OS should hold for one provider, and whether that has been sent. */
 export interface PiecesTarget {
   /** The key Pieces OS should use; undefined means it should hold none of ours. */
   readonly activeId?: string;
-  /** Whether Pieces OS holds a key we sent (the last successful call was a create or update). */
+  /** Whether Pieces OS holds a key we sent (the last confirmed call was a create or update). */
   readonly holds: boolean;
-  /** A change not yet sent: push the active key, or remove the key from Pieces OS. */
-  readonly pending?: 'push' | 'remove';
+  readonly intent?: SyncIntent;
   /** Counts changes, so that a call that finishes after a newer change does not clear it. */
-  readonly seq?: number;
+  readonly seq: number;
 }
 
 interface Metadata {
@@ -82,19 +99,22 @@ export class KeyStore implements Disposable {
   /** Fires after any change: made here, or in another window (seen through SecretStorage). */
   readonly onDidChange: Event<void> = this.changed.event;
 
+  private readonly providers: readonly ProviderInfo[];
+
   constructor(
     private readonly secrets: SecretStoragePort,
     private readonly memento: MementoPort,
-    options: { now?: () => Date } = {},
+    options: { now?: () => Date; providers?: readonly ProviderInfo[] } = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.providers = options.providers ?? PROVIDERS;
     this.subscription = secrets.onDidChange((event) => {
       if (event.key === STORE_KEYS.revision || event.key.startsWith(STORE_KEYS.secretPrefix)) this.changed.fire();
     });
   }
 
   list(): KeyRecord[] {
-    const order = (id: ProviderId): number => PROVIDERS.findIndex((p) => p.id === id);
+    const order = (id: ProviderId): number => this.providers.findIndex((p) => p.id === id);
     return [...this.read().keys].sort(
       (a, b) => order(a.provider) - order(b.provider) || a.name.localeCompare(b.name) || a.createdAt.localeCompare(b.createdAt),
     );
@@ -113,13 +133,13 @@ export class KeyStore implements Disposable {
   }
 
   target(provider: ProviderId): PiecesTarget {
-    return this.read().pieces[provider] ?? { holds: false };
+    return this.read().pieces[provider] ?? { holds: false, seq: 0 };
   }
 
   add(input: NewKey): Promise<KeyRecord> {
     return this.serialized(async () => {
       const at = this.now().toISOString();
-      const provider = getProvider(input.provider);
+      const provider = this.providers.find((p) => p.id === input.provider);
       if (!provider) throw new Error(`unknown provider ${input.provider}`);
       const record: KeyRecord = {
         id: randomUUID(),

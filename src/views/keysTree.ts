@@ -4,11 +4,15 @@
 import * as vscode from 'vscode';
 import { ItemContext } from '../constants';
 import type { KeyRecord, KeyStore, SyncStatus } from '../core/keyStore';
+import type { Drift, SyncEngine } from '../core/syncEngine';
 import { t } from '../core/l10n';
 import { maskKey } from '../core/mask';
 import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers';
 
-export type TreeNode = { readonly kind: 'provider'; readonly provider: ProviderInfo } | { readonly kind: 'key'; readonly record: KeyRecord };
+export type TreeNode =
+  | { readonly kind: 'provider'; readonly provider: ProviderInfo }
+  | { readonly kind: 'key'; readonly record: KeyRecord }
+  | { readonly kind: 'drift'; readonly provider: ProviderInfo; readonly drift: Drift };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -19,6 +23,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
 
   constructor(
     private readonly store: KeyStore,
+    private readonly engine: Pick<SyncEngine, 'state'>,
     private readonly rotationReminderDays: () => number,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -35,20 +40,23 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) {
       const keys = this.store.list();
-      return PROVIDERS.filter((p) => keys.some((k) => k.provider === p.id)).map((provider) => ({ kind: 'provider', provider }));
+      return PROVIDERS.filter((p) => keys.some((k) => k.provider === p.id) || this.driftOf(p)).map((provider) => ({ kind: 'provider', provider }));
     }
-    if (node.kind === 'provider') return this.store.keysOf(node.provider.id).map((record) => ({ kind: 'key', record }));
-    return [];
+    if (node.kind !== 'provider') return [];
+    const drift = this.driftOf(node.provider);
+    const keys: TreeNode[] = this.store.keysOf(node.provider.id).map((record) => ({ kind: 'key', record }));
+    return drift ? [{ kind: 'drift', provider: node.provider, drift }, ...keys] : keys;
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
     if (node.kind === 'provider') return undefined;
-    const provider = getProvider(node.record.provider);
+    const provider = node.kind === 'drift' ? node.provider : getProvider(node.record.provider);
     return provider ? { kind: 'provider', provider } : undefined;
   }
 
   async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
     if (node.kind === 'provider') return this.providerItem(node.provider);
+    if (node.kind === 'drift') return this.driftItem(node.provider, node.drift);
     return this.keyItem(node.record);
   }
 
@@ -92,6 +100,38 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     tooltip.appendMarkdown(`${escape(t('Updated: {0}', formatDate(record.updatedAt)))}`);
     if (stale) tooltip.appendMarkdown(`\n\n$(warning) ${escape(t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
     item.tooltip = tooltip;
+    return item;
+  }
+
+  private driftOf(provider: ProviderInfo): Drift | undefined {
+    const drift = this.engine.state.drift[provider.id];
+    return drift && drift.kind !== 'inSync' ? drift : undefined;
+  }
+
+  private driftItem(provider: ProviderInfo, drift: Drift): vscode.TreeItem {
+    const item = new vscode.TreeItem('', vscode.TreeItemCollapsibleState.None);
+    item.id = `drift:${provider.id}`;
+    item.iconPath = new vscode.ThemeIcon('diff', new vscode.ThemeColor('list.warningForeground'));
+    const ours = drift.kind === 'holdsOther' && drift.ourKeyId ? this.store.get(drift.ourKeyId) : undefined;
+    switch (drift.kind) {
+      case 'holdsOther':
+        item.label = ours ? t('Pieces OS uses "{0}" instead', ours.name) : t('Pieces OS holds a different key');
+        item.description = `…${drift.tail}${drift.name && !ours ? ` · ${drift.name}` : ''}`;
+        item.contextValue = ItemContext.drift;
+        item.tooltip = t('What Pieces OS holds differs from the key you chose. Send yours, keep the one Pieces OS holds, or leave it.');
+        break;
+      case 'holdsNone':
+        item.label = t('Pieces OS holds no {0} key', provider.label);
+        item.contextValue = ItemContext.driftNone;
+        item.tooltip = t('Your key was sent, but Pieces OS no longer holds it (it may have been removed in Pieces). Send it again, or leave it.');
+        break;
+      case 'holdsUnknown':
+        item.label = t('Pieces OS holds a key you have not added');
+        item.description = `…${drift.tail}${drift.name ? ` · ${drift.name}` : ''}`;
+        item.contextValue = ItemContext.driftUnknown;
+        item.tooltip = t('Keep it here (stored in VS Code\'s secret storage), or leave it.');
+        break;
+    }
     return item;
   }
 

@@ -5,14 +5,14 @@ import type { PiecesError } from '../core/errors';
 import type { KeyRecord, KeyStore } from '../core/keyStore';
 import { t } from '../core/l10n';
 import { maskKey } from '../core/mask';
-import type { PiecesSync, SyncOutcome } from '../core/piecesSync';
+import type { SyncEngine, SyncOutcome } from '../core/syncEngine';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../core/providers';
 import { validateApiKey, validateKeyName, validateOrganizationId, type Checked } from '../core/validation';
 import { BACK, type InputCheck, type Prompter } from './prompts';
 
 export interface KeyActionsDeps {
   store: KeyStore;
-  sync: PiecesSync;
+  sync: SyncEngine;
   prompter: () => Prompter;
   autoSync: () => boolean;
   runCommand: (command: string, ...args: unknown[]) => Thenable<unknown>;
@@ -21,6 +21,9 @@ export interface KeyActionsDeps {
 
 /** What a command receives: a tree item's key, a key id, or nothing (then it asks). */
 export type KeyArgument = { readonly record: KeyRecord } | string | undefined;
+
+/** What a drift command receives: the tree's drift item, or nothing (then the provider with drift). */
+export type DriftArgument = { readonly provider: ProviderInfo } | undefined;
 
 export class KeyActions {
   constructor(private readonly deps: KeyActionsDeps) {}
@@ -114,7 +117,7 @@ export class KeyActions {
         t('Use "{0}"', record.name),
       ));
     if (useIt) {
-      await this.deps.sync.choose(provider.id, record.id);
+      await this.deps.sync.choose(provider.id, record.id, 'create');
       await this.syncAfterChange(provider.id, t('Saved "{0}" ({1}).', record.name, maskKey(answers.secret)));
     }
     return record;
@@ -219,7 +222,7 @@ export class KeyActions {
       void this.prompter.message('info', t('Deleted "{0}".', record.name));
       return true;
     }
-    if (successor) await this.deps.sync.choose(record.provider, successor.id);
+    if (successor) await this.deps.sync.choose(record.provider, successor.id, 'use');
     else await this.deps.sync.release(record.provider);
     await this.syncAfterChange(record.provider, t('Deleted "{0}".', record.name));
     return true;
@@ -235,17 +238,49 @@ export class KeyActions {
       void this.prompter.message('warning', t('Pieces OS does not accept {0} keys.', getProvider(record.provider)?.label ?? record.provider));
       return undefined;
     }
-    await this.deps.sync.choose(record.provider, record.id);
+    await this.deps.sync.choose(record.provider, record.id, 'use');
     await this.syncAfterChange(record.provider, t('Pieces OS now uses "{0}".', record.name));
     return record;
   }
 
-  /** Sends everything pending now, whatever `autoSync` says. */
-  async syncNow(): Promise<SyncOutcome[]> {
-    this.deps.sync.forgetUser();
-    const outcomes = await this.deps.sync.syncAll();
+  /** Drift: make Pieces OS hold the key the user chose. */
+  async pushToPieces(arg: DriftArgument): Promise<void> {
+    const provider = this.driftProvider(arg);
+    if (!provider) return;
+    await this.deps.sync.pushOurs(provider);
+    const outcomes = await this.deps.sync.drain();
     const failed = outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
     if (failed) await this.reportFailure(failed.error, failed.keyId);
+    else void this.prompter.message('info', t('Pieces OS holds your key again.'));
+  }
+
+  /** Drift: keep the key Pieces OS holds, in SecretStorage, as the one it uses. */
+  async adoptFromPieces(arg: DriftArgument): Promise<KeyRecord | undefined> {
+    const provider = this.driftProvider(arg);
+    if (!provider) return undefined;
+    const record = await this.deps.sync.adopt(provider);
+    void this.prompter.message('info', t('Kept the key Pieces OS holds as "{0}"; Pieces OS uses it.', record.name));
+    return record;
+  }
+
+  /** Drift: leave Pieces OS as it is and stop showing the difference. */
+  ignoreDrift(arg: DriftArgument): void {
+    const provider = this.driftProvider(arg);
+    if (provider) this.deps.sync.ignoreDrift(provider);
+  }
+
+  private driftProvider(arg: DriftArgument): ProviderId | undefined {
+    if (arg && typeof arg === 'object' && 'provider' in arg) return arg.provider.id;
+    const drift = this.deps.sync.state.drift;
+    return PROVIDERS.find((p) => drift[p.id] && drift[p.id]?.kind !== 'inSync')?.id;
+  }
+
+  /** Sends everything pending now, parked changes included, whatever `autoSync` says. */
+  async syncNow(): Promise<SyncOutcome[]> {
+    const outcomes = await this.deps.sync.syncNow();
+    const failed = outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
+    if (failed) await this.reportFailure(failed.error, failed.keyId);
+    else if (outcomes.some((o) => o.kind === 'waiting')) void this.prompter.message('info', t('Another VS Code window is sending your changes to Pieces OS.'));
     else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', t('Pieces OS is up to date.'));
     else void this.prompter.message('info', t('Nothing to sync: Pieces OS already has your latest changes.'));
     return outcomes;
@@ -257,7 +292,7 @@ export class KeyActions {
       void this.prompter.message('info', done);
       return;
     }
-    await this.deps.sync.changed(record.provider, record.id);
+    await this.deps.sync.keyChanged(record.provider, record.id);
     await this.syncAfterChange(record.provider, done);
   }
 
@@ -266,9 +301,11 @@ export class KeyActions {
       void this.prompter.message('info', t('{0} Pieces OS gets the change when you run Sync Now (auto sync is off).', done));
       return;
     }
-    const outcome = await this.deps.sync.sync(provider);
-    if (outcome.kind === 'failed') await this.reportFailure(outcome.error, outcome.keyId, done);
-    else void this.prompter.message('info', outcome.kind === 'nothingToDo' ? done : t('{0} Pieces OS is up to date.', done));
+    const outcomes = await this.deps.sync.drain();
+    const failed = outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
+    if (failed) await this.reportFailure(failed.error, failed.keyId, done);
+    else if (outcomes.some((o) => o.kind === 'waiting')) void this.prompter.message('info', t('{0} Another VS Code window sends it to Pieces OS.', done));
+    else void this.prompter.message('info', this.deps.store.target(provider).intent ? done : t('{0} Pieces OS is up to date.', done));
   }
 
   /** One message per failure kind, with the buttons for the next step. */
@@ -282,7 +319,7 @@ export class KeyActions {
     let choice: string | undefined;
     switch (error.kind) {
       case 'unreachable':
-        choice = await this.prompter.message('warning', t('{0}The key is kept in VS Code and will be sent when Pieces OS answers. {1}', saved, error.message), retry, selectUrl, showLog);
+        choice = await this.prompter.message('warning', t('{0}The change is kept and will be sent when Pieces OS answers. {1}', saved, error.message), retry, selectUrl, showLog);
         break;
       case 'notSignedIn':
         choice = await this.prompter.message('warning', t('{0}Sign in to Pieces so that Pieces OS can store the key; it is kept in VS Code until then.', saved), retry);

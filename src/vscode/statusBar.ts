@@ -5,7 +5,7 @@ import { Commands } from '../constants';
 import type { ConnectionMonitor, ConnectionState } from '../core/connection';
 import type { KeyRecord, KeyStore } from '../core/keyStore';
 import { t } from '../core/l10n';
-import type { PiecesSync } from '../core/piecesSync';
+import type { SyncEngine } from '../core/syncEngine';
 
 export interface StatusView {
   text: string;
@@ -15,13 +15,13 @@ export interface StatusView {
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private busy = false;
   private lastSync: string | undefined;
+  private wasBusy = false;
 
   constructor(
     private readonly monitor: ConnectionMonitor,
     private readonly store: KeyStore,
-    private readonly sync: PiecesSync,
+    private readonly sync: SyncEngine,
     private readonly enabled: () => boolean,
   ) {
     this.item = vscode.window.createStatusBarItem('providerKeys.status', vscode.StatusBarAlignment.Right, 100);
@@ -30,23 +30,19 @@ export class StatusBar implements vscode.Disposable {
     this.update();
   }
 
-  setBusy(busy: boolean): void {
-    this.busy = busy;
-    if (!busy) this.lastSync = new Date().toLocaleTimeString();
-    this.update();
-  }
 
   /** What the item shows now; also read by tests. */
   view(): StatusView {
     const state = this.monitor.state;
     const rejected = this.rejectedKey();
-    const pending = this.sync.pendingCount();
-    if (this.busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, tooltip: t('Sending your change to Pieces OS…'), severity: 'busy' };
+    const { pending, parked, busy, lastError } = this.sync.state;
+    if (busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, tooltip: t('Sending your change to Pieces OS…'), severity: 'busy' };
     if (rejected) return { text: `$(error) ${t('Pieces OS: key rejected')}`, tooltip: t('Pieces OS rejected "{0}" (401). Click to update it.', rejected.name), severity: 'error' };
     if (pending > 0 && state.kind !== 'connected') {
       return { text: `$(clock) ${t('Pieces OS: {0} pending', pending)}`, tooltip: `${t('{0} change(s) waiting to be sent.', pending)} ${connectionText(state)}`, severity: 'warning' };
     }
     if (pending > 0) return { text: `$(clock) ${t('Pieces OS: {0} pending', pending)}`, tooltip: t('{0} change(s) waiting: run Sync Now to send them.', pending), severity: 'warning' };
+    if (parked > 0) return { text: `$(warning) ${t('Pieces OS: sync failed')}`, tooltip: t('A change could not be sent: {0} Run Sync Now to try again.', lastError ?? ''), severity: 'error' };
     switch (state.kind) {
       case 'unknown':
         return { text: `$(key) ${t('Pieces OS')}`, tooltip: t('Looking for Pieces OS…'), severity: 'busy' };
@@ -62,6 +58,9 @@ export class StatusBar implements vscode.Disposable {
   }
 
   update(): void {
+    const busy = this.sync.state.busy;
+    if (this.wasBusy && !busy) this.lastSync = new Date().toLocaleTimeString();
+    this.wasBusy = busy;
     if (!this.enabled()) {
       this.item.hide();
       return;

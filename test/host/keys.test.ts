@@ -66,7 +66,7 @@ const addOpenAI = (name: string, key: string, org = ''): Answer[] => [{ pick: 'O
 
 async function clearKeys(): Promise<void> {
   for (const record of api.store.list()) await api.store.remove(record.id);
-  await api.store.setTarget('openai', { holds: false });
+  await api.store.setTarget('openai', { holds: false, seq: api.store.target('openai').seq + 1 });
 }
 
 describe('key management in VS Code', function () {

@@ -25,8 +25,9 @@ const nls = JSON.parse(readFileSync(join(REPO_ROOT, 'package.nls.json'), 'utf8')
 const VSCODE_CONTEXT_KEYS = new Set(['view', 'viewItem', 'false', 'true']);
 
 function contextKeysIn(when: string): string[] {
-  const withoutStrings = when.replace(/\/[^/]*\//g, ' ').replace(/'[^']*'/g, ' ');
-  return [...withoutStrings.matchAll(/[A-Za-z][\w.]*/g)].map((m) => m[0]).filter((word) => !/^(providerKeys\.keys|key\.[\w.]+|notRunning|notSignedIn|connected|unknown|error)$/.test(word));
+  // Drop regexes, strings and the values compared with (`viewItem == key.local`): what is left are keys.
+  const keysOnly = when.replace(/\/[^/]*\//g, ' ').replace(/'[^']*'/g, ' ').replace(/(==|!=)\s*[\w.-]+/g, ' ');
+  return [...keysOnly.matchAll(/[A-Za-z][\w.]*/g)].map((m) => m[0]);
 }
 
 describe('package.json', () => {

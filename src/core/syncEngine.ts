@@ -1,0 +1,512 @@
+// Brings Pieces OS to the state the user chose, whatever happens to the service in between.
+//
+// The queue: every change is written (in globalState, through KeyStore) as the intent of its provider
+// before any call is attempted, naming the key by id. Pieces OS holds one key per provider, so the
+// queue coalesces as it is written: create then update is one create of the latest value; create …
+// delete before any sync is nothing; update then update is one update; a change made while a call is
+// in flight gets one more call after it. One call is in flight at a time, providers in catalogue order.
+// Transient failures retry with backoff; 401 and repeated malformed responses park the intent until
+// the user acts. Only the window holding the lease sends.
+import { createHash, randomBytes } from 'node:crypto';
+import { backoffDelay, type Timers } from './connection';
+import { Emitter, type Disposable, type Event } from './emitter';
+import { isPiecesError, type PiecesError } from './errors';
+import type { KeyRecord, KeyStore, PiecesTarget, SyncIntent, SyncStatus } from './keyStore';
+import { t } from './l10n';
+import type { Lease } from './lease';
+import { keyTail } from './mask';
+import type { PiecesClient } from './piecesClient';
+import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers';
+
+export interface KeyFields {
+  apiKey: string;
+  name: string;
+  organization?: string;
+}
+
+/** What the engine needs of Pieces OS. The real one is `piecesServicePort(client)`. */
+export interface ServicePort {
+  userId(): Promise<string>;
+  push(provider: ProviderId, user: string, call: 'create' | 'update', key: KeyFields): Promise<void>;
+  remove(provider: ProviderId, user: string): Promise<void>;
+  /** What Pieces OS holds for `provider` (from `GET /user`); the key bytes stay in memory only. */
+  held(provider: ProviderId): Promise<Partial<KeyFields> | undefined>;
+}
+
+export function piecesServicePort(client: PiecesClient): ServicePort {
+  const only = (provider: ProviderId): void => {
+    if (provider !== 'openai') throw new Error(`Pieces OS accepts no ${provider} key`);
+  };
+  return {
+    userId: async () => (await client.getUser()).id,
+    push: async (provider, user, call, key) => {
+      only(provider);
+      if (call === 'create') await client.createKey(user, key);
+      else await client.updateKey(user, key);
+    },
+    remove: async (provider, user) => {
+      only(provider);
+      await client.deleteKey(user);
+    },
+    held: async (provider) => {
+      only(provider);
+      const openAI = (await client.getUser()).openAI;
+      if (!openAI?.api_key) return undefined;
+      return {
+        apiKey: openAI.api_key,
+        ...(openAI.api_key_name ? { name: openAI.api_key_name } : {}),
+        ...(openAI.organization_key ? { organization: openAI.organization_key } : {}),
+      };
+    },
+  };
+}
+
+export type SyncOutcome =
+  | { readonly kind: 'nothingToDo' }
+  | { readonly kind: 'pushed'; readonly keyId: string; readonly call: 'create' | 'update' }
+  | { readonly kind: 'removed' }
+  | { readonly kind: 'waiting'; readonly reason: 'autoSyncOff' | 'otherWindow' }
+  | { readonly kind: 'failed'; readonly keyId: string | undefined; readonly error: PiecesError; readonly parked: boolean };
+
+/** How what Pieces OS holds compares with the key the user chose. */
+export type Drift =
+  | { readonly kind: 'inSync' }
+  /** Pieces OS holds a key other than ours; `ourKeyId` when it is one of our other keys. */
+  | { readonly kind: 'holdsOther'; readonly tail: string; readonly name?: string; readonly ourKeyId?: string }
+  /** Our key is marked as sent, but Pieces OS holds none. */
+  | { readonly kind: 'holdsNone'; readonly activeId: string }
+  /** We chose no key, yet Pieces OS holds one we do not have. */
+  | { readonly kind: 'holdsUnknown'; readonly tail: string; readonly name?: string };
+
+export interface EngineState {
+  readonly pending: number;
+  readonly parked: number;
+  readonly busy: boolean;
+  readonly lastError?: string;
+  readonly nextRetryAt?: number;
+  readonly drift: Partial<Record<ProviderId, Drift>>;
+}
+
+export interface Clock extends Timers {
+  now(): number;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    handle.unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface SyncEngineOptions {
+  store: KeyStore;
+  service: ServicePort;
+  clock?: Clock;
+  providers?: readonly ProviderInfo[];
+  lease?: Lease;
+  autoSync?: () => boolean;
+  random?: () => number;
+  log?: (message: string) => void;
+}
+
+/** Malformed answers are retried this many times, then the intent is parked. */
+export const MAX_BAD_RESPONSES = 3;
+
+export class SyncEngine implements Disposable {
+  private readonly store: KeyStore;
+  private readonly service: ServicePort;
+  private readonly clock: Clock;
+  private readonly providers: readonly ProviderInfo[];
+  private readonly salt = randomBytes(16);
+  private readonly changed = new Emitter<void>();
+  private userIdCache: string | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private busy = false;
+  private lastError: string | undefined;
+  private retryHandle: unknown;
+  private nextRetryAt: number | undefined;
+  private drift: Partial<Record<ProviderId, Drift>> = {};
+  private readonly ignoredDrift = new Map<ProviderId, string>();
+  private disposed = false;
+
+  readonly onDidChange: Event<void> = this.changed.event;
+
+  constructor(private readonly options: SyncEngineOptions) {
+    this.store = options.store;
+    this.service = options.service;
+    this.clock = options.clock ?? realClock;
+    this.providers = (options.providers ?? PROVIDERS).filter((p) => p.syncsToPieces);
+  }
+
+  get state(): EngineState {
+    let pending = 0;
+    let parked = 0;
+    for (const provider of this.providers) {
+      const intent = this.store.target(provider.id).intent;
+      if (intent?.parked) parked++;
+      else if (intent) pending++;
+    }
+    return {
+      pending,
+      parked,
+      busy: this.busy,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(this.nextRetryAt ? { nextRetryAt: this.nextRetryAt } : {}),
+      drift: { ...this.drift },
+    };
+  }
+
+  isSyncable(provider: ProviderId): boolean {
+    return this.providers.some((p) => p.id === provider);
+  }
+
+  // ---- What the user did: each writes the provider's intent, coalescing with what waits. -------
+
+  /** Pieces OS should use `keyId` (a new first key, a switch, or a successor after a delete). */
+  async choose(provider: ProviderId, keyId: string, cause: 'create' | 'use' = 'use'): Promise<void> {
+    const previous = this.store.target(provider);
+    if (previous.activeId && previous.activeId !== keyId && this.store.get(previous.activeId)) {
+      await this.store.setSync(previous.activeId, { kind: 'inactive' });
+    }
+    await this.write(provider, previous, { activeId: keyId, intent: this.coalesce(previous, 'push', cause) });
+    await this.store.setSync(keyId, { kind: 'pending' });
+  }
+
+  /** The key's bytes, name or organization changed; only the key Pieces OS uses needs a call. */
+  async keyChanged(provider: ProviderId, keyId: string): Promise<void> {
+    const target = this.store.target(provider);
+    if (target.activeId !== keyId) return;
+    await this.write(provider, target, { activeId: keyId, intent: this.coalesce(target, 'push', 'update') });
+    await this.store.setSync(keyId, { kind: 'pending' });
+  }
+
+  /** Pieces OS should hold none of our keys (the key it used was deleted). */
+  async release(provider: ProviderId): Promise<void> {
+    const target = this.store.target(provider);
+    // Never sent: create … delete is nothing. Sent: one delete.
+    await this.write(provider, target, target.holds ? { intent: this.coalesce(target, 'remove', 'delete') } : {});
+  }
+
+  // ---- Sending ---------------------------------------------------------------------------------
+
+  /** Sends what waits soon, if auto sync is on (after a change, a reconnect, a URL change, focus). */
+  kick(): void {
+    if (this.options.autoSync && !this.options.autoSync()) return;
+    // A retry already waiting (backoff, or another window's lease) is not hurried by a kick.
+    if (this.retryHandle !== undefined) return;
+    this.schedule(0);
+  }
+
+  /** Sends everything now, parked intents included, whatever `autoSync` says. */
+  syncNow(): Promise<SyncOutcome[]> {
+    this.userIdCache = undefined;
+    return this.serialized(async () => {
+      for (const provider of this.providers) {
+        const target = this.store.target(provider.id);
+        if (target.intent?.parked) {
+          const { parked: _cleared, ...intent } = target.intent;
+          await this.store.setTarget(provider.id, { ...target, intent: { ...intent, attempts: 0 } });
+        }
+      }
+      return this.drainNow(true);
+    });
+  }
+
+  /** One pass over the providers (respecting `autoSync` and the lease). */
+  drain(): Promise<SyncOutcome[]> {
+    return this.serialized(() => this.drainNow(false));
+  }
+
+  /** Forget the cached Pieces user id (after a 401 or a reconnect). */
+  forgetUser(): void {
+    this.userIdCache = undefined;
+  }
+
+  // ---- Reconciliation ----------------------------------------------------------------------------
+
+  /** Reads what Pieces OS holds and compares it with the chosen key; skipped while a change waits. */
+  reconcile(): Promise<EngineState['drift']> {
+    return this.serialized(async () => {
+      for (const provider of this.providers) await this.reconcileOne(provider.id);
+      this.changed.fire();
+      return { ...this.drift };
+    });
+  }
+
+  /** Drift answer "push ours": send the chosen key again. */
+  async pushOurs(provider: ProviderId): Promise<void> {
+    const target = this.store.target(provider);
+    if (!target.activeId) throw new Error(t('There is no key of yours for Pieces OS to use.'));
+    delete this.drift[provider];
+    await this.choose(provider, target.activeId, 'use');
+    this.kick();
+  }
+
+  /** Drift answer "adopt theirs": keep the key Pieces OS holds in SecretStorage and make it ours. */
+  adopt(provider: ProviderId): Promise<KeyRecord> {
+    return this.serialized(async () => {
+      const held = await this.service.held(provider);
+      if (!held?.apiKey) throw new Error(t('Pieces OS holds no key to adopt.'));
+      const fingerprint = this.fingerprint(held.apiKey);
+      const existing = await this.findByFingerprint(provider, fingerprint);
+      const taken = this.store.keysOf(provider).map((k) => k.name.toLowerCase());
+      let name = held.name?.trim() || t('From Pieces OS');
+      for (let i = 2; taken.includes(name.toLowerCase()); i++) name = `${held.name?.trim() || t('From Pieces OS')} (${i})`;
+      const record =
+        existing ??
+        (await this.store.add({ provider, name, secret: held.apiKey, ...(held.organization ? { organization: held.organization } : {}) }));
+      const target = this.store.target(provider);
+      if (target.activeId && target.activeId !== record.id && this.store.get(target.activeId)) {
+        await this.store.setSync(target.activeId, { kind: 'inactive' });
+      }
+      await this.store.setTarget(provider, { activeId: record.id, holds: true, seq: target.seq + 1 });
+      await this.store.setSync(record.id, { kind: 'synced', at: this.iso() });
+      this.drift[provider] = { kind: 'inSync' };
+      this.changed.fire();
+      return this.store.get(record.id) ?? record;
+    });
+  }
+
+  /** Drift answer "leave it": stop showing this difference until Pieces OS holds yet another key. */
+  ignoreDrift(provider: ProviderId): void {
+    const drift = this.drift[provider];
+    if (drift && 'tail' in drift) this.ignoredDrift.set(provider, drift.tail);
+    if (drift?.kind === 'holdsNone') this.ignoredDrift.set(provider, 'none');
+    delete this.drift[provider];
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clock.clearTimeout(this.retryHandle);
+    this.changed.dispose();
+  }
+
+  // ---- Internals ---------------------------------------------------------------------------------
+
+  private coalesce(previous: PiecesTarget, op: SyncIntent['op'], cause: SyncIntent['cause']): SyncIntent {
+    const waiting = previous.intent;
+    // A push not yet confirmed while Pieces OS holds nothing of ours stays a create.
+    const effective = op === 'push' && !previous.holds && (waiting?.cause === 'create' || cause === 'create') ? 'create' : cause;
+    return { op, cause: effective, since: waiting?.since ?? this.iso(), attempts: 0 };
+  }
+
+  private async write(provider: ProviderId, previous: PiecesTarget, next: { activeId?: string; intent?: SyncIntent }): Promise<void> {
+    await this.store.setTarget(provider, {
+      ...(next.activeId ? { activeId: next.activeId } : {}),
+      holds: previous.holds,
+      ...(next.intent ? { intent: next.intent } : {}),
+      seq: previous.seq + 1,
+    });
+    delete this.drift[provider];
+    this.changed.fire();
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.disposed) return;
+    this.clock.clearTimeout(this.retryHandle);
+    this.nextRetryAt = delayMs > 0 ? this.clock.now() + delayMs : undefined;
+    this.retryHandle = this.clock.setTimeout(() => {
+      this.retryHandle = undefined;
+      this.nextRetryAt = undefined;
+      void this.drain();
+    }, delayMs);
+  }
+
+  private async drainNow(force: boolean): Promise<SyncOutcome[]> {
+    if (!force && this.options.autoSync && !this.options.autoSync()) return [{ kind: 'waiting', reason: 'autoSyncOff' }];
+    if (this.state.pending === 0) {
+      await this.options.lease?.release();
+      return [];
+    }
+    if (this.options.lease && !(await this.options.lease.acquire())) {
+      // Another window sends; look again when its lease would run out.
+      const expires = this.options.lease.expiresAt() ?? this.clock.now();
+      this.schedule(Math.max(1000, expires - this.clock.now() + 100));
+      return [{ kind: 'waiting', reason: 'otherWindow' }];
+    }
+    const outcomes: SyncOutcome[] = [];
+    let retryAttempt: number | undefined;
+    for (const provider of this.providers) {
+      // A change made while a call was in flight is sent right after it (bounded, in case of churn).
+      for (let round = 0; round < 4; round++) {
+        const outcome = await this.sendOne(provider.id);
+        if (outcome.kind === 'nothingToDo') break;
+        outcomes.push(outcome);
+        if (outcome.kind === 'failed') {
+          if (!outcome.parked) retryAttempt = Math.max(retryAttempt ?? 0, this.store.target(provider.id).intent?.attempts ?? 1);
+          break;
+        }
+        await this.reconcileOne(provider.id);
+      }
+    }
+    if (retryAttempt !== undefined) this.schedule(backoffDelay(retryAttempt - 1, this.options.random));
+    else if (this.state.pending === 0) await this.options.lease?.release();
+    this.changed.fire();
+    return outcomes;
+  }
+
+  private async sendOne(provider: ProviderId): Promise<SyncOutcome> {
+    const target = this.store.target(provider);
+    const intent = target.intent;
+    if (!intent || intent.parked) return { kind: 'nothingToDo' };
+    const keyId = intent.op === 'push' ? target.activeId : undefined;
+    this.setBusy(true);
+    try {
+      const user = await this.userId();
+      if (intent.op === 'remove') {
+        await this.service.remove(provider, user);
+        await this.settle(provider, target, { holds: false });
+        this.log(`Removed the ${provider} key from Pieces OS`);
+        return { kind: 'removed' };
+      }
+      const record = keyId ? this.store.get(keyId) : undefined;
+      const secret = keyId ? await this.store.secret(keyId) : undefined;
+      if (!keyId || !record || !secret) {
+        // The chosen key is gone (deleted in another window): there is nothing of ours to send.
+        await this.settle(provider, target, { holds: target.holds });
+        return { kind: 'nothingToDo' };
+      }
+      const call = target.holds ? 'update' : 'create';
+      await this.service.push(provider, user, call, {
+        apiKey: secret,
+        name: record.name,
+        ...(record.organization ? { organization: record.organization } : {}),
+      });
+      await this.settle(provider, target, { activeId: keyId, holds: true });
+      if (this.store.target(provider).activeId === keyId && !this.store.target(provider).intent) {
+        await this.store.setSync(keyId, { kind: 'synced', at: this.iso() });
+      }
+      this.lastError = undefined;
+      this.log(`Sent "${record.name}" to Pieces OS (${call})`);
+      return { kind: 'pushed', keyId, call };
+    } catch (error) {
+      if (!isPiecesError(error)) throw error;
+      return this.failed(provider, target, keyId, error);
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
+  private async failed(provider: ProviderId, sent: PiecesTarget, keyId: string | undefined, error: PiecesError): Promise<SyncOutcome> {
+    this.lastError = error.message;
+    if (error.kind === 'unauthorized' || error.kind === 'notSignedIn') this.userIdCache = undefined;
+    const latest = this.store.target(provider);
+    const attempts = (sent.intent?.attempts ?? 0) + 1;
+    const parks =
+      error.kind === 'unauthorized' ||
+      error.kind === 'invalidInput' ||
+      (error.kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES);
+    if (latest.seq === sent.seq && latest.intent) {
+      // Only this intent's record changes; a newer change replaced it otherwise, and starts afresh.
+      const intent: SyncIntent = { ...latest.intent, attempts, ...(parks ? { parked: { reason: error.message, at: this.iso() } } : {}) };
+      await this.store.setTarget(provider, { ...latest, intent });
+    }
+    if (keyId && this.store.get(keyId)) await this.store.setSync(keyId, this.status(error, parks));
+    this.log(`Sync of ${provider} failed (${error.kind}${parks ? ', waiting for you' : `, attempt ${attempts}`}): ${error.message}`);
+    return { kind: 'failed', keyId, error, parked: parks };
+  }
+
+  /** Clears the intent if nothing newer was written while its call was in flight. */
+  private async settle(provider: ProviderId, sent: PiecesTarget, result: { activeId?: string; holds: boolean }): Promise<void> {
+    const latest = this.store.target(provider);
+    if (latest.seq === sent.seq) {
+      await this.store.setTarget(provider, { ...(result.activeId ? { activeId: result.activeId } : {}), holds: result.holds, seq: latest.seq });
+    } else {
+      await this.store.setTarget(provider, { ...latest, holds: result.holds });
+    }
+  }
+
+  private async reconcileOne(provider: ProviderId): Promise<void> {
+    const target = this.store.target(provider);
+    if (target.intent && !target.intent.parked) {
+      delete this.drift[provider];
+      return;
+    }
+    let held: Partial<KeyFields> | undefined;
+    try {
+      held = await this.service.held(provider);
+    } catch (error) {
+      if (!isPiecesError(error)) throw error;
+      return; // Nothing to compare with; the connection state says why.
+    }
+    const heldFingerprint = held?.apiKey ? this.fingerprint(held.apiKey) : undefined;
+    const heldTail = held?.apiKey ? keyTail(held.apiKey) : undefined;
+    held = held ? { ...held, apiKey: undefined } : undefined; // the key bytes are not kept
+    const active = target.activeId ? this.store.get(target.activeId) : undefined;
+    const activeSecret = active ? await this.store.secret(active.id) : undefined;
+    let drift: Drift;
+    if (active && activeSecret) {
+      if (!heldFingerprint) drift = { kind: 'holdsNone', activeId: active.id };
+      else if (this.fingerprint(activeSecret) === heldFingerprint) drift = { kind: 'inSync' };
+      else drift = await this.other(provider, heldFingerprint, heldTail ?? '', held?.name);
+    } else if (heldFingerprint) {
+      const ours = await this.findByFingerprint(provider, heldFingerprint);
+      drift = ours
+        ? { kind: 'holdsOther', tail: heldTail ?? '', ourKeyId: ours.id, ...(held?.name ? { name: held.name } : {}) }
+        : { kind: 'holdsUnknown', tail: heldTail ?? '', ...(held?.name ? { name: held.name } : {}) };
+    } else {
+      drift = { kind: 'inSync' };
+    }
+    // What Pieces OS holds decides whether the next push is a create or an update.
+    const holds = drift.kind === 'inSync' ? !!heldFingerprint : drift.kind !== 'holdsNone';
+    if (holds !== target.holds) await this.store.setTarget(provider, { ...target, holds });
+    const ignored = this.ignoredDrift.get(provider);
+    const marker = 'tail' in drift ? drift.tail : drift.kind === 'holdsNone' ? 'none' : undefined;
+    if (drift.kind === 'inSync') this.ignoredDrift.delete(provider);
+    if (ignored && marker === ignored) delete this.drift[provider];
+    else this.drift[provider] = drift;
+  }
+
+  private async other(provider: ProviderId, fingerprint: string, tail: string, name: string | undefined): Promise<Drift> {
+    const ours = await this.findByFingerprint(provider, fingerprint);
+    return { kind: 'holdsOther', tail, ...(name ? { name } : {}), ...(ours ? { ourKeyId: ours.id } : {}) };
+  }
+
+  private async findByFingerprint(provider: ProviderId, fingerprint: string): Promise<KeyRecord | undefined> {
+    for (const record of this.store.keysOf(provider)) {
+      const secret = await this.store.secret(record.id);
+      if (secret && this.fingerprint(secret) === fingerprint) return record;
+    }
+    return undefined;
+  }
+
+  /** A salted hash, so that keys are compared without keeping or logging either. */
+  private fingerprint(key: string): string {
+    return createHash('sha256').update(this.salt).update(key).digest('hex');
+  }
+
+  private async userId(): Promise<string> {
+    this.userIdCache ??= await this.service.userId();
+    return this.userIdCache;
+  }
+
+  private status(error: PiecesError, parked: boolean): SyncStatus {
+    const at = this.iso();
+    if (error.kind === 'unauthorized') return { kind: 'rejected', reason: error.message, at };
+    if (error.kind === 'notSignedIn') return { kind: 'notSignedIn', at };
+    return { kind: 'failed', reason: parked ? t('{0} Run Sync Now to try again.', error.message) : error.message, at };
+  }
+
+  private setBusy(busy: boolean): void {
+    this.busy = busy;
+    this.changed.fire();
+  }
+
+  private iso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private log(message: string): void {
+    this.options.log?.(message);
+  }
+}
