@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { backoffDelay, type Timers } from './connection';
 import { Emitter, type Disposable, type Event } from './emitter';
-import { isPiecesError, type PiecesError } from './errors';
+import { ServiceUnreachableError, isPiecesError, type PiecesError } from './errors';
 import type { KeyRecord, KeyStore, PiecesTarget, SyncIntent, SyncStatus } from './keyStore';
 import { t } from './l10n';
 import type { Lease } from './lease';
@@ -220,6 +220,11 @@ export class SyncEngine implements Disposable {
     return this.serialized(() => this.drainNow(false));
   }
 
+  /** Resolves when every drain, sync and reconciliation asked for so far has finished. */
+  async whenIdle(): Promise<void> {
+    await this.chain;
+  }
+
   /** Forget the cached Pieces user id (after a 401 or a reconnect). */
   forgetUser(): void {
     this.userIdCache = undefined;
@@ -380,7 +385,9 @@ export class SyncEngine implements Disposable {
       await this.service.push(provider, user, call, {
         apiKey: secret,
         name: record.name,
-        ...(record.organization ? { organization: record.organization } : {}),
+        // An update changes only the fields it names: an empty organization clears one set before
+        // (by this key, or by the key Pieces OS used until now).
+        ...(record.organization ? { organization: record.organization } : call === 'update' ? { organization: '' } : {}),
       });
       await this.settle(provider, target, { activeId: keyId, holds: true });
       if (this.store.target(provider).activeId === keyId && !this.store.target(provider).intent) {
@@ -406,10 +413,17 @@ export class SyncEngine implements Disposable {
       error.kind === 'unauthorized' ||
       error.kind === 'invalidInput' ||
       (error.kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES);
+    // A call whose answer was lost or garbled may have been applied: from now on assume Pieces OS may
+    // hold our key, so that a later "remove" is sent rather than skipped (a delete of nothing is harmless).
+    const mayHaveApplied =
+      error.kind === 'badResponse' || (error instanceof ServiceUnreachableError && error.reason !== 'refused' && error.reason !== 'notFound');
+    const holds = latest.holds || (mayHaveApplied && sent.intent?.op === 'push');
     if (latest.seq === sent.seq && latest.intent) {
       // Only this intent's record changes; a newer change replaced it otherwise, and starts afresh.
       const intent: SyncIntent = { ...latest.intent, attempts, ...(parks ? { parked: { reason: error.message, at: this.iso() } } : {}) };
-      await this.store.setTarget(provider, { ...latest, intent });
+      await this.store.setTarget(provider, { ...latest, holds, intent });
+    } else if (holds !== latest.holds) {
+      await this.store.setTarget(provider, { ...latest, holds });
     }
     if (keyId && this.store.get(keyId)) await this.store.setSync(keyId, this.status(error, parks));
     this.log(`Sync of ${provider} failed (${error.kind}${parks ? ', waiting for you' : `, attempt ${attempts}`}): ${error.message}`);
