@@ -114,7 +114,9 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       tree.refresh();
       status.update();
       updateContext();
-      // Work queued in another window is sent by whichever window holds the lease, or takes it over.
+    }),
+    // Work queued in another window is sent by whichever window holds the lease, or taken over.
+    store.onDidChangeElsewhere(() => {
       if (sync.state.pending > 0) sync.kick();
     }),
     sync.onDidChange(() => {

@@ -96,8 +96,14 @@ export class KeyStore implements Disposable {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => Date;
 
+  private readonly changedElsewhere = new Emitter<void>();
+  /** Marks this store's revisions, so that its own writes are told apart from other windows'. */
+  private readonly writer = randomUUID();
+
   /** Fires after any change: made here, or in another window (seen through SecretStorage). */
   readonly onDidChange: Event<void> = this.changed.event;
+  /** Fires after a change made by another window (another store over the same SecretStorage). */
+  readonly onDidChangeElsewhere: Event<void> = this.changedElsewhere.event;
 
   private readonly providers: readonly ProviderInfo[];
 
@@ -110,6 +116,11 @@ export class KeyStore implements Disposable {
     this.providers = options.providers ?? PROVIDERS;
     this.subscription = secrets.onDidChange((event) => {
       if (event.key === STORE_KEYS.revision || event.key.startsWith(STORE_KEYS.secretPrefix)) this.changed.fire();
+      if (event.key === STORE_KEYS.revision) {
+        void Promise.resolve(secrets.get(STORE_KEYS.revision)).then((revision) => {
+          if (revision && !revision.startsWith(`${this.writer}:`)) this.changedElsewhere.fire();
+        });
+      }
     });
   }
 
@@ -194,6 +205,7 @@ export class KeyStore implements Disposable {
   dispose(): void {
     this.subscription.dispose();
     this.changed.dispose();
+    this.changedElsewhere.dispose();
   }
 
   private require(id: string): KeyRecord {
@@ -211,7 +223,7 @@ export class KeyStore implements Disposable {
   private async write(change: (meta: Metadata) => Metadata): Promise<void> {
     await this.memento.update(STORE_KEYS.metadata, change(this.read()));
     // globalState has no change event across windows; a counter in SecretStorage does.
-    await this.secrets.store(STORE_KEYS.revision, `${Date.now()}-${randomUUID()}`);
+    await this.secrets.store(STORE_KEYS.revision, `${this.writer}:${Date.now()}`);
     this.changed.fire();
   }
 

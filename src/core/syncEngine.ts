@@ -131,6 +131,8 @@ export class SyncEngine implements Disposable {
   private drift: Partial<Record<ProviderId, Drift>> = {};
   private readonly ignoredDrift = new Map<ProviderId, string>();
   private disposed = false;
+  private draining = false;
+  private kickedWhileDraining = false;
 
   readonly onDidChange: Event<void> = this.changed.event;
 
@@ -195,6 +197,11 @@ export class SyncEngine implements Disposable {
   /** Sends what waits soon, if auto sync is on (after a change, a reconnect, a URL change, focus). */
   kick(): void {
     if (this.options.autoSync && !this.options.autoSync()) return;
+    // During a drain, the drain itself decides what comes next (a retry with backoff, or one more pass).
+    if (this.draining) {
+      this.kickedWhileDraining = true;
+      return;
+    }
     // A retry already waiting (backoff, or another window's lease) is not hurried by a kick.
     if (this.retryHandle !== undefined) return;
     this.schedule(0);
@@ -323,11 +330,25 @@ export class SyncEngine implements Disposable {
     this.retryHandle = this.clock.setTimeout(() => {
       this.retryHandle = undefined;
       this.nextRetryAt = undefined;
-      void this.drain();
+      // If a drain queued ahead of this one failed and scheduled a retry with backoff, that retry
+      // does the work: this one must not hurry it.
+      void this.serialized(async () => (this.retryHandle === undefined ? this.drainNow(false) : []));
     }, delayMs);
   }
 
   private async drainNow(force: boolean): Promise<SyncOutcome[]> {
+    this.draining = true;
+    this.kickedWhileDraining = false;
+    try {
+      const outcomes = await this.drainPass(force);
+      if (this.kickedWhileDraining && this.retryHandle === undefined && this.state.pending > 0) this.schedule(0);
+      return outcomes;
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async drainPass(force: boolean): Promise<SyncOutcome[]> {
     if (!force && this.options.autoSync && !this.options.autoSync()) return [{ kind: 'waiting', reason: 'autoSyncOff' }];
     if (this.state.pending === 0) {
       await this.options.lease?.release();

@@ -128,7 +128,8 @@ describe('key management in VS Code', function () {
     assert.deepEqual((await tree()).OpenAI?.map((r) => r.contextValue), ['key.syncable.active', 'key.syncable.inactive']);
 
     await run(Commands.useForPieces, [], { record: second });
-    assert.deepEqual(standIn.openAI, { api_key: KEY_3, api_key_name: 'Work' });
+    // An update names every field: the empty organization clears the one a previous key may have set.
+    assert.deepEqual(standIn.openAI, { api_key: KEY_3, api_key_name: 'Work', organization_key: '' });
 
     // Deleting the active key asks which one takes over.
     await run(Commands.deleteKey, [{ confirm: true }, { pick: 'Home' }], { record: second });

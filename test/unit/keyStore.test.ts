@@ -75,7 +75,15 @@ describe('KeyStore', () => {
     const record = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
     await store.update(record.id, { name: 'Renamed' });
     assert.ok(seen >= 2, `the other window saw ${seen} changes`);
-    assert.equal(otherWindow.get(record.id)?.name, 'Renamed');
+    let elsewhere = 0;
+    let ownElsewhere = 0;
+    otherWindow.onDidChangeElsewhere(() => elsewhere++);
+    store.onDidChangeElsewhere(() => ownElsewhere++);
+    await store.update(record.id, { name: 'Again' });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(elsewhere, 1, 'the other window is told the change came from elsewhere');
+    assert.equal(ownElsewhere, 0, 'the writing window is not');
+    assert.equal(otherWindow.get(record.id)?.name, 'Again');
     otherWindow.dispose();
   });
 

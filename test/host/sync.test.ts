@@ -1,0 +1,122 @@
+// Offline-first sync in a real VS Code: drift shown in the tree and resolved through the commands,
+// and the lease over the real globalState shared by two engines.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { Commands, EXTENSION_ID } from '../../src/constants';
+import { KeyStore } from '../../src/core/keyStore';
+import { Lease } from '../../src/core/lease';
+import { PiecesClient } from '../../src/core/piecesClient';
+import { SyncEngine, piecesServicePort } from '../../src/core/syncEngine';
+import type { ProviderKeysApi, TestingApi } from '../../src/extension';
+import { type StandIn, startStandIn } from '../../stand-in/server';
+import { ScriptedPrompter } from './scriptedPrompter';
+
+const KEY_1 = 'sk-test-FAKE-hostsync-00000000000000001';
+const KEY_PIECES = 'sk-test-FAKE-hostsync-0000000000000pcs9';
+
+let api: TestingApi;
+let standIn: StandIn;
+/** What the stand-in holds now (a function, so that TypeScript does not narrow it between calls). */
+const heldKey = (): string | undefined => standIn.openAI?.api_key;
+
+async function clearKeys(): Promise<void> {
+  for (const record of api.store.list()) await api.store.remove(record.id);
+  await api.store.setTarget('openai', { holds: false, seq: api.store.target('openai').seq + 1 });
+}
+
+async function addKey(name: string, key: string): Promise<void> {
+  const prompter = new ScriptedPrompter([{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: '' }]);
+  api.setPrompter(prompter);
+  try {
+    await vscode.commands.executeCommand(Commands.addKey);
+  } finally {
+    api.setPrompter(undefined);
+  }
+}
+
+describe('offline-first sync in VS Code', function () {
+  this.timeout(30_000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ProviderKeysApi>(EXTENSION_ID);
+    assert.ok(ext);
+    const exported = await ext.activate();
+    assert.ok(exported.testing);
+    api = exported.testing;
+    standIn = await startStandIn({ port: Number(process.env.PROVIDER_KEYS_TEST_SERVICE_PORT) });
+  });
+  after(async () => {
+    await clearKeys();
+    await standIn?.stop();
+  });
+  beforeEach(async () => {
+    await clearKeys();
+    standIn.reset();
+    await api.monitor.check();
+  });
+
+  it('reconciliation: shows drift when Pieces OS holds another key, and adopts it on request', async () => {
+    await addKey('Mine', KEY_1);
+    // Someone sets another key in Pieces itself.
+    const client = new PiecesClient({ baseUrl: standIn.url });
+    await client.updateKey(standIn.userId, { apiKey: KEY_PIECES, name: 'Set in Pieces' });
+    await vscode.commands.executeCommand(Commands.refresh);
+    const [provider] = api.tree.getChildren();
+    assert.ok(provider);
+    const [first] = api.tree.getChildren(provider);
+    assert.equal(first?.kind, 'drift');
+    const item = await api.tree.getTreeItem(first);
+    assert.equal(item.label, 'Pieces OS holds a different key');
+    assert.equal(item.contextValue, 'drift');
+    assert.match(String(item.description), /…pcs9 · Set in Pieces/);
+
+    api.setPrompter(new ScriptedPrompter([]));
+    try {
+      await vscode.commands.executeCommand(Commands.adoptFromPieces, first);
+    } finally {
+      api.setPrompter(undefined);
+    }
+    const adopted = api.store.list().find((k) => k.name === 'Set in Pieces');
+    assert.ok(adopted);
+    assert.equal(await api.secrets.get(`providerKeys.secret.${adopted.id}`), KEY_PIECES);
+    assert.equal(api.store.target('openai').activeId, adopted.id);
+    assert.equal(standIn.openAI?.api_key, KEY_PIECES, 'adopting sends nothing back');
+    assert.ok(api.tree.getChildren(provider).every((node) => node.kind === 'key'), 'the drift is gone');
+  });
+
+  it('reconciliation: "send my key" puts ours back', async () => {
+    await addKey('Mine', KEY_1);
+    await new PiecesClient({ baseUrl: standIn.url }).deleteKey(standIn.userId);
+    await vscode.commands.executeCommand(Commands.refresh);
+    assert.equal(api.sync.state.drift.openai?.kind, 'holdsNone');
+    api.setPrompter(new ScriptedPrompter([]));
+    try {
+      await vscode.commands.executeCommand(Commands.pushToPieces);
+    } finally {
+      api.setPrompter(undefined);
+    }
+    assert.equal(standIn.openAI?.api_key, KEY_1);
+  });
+
+  it('lease: a second engine over the same globalState and SecretStorage waits while this window holds the lease', async () => {
+    const store = new KeyStore(api.secrets, api.globalState);
+    const other = new SyncEngine({
+      store,
+      service: piecesServicePort(new PiecesClient({ baseUrl: standIn.url })),
+      lease: new Lease(api.globalState, 'other-window', () => Date.now()),
+    });
+    try {
+      standIn.failNext(1, 'serverError');
+      await addKey('Mine', KEY_1); // this window takes the lease, fails, and keeps it to retry
+      assert.equal(api.sync.state.pending, 1);
+      assert.equal(store.target('openai').intent?.op, 'push', 'the other window sees the queued change');
+      assert.deepEqual(await other.drain(), [{ kind: 'waiting', reason: 'otherWindow' }]);
+      assert.equal(heldKey(), undefined);
+      await vscode.commands.executeCommand(Commands.syncNow);
+      assert.equal(heldKey(), KEY_1);
+    } finally {
+      other.dispose();
+      store.dispose();
+    }
+  });
+});
