@@ -54,16 +54,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 /** The status bar's click: the next steps that fit what it shows. */
 async function statusActions(deps: CommandDeps): Promise<void> {
   const rejected = deps.statusBar.rejectedKey();
-  const severity = deps.statusBar.view().severity;
+  const view = deps.statusBar.view();
+  const waiting = deps.actions.hasWaitingChanges();
   type Action = () => unknown;
   const items: Array<{ label: string; detail?: string; value: Action }> = [];
-  if (rejected) items.push({ label: `$(key) ${t('Update "{0}"', rejected.name)}`, detail: t('Pieces OS rejected this key (401)'), value: () => deps.actions.updateKey(rejected.id) });
-  items.push({ label: `$(sync) ${t('Sync Now')}`, value: () => deps.actions.syncNow() });
-  items.push({ label: `$(refresh) ${t('Check the Connection Again')}`, value: () => deps.refresh() });
-  if (severity !== 'ok') items.push({ label: `$(plug) ${t('Select Service URL…')}`, value: () => vscode.commands.executeCommand(Commands.selectServiceUrl) });
+  if (rejected) items.push({ label: `$(key) ${t('Update "{0}"…', rejected.name)}`, detail: t('Pieces OS rejected this key (401)'), value: () => deps.actions.updateKey(rejected.id) });
+  const syncNow = { label: `$(sync) ${t('Sync Now')}`, value: () => deps.actions.syncNow() };
+  const refresh = { label: `$(refresh) ${t('Refresh')}`, detail: t('Look for Pieces OS again and compare what it holds'), value: () => deps.refresh() };
+  items.push(...(waiting ? [syncNow, refresh] : [refresh, syncNow]));
+  if (view.severity !== 'ok') items.push({ label: `$(plug) ${t('Select Service URL…')}`, value: () => vscode.commands.executeCommand(Commands.selectServiceUrl) });
   items.push({ label: `$(add) ${t('Add Key…')}`, value: () => deps.actions.addKey() });
   items.push({ label: `$(list-tree) ${t('Show Keys')}`, value: () => vscode.commands.executeCommand(`${Views.keys}.focus`) });
   items.push({ label: `$(output) ${t('Show Log')}`, value: () => deps.log.show() });
-  const action = await deps.prompter().pick({ title: t('Provider Keys: Pieces OS'), placeholder: deps.statusBar.view().tooltip, items });
+  const action = await deps.prompter().pick({ title: view.tooltip, placeholder: t('Choose what to do'), items });
   if (typeof action === 'function') await action();
 }

@@ -463,7 +463,8 @@ export class SyncEngine implements Disposable {
 
   private async reconcileOne(provider: ProviderId): Promise<void> {
     const target = this.store.target(provider);
-    if (target.intent && !target.intent.parked) {
+    if (target.intent) {
+      // A change waits (or waits for the user): its state in the tree already explains the difference.
       delete this.drift[provider];
       return;
     }

@@ -70,9 +70,12 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `provider:${provider.id}`;
     item.contextValue = ItemContext.provider;
-    item.description = count === 1 ? t('1 key') : t('{0} keys', count);
+    const activeId = this.store.target(provider.id).activeId;
+    const active = activeId ? this.store.get(activeId) : undefined;
+    const keys = count === 1 ? t('1 key') : t('{0} keys', count);
+    item.description = active ? t('{0} · Pieces OS uses "{1}"', keys, active.name) : keys;
     item.tooltip = provider.syncsToPieces ? t('{0}: synced to Pieces OS', provider.label) : t('{0}: kept in VS Code only; Pieces OS does not accept this provider', provider.label);
-    item.iconPath = new vscode.ThemeIcon(provider.syncsToPieces ? 'cloud' : 'lock');
+    item.iconPath = new vscode.ThemeIcon(provider.syncsToPieces ? 'cloud' : 'device-desktop');
     return item;
   }
 
@@ -84,7 +87,8 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.id = `key:${record.id}`;
     item.contextValue = !provider?.syncsToPieces ? ItemContext.localKey : isActive ? ItemContext.activeKey : ItemContext.inactiveKey;
     const mask = secret ? maskKey(secret) : t('(missing from secret storage)');
-    item.description = isActive ? t('{0} · used by Pieces OS', mask) : mask;
+    // Which key Pieces OS uses is named on the provider's row and shown by the icon, keeping this row short.
+    item.description = mask;
     const stale = this.isStale(record);
     const state = describe(record.sync);
     item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : state.icon;
@@ -93,7 +97,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escape(record.name)}** · ${escape(provider?.label ?? record.provider)}\n\n`);
     tooltip.appendMarkdown(`$(${state.codicon}) ${escape(state.text)}\n\n`);
-    if (isActive) tooltip.appendMarkdown(`${escape(t('This is the key Pieces OS uses.'))}\n\n`);
+    if (isActive) {
+      const confirmed = record.sync.kind === 'synced';
+      tooltip.appendMarkdown(`${escape(confirmed ? t('This is the key Pieces OS uses.') : t('Pieces OS should use this key; it has not confirmed it yet.'))}\n\n`);
+    }
     tooltip.appendMarkdown(`${escape(t('Key: {0}', mask))}  \n`);
     if (record.organization) tooltip.appendMarkdown(`${escape(t('Organization: {0}', record.organization))}  \n`);
     tooltip.appendMarkdown(`${escape(t('Created: {0}', formatDate(record.createdAt)))}  \n`);
@@ -111,7 +118,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   private driftItem(provider: ProviderInfo, drift: Drift): vscode.TreeItem {
     const item = new vscode.TreeItem('', vscode.TreeItemCollapsibleState.None);
     item.id = `drift:${provider.id}`;
-    item.iconPath = new vscode.ThemeIcon('diff', new vscode.ThemeColor('list.warningForeground'));
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     const ours = drift.kind === 'holdsOther' && drift.ourKeyId ? this.store.get(drift.ourKeyId) : undefined;
     switch (drift.kind) {
       case 'holdsOther':
@@ -156,7 +163,7 @@ export function describe(sync: SyncStatus): { icon: vscode.ThemeIcon; codicon: s
     case 'notSignedIn':
       return { icon: new vscode.ThemeIcon('account'), codicon: 'account', text: t('Waiting: sign in to Pieces to sync') };
     case 'inactive':
-      return { icon: new vscode.ThemeIcon('key'), codicon: 'key', text: t('Kept in VS Code; Pieces OS uses another key') };
+      return { icon: new vscode.ThemeIcon('circle-outline'), codicon: 'circle-outline', text: t('Kept in VS Code; Pieces OS uses another key') };
     case 'localOnly':
       return { icon: new vscode.ThemeIcon('lock'), codicon: 'lock', text: t('Local only: Pieces OS does not accept this provider') };
   }

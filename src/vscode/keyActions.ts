@@ -50,8 +50,7 @@ export class KeyActions {
           step: at,
           items: PROVIDERS.map((p) => ({
             label: p.label,
-            description: p.envVar,
-            detail: p.syncsToPieces ? t('Syncs to Pieces OS') : t('Kept in VS Code only: Pieces OS does not accept this provider'),
+            description: p.syncsToPieces ? t('syncs to Pieces OS') : t('kept in VS Code only'),
             value: p,
           })),
         });
@@ -62,7 +61,7 @@ export class KeyActions {
           title,
           step: at,
           prompt: t('A name that tells this key apart, such as "Personal" or "Work".'),
-          value: answers.name ?? defaultName(taken),
+          value: answers.name ?? (taken.length === 0 ? 'Default' : ''),
           validate: (value) => toCheck(validateKeyName(value, taken)),
         });
         if (typeof answer === 'string') answers.name = answer.trim();
@@ -80,7 +79,7 @@ export class KeyActions {
         answer = await this.prompter.input({
           title,
           step: at,
-          prompt: t('Optional: your OpenAI organization id (org-…). Leave empty to use your default organization.'),
+          prompt: t('Optional: the OpenAI organization id (org-…). Leave empty for your default organization.'),
           value: answers.organization ?? '',
           validate: (value) => toCheck(validateOrganizationId(value)),
         });
@@ -104,18 +103,19 @@ export class KeyActions {
     });
     this.deps.log.info(`Added ${provider.label} key "${record.name}"`);
     if (!provider.syncsToPieces) {
-      void this.prompter.message('info', t('Saved "{0}" ({1}) in VS Code. Pieces OS does not accept {2} keys, so it stays local.', record.name, maskKey(answers.secret), provider.label));
+      void this.prompter.message('info', t('Saved "{0}" ({1}) in VS Code only.', record.name, maskKey(answers.secret)));
       return record;
     }
     const target = this.deps.store.target(provider.id);
     const current = target.activeId ? this.deps.store.get(target.activeId) : undefined;
+    const useNew = t('Use "{0}"', record.name);
     const useIt =
       !current ||
-      (await this.prompter.confirm(
-        t('Should Pieces OS use "{0}" now?', record.name),
-        t('Pieces OS holds one {0} key. It uses "{1}" now; "{2}" is saved either way.', provider.label, current.name, record.name),
-        t('Use "{0}"', record.name),
-      ));
+      (await this.prompter.ask(
+        t('Should Pieces OS use "{0}" from now on?', record.name),
+        t('Pieces OS holds one {0} key, and uses "{1}" now. "{2}" is saved in VS Code either way.', provider.label, current.name, record.name),
+        [useNew, t('Keep "{0}"', current.name)],
+      )) === useNew;
     if (useIt) {
       await this.deps.sync.choose(provider.id, record.id, 'create');
       await this.syncAfterChange(provider.id, t('Saved "{0}" ({1}).', record.name, maskKey(answers.secret)));
@@ -124,7 +124,7 @@ export class KeyActions {
   }
 
   async updateKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Which key do you want to update?'));
+    const record = await this.resolveKey(arg, t('Update (Rotate) Key'), t('Which key do you want to update?'));
     if (!record) return undefined;
     const provider = getProvider(record.provider);
     if (!provider) return undefined;
@@ -145,7 +145,7 @@ export class KeyActions {
           : await this.prompter.input({
               title,
               step: { step: 2, totalSteps },
-              prompt: t('Optional: the OpenAI organization id (org-…). Leave empty for none.'),
+              prompt: t('Optional: the OpenAI organization id (org-…). Leave empty for your default organization.'),
               value: organization ?? record.organization ?? '',
               validate: (value) => toCheck(validateOrganizationId(value)),
             });
@@ -169,7 +169,7 @@ export class KeyActions {
   }
 
   async renameKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Which key do you want to rename?'));
+    const record = await this.resolveKey(arg, t('Rename Key'), t('Which key do you want to rename?'));
     if (!record) return undefined;
     const taken = this.deps.store.keysOf(record.provider).filter((k) => k.id !== record.id).map((k) => k.name);
     const answer = await this.prompter.input({
@@ -186,7 +186,7 @@ export class KeyActions {
   }
 
   async deleteKey(arg: KeyArgument): Promise<boolean> {
-    const record = await this.resolveKey(arg, t('Which key do you want to delete?'));
+    const record = await this.resolveKey(arg, t('Delete Key'), t('Which key do you want to delete?'));
     if (!record) return false;
     const provider = getProvider(record.provider);
     const target = this.deps.store.target(record.provider);
@@ -229,7 +229,7 @@ export class KeyActions {
   }
 
   async useForPieces(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Which key should Pieces OS use?'), (k) => {
+    const record = await this.resolveKey(arg, t('Use for Pieces OS'), t('Which key should Pieces OS use?'), (k) => {
       const provider = getProvider(k.provider);
       return !!provider?.syncsToPieces && this.deps.store.target(k.provider).activeId !== k.id;
     });
@@ -241,6 +241,12 @@ export class KeyActions {
     await this.deps.sync.choose(record.provider, record.id, 'use');
     await this.syncAfterChange(record.provider, t('Pieces OS now uses "{0}".', record.name));
     return record;
+  }
+
+  /** Whether a change waits to be sent (or waits for the user). */
+  hasWaitingChanges(): boolean {
+    const { pending, parked } = this.deps.sync.state;
+    return pending + parked > 0;
   }
 
   /** Drift: make Pieces OS hold the key the user chose. */
@@ -308,9 +314,10 @@ export class KeyActions {
     else void this.prompter.message('info', this.deps.store.target(provider).intent ? done : t('{0} Pieces OS is up to date.', done));
   }
 
-  /** One message per failure kind, with the buttons for the next step. */
+  /** One message per failure kind, with the buttons for the next step. `done` names what was saved. */
   async reportFailure(error: PiecesError, keyId: string | undefined, done?: string): Promise<void> {
-    const saved = done ? `${done} ` : '';
+    const name = keyId ? this.deps.store.get(keyId)?.name : undefined;
+    const saved = done && name ? t('"{0}" is saved in VS Code. ', name) : '';
     const retry = t('Retry');
     const selectUrl = t('Select Service URL');
     const showLog = t('Show Log');
@@ -319,16 +326,16 @@ export class KeyActions {
     let choice: string | undefined;
     switch (error.kind) {
       case 'unreachable':
-        choice = await this.prompter.message('warning', t('{0}The change is kept and will be sent when Pieces OS answers. {1}', saved, error.message), retry, selectUrl, showLog);
+        choice = await this.prompter.message('warning', t('{0}{1} The change will be sent when Pieces OS answers.', saved, error.message), retry, selectUrl, showLog);
         break;
       case 'notSignedIn':
-        choice = await this.prompter.message('warning', t('{0}Sign in to Pieces so that Pieces OS can store the key; it is kept in VS Code until then.', saved), retry);
+        choice = await this.prompter.message('warning', t('{0}Sign in to Pieces so that Pieces OS can store the key; the change waits until then.', saved), retry);
         break;
       case 'unauthorized':
         choice = await this.prompter.message('error', t('{0}Pieces OS rejected this key or organization (401). Check the key and the organization id, then update it.', saved), updateKey, showLog);
         break;
       default:
-        choice = await this.prompter.message('error', t('{0}The key is kept in VS Code, but Pieces OS could not store it: {1}', saved, error.message), retry, showLog);
+        choice = await this.prompter.message('error', t('{0}Pieces OS could not store the change: {1}', saved, error.message), retry, showLog);
     }
     if (choice === retry) await this.syncNow();
     else if (choice === selectUrl) await this.deps.runCommand(Commands.selectServiceUrl);
@@ -336,7 +343,7 @@ export class KeyActions {
     else if (choice === updateKey && keyId) await this.deps.runCommand(Commands.updateKey, keyId);
   }
 
-  private async resolveKey(arg: KeyArgument, placeholder: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord | undefined> {
+  private async resolveKey(arg: KeyArgument, title: string, placeholder: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord | undefined> {
     if (typeof arg === 'string') return this.deps.store.get(arg);
     if (arg && typeof arg === 'object' && 'record' in arg) return this.deps.store.get(arg.record.id) ?? undefined;
     const keys = this.deps.store.list().filter(filter);
@@ -347,10 +354,11 @@ export class KeyActions {
     const items = await Promise.all(
       keys.map(async (k) => {
         const secret = await this.deps.store.secret(k.id);
-        return { label: k.name, description: `${getProvider(k.provider)?.label ?? k.provider} · ${secret ? maskKey(secret) : '…'}`, value: k };
+        const inUse = this.deps.store.target(k.provider).activeId === k.id ? ` · ${t('used by Pieces OS')}` : '';
+        return { label: k.name, description: `${getProvider(k.provider)?.label ?? k.provider} · ${secret ? maskKey(secret) : '…'}${inUse}`, value: k };
       }),
     );
-    const answer = await this.prompter.pick({ title: t('Provider Keys'), placeholder, items });
+    const answer = await this.prompter.pick({ title, placeholder, items });
     return answer === BACK ? undefined : answer;
   }
 }
@@ -358,10 +366,4 @@ export class KeyActions {
 function toCheck(result: Checked): InputCheck {
   if (!result.ok) return { severity: 'error', message: result.error };
   return result.warning ? { severity: 'warning', message: result.warning } : undefined;
-}
-
-function defaultName(taken: string[]): string {
-  const lower = new Set(taken.map((n) => n.toLowerCase()));
-  if (!lower.has('default')) return 'Default';
-  for (let i = 2; ; i++) if (!lower.has(`key ${i}`)) return `Key ${i}`;
 }

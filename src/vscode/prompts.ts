@@ -45,8 +45,10 @@ export interface Prompter {
   pick<T>(options: PickOptions<T>): Promise<T | undefined | Back>;
   /** A line of text; undefined when dismissed, BACK when the user went back a step. */
   input(options: InputOptions): Promise<string | undefined | Back>;
-  /** A modal question with one action besides Cancel. */
+  /** A modal question with one (destructive) action besides Cancel. */
   confirm(message: string, detail: string, action: string): Promise<boolean>;
+  /** A neutral modal question with several answers; undefined when dismissed. */
+  ask(message: string, detail: string, answers: string[]): Promise<string | undefined>;
   /** A notification with buttons; resolves to the button chosen, if any. */
   message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined>;
 }
@@ -115,6 +117,10 @@ export class WindowPrompter implements Prompter {
   async confirm(message: string, detail: string, action: string): Promise<boolean> {
     const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
     return answer === action;
+  }
+
+  async ask(message: string, detail: string, answers: string[]): Promise<string | undefined> {
+    return vscode.window.showInformationMessage(message, { modal: true, detail }, ...answers);
   }
 
   async message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined> {

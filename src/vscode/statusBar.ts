@@ -37,7 +37,7 @@ export class StatusBar implements vscode.Disposable {
     const rejected = this.rejectedKey();
     const { pending, parked, busy, lastError } = this.sync.state;
     if (busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, tooltip: t('Sending your change to Pieces OS…'), severity: 'busy' };
-    if (rejected) return { text: `$(error) ${t('Pieces OS: key rejected')}`, tooltip: t('Pieces OS rejected "{0}" (401). Click to update it.', rejected.name), severity: 'error' };
+    if (rejected) return { text: `$(error) ${t('Pieces OS: key rejected')}`, tooltip: t('Pieces OS rejected "{0}" (401): update the key or its organization id.', rejected.name), severity: 'error' };
     if (pending > 0 && state.kind !== 'connected') {
       return { text: `$(clock) ${t('Pieces OS: {0} pending', pending)}`, tooltip: `${t('{0} change(s) waiting to be sent.', pending)} ${connectionText(state)}`, severity: 'warning' };
     }
@@ -72,7 +72,6 @@ export class StatusBar implements vscode.Disposable {
     tooltip.appendText(view.tooltip);
     const state = this.monitor.state;
     if ('url' in state && state.url) tooltip.appendMarkdown(`\n\n${t('Service')}: \`${state.url}\``);
-    if ('version' in state) tooltip.appendMarkdown(`  \n${t('Version')}: ${state.version}`);
     if (this.lastSync) tooltip.appendMarkdown(`  \n${t('Last sync')}: ${this.lastSync}`);
     tooltip.appendMarkdown(`\n\n${t('Click for actions')}`);
     this.item.tooltip = tooltip;

@@ -100,7 +100,7 @@ describe('key management in VS Code', function () {
     const [record] = api.store.list();
     assert.ok(record);
     assert.equal(await api.secrets.get(`providerKeys.secret.${record.id}`), KEY_1);
-    assert.deepEqual(await tree(), { OpenAI: [{ label: 'Personal', description: 'sk-…0001 · used by Pieces OS', contextValue: 'key.syncable.active' }] });
+    assert.deepEqual(await tree(), { OpenAI: [{ label: 'Personal', description: 'sk-…0001', contextValue: 'key.syncable.active' }] });
     assert.deepEqual(standIn.openAI, { api_key: KEY_1, api_key_name: 'Personal', organization_key: 'org-FAKEhost01' });
     assert.equal(api.store.get(record.id)?.sync.kind, 'synced');
     assert.match(api.statusBar.view().text, /check\) Pieces OS$/);
@@ -115,7 +115,7 @@ describe('key management in VS Code', function () {
 
     await run(Commands.updateKey, [{ input: KEY_2 }, { input: '' }], { record: first });
     assert.equal(standIn.openAI?.api_key, KEY_2);
-    assert.equal((await tree()).OpenAI?.[0]?.description, 'sk-…0002 · used by Pieces OS');
+    assert.equal((await tree()).OpenAI?.[0]?.description, 'sk-…0002');
 
     await run(Commands.renameKey, [{ input: 'Home' }], first.id);
     assert.equal(standIn.openAI?.api_key_name, 'Home');

@@ -72,6 +72,15 @@ export class ScriptedPrompter implements Prompter {
     return answer.confirm;
   }
 
+  /** `{ confirm: true }` picks the first answer, `{ confirm: false }` the second. */
+  async ask(message: string, _detail: string, answers: string[]): Promise<string | undefined> {
+    this.asked.push({ kind: 'confirm', title: message, labels: answers });
+    const answer = this.next(`ask "${message}"`);
+    if (answer === 'escape') return undefined;
+    if (typeof answer !== 'object' || !('confirm' in answer)) throw new Error(`expected a confirm answer for "${message}"`);
+    return answer.confirm ? answers[0] : answers[1];
+  }
+
   async message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined> {
     this.messages.push({ severity, message, buttons });
     return this.buttonFor(message, buttons);
