@@ -49,15 +49,21 @@ function teeReporter(reportFile: string): () => void {
   };
 }
 
-export async function run(): Promise<void> {
+/** Runs the host tests in this folder (and below). */
+export function run(): Promise<void> {
+  return runTestsIn(__dirname);
+}
+
+/** Runs every *.test.js under `dir` with mocha, reporting through the runner's report file. */
+export async function runTestsIn(dir: string): Promise<void> {
   const reportFile = process.env.PROVIDER_KEYS_TEST_REPORT;
   const restore = reportFile ? teeReporter(reportFile) : () => undefined;
   let failures: number;
   try {
     // diff: false because node:assert already puts a diff into its messages.
     const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 20_000, reporter: 'spec', diff: false });
-    const files = findTestFiles(__dirname);
-    if (files.length === 0) throw new Error(`no *.test.js files under ${__dirname}`);
+    const files = findTestFiles(dir);
+    if (files.length === 0) throw new Error(`no *.test.js files under ${dir}`);
     for (const file of files) mocha.addFile(file);
     await mocha.loadFilesAsync();
     failures = await new Promise<number>((resolve) => mocha.run(resolve));

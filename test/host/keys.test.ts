@@ -2,11 +2,12 @@
 // against the stand-in on the port the runner reserved (providerKeys.serviceUrl points there).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Commands, EXTENSION_ID } from '../../src/constants';
-import type { ProviderKeysApi, TestingApi } from '../../src/extension';
+import { Commands } from '../../src/constants';
+import type { TestingApi } from '../../src/extension';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import type { TreeNode } from '../../src/views/keysTree';
-import { type Answer, ScriptedPrompter } from './scriptedPrompter';
+import type { Answer, ScriptedPrompter } from './scriptedPrompter';
+import { addOpenAI, clearKeys, runScripted, testingApi } from './support';
 
 const KEY_1 = 'sk-test-FAKE-host-000000000000000000001';
 const KEY_2 = 'sk-test-FAKE-host-000000000000000000002';
@@ -16,17 +17,7 @@ const ALL_KEYS = [KEY_1, KEY_2, KEY_3];
 let api: TestingApi;
 let standIn: StandIn;
 
-async function run(command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> {
-  const prompter = new ScriptedPrompter(script);
-  api.setPrompter(prompter);
-  try {
-    await vscode.commands.executeCommand(command, ...args);
-  } finally {
-    api.setPrompter(undefined);
-  }
-  assert.equal(prompter.remaining, 0, 'the flow asked fewer questions than the script answers');
-  return prompter;
-}
+const run = (command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> => runScripted(api, command, script, ...args);
 
 interface Row {
   label: string;
@@ -62,32 +53,21 @@ function keyCalls(): string[] {
   return standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
 }
 
-const addOpenAI = (name: string, key: string, org = ''): Answer[] => [{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: org }];
-
-async function clearKeys(): Promise<void> {
-  for (const record of api.store.list()) await api.store.remove(record.id);
-  await api.store.setTarget('openai', { holds: false, seq: api.store.target('openai').seq + 1 });
-}
-
 describe('key management in VS Code', function () {
   this.timeout(30_000);
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ProviderKeysApi>(EXTENSION_ID);
-    assert.ok(ext);
-    const exported = await ext.activate();
-    assert.ok(exported.testing, 'the extension exposes no testing API in test mode');
-    api = exported.testing;
+    api = await testingApi();
     standIn = await startStandIn({ port: Number(process.env.PROVIDER_KEYS_TEST_SERVICE_PORT) });
   });
 
   after(async () => {
-    await clearKeys();
+    await clearKeys(api);
     await standIn?.stop();
   });
 
   beforeEach(async () => {
-    await clearKeys();
+    await clearKeys(api);
     standIn.reset();
     standIn.signedIn = true;
     await api.monitor.check();

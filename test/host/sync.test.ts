@@ -2,14 +2,15 @@
 // and the lease over the real globalState shared by two engines.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Commands, EXTENSION_ID } from '../../src/constants';
+import { Commands } from '../../src/constants';
 import { KeyStore } from '../../src/core/keyStore';
 import { Lease } from '../../src/core/lease';
 import { PiecesClient } from '../../src/core/piecesClient';
 import { SyncEngine, piecesServicePort } from '../../src/core/syncEngine';
-import type { ProviderKeysApi, TestingApi } from '../../src/extension';
+import type { TestingApi } from '../../src/extension';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { ScriptedPrompter } from './scriptedPrompter';
+import { addOpenAI, clearKeys, runScripted, testingApi } from './support';
 
 const KEY_1 = 'sk-test-FAKE-hostsync-00000000000000001';
 const KEY_PIECES = 'sk-test-FAKE-hostsync-0000000000000pcs9';
@@ -19,44 +20,25 @@ let standIn: StandIn;
 /** What the stand-in holds now (a function, so that TypeScript does not narrow it between calls). */
 const heldKey = (): string | undefined => standIn.openAI?.api_key;
 
-async function clearKeys(): Promise<void> {
-  for (const record of api.store.list()) await api.store.remove(record.id);
-  await api.store.setTarget('openai', { holds: false, seq: api.store.target('openai').seq + 1 });
-}
-
-async function addKey(name: string, key: string): Promise<void> {
-  const prompter = new ScriptedPrompter([{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: '' }]);
-  api.setPrompter(prompter);
-  try {
-    await vscode.commands.executeCommand(Commands.addKey);
-  } finally {
-    api.setPrompter(undefined);
-  }
-}
-
 describe('offline-first sync in VS Code', function () {
   this.timeout(30_000);
 
   before(async () => {
-    const ext = vscode.extensions.getExtension<ProviderKeysApi>(EXTENSION_ID);
-    assert.ok(ext);
-    const exported = await ext.activate();
-    assert.ok(exported.testing);
-    api = exported.testing;
+    api = await testingApi();
     standIn = await startStandIn({ port: Number(process.env.PROVIDER_KEYS_TEST_SERVICE_PORT) });
   });
   after(async () => {
-    await clearKeys();
+    await clearKeys(api);
     await standIn?.stop();
   });
   beforeEach(async () => {
-    await clearKeys();
+    await clearKeys(api);
     standIn.reset();
     await api.monitor.check();
   });
 
   it('reconciliation: shows drift when Pieces OS holds another key, and adopts it on request', async () => {
-    await addKey('Mine', KEY_1);
+    await runScripted(api, Commands.addKey, addOpenAI('Mine', KEY_1));
     // Someone sets another key in Pieces itself.
     const client = new PiecesClient({ baseUrl: standIn.url });
     await client.updateKey(standIn.userId, { apiKey: KEY_PIECES, name: 'Set in Pieces' });
@@ -85,7 +67,7 @@ describe('offline-first sync in VS Code', function () {
   });
 
   it('reconciliation: "send my key" puts ours back', async () => {
-    await addKey('Mine', KEY_1);
+    await runScripted(api, Commands.addKey, addOpenAI('Mine', KEY_1));
     await new PiecesClient({ baseUrl: standIn.url }).deleteKey(standIn.userId);
     await vscode.commands.executeCommand(Commands.refresh);
     assert.equal(api.sync.state.drift.openai?.kind, 'holdsNone');
@@ -106,8 +88,9 @@ describe('offline-first sync in VS Code', function () {
       lease: new Lease(api.globalState, 'other-window', () => Date.now()),
     });
     try {
-      standIn.failNext(1, 'serverError');
-      await addKey('Mine', KEY_1); // this window takes the lease, fails, and keeps it to retry
+      // Only the create call: the connection monitor's own GET /user must not take the fault.
+      standIn.failNext(1, 'serverError', { paths: ['/external_provider/api_key/create'] });
+      await runScripted(api, Commands.addKey, addOpenAI('Mine', KEY_1)); // this window takes the lease, fails, and keeps it to retry
       assert.equal(api.sync.state.pending, 1);
       assert.equal(store.target('openai').intent?.op, 'push', 'the other window sees the queued change');
       assert.deepEqual(await other.drain(), [{ kind: 'waiting', reason: 'otherWindow' }]);

@@ -1,0 +1,38 @@
+// What the host test suites share: the extension's testing API, commands answered through a script,
+// and a clean slate between tests.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { EXTENSION_ID } from '../../src/constants';
+import type { ProviderKeysApi, TestingApi } from '../../src/extension';
+import { type Answer, ScriptedPrompter } from './scriptedPrompter';
+
+/** Activates the extension (if needed) and returns its testing API. */
+export async function testingApi(): Promise<TestingApi> {
+  const ext = vscode.extensions.getExtension<ProviderKeysApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+  const exported = await ext.activate();
+  assert.ok(exported.testing, 'the extension exposes no testing API in test mode');
+  return exported.testing;
+}
+
+/** Runs a command with its questions answered by `script`; checks that every answer was used. */
+export async function runScripted(api: TestingApi, command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> {
+  const prompter = new ScriptedPrompter(script);
+  api.setPrompter(prompter);
+  try {
+    await vscode.commands.executeCommand(command, ...args);
+  } finally {
+    api.setPrompter(undefined);
+  }
+  assert.equal(prompter.remaining, 0, 'the flow asked fewer questions than the script answers');
+  return prompter;
+}
+
+/** Removes every key and what Pieces OS was meant to hold, so that each test starts empty. */
+export async function clearKeys(api: TestingApi): Promise<void> {
+  for (const record of api.store.list()) await api.store.remove(record.id);
+  await api.store.setTarget('openai', { holds: false, seq: api.store.target('openai').seq + 1 });
+}
+
+/** The answers that add an OpenAI key through the Add Key flow. */
+export const addOpenAI = (name: string, key: string, org = ''): Answer[] => [{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: org }];
