@@ -90,6 +90,13 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     treeView.badge = pending > 0 ? { value: pending, tooltip: t('{0} change(s) waiting for Pieces OS', pending) } : undefined;
   };
 
+  /** Shows the current keys, sync state and connection everywhere (the tree redraw is debounced). */
+  const redraw = (): void => {
+    tree.refresh();
+    status.update();
+    updateContext();
+  };
+
   /** Re-checks the connection, then sends what waits and compares with what Pieces OS holds. */
   const refresh = async (): Promise<void> => {
     locator.invalidate();
@@ -110,24 +117,13 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     tree,
     treeView,
     ...registerCommands({ actions, log, prompter: () => prompter, refresh, foundUrl: () => locator.current, statusBar: status }),
-    store.onDidChange(() => {
-      tree.refresh();
-      status.update();
-      updateContext();
-    }),
+    store.onDidChange(redraw),
     // Work queued in another window is sent by whichever window holds the lease, or taken over.
     store.onDidChangeElsewhere(() => {
       if (sync.state.pending > 0) sync.kick();
     }),
-    sync.onDidChange(() => {
-      tree.refresh();
-      status.update();
-      updateContext();
-    }),
-    connection.onDidChange(() => {
-      status.update();
-      updateContext();
-    }),
+    sync.onDidChange(redraw),
+    connection.onDidChange(redraw),
     connection.onDidReconnect(() => {
       sync.forgetUser();
       void sync.drain().then(() => sync.reconcile());

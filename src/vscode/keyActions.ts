@@ -255,7 +255,7 @@ export class KeyActions {
     if (!provider) return;
     await this.deps.sync.pushOurs(provider);
     const outcomes = await this.deps.sync.drain();
-    const failed = outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
+    const failed = firstFailure(outcomes);
     if (failed) await this.reportFailure(failed.error, failed.keyId);
     else void this.prompter.message('info', t('Pieces OS holds your key again.'));
   }
@@ -284,7 +284,7 @@ export class KeyActions {
   /** Sends everything pending now, parked changes included, whatever `autoSync` says. */
   async syncNow(): Promise<SyncOutcome[]> {
     const outcomes = await this.deps.sync.syncNow();
-    const failed = outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
+    const failed = firstFailure(outcomes);
     if (failed) await this.reportFailure(failed.error, failed.keyId);
     else if (outcomes.some((o) => o.kind === 'waiting')) void this.prompter.message('info', t('Another VS Code window is sending your changes to Pieces OS.'));
     else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', t('Pieces OS is up to date.'));
@@ -308,7 +308,7 @@ export class KeyActions {
       return;
     }
     const outcomes = await this.deps.sync.drain();
-    const failed = outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
+    const failed = firstFailure(outcomes);
     if (failed) await this.reportFailure(failed.error, failed.keyId, done);
     else if (outcomes.some((o) => o.kind === 'waiting')) void this.prompter.message('info', t('{0} Another VS Code window sends it to Pieces OS.', done));
     else void this.prompter.message('info', this.deps.store.target(provider).intent ? done : t('{0} Pieces OS is up to date.', done));
@@ -366,4 +366,8 @@ export class KeyActions {
 function toCheck(result: Checked): InputCheck {
   if (!result.ok) return { severity: 'error', message: result.error };
   return result.warning ? { severity: 'warning', message: result.warning } : undefined;
+}
+
+function firstFailure(outcomes: SyncOutcome[]): Extract<SyncOutcome, { kind: 'failed' }> | undefined {
+  return outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
 }

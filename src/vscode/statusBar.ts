@@ -15,8 +15,6 @@ export interface StatusView {
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private lastSync: string | undefined;
-  private wasBusy = false;
 
   constructor(
     private readonly monitor: ConnectionMonitor,
@@ -58,9 +56,6 @@ export class StatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const busy = this.sync.state.busy;
-    if (this.wasBusy && !busy) this.lastSync = new Date().toLocaleTimeString();
-    this.wasBusy = busy;
     if (!this.enabled()) {
       this.item.hide();
       return;
@@ -72,7 +67,8 @@ export class StatusBar implements vscode.Disposable {
     tooltip.appendText(view.tooltip);
     const state = this.monitor.state;
     if ('url' in state && state.url) tooltip.appendMarkdown(`\n\n${t('Service')}: \`${state.url}\``);
-    if (this.lastSync) tooltip.appendMarkdown(`  \n${t('Last sync')}: ${this.lastSync}`);
+    const lastSync = this.lastSync();
+    if (lastSync) tooltip.appendMarkdown(`  \n${t('Last sync')}: ${new Date(lastSync).toLocaleString()}`);
     tooltip.appendMarkdown(`\n\n${t('Click for actions')}`);
     this.item.tooltip = tooltip;
     this.item.backgroundColor =
@@ -82,6 +78,13 @@ export class StatusBar implements vscode.Disposable {
           ? new vscode.ThemeColor('statusBarItem.warningBackground')
           : undefined;
     this.item.show();
+  }
+
+  /** When Pieces OS last confirmed a key, read from the keys' states. */
+  private lastSync(): string | undefined {
+    let latest: string | undefined;
+    for (const { sync } of this.store.list()) if (sync.kind === 'synced' && (!latest || sync.at > latest)) latest = sync.at;
+    return latest;
   }
 
   rejectedKey(): KeyRecord | undefined {
