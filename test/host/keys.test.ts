@@ -4,10 +4,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/constants';
 import type { TestingApi } from '../../src/extension';
-import { type StandIn, startStandIn } from '../../stand-in/server';
+import type { StandIn } from '../../stand-in/server';
 import type { TreeNode } from '../../src/views/keysTree';
 import type { Answer, ScriptedPrompter } from './scriptedPrompter';
-import { addOpenAI, clearKeys, runScripted, testingApi } from './support';
+import { addOpenAI, runScripted, useStandIn } from './support';
 
 const KEY_1 = 'sk-test-FAKE-host-000000000000000000001';
 const KEY_2 = 'sk-test-FAKE-host-000000000000000000002';
@@ -56,21 +56,9 @@ function keyCalls(): string[] {
 describe('key management in VS Code', function () {
   this.timeout(30_000);
 
-  before(async () => {
-    api = await testingApi();
-    standIn = await startStandIn({ port: Number(process.env.PROVIDER_KEYS_TEST_SERVICE_PORT) });
-  });
-
-  after(async () => {
-    await clearKeys(api);
-    await standIn?.stop();
-  });
-
-  beforeEach(async () => {
-    await clearKeys(api);
-    standIn.reset();
-    standIn.signedIn = true;
-    await api.monitor.check();
+  useStandIn((a, s) => {
+    api = a;
+    standIn = s;
   });
 
   it('adds an OpenAI key: stored in SecretStorage, masked in the tree, held by Pieces OS', async () => {

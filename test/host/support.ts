@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from '../../src/constants';
 import type { ProviderKeysApi, TestingApi } from '../../src/extension';
+import { type StandIn, startStandIn } from '../../stand-in/server';
 import { type Answer, ScriptedPrompter } from './scriptedPrompter';
 
 /** Activates the extension (if needed) and returns its testing API. */
@@ -36,3 +37,29 @@ export async function clearKeys(api: TestingApi): Promise<void> {
 
 /** The answers that add an OpenAI key through the Add Key flow. */
 export const addOpenAI = (name: string, key: string, org = ''): Answer[] => [{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: org }];
+
+/**
+ * Mocha hooks for a suite that drives the extension against an in-process stand-in on the port the
+ * runner reserved (providerKeys.serviceUrl points there): started before, stopped after, and reset
+ * with no keys, signed in, before each test. `assign` receives the two once they exist.
+ */
+export function useStandIn(assign: (api: TestingApi, standIn: StandIn) => void): void {
+  let api: TestingApi | undefined;
+  let standIn: StandIn | undefined;
+  before(async () => {
+    api = await testingApi();
+    standIn = await startStandIn({ port: Number(process.env.PROVIDER_KEYS_TEST_SERVICE_PORT) });
+    assign(api, standIn);
+  });
+  after(async () => {
+    if (api) await clearKeys(api);
+    await standIn?.stop();
+  });
+  beforeEach(async () => {
+    assert.ok(api && standIn);
+    await clearKeys(api);
+    standIn.reset();
+    standIn.signedIn = true;
+    await api.monitor.check();
+  });
+}

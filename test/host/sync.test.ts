@@ -8,9 +8,9 @@ import { Lease } from '../../src/core/lease';
 import { PiecesClient } from '../../src/core/piecesClient';
 import { SyncEngine, piecesServicePort } from '../../src/core/syncEngine';
 import type { TestingApi } from '../../src/extension';
-import { type StandIn, startStandIn } from '../../stand-in/server';
+import type { StandIn } from '../../stand-in/server';
 import { ScriptedPrompter } from './scriptedPrompter';
-import { addOpenAI, clearKeys, runScripted, testingApi } from './support';
+import { addOpenAI, runScripted, useStandIn } from './support';
 
 const KEY_1 = 'sk-test-FAKE-hostsync-00000000000000001';
 const KEY_PIECES = 'sk-test-FAKE-hostsync-0000000000000pcs9';
@@ -23,18 +23,9 @@ const heldKey = (): string | undefined => standIn.openAI?.api_key;
 describe('offline-first sync in VS Code', function () {
   this.timeout(30_000);
 
-  before(async () => {
-    api = await testingApi();
-    standIn = await startStandIn({ port: Number(process.env.PROVIDER_KEYS_TEST_SERVICE_PORT) });
-  });
-  after(async () => {
-    await clearKeys(api);
-    await standIn?.stop();
-  });
-  beforeEach(async () => {
-    await clearKeys(api);
-    standIn.reset();
-    await api.monitor.check();
+  useStandIn((a, s) => {
+    api = a;
+    standIn = s;
   });
 
   it('reconciliation: shows drift when Pieces OS holds another key, and adopts it on request', async () => {
