@@ -79,13 +79,15 @@ describe('offline-first sync in VS Code', function () {
       lease: new Lease(api.globalState, 'other-window', () => Date.now()),
     });
     try {
-      // Only the create call: the connection monitor's own GET /user must not take the fault.
-      standIn.failNext(1, 'serverError', { paths: ['/external_provider/api_key/create'] });
+      // Only the create call (the connection monitor's own GET /user must not take the fault), and
+      // more than once: the engine's first retry comes after about a second, which a slow run can reach.
+      standIn.failNext(5, 'serverError', { paths: ['/external_provider/api_key/create'] });
       await runScripted(api, Commands.addKey, addOpenAI('Mine', KEY_1)); // this window takes the lease, fails, and keeps it to retry
       assert.equal(api.sync.state.pending, 1);
       assert.equal(store.target('openai').intent?.op, 'push', 'the other window sees the queued change');
       assert.deepEqual(await other.drain(), [{ kind: 'waiting', reason: 'otherWindow' }]);
       assert.equal(heldKey(), undefined);
+      standIn.clearFaults();
       await vscode.commands.executeCommand(Commands.syncNow);
       assert.equal(heldKey(), KEY_1);
     } finally {
