@@ -7,59 +7,18 @@
 // in flight gets one more call after it. One call is in flight at a time, providers in catalogue order.
 // Transient failures retry with backoff; 401 and repeated malformed responses park the intent until
 // the user acts. Only the window holding the lease sends.
-import { createHash, randomBytes } from 'node:crypto';
 import { backoffDelay, type Timers } from './connection';
+import { type Drift, KeyFingerprints, compareWithHeld } from './drift';
 import { Emitter, type Disposable, type Event } from './emitter';
 import { ServiceUnreachableError, isPiecesError, type PiecesError } from './errors';
 import type { KeyRecord, KeyStore, PiecesTarget, SyncIntent, SyncStatus } from './keyStore';
 import { t } from './l10n';
 import type { Lease } from './lease';
 import { keyTail } from './mask';
-import type { PiecesClient } from './piecesClient';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers';
+import type { KeyFields, ServicePort } from './servicePort';
 
-export interface KeyFields {
-  apiKey: string;
-  name: string;
-  organization?: string;
-}
-
-/** What the engine needs of Pieces OS. The real one is `piecesServicePort(client)`. */
-export interface ServicePort {
-  userId(): Promise<string>;
-  push(provider: ProviderId, user: string, call: 'create' | 'update', key: KeyFields): Promise<void>;
-  remove(provider: ProviderId, user: string): Promise<void>;
-  /** What Pieces OS holds for `provider` (from `GET /user`); the key bytes stay in memory only. */
-  held(provider: ProviderId): Promise<Partial<KeyFields> | undefined>;
-}
-
-export function piecesServicePort(client: PiecesClient): ServicePort {
-  const only = (provider: ProviderId): void => {
-    if (provider !== 'openai') throw new Error(`Pieces OS accepts no ${provider} key`);
-  };
-  return {
-    userId: async () => (await client.getUser()).id,
-    push: async (provider, user, call, key) => {
-      only(provider);
-      if (call === 'create') await client.createKey(user, key);
-      else await client.updateKey(user, key);
-    },
-    remove: async (provider, user) => {
-      only(provider);
-      await client.deleteKey(user);
-    },
-    held: async (provider) => {
-      only(provider);
-      const openAI = (await client.getUser()).openAI;
-      if (!openAI?.api_key) return undefined;
-      return {
-        apiKey: openAI.api_key,
-        ...(openAI.api_key_name ? { name: openAI.api_key_name } : {}),
-        ...(openAI.organization_key ? { organization: openAI.organization_key } : {}),
-      };
-    },
-  };
-}
+export type { Drift } from './drift';
 
 export type SyncOutcome =
   | { readonly kind: 'nothingToDo' }
@@ -67,16 +26,6 @@ export type SyncOutcome =
   | { readonly kind: 'removed' }
   | { readonly kind: 'waiting'; readonly reason: 'autoSyncOff' | 'otherWindow' }
   | { readonly kind: 'failed'; readonly keyId: string | undefined; readonly error: PiecesError; readonly parked: boolean };
-
-/** How what Pieces OS holds compares with the key the user chose. */
-export type Drift =
-  | { readonly kind: 'inSync' }
-  /** Pieces OS holds a key other than ours; `ourKeyId` when it is one of our other keys. */
-  | { readonly kind: 'holdsOther'; readonly tail: string; readonly name?: string; readonly ourKeyId?: string }
-  /** Our key is marked as sent, but Pieces OS holds none. */
-  | { readonly kind: 'holdsNone'; readonly activeId: string }
-  /** We chose no key, yet Pieces OS holds one we do not have. */
-  | { readonly kind: 'holdsUnknown'; readonly tail: string; readonly name?: string };
 
 export interface EngineState {
   readonly pending: number;
@@ -120,7 +69,7 @@ export class SyncEngine implements Disposable {
   private readonly service: ServicePort;
   private readonly clock: Clock;
   private readonly providers: readonly ProviderInfo[];
-  private readonly salt = randomBytes(16);
+  private readonly fingerprints = new KeyFingerprints();
   private readonly changed = new Emitter<void>();
   private userIdCache: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -262,8 +211,7 @@ export class SyncEngine implements Disposable {
     return this.serialized(async () => {
       const held = await this.service.held(provider);
       if (!held?.apiKey) throw new Error(t('Pieces OS holds no key to adopt.'));
-      const fingerprint = this.fingerprint(held.apiKey);
-      const existing = await this.findByFingerprint(provider, fingerprint);
+      const existing = await this.fingerprints.find(this.store, provider, this.fingerprints.of(held.apiKey));
       const taken = this.store.keysOf(provider).map((k) => k.name.toLowerCase());
       let name = held.name?.trim() || t('From Pieces OS');
       for (let i = 2; taken.includes(name.toLowerCase()); i++) name = `${held.name?.trim() || t('From Pieces OS')} (${i})`;
@@ -475,50 +423,23 @@ export class SyncEngine implements Disposable {
       if (!isPiecesError(error)) throw error;
       return; // Nothing to compare with; the connection state says why.
     }
-    const heldFingerprint = held?.apiKey ? this.fingerprint(held.apiKey) : undefined;
-    const heldTail = held?.apiKey ? keyTail(held.apiKey) : undefined;
-    held = held ? { ...held, apiKey: undefined } : undefined; // the key bytes are not kept
+    // The key bytes are reduced to a fingerprint and a tail at once, and not kept.
+    const heldKey = held?.apiKey
+      ? { fingerprint: this.fingerprints.of(held.apiKey), tail: keyTail(held.apiKey), ...(held.name ? { name: held.name } : {}) }
+      : undefined;
+    held = undefined;
     const active = target.activeId ? this.store.get(target.activeId) : undefined;
     const activeSecret = active ? await this.store.secret(active.id) : undefined;
-    let drift: Drift;
-    if (active && activeSecret) {
-      if (!heldFingerprint) drift = { kind: 'holdsNone', activeId: active.id };
-      else if (this.fingerprint(activeSecret) === heldFingerprint) drift = { kind: 'inSync' };
-      else drift = await this.other(provider, heldFingerprint, heldTail ?? '', held?.name);
-    } else if (heldFingerprint) {
-      const ours = await this.findByFingerprint(provider, heldFingerprint);
-      drift = ours
-        ? { kind: 'holdsOther', tail: heldTail ?? '', ourKeyId: ours.id, ...(held?.name ? { name: held.name } : {}) }
-        : { kind: 'holdsUnknown', tail: heldTail ?? '', ...(held?.name ? { name: held.name } : {}) };
-    } else {
-      drift = { kind: 'inSync' };
-    }
+    const ours = heldKey ? await this.fingerprints.find(this.store, provider, heldKey.fingerprint) : undefined;
+    const drift = compareWithHeld(active && activeSecret ? { id: active.id, fingerprint: this.fingerprints.of(activeSecret) } : undefined, heldKey, ours);
     // What Pieces OS holds decides whether the next push is a create or an update.
-    const holds = drift.kind === 'inSync' ? !!heldFingerprint : drift.kind !== 'holdsNone';
+    const holds = drift.kind === 'inSync' ? !!heldKey : drift.kind !== 'holdsNone';
     if (holds !== target.holds) await this.store.setTarget(provider, { ...target, holds });
     const ignored = this.ignoredDrift.get(provider);
     const marker = 'tail' in drift ? drift.tail : drift.kind === 'holdsNone' ? 'none' : undefined;
     if (drift.kind === 'inSync') this.ignoredDrift.delete(provider);
     if (ignored && marker === ignored) delete this.drift[provider];
     else this.drift[provider] = drift;
-  }
-
-  private async other(provider: ProviderId, fingerprint: string, tail: string, name: string | undefined): Promise<Drift> {
-    const ours = await this.findByFingerprint(provider, fingerprint);
-    return { kind: 'holdsOther', tail, ...(name ? { name } : {}), ...(ours ? { ourKeyId: ours.id } : {}) };
-  }
-
-  private async findByFingerprint(provider: ProviderId, fingerprint: string): Promise<KeyRecord | undefined> {
-    for (const record of this.store.keysOf(provider)) {
-      const secret = await this.store.secret(record.id);
-      if (secret && this.fingerprint(secret) === fingerprint) return record;
-    }
-    return undefined;
-  }
-
-  /** A salted hash, so that keys are compared without keeping or logging either. */
-  private fingerprint(key: string): string {
-    return createHash('sha256').update(this.salt).update(key).digest('hex');
   }
 
   private async userId(): Promise<string> {

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { KeyStore } from '../../src/core/keyStore';
 import { PiecesClient } from '../../src/core/piecesClient';
-import { SyncEngine, type SyncOutcome, piecesServicePort } from '../../src/core/syncEngine';
+import { piecesServicePort } from '../../src/core/servicePort';
+import { SyncEngine, type SyncOutcome } from '../../src/core/syncEngine';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { MemoryMemento, MemorySecrets } from '../support/memoryStorage';
 

@@ -2,7 +2,7 @@
 // and a check that calls for one provider never overlap.
 import { BadResponseError, NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
 import type { ProviderId } from '../../src/core/providers';
-import type { KeyFields, ServicePort } from '../../src/core/syncEngine';
+import type { KeyFields, ServicePort } from '../../src/core/servicePort';
 
 export type Mode = 'up' | 'down' | 'unauthorized' | 'serverError' | 'badResponse' | 'lostAnswer' | 'signedOut';
 export const MODES: readonly Mode[] = ['up', 'down', 'unauthorized', 'serverError', 'badResponse', 'lostAnswer', 'signedOut'];
