@@ -14,6 +14,7 @@ import { piecesServicePort } from './core/servicePort';
 import { SyncEngine } from './core/syncEngine';
 import { KeysTreeProvider } from './views/keysTree';
 import { readServiceUrl } from './vscode/config';
+import { DriftActions } from './vscode/driftActions';
 import { KeyActions } from './vscode/keyActions';
 import { Log } from './vscode/log';
 import { type Prompter, WindowPrompter } from './vscode/prompts';
@@ -117,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     status,
     tree,
     treeView,
-    ...registerCommands({ actions, log, prompter: () => prompter, refresh, foundUrl: () => locator.current, statusBar: status }),
+    ...registerCommands({ actions, drift: new DriftActions(sync, () => prompter, (error, keyId) => actions.reportFailure(error, keyId)), log, prompter: () => prompter, refresh, foundUrl: () => locator.current, statusBar: status }),
     store.onDidChange(redraw),
     // Work queued in another window is sent by whichever window holds the lease, or taken over.
     store.onDidChangeElsewhere(() => {

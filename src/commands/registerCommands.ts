@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { Commands, type CommandId, Views } from '../constants';
 import { isPiecesError } from '../core/errors';
 import { t } from '../core/l10n';
-import type { DriftArgument, KeyActions, KeyArgument } from '../vscode/keyActions';
+import type { DriftActions, DriftArgument } from '../vscode/driftActions';
+import type { KeyActions, KeyArgument } from '../vscode/keyActions';
 import type { Log } from '../vscode/log';
 import type { Prompter } from '../vscode/prompts';
 import type { StatusBar } from '../vscode/statusBar';
@@ -12,6 +13,7 @@ import { selectServiceUrl } from './serviceUrl';
 
 export interface CommandDeps {
   actions: KeyActions;
+  drift: DriftActions;
   log: Log;
   prompter: () => Prompter;
   refresh: () => Promise<void>;
@@ -32,9 +34,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [Commands.showLog]: () => log.show(),
     [Commands.selectServiceUrl]: () => selectServiceUrl(deps.prompter(), deps.foundUrl()),
     [Commands.statusActions]: () => statusActions(deps),
-    [Commands.pushToPieces]: (arg) => actions.pushToPieces(arg as DriftArgument),
-    [Commands.adoptFromPieces]: (arg) => actions.adoptFromPieces(arg as DriftArgument),
-    [Commands.ignoreDrift]: (arg) => actions.ignoreDrift(arg as DriftArgument),
+    [Commands.pushToPieces]: (arg) => deps.drift.pushToPieces(arg as DriftArgument),
+    [Commands.adoptFromPieces]: (arg) => deps.drift.adoptFromPieces(arg as DriftArgument),
+    [Commands.ignoreDrift]: (arg) => deps.drift.ignoreDrift(arg as DriftArgument),
   };
   return Object.entries(handlers).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

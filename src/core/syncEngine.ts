@@ -27,6 +27,11 @@ export type SyncOutcome =
   | { readonly kind: 'waiting'; readonly reason: 'autoSyncOff' | 'otherWindow' }
   | { readonly kind: 'failed'; readonly keyId: string | undefined; readonly error: PiecesError; readonly parked: boolean };
 
+/** The first failure among `outcomes`, if any. */
+export function firstFailure(outcomes: readonly SyncOutcome[]): Extract<SyncOutcome, { kind: 'failed' }> | undefined {
+  return outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
+}
+
 export interface EngineState {
   readonly pending: number;
   readonly parked: number;

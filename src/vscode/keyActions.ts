@@ -5,7 +5,7 @@ import type { PiecesError } from '../core/errors';
 import type { KeyRecord, KeyStore } from '../core/keyStore';
 import { t } from '../core/l10n';
 import { maskKey } from '../core/mask';
-import type { SyncEngine, SyncOutcome } from '../core/syncEngine';
+import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../core/providers';
 import { validateApiKey, validateKeyName, validateOrganizationId, type Checked } from '../core/validation';
 import { BACK, type InputCheck, type Prompter } from './prompts';
@@ -22,8 +22,6 @@ export interface KeyActionsDeps {
 /** What a command receives: a tree item's key, a key id, or nothing (then it asks). */
 export type KeyArgument = { readonly record: KeyRecord } | string | undefined;
 
-/** What a drift command receives: the tree's drift item, or nothing (then the provider with drift). */
-export type DriftArgument = { readonly provider: ProviderInfo } | undefined;
 
 export class KeyActions {
   constructor(private readonly deps: KeyActionsDeps) {}
@@ -249,38 +247,6 @@ export class KeyActions {
     return pending + parked > 0;
   }
 
-  /** Drift: make Pieces OS hold the key the user chose. */
-  async pushToPieces(arg: DriftArgument): Promise<void> {
-    const provider = this.driftProvider(arg);
-    if (!provider) return;
-    await this.deps.sync.pushOurs(provider);
-    const outcomes = await this.deps.sync.drain();
-    const failed = firstFailure(outcomes);
-    if (failed) await this.reportFailure(failed.error, failed.keyId);
-    else void this.prompter.message('info', t('Pieces OS holds your key again.'));
-  }
-
-  /** Drift: keep the key Pieces OS holds, in SecretStorage, as the one it uses. */
-  async adoptFromPieces(arg: DriftArgument): Promise<KeyRecord | undefined> {
-    const provider = this.driftProvider(arg);
-    if (!provider) return undefined;
-    const record = await this.deps.sync.adopt(provider);
-    void this.prompter.message('info', t('Kept the key Pieces OS holds as "{0}"; Pieces OS uses it.', record.name));
-    return record;
-  }
-
-  /** Drift: leave Pieces OS as it is and stop showing the difference. */
-  ignoreDrift(arg: DriftArgument): void {
-    const provider = this.driftProvider(arg);
-    if (provider) this.deps.sync.ignoreDrift(provider);
-  }
-
-  private driftProvider(arg: DriftArgument): ProviderId | undefined {
-    if (arg && typeof arg === 'object' && 'provider' in arg) return arg.provider.id;
-    const drift = this.deps.sync.state.drift;
-    return PROVIDERS.find((p) => drift[p.id] && drift[p.id]?.kind !== 'inSync')?.id;
-  }
-
   /** Sends everything pending now, parked changes included, whatever `autoSync` says. */
   async syncNow(): Promise<SyncOutcome[]> {
     const outcomes = await this.deps.sync.syncNow();
@@ -366,8 +332,4 @@ export class KeyActions {
 function toCheck(result: Checked): InputCheck {
   if (!result.ok) return { severity: 'error', message: result.error };
   return result.warning ? { severity: 'warning', message: result.warning } : undefined;
-}
-
-function firstFailure(outcomes: SyncOutcome[]): Extract<SyncOutcome, { kind: 'failed' }> | undefined {
-  return outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
 }
