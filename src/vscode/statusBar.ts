@@ -15,6 +15,7 @@ export interface StatusView {
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
+  private shown = false;
 
   constructor(
     private readonly monitor: ConnectionMonitor,
@@ -28,6 +29,11 @@ export class StatusBar implements vscode.Disposable {
     this.update();
   }
 
+
+  /** Whether the item is in the status bar (`providerKeys.statusBar.enabled`). */
+  get visible(): boolean {
+    return this.shown;
+  }
 
   /** What the item shows now; also read by tests. */
   view(): StatusView {
@@ -58,6 +64,7 @@ export class StatusBar implements vscode.Disposable {
   update(): void {
     if (!this.enabled()) {
       this.item.hide();
+      this.shown = false;
       return;
     }
     const view = this.view();
@@ -78,6 +85,7 @@ export class StatusBar implements vscode.Disposable {
           ? new vscode.ThemeColor('statusBarItem.warningBackground')
           : undefined;
     this.item.show();
+    this.shown = true;
   }
 
   /** When Pieces OS last confirmed a key, read from the keys' states. */

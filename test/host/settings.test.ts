@@ -1,0 +1,64 @@
+// Settings that change what the user sees: the status bar item and the rotation reminder.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { CONFIG_SECTION, Commands, Settings, StorageKeys } from '../../src/constants';
+import type { KeyRecord } from '../../src/core/keyStore';
+import type { TestingApi } from '../../src/extension';
+import type { StandIn } from '../../stand-in/server';
+import { addOpenAI, runScripted, useStandIn } from './support';
+
+let api: TestingApi;
+
+/** Sets a user setting and waits until the extension has seen the change. */
+async function setSetting(name: string, value: unknown): Promise<void> {
+  const seen = new Promise<void>((resolve) => {
+    const listener = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(`${CONFIG_SECTION}.${name}`)) {
+        listener.dispose();
+        setTimeout(resolve, 50);
+      }
+    });
+  });
+  await vscode.workspace.getConfiguration(CONFIG_SECTION).update(name, value, vscode.ConfigurationTarget.Global);
+  await seen;
+}
+
+describe('settings in VS Code', function () {
+  this.timeout(30_000);
+  useStandIn((a: TestingApi, _s: StandIn) => {
+    api = a;
+  });
+
+  it('providerKeys.statusBar.enabled hides and shows the status bar item', async () => {
+    assert.equal(api.statusBar.visible, true);
+    try {
+      await setSetting(Settings.statusBarEnabled, false);
+      assert.equal(api.statusBar.visible, false);
+    } finally {
+      await setSetting(Settings.statusBarEnabled, undefined);
+    }
+    assert.equal(api.statusBar.visible, true);
+  });
+
+  it('providerKeys.rotationReminderDays marks keys older than that with a warning', async () => {
+    await runScripted(api, Commands.addKey, addOpenAI('Old', 'sk-test-FAKE-settings-000000000000001'));
+    // Age the key by 40 days in its metadata (dates only; no key bytes live there).
+    const meta = api.globalState.get<{ keys: KeyRecord[] }>(StorageKeys.metadata);
+    assert.ok(meta);
+    const old = new Date(Date.now() - 40 * 24 * 3600 * 1000).toISOString();
+    await api.globalState.update(StorageKeys.metadata, { ...meta, keys: meta.keys.map((k) => ({ ...k, updatedAt: old })) });
+    const iconOf = async (): Promise<string | undefined> => {
+      const [provider] = api.tree.getChildren();
+      const [key] = provider ? api.tree.getChildren(provider) : [];
+      assert.ok(key);
+      return ((await api.tree.getTreeItem(key)).iconPath as vscode.ThemeIcon | undefined)?.id;
+    };
+    assert.equal(await iconOf(), 'pass', 'no reminder while the setting is 0');
+    try {
+      await setSetting(Settings.rotationReminderDays, 30);
+      assert.equal(await iconOf(), 'warning');
+    } finally {
+      await setSetting(Settings.rotationReminderDays, undefined);
+    }
+  });
+});
