@@ -61,19 +61,7 @@ export class WindowPrompter implements Prompter {
     quickPick.ignoreFocusOut = true;
     quickPick.items = options.items;
     applyStep(quickPick, options.step);
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (value: T | undefined | Back): void => {
-        if (done) return;
-        done = true;
-        resolve(value);
-        quickPick.dispose();
-      };
-      quickPick.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && finish(BACK));
-      quickPick.onDidAccept(() => finish(quickPick.selectedItems[0]?.value));
-      quickPick.onDidHide(() => finish(undefined));
-      quickPick.show();
-    });
+    return untilAnswered<T>(quickPick, (finish) => quickPick.onDidAccept(() => finish(quickPick.selectedItems[0]?.value)));
   }
 
   input(options: InputOptions): Promise<string | undefined | Back> {
@@ -94,24 +82,14 @@ export class WindowPrompter implements Prompter {
           }
         : undefined;
     };
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (value: string | undefined | Back): void => {
-        if (done) return;
-        done = true;
-        resolve(value);
-        box.dispose();
-      };
-      box.onDidChangeValue((value) => show(value === '' ? undefined : check(value)));
-      box.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && finish(BACK));
+    box.onDidChangeValue((value) => show(value === '' ? undefined : check(value)));
+    return untilAnswered<string>(box, (finish) =>
       box.onDidAccept(() => {
         const result = check(box.value);
         show(result);
         if (result?.severity !== 'error') finish(box.value);
-      });
-      box.onDidHide(() => finish(undefined));
-      box.show();
-    });
+      }),
+    );
   }
 
   async confirm(message: string, detail: string, action: string): Promise<boolean> {
@@ -132,6 +110,29 @@ export class WindowPrompter implements Prompter {
           : vscode.window.showInformationMessage;
     return show(message, ...buttons);
   }
+}
+
+/**
+ * Shows `input` until it is answered once: `onAccept` wires what Enter answers; the Back button
+ * answers BACK and hiding it (Escape, focus elsewhere with ignoreFocusOut off) answers undefined.
+ */
+function untilAnswered<R>(
+  input: vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox,
+  onAccept: (finish: (value: R | undefined | Back) => void) => void,
+): Promise<R | undefined | Back> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (value: R | undefined | Back): void => {
+      if (done) return;
+      done = true;
+      resolve(value);
+      input.dispose();
+    };
+    input.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && finish(BACK));
+    input.onDidHide(() => finish(undefined));
+    onAccept(finish);
+    input.show();
+  });
 }
 
 function applyStep(input: vscode.QuickInput & { buttons: readonly vscode.QuickInputButton[] }, step: Step | undefined): void {
