@@ -115,10 +115,6 @@ export class SyncEngine implements Disposable {
     };
   }
 
-  isSyncable(provider: ProviderId): boolean {
-    return this.providers.some((p) => p.id === provider);
-  }
-
   // ---- What the user did: each writes the provider's intent, coalescing with what waits. -------
 
   /** Pieces OS should use `keyId` (a new first key, a switch, or a successor after a delete). */
