@@ -148,13 +148,3 @@ export function ensureTools(say = (message) => console.log(`[tools] ${message}`)
   return { node: NODE24, entry: CODE_SERVER_ENTRY };
 }
 
-// `node scripts/lib/tools.mjs`: install now and print where.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    const { node, entry } = ensureTools();
-    console.log(`[tools] node: ${node}\n[tools] code-server: ${entry}`);
-  } catch (error) {
-    console.error(`[tools] ${error instanceof Error ? error.message : error}`);
-    process.exit(1);
-  }
-}

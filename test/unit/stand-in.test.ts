@@ -303,4 +303,30 @@ describe('stand-in', function () {
       assert.equal(standIn.openAI, undefined);
     });
   });
+
+  describe('control port', () => {
+    it('takes the service port away and brings it back, keeping the key; the service port cannot stop itself', async () => {
+      const other = await startStandIn({ userId: EXAMPLE_USER, controlPort: 0 });
+      const controlUrl = other.controlUrl;
+      try {
+        assert.ok(other.controlUrl && other.controlUrl !== other.url, 'a control port of its own');
+        await rawPost(`${other.url}${CREATE}`, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY } });
+        assert.equal((await rawPost(`${other.url}/__stand-in/stop`, '')).status, 404, 'the service port has no stop');
+
+        assert.equal((await rawPost(`${other.controlUrl}/__stand-in/stop`, '')).status, 204);
+        assert.equal(other.listening, false);
+        await assert.rejects(fetch(`${other.url}/.well-known/health`), 'the service port refuses connections');
+        const away = (await (await fetch(`${other.controlUrl}/__stand-in/state`)).json()) as { listening: boolean };
+        assert.equal(away.listening, false);
+
+        assert.equal((await rawPost(`${other.controlUrl}/__stand-in/start`, '')).status, 204);
+        assert.equal((await fetch(`${other.url}/.well-known/health`)).status, 200);
+        assert.equal(other.openAI?.api_key, FAKE_KEY, 'the key it held survives');
+        assert.equal((await fetch(`${other.controlUrl}/user`)).status, 404, 'the control port serves the control surface only');
+      } finally {
+        await other.stop();
+      }
+      await assert.rejects(fetch(`${controlUrl}/__stand-in/state`), 'stop() closes the control port too');
+    });
+  });
 });
