@@ -17,6 +17,37 @@ export default tseslint.config(
     },
   },
   {
+    // The layers the README promises: the core and the flows run under plain mocha, so they never reach
+    // VS Code or the VS Code layer (src/vscode, src/views, src/commands, src/extension).
+    files: ['src/core/**/*.ts', 'src/flows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core and src/flows have no vscode import: take a port instead.' }],
+          patterns: [
+            { group: ['**/vscode/*', '**/views/*', '**/commands/*', '**/extension'], message: 'src/core and src/flows cannot import the VS Code layer.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core has no vscode import: take a port instead.' }],
+          patterns: [
+            { group: ['**/vscode/*', '**/views/*', '**/commands/*', '**/extension'], message: 'src/core cannot import the VS Code layer.' },
+            { group: ['**/flows/*'], message: 'src/core cannot import the flows (a higher layer).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests, the stand-in and scripts are command-line programs: printing is their job.
     files: ['test/**', 'stand-in/**', 'scripts/**', 'esbuild.js'],
     rules: { 'no-console': 'off' },

@@ -10,7 +10,9 @@ const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'u
 const outIndex = process.argv.indexOf('--out');
 const out = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : join(root, `${name}-${version}.vsix`);
 
-const LIMITS = { vsix: 100 * 1024, bundle: 60 * 1024 };
+// Ceilings that fail the build, not targets: the bundle's target (issue 12, `npm run bench`) is 40 KB,
+// and the README's Performance section says how far it is and why.
+const LIMITS = { vsix: 150 * 1024, bundle: 120 * 1024 };
 
 execFileSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', out], {
   cwd: root,

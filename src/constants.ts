@@ -17,6 +17,7 @@ export const Commands = {
   pushToPieces: 'providerKeys.pushToPieces',
   adoptFromPieces: 'providerKeys.adoptFromPieces',
   ignoreDrift: 'providerKeys.ignoreDrift',
+  restorePreviousKey: 'providerKeys.restorePreviousKey',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -46,6 +47,8 @@ export const ItemContext = {
   driftNone: 'drift.none',
   /** "Pieces OS holds a key you have not added": adopt it or leave it. */
   driftUnknown: 'drift.unknown',
+  /** Appended to a key's value while its previous key is kept (a rotation Pieces OS has not accepted yet). */
+  withPreviousSuffix: '.previous',
 } as const;
 
 export const Settings = {
@@ -56,12 +59,7 @@ export const Settings = {
   rotationReminderDays: 'rotationReminderDays',
 } as const;
 
-/** Keys in `globalState` and SecretStorage. Metadata only in globalState; key bytes only in secrets. */
-export const StorageKeys = {
-  metadata: 'providerKeys.metadata.v1',
-  secretPrefix: 'providerKeys.secret.',
-  /** A counter in SecretStorage whose change tells other windows that metadata changed. */
-  revision: 'providerKeys.revision',
-} as const;
+/** The folder under the extension's global storage that holds the key store (records and locks). */
+export const STORE_FOLDER = 'store';
 
 export const LOG_CHANNEL_NAME = 'Provider Keys';

@@ -1,37 +1,47 @@
-// The composition root: creates the parts, wires them and returns. No network I/O happens here;
-// the first look for Pieces OS runs in the background after activate() returns.
+// The composition root: creates the parts, wires them and returns. No I/O happens here: the key store
+// opens (migration, recovery, the watcher) and the first look for Pieces OS runs after activate() returns.
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/registerCommands';
-import { CONFIG_SECTION, ContextKeys, Settings, Views } from './constants';
+import { CONFIG_SECTION, ContextKeys, STORE_FOLDER, Settings, Views } from './constants';
 import { ConnectionMonitor } from './core/connection';
 import { ServiceLocator } from './core/discovery';
-import { KeyStore } from './core/keyStore';
 import { setTranslator, t } from './core/l10n';
-import { Lease } from './core/lease';
+import { MaskCache } from './core/masks';
 import { PiecesClient } from './core/piecesClient';
 import { piecesServicePort } from './core/servicePort';
+import { type StoreBundle, createStore } from './core/store/createStore';
+import type { KeyStore } from './core/store/keyStore';
 import { SyncEngine } from './core/syncEngine';
+import { changesWaiting } from './core/vocabulary';
+import { DriftActions } from './flows/driftActions';
+import { KeyActions } from './flows/keyActions';
+import type { Prompter } from './flows/prompter';
+import { keyringAdvice } from './flows/reportFailure';
 import { KeysTreeProvider } from './views/keysTree';
 import { readServiceUrl } from './vscode/config';
-import { DriftActions } from './vscode/driftActions';
-import { KeyActions } from './vscode/keyActions';
 import { Log } from './vscode/log';
-import { type Prompter, WindowPrompter } from './vscode/prompts';
+import { WindowPrompter } from './vscode/prompts';
 import { StatusBar } from './vscode/statusBar';
 
 /** Handles for the extension-host tests; returned only when VS Code runs the extension for tests. */
 export interface TestingApi {
   setPrompter(prompter: Prompter | undefined): void;
   store: KeyStore;
+  bundle: StoreBundle;
+  /** Resolves when the store is open (migrated and recovered). */
+  ready: Promise<unknown>;
   sync: SyncEngine;
   monitor: ConnectionMonitor;
   statusBar: StatusBar;
   tree: KeysTreeProvider;
+  masks: MaskCache;
   actions: KeyActions;
   client: PiecesClient;
   globalState: vscode.Memento;
   secrets: vscode.SecretStorage;
+  storeRoot: string;
   activationMs: number;
 }
 
@@ -63,25 +73,40 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   });
   const connection = new ConnectionMonitor(client);
 
-  const store = new KeyStore(context.secrets, context.globalState);
+  const storeRoot = path.join(context.globalStorageUri.fsPath, STORE_FOLDER);
+  const bundle = createStore({
+    root: storeRoot,
+    secrets: context.secrets,
+    windowId: randomUUID(),
+    onSecret: (secret) => log.rememberSecret(secret),
+    log: (message) => log.info(message),
+  });
+  const store = bundle.store;
   const autoSync = (): boolean => config().get<boolean>(Settings.autoSync, true);
-  // One window at a time sends; the lease lives in globalState, which all windows share.
-  const lease = new Lease(context.globalState, randomUUID(), () => Date.now());
-  const sync = new SyncEngine({ store, service: piecesServicePort(client), lease, autoSync, log: (message) => log.info(message) });
-  const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true));
+  const sync = new SyncEngine({
+    store,
+    service: piecesServicePort(client),
+    lease: bundle.lease,
+    autoSync,
+    log: (message) => log.info(message),
+    redact: (text) => log.redact(text),
+  });
+  const masks = new MaskCache(store);
+  const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true), () => refusedUrl);
 
   let prompter: Prompter = new WindowPrompter();
   const defaultPrompter = prompter;
   const actions = new KeyActions({
     store,
     sync,
+    masks,
     prompter: () => prompter,
     autoSync,
     runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
     log,
   });
 
-  const tree = new KeysTreeProvider(store, sync, () => config().get<number>(Settings.rotationReminderDays, 0));
+  const tree = new KeysTreeProvider(store, sync, masks, () => config().get<number>(Settings.rotationReminderDays, 0));
   const treeView = vscode.window.createTreeView(Views.keys, { treeDataProvider: tree });
 
   const updateContext = (): void => {
@@ -89,7 +114,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     void vscode.commands.executeCommand('setContext', ContextKeys.connection, connection.state.kind);
     const { pending, drift } = sync.state;
     void vscode.commands.executeCommand('setContext', ContextKeys.drift, Object.values(drift).some((d) => d.kind !== 'inSync'));
-    treeView.badge = pending > 0 ? { value: pending, tooltip: t('{0} change(s) waiting for Pieces OS', pending) } : undefined;
+    treeView.badge = pending > 0 ? { value: pending, tooltip: changesWaiting(pending) } : undefined;
   };
 
   /** Shows the current keys, sync state and connection everywhere (the tree redraw is debounced). */
@@ -103,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   const refresh = async (): Promise<void> => {
     locator.invalidate();
     sync.forgetUser();
+    await ready;
     const state = await connection.check();
     if (state.kind === 'connected') {
       await sync.drain();
@@ -111,27 +137,64 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     tree.refresh();
   };
 
+  // The store opens after activation: migration from the old layout, recovery, then the first sync.
+  const ready = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const opened = await bundle.open({ memento: context.globalState });
+    if (opened.readOnly) {
+      void vscode.window.showWarningMessage(opened.readOnly);
+    }
+    redraw();
+    sync.kick();
+  })().catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error(`The key store could not be opened: ${message}`);
+    void vscode.window.showErrorMessage(t('Provider Keys could not open its key store: {0}', message), t('Show Log')).then((choice) => choice && log.show());
+  });
+
+  let toldAboutKeyring = false;
   context.subscriptions.push(
     log,
-    store,
+    bundle,
+    masks,
     connection,
     status,
     tree,
     treeView,
-    ...registerCommands({ actions, drift: new DriftActions(sync, () => prompter, (error, keyId) => actions.reportFailure(error, keyId)), log, prompter: () => prompter, refresh, foundUrl: () => locator.current, statusBar: status }),
-    store.onDidChange(redraw),
-    // Work queued in another window is sent by whichever window holds the lease, or taken over.
-    store.onDidChangeElsewhere(() => {
-      if (sync.state.pending > 0) sync.kick();
+    ...registerCommands({
+      actions,
+      drift: new DriftActions(sync, () => prompter, (error, keyId) => actions.report.failure(error, keyId)),
+      log,
+      prompter: () => prompter,
+      refresh,
+      ready,
+      foundUrl: () => locator.current,
+      statusBar: status,
     }),
+    store.onDidChange(() => {
+      redraw();
+      sync.kick(); // a change here or in another window: send it (or let the lease holder do it)
+    }),
+    store.onDidChangeSecret((id) => {
+      masks.forget(id);
+      tree.refresh();
+      sync.kick(); // a secret that arrived late (another window's change) may unblock a waiting send
+    }),
+    masks.onDidChange(() => tree.refresh()),
     sync.onDidChange(redraw),
+    sync.onKeyringTrouble((error) => {
+      if (toldAboutKeyring) return;
+      toldAboutKeyring = true;
+      void vscode.window.showWarningMessage(t('{0} Your change waits. {1}', error.message, keyringAdvice()), t('Show Log')).then((choice) => choice && log.show());
+    }),
     connection.onDidChange(redraw),
     connection.onDidReconnect(() => {
       sync.forgetUser();
-      void sync.drain().then(() => sync.reconcile());
+      void ready.then(() => sync.drain()).then(() => sync.reconcile());
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.serviceUrl}`) || event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.allowRemoteService}`)) {
+        refusedUrl = undefined;
         void refresh();
       }
       if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.statusBarEnabled}`)) status.update();
@@ -141,14 +204,16 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     vscode.window.onDidChangeWindowState((state) => {
       if (!state.focused) return;
       if (connection.state.kind !== 'connected') void connection.check();
-      sync.kick();
+      // A keyring that was locked may be open now; another window's change may have been missed.
+      masks.forgetUnavailable();
+      void ready.then(() => store.refresh()).then(() => bundle.recover()).then(() => sync.kick());
     }),
     sync,
-    { dispose: () => void lease.release() },
+    { dispose: () => void bundle.lease.release().catch(() => undefined) },
   );
   updateContext();
 
-  // The first look for Pieces OS, after activation has returned; then send what waited since last time.
+  // The first look for Pieces OS, after activation has returned.
   const firstCheck = setTimeout(() => void connection.check(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(firstCheck) });
 
@@ -162,14 +227,18 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
         prompter = next ?? defaultPrompter;
       },
       store,
+      bundle,
+      ready,
       sync,
       monitor: connection,
       statusBar: status,
       tree,
+      masks,
       actions,
       client,
       globalState: context.globalState,
       secrets: context.secrets,
+      storeRoot,
       activationMs,
     },
   };

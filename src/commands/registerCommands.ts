@@ -4,10 +4,10 @@ import * as vscode from 'vscode';
 import { Commands, type CommandId, Views } from '../constants';
 import { isPiecesError } from '../core/errors';
 import { t } from '../core/l10n';
-import type { DriftActions, DriftArgument } from '../vscode/driftActions';
-import type { KeyActions, KeyArgument } from '../vscode/keyActions';
+import type { DriftActions, DriftArgument } from '../flows/driftActions';
+import type { KeyActions, KeyArgument } from '../flows/keyActions';
+import type { Prompter } from '../flows/prompter';
 import type { Log } from '../vscode/log';
-import type { Prompter } from '../vscode/prompts';
 import type { StatusBar } from '../vscode/statusBar';
 import { selectServiceUrl } from './serviceUrl';
 
@@ -17,6 +17,8 @@ export interface CommandDeps {
   log: Log;
   prompter: () => Prompter;
   refresh: () => Promise<void>;
+  /** Resolves when the key store is open; commands wait for it. */
+  ready: Promise<unknown>;
   foundUrl: () => string | undefined;
   statusBar: StatusBar;
 }
@@ -37,10 +39,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [Commands.pushToPieces]: (arg) => deps.drift.pushToPieces(arg as DriftArgument),
     [Commands.adoptFromPieces]: (arg) => deps.drift.adoptFromPieces(arg as DriftArgument),
     [Commands.ignoreDrift]: (arg) => deps.drift.ignoreDrift(arg as DriftArgument),
+    [Commands.restorePreviousKey]: (arg) => actions.restorePrevious(arg as KeyArgument),
   };
   return Object.entries(handlers).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
+        await deps.ready;
         return await handler(...args);
       } catch (error) {
         if (isPiecesError(error) && error.kind === 'cancelled') return undefined;
@@ -55,12 +59,15 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
 /** The status bar's click: the next steps that fit what it shows. */
 async function statusActions(deps: CommandDeps): Promise<void> {
-  const rejected = deps.statusBar.rejectedKey();
+  const rejected = deps.statusBar.rejectedKeys();
   const view = deps.statusBar.view();
   const waiting = deps.actions.hasWaitingChanges();
   type Action = () => unknown;
   const items: Array<{ label: string; detail?: string; value: Action }> = [];
-  if (rejected) items.push({ label: `$(key) ${t('Update "{0}"…', rejected.name)}`, detail: t('Pieces OS rejected this key (401)'), value: () => deps.actions.updateKey(rejected.id) });
+  for (const key of rejected) {
+    if (key.previousRev) items.push({ label: `$(history) ${t('Restore the previous key of "{0}"', key.name)}`, detail: t('Pieces OS rejected the new key (401); it accepted the previous one'), value: () => deps.actions.restorePrevious(key.id) });
+    items.push({ label: `$(key) ${t('Update "{0}"…', key.name)}`, detail: t('Pieces OS rejected this key (401)'), value: () => deps.actions.updateKey(key.id) });
+  }
   const syncNow = { label: `$(sync) ${t('Sync Now')}`, value: () => deps.actions.syncNow() };
   const refresh = { label: `$(refresh) ${t('Refresh')}`, detail: t('Look for Pieces OS again and compare what it holds'), value: () => deps.refresh() };
   items.push(...(waiting ? [syncNow, refresh] : [refresh, syncNow]));
@@ -68,6 +75,6 @@ async function statusActions(deps: CommandDeps): Promise<void> {
   items.push({ label: `$(add) ${t('Add Key…')}`, value: () => deps.actions.addKey() });
   items.push({ label: `$(list-tree) ${t('Show Keys')}`, value: () => vscode.commands.executeCommand(`${Views.keys}.focus`) });
   items.push({ label: `$(output) ${t('Show Log')}`, value: () => deps.log.show() });
-  const action = await deps.prompter().pick({ title: view.tooltip, placeholder: t('Choose what to do'), items });
+  const action = await deps.prompter().pick({ title: view.title, placeholder: view.lines.join(' · ') || t('Choose what to do'), items });
   if (typeof action === 'function') await action();
 }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../constants';
 import { t } from '../core/l10n';
 import { checkServiceUrl } from '../core/serviceUrl';
-import { BACK, type Prompter } from '../vscode/prompts';
+import { BACK, type Prompter } from '../flows/prompter';
 
 export async function selectServiceUrl(prompter: Prompter, foundUrl: string | undefined): Promise<string | undefined> {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
@@ -23,6 +23,7 @@ export async function selectServiceUrl(prompter: Prompter, foundUrl: string | un
     const answer = await prompter.input({
       title: t('Pieces OS Service URL'),
       prompt: t('The address of Pieces OS on this computer.'),
+      placeholder: 'http://127.0.0.1:39300',
       value: current || foundUrl || 'http://127.0.0.1:39300',
       validate: (input) => {
         const checked = checkServiceUrl(input, allowRemote);
@@ -35,5 +36,9 @@ export async function selectServiceUrl(prompter: Prompter, foundUrl: string | un
     value = checked.url;
   }
   await config.update(Settings.serviceUrl, value, vscode.ConfigurationTarget.Global);
+  void prompter.message(
+    'info',
+    value ? t('Provider Keys now sends keys to Pieces OS at {0} only.', value) : t('Provider Keys now finds Pieces OS automatically (127.0.0.1 ports 39300–39333, 1000, 5323).'),
+  );
   return value;
 }

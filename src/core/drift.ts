@@ -1,8 +1,11 @@
 // Reconciliation: how what Pieces OS holds compares with the key the user chose. Keys are compared
-// through salted hashes made in memory, so that neither key is kept, logged or stored for it.
+// through salted hashes made in memory, so that neither key is kept, logged or stored for it. The
+// fingerprints are cached by key id and secret revision: a sync compares the chosen key first and reads
+// another key's secret at most once per revision.
 import { createHash, randomBytes } from 'node:crypto';
-import type { KeyRecord, KeyStore } from './keyStore';
 import type { ProviderId } from './providers';
+import type { KeyRecord, KeyStore } from './store/keyStore';
+import { KeyringUnavailableError } from './store/secretVault';
 
 /** How what Pieces OS holds compares with the key the user chose. */
 export type Drift =
@@ -24,16 +27,44 @@ export interface HeldKey {
 /** Salted SHA-256 fingerprints of keys; the salt lives in memory only, for the life of the window. */
 export class KeyFingerprints {
   private readonly salt = randomBytes(16);
+  /** key id → { secret revision, fingerprint } */
+  private readonly cache = new Map<string, { rev: string; fingerprint: string }>();
+  /** Secret reads made to fill the cache (for the bench and tests). */
+  reads = 0;
 
   of(key: string): string {
     return createHash('sha256').update(this.salt).update(key).digest('hex');
   }
 
-  /** The key of `provider` in `store` whose bytes have this fingerprint, if any. */
-  async find(store: KeyStore, provider: ProviderId, fingerprint: string): Promise<KeyRecord | undefined> {
+  /** The fingerprint of a stored key, from the cache when its revision is unchanged; undefined when unreadable. */
+  async ofStored(store: KeyStore, record: KeyRecord): Promise<string | undefined> {
+    const cached = this.cache.get(record.id);
+    if (cached && cached.rev === record.secretRev) return cached.fingerprint;
+    try {
+      this.reads++;
+      const fingerprint = this.of(await store.secret(record.id));
+      this.cache.set(record.id, { rev: record.secretRev, fingerprint });
+      return fingerprint;
+    } catch (error) {
+      if (error instanceof KeyringUnavailableError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Remembers the fingerprint of a key the caller holds in hand (just added or adopted). */
+  note(record: KeyRecord, key: string): void {
+    this.cache.set(record.id, { rev: record.secretRev, fingerprint: this.of(key) });
+  }
+
+  forget(id: string): void {
+    this.cache.delete(id);
+  }
+
+  /** The key of `provider` whose bytes have this fingerprint, if any; `first` is compared before the others. */
+  async find(store: KeyStore, provider: ProviderId, fingerprint: string, first?: KeyRecord): Promise<KeyRecord | undefined> {
+    if (first && (await this.ofStored(store, first)) === fingerprint) return first;
     for (const record of store.keysOf(provider)) {
-      const secret = await store.secret(record.id);
-      if (secret && this.of(secret) === fingerprint) return record;
+      if (record.id !== first?.id && (await this.ofStored(store, record)) === fingerprint) return record;
     }
     return undefined;
   }

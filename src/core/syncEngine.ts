@@ -1,31 +1,41 @@
 // Brings Pieces OS to the state the user chose, whatever happens to the service in between.
 //
-// The queue: every change is written (in globalState, through KeyStore) as the intent of its provider
-// before any call is attempted, naming the key by id. Pieces OS holds one key per provider, so the
-// queue coalesces as it is written: create then update is one create of the latest value; create …
-// delete before any sync is nothing; update then update is one update; a change made while a call is
-// in flight gets one more call after it. One call is in flight at a time, providers in catalogue order.
-// Transient failures retry with backoff; 401 and repeated malformed responses park the intent until
-// the user acts. Only the window holding the lease sends.
-import { backoffDelay, type Timers } from './connection';
+// Nothing is queued: the user's choice and the chosen key (written by KeyStore before anything is
+// sent) say what Pieces OS should hold; the sync record (written only by the window holding the sender
+// lease) says what it holds. The difference is what is sent (see sync/plan.ts), so a reload, a crash
+// or another window loses nothing and changes coalesce by construction. A call that may have reached
+// Pieces OS is recorded as "may hold" before it is made, so a later delete is never skipped. Transient
+// failures retry with backoff (429/503 honour Retry-After); a 401 on a key call, another 4xx, or
+// repeated garbled answers park the change until the user acts. One call is in flight at a time.
+import { BACKOFF_MAX_MS, backoffDelay, type Timers } from './connection';
 import { type Drift, KeyFingerprints, compareWithHeld } from './drift';
 import { Emitter, type Disposable, type Event } from './emitter';
 import { ServiceUnreachableError, isPiecesError, type PiecesError } from './errors';
-import type { KeyRecord, KeyStore, PiecesTarget, SyncIntent, SyncStatus } from './keyStore';
 import { t } from './l10n';
-import type { Lease } from './lease';
 import { keyTail } from './mask';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers';
-import type { KeyFields, ServicePort } from './servicePort';
+import { excerpt } from './redact';
+import type { ServicePort } from './servicePort';
+import type { KeyStore } from './store/keyStore';
+import { type GenerationLock, clamp } from './store/lock';
+import { type KeyRecord, type SentRecord, STORE_VERSION, keyVersion } from './store/records';
+import { KeyringUnavailableError } from './store/secretVault';
+import { type KeyState, type Plan, failureOf, keyState, plan } from './sync/plan';
+import { adoptHeldKey } from './sync/adopt';
 
 export type { Drift } from './drift';
+export type { KeyState } from './sync/plan';
 
+/** Why a call was not made or failed, as the engine reports it. */
 export type SyncOutcome =
   | { readonly kind: 'nothingToDo' }
   | { readonly kind: 'pushed'; readonly keyId: string; readonly call: 'create' | 'update' }
   | { readonly kind: 'removed' }
-  | { readonly kind: 'waiting'; readonly reason: 'autoSyncOff' | 'otherWindow' }
-  | { readonly kind: 'failed'; readonly keyId: string | undefined; readonly error: PiecesError; readonly parked: boolean };
+  | { readonly kind: 'waiting'; readonly reason: 'autoSyncOff' | 'otherWindow' | 'secretOnItsWay' }
+  | { readonly kind: 'failed'; readonly keyId: string | undefined; readonly error: SyncError; readonly parked: boolean };
+
+/** A failure the engine reports: a Pieces OS error, or the keyring that did not give the key. */
+export type SyncError = PiecesError | KeyringUnavailableError;
 
 /** The first failure among `outcomes`, if any. */
 export function firstFailure(outcomes: readonly SyncOutcome[]): Extract<SyncOutcome, { kind: 'failed' }> | undefined {
@@ -33,7 +43,9 @@ export function firstFailure(outcomes: readonly SyncOutcome[]): Extract<SyncOutc
 }
 
 export interface EngineState {
+  /** Providers whose change waits to be sent (not parked). */
   readonly pending: number;
+  /** Providers whose change waits for the user (401, refused, garbled). */
   readonly parked: number;
   readonly busy: boolean;
   readonly lastError?: string;
@@ -58,24 +70,39 @@ export const realClock: Clock = {
 export interface SyncEngineOptions {
   store: KeyStore;
   service: ServicePort;
+  /** The sender lease (one window sends); absent: this engine always sends (tests). */
+  lease?: GenerationLock;
   clock?: Clock;
   providers?: readonly ProviderInfo[];
-  lease?: Lease;
   autoSync?: () => boolean;
   random?: () => number;
   log?: (message: string) => void;
+  /** Service text passes through this before it is stored or logged (the log's redactor). */
+  redact?: (text: string) => string;
 }
 
-/** Malformed answers are retried this many times, then the intent is parked. */
+/** Malformed answers are retried this many times, then the change is parked. */
 export const MAX_BAD_RESPONSES = 3;
+/**
+ * A key changed this recently in another window may not have reached this window's copy of
+ * SecretStorage yet: an empty or older read is waited for (briefly) before it counts as a keyring problem.
+ */
+const SECRET_PROPAGATION_MS = 10_000;
+const SECRET_RECHECK_MS = 250;
+
+/** Calls per provider in one pass: a change made while a call was in flight gets one more (bounded for churn). */
+const ROUNDS_PER_PROVIDER = 4;
+
+class LeaseLostError extends Error {}
 
 export class SyncEngine implements Disposable {
-  private readonly store: KeyStore;
+  readonly store: KeyStore;
   private readonly service: ServicePort;
   private readonly clock: Clock;
   private readonly providers: readonly ProviderInfo[];
-  private readonly fingerprints = new KeyFingerprints();
+  readonly fingerprints = new KeyFingerprints();
   private readonly changed = new Emitter<void>();
+  private readonly keyringTrouble = new Emitter<KeyringUnavailableError>();
   private userIdCache: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private busy = false;
@@ -89,6 +116,8 @@ export class SyncEngine implements Disposable {
   private kickedWhileDraining = false;
 
   readonly onDidChange: Event<void> = this.changed.event;
+  /** Fires when the keyring did not give a key the engine had to send (to tell the user what to do). */
+  readonly onKeyringTrouble: Event<KeyringUnavailableError> = this.keyringTrouble.event;
 
   constructor(private readonly options: SyncEngineOptions) {
     this.store = options.store;
@@ -97,13 +126,36 @@ export class SyncEngine implements Disposable {
     this.providers = (options.providers ?? PROVIDERS).filter((p) => p.syncsToPieces);
   }
 
+  // ---- What the tree, the status bar and the flows read ----------------------------------------------
+
+  /** What the engine would do for `provider` now, from this window's copy of the records. */
+  planFor(provider: ProviderId): Plan {
+    const choice = this.store.choice(provider);
+    const activeId = choice?.activeId;
+    return plan({
+      choice,
+      sent: this.store.sent(provider),
+      active: activeId ? this.store.record(activeId) : undefined,
+      activeSkipped: !!activeId && this.store.isSkipped(activeId),
+      heldNone: this.drift[provider]?.kind === 'holdsNone',
+    });
+  }
+
+  /** A key's state towards Pieces OS (synced, waiting, failed, rejected, keyring, local only, inactive). */
+  stateOf(key: KeyRecord): KeyState {
+    const syncs = this.providers.some((p) => p.id === key.provider);
+    const choice = this.store.choice(key.provider);
+    return keyState(key, syncs, { choice, sent: this.store.sent(key.provider), active: key, heldNone: this.drift[key.provider]?.kind === 'holdsNone' });
+  }
+
   get state(): EngineState {
     let pending = 0;
     let parked = 0;
     for (const provider of this.providers) {
-      const intent = this.store.target(provider.id).intent;
-      if (intent?.parked) parked++;
-      else if (intent) pending++;
+      const planned = this.planFor(provider.id);
+      if (planned.kind === 'none' || (planned.kind === 'wait' && planned.why === 'dangling')) continue;
+      if (failureOf(planned, this.store.sent(provider.id))?.parked) parked++;
+      else pending++;
     }
     return {
       pending,
@@ -115,39 +167,29 @@ export class SyncEngine implements Disposable {
     };
   }
 
-  // ---- What the user did: each writes the provider's intent, coalescing with what waits. -------
+  // ---- What the user did (each is a write of the choice, then a kick) ----------------------------------
 
-  /** Pieces OS should use `keyId` (a new first key, a switch, or a successor after a delete). */
-  async choose(provider: ProviderId, keyId: string, cause: 'create' | 'use' = 'use'): Promise<void> {
-    const previous = this.store.target(provider);
-    if (previous.activeId && previous.activeId !== keyId && this.store.get(previous.activeId)) {
-      await this.store.setSync(previous.activeId, { kind: 'inactive' });
-    }
-    await this.write(provider, previous, { activeId: keyId, intent: this.coalesce(previous, 'push', cause) });
-    await this.store.setSync(keyId, { kind: 'pending' });
+  /** Pieces OS should use `keyId`. */
+  async choose(provider: ProviderId, keyId: string): Promise<void> {
+    await this.store.setChoice(provider, keyId);
+    delete this.drift[provider];
+    this.changed.fire();
+    this.kick();
   }
 
-  /** The key's bytes, name or organization changed; only the key Pieces OS uses needs a call. */
-  async keyChanged(provider: ProviderId, keyId: string): Promise<void> {
-    const target = this.store.target(provider);
-    if (target.activeId !== keyId) return;
-    await this.write(provider, target, { activeId: keyId, intent: this.coalesce(target, 'push', 'update') });
-    await this.store.setSync(keyId, { kind: 'pending' });
-  }
-
-  /** Pieces OS should hold none of our keys (the key it used was deleted). */
+  /** Pieces OS should hold none of our keys. */
   async release(provider: ProviderId): Promise<void> {
-    const target = this.store.target(provider);
-    // Never sent: create … delete is nothing. Sent: one delete.
-    await this.write(provider, target, target.holds ? { intent: this.coalesce(target, 'remove', 'delete') } : {});
+    await this.store.setChoice(provider, undefined);
+    delete this.drift[provider];
+    this.changed.fire();
+    this.kick();
   }
 
-  // ---- Sending ---------------------------------------------------------------------------------
+  // ---- Sending ---------------------------------------------------------------------------------------
 
   /** Sends what waits soon, if auto sync is on (after a change, a reconnect, a URL change, focus). */
   kick(): void {
     if (this.options.autoSync && !this.options.autoSync()) return;
-    // During a drain, the drain itself decides what comes next (a retry with backoff, or one more pass).
     if (this.draining) {
       this.kickedWhileDraining = true;
       return;
@@ -157,16 +199,14 @@ export class SyncEngine implements Disposable {
     this.schedule(0);
   }
 
-  /** Sends everything now, parked intents included, whatever `autoSync` says. */
+  /** Sends everything now, parked changes included, whatever `autoSync` says. */
   syncNow(): Promise<SyncOutcome[]> {
     this.userIdCache = undefined;
     return this.serialized(async () => {
       for (const provider of this.providers) {
-        const target = this.store.target(provider.id);
-        if (target.intent?.parked) {
-          const { parked: _cleared, ...intent } = target.intent;
-          await this.store.setTarget(provider.id, { ...target, intent: { ...intent, attempts: 0 } });
-        }
+        const planned = this.planFor(provider.id);
+        const failure = failureOf(planned, this.store.sent(provider.id));
+        if (failure?.parked) await this.store.renewNonce(provider.id, failure.nonce);
       }
       return this.drainNow(true);
     });
@@ -182,12 +222,12 @@ export class SyncEngine implements Disposable {
     await this.chain;
   }
 
-  /** Forget the cached Pieces user id (after a 401 or a reconnect). */
+  /** Forget the cached Pieces user id (after a 401, a reconnect or an address change). */
   forgetUser(): void {
     this.userIdCache = undefined;
   }
 
-  // ---- Reconciliation ----------------------------------------------------------------------------
+  // ---- Reconciliation ----------------------------------------------------------------------------------
 
   /** Reads what Pieces OS holds and compares it with the chosen key; skipped while a change waits. */
   reconcile(): Promise<EngineState['drift']> {
@@ -198,35 +238,40 @@ export class SyncEngine implements Disposable {
     });
   }
 
-  /** Drift answer "push ours": send the chosen key again. */
+  /** Drift answer "send mine": send the chosen key again. */
   async pushOurs(provider: ProviderId): Promise<void> {
-    const target = this.store.target(provider);
-    if (!target.activeId) throw new Error(t('There is no key of yours for Pieces OS to use.'));
-    delete this.drift[provider];
-    await this.choose(provider, target.activeId, 'use');
+    const activeId = this.store.choice(provider)?.activeId;
+    if (!activeId || !this.store.get(activeId)) throw new Error(t('There is no key of yours for Pieces OS to use.'));
+    const heldNone = this.drift[provider]?.kind === 'holdsNone';
+    await this.store.setChoice(provider, activeId, { nonce: true });
+    this.drift = { ...this.drift };
+    if (heldNone) this.drift[provider] = { kind: 'holdsNone', activeId };
+    else delete this.drift[provider];
+    this.changed.fire();
     this.kick();
   }
 
-  /** Drift answer "adopt theirs": keep the key Pieces OS holds in SecretStorage and make it ours. */
+  /** Drift answer "keep theirs": keep the key Pieces OS holds in SecretStorage and make it the one in use. */
   adopt(provider: ProviderId): Promise<KeyRecord> {
     return this.serialized(async () => {
-      const held = await this.service.held(provider);
-      if (!held?.apiKey) throw new Error(t('Pieces OS holds no key to adopt.'));
-      const existing = await this.fingerprints.find(this.store, provider, this.fingerprints.of(held.apiKey));
-      const taken = this.store.keysOf(provider).map((k) => k.name.toLowerCase());
-      let name = held.name?.trim() || t('From Pieces OS');
-      for (let i = 2; taken.includes(name.toLowerCase()); i++) name = `${held.name?.trim() || t('From Pieces OS')} (${i})`;
-      const record =
-        existing ??
-        (await this.store.add({ provider, name, secret: held.apiKey, ...(held.organization ? { organization: held.organization } : {}) }));
-      const target = this.store.target(provider);
-      if (target.activeId && target.activeId !== record.id && this.store.get(target.activeId)) {
-        await this.store.setSync(target.activeId, { kind: 'inactive' });
+      const record = await adoptHeldKey({ store: this.store, service: this.service, fingerprints: this.fingerprints, provider });
+      // Pieces OS already holds it: only the lease holder may record that; otherwise the holder sends it once more.
+      if (!this.options.lease || (await this.options.lease.acquire())) {
+        const choice = this.store.choice(provider);
+        await this.store.writeSent(provider, (current) => ({
+          ...current,
+          holds: 'ours',
+          keyId: record.id,
+          version: keyVersion(record),
+          nonce: choice?.nonce ?? '',
+          at: this.iso(),
+          attempts: 0,
+          failure: undefined,
+        }));
       }
-      await this.store.setTarget(provider, { activeId: record.id, holds: true, seq: target.seq + 1 });
-      await this.store.setSync(record.id, { kind: 'synced', at: this.iso() });
       this.drift[provider] = { kind: 'inSync' };
       this.changed.fire();
+      this.kick();
       return this.store.get(record.id) ?? record;
     });
   }
@@ -243,28 +288,12 @@ export class SyncEngine implements Disposable {
   dispose(): void {
     this.disposed = true;
     this.clock.clearTimeout(this.retryHandle);
+    this.retryHandle = undefined;
     this.changed.dispose();
+    this.keyringTrouble.dispose();
   }
 
-  // ---- Internals ---------------------------------------------------------------------------------
-
-  private coalesce(previous: PiecesTarget, op: SyncIntent['op'], cause: SyncIntent['cause']): SyncIntent {
-    const waiting = previous.intent;
-    // A push not yet confirmed while Pieces OS holds nothing of ours stays a create.
-    const effective = op === 'push' && !previous.holds && (waiting?.cause === 'create' || cause === 'create') ? 'create' : cause;
-    return { op, cause: effective, since: waiting?.since ?? this.iso(), attempts: 0 };
-  }
-
-  private async write(provider: ProviderId, previous: PiecesTarget, next: { activeId?: string; intent?: SyncIntent }): Promise<void> {
-    await this.store.setTarget(provider, {
-      ...(next.activeId ? { activeId: next.activeId } : {}),
-      holds: previous.holds,
-      ...(next.intent ? { intent: next.intent } : {}),
-      seq: previous.seq + 1,
-    });
-    delete this.drift[provider];
-    this.changed.fire();
-  }
+  // ---- Internals ---------------------------------------------------------------------------------------
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.chain.then(work, work);
@@ -275,14 +304,16 @@ export class SyncEngine implements Disposable {
   private schedule(delayMs: number): void {
     if (this.disposed) return;
     this.clock.clearTimeout(this.retryHandle);
-    this.nextRetryAt = delayMs > 0 ? this.clock.now() + delayMs : undefined;
+    const delay = clamp(delayMs, 0, BACKOFF_MAX_MS);
+    this.nextRetryAt = delay > 0 ? this.clock.now() + delay : undefined;
     this.retryHandle = this.clock.setTimeout(() => {
       this.retryHandle = undefined;
       this.nextRetryAt = undefined;
-      // If a drain queued ahead of this one failed and scheduled a retry with backoff, that retry
-      // does the work: this one must not hurry it.
-      void this.serialized(async () => (this.retryHandle === undefined ? this.drainNow(false) : []));
-    }, delayMs);
+      // If a drain queued ahead of this one scheduled a retry with backoff, that retry does the work.
+      void this.serialized(async () => (this.retryHandle === undefined ? this.drainNow(false) : [])).catch((error: unknown) =>
+        this.log(`Sync stopped: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }, delay);
   }
 
   private async drainNow(force: boolean): Promise<SyncOutcome[]> {
@@ -294,148 +325,222 @@ export class SyncEngine implements Disposable {
       return outcomes;
     } finally {
       this.draining = false;
+      this.changed.fire();
     }
+  }
+
+  /** Providers with a call to make (fresh from disk), repairing choices that name a deleted key. */
+  private async providersWithWork(): Promise<ProviderId[]> {
+    const work: ProviderId[] = [];
+    for (const provider of this.providers) {
+      await this.store.refreshProvider(provider.id);
+      let planned = this.planFor(provider.id);
+      if (planned.kind === 'wait' && planned.why === 'dangling') {
+        await this.store.repairChoice(provider.id);
+        planned = this.planFor(provider.id);
+      }
+      if ((planned.kind === 'push' || planned.kind === 'remove') && !failureOf(planned, this.store.sent(provider.id))?.parked) work.push(provider.id);
+    }
+    return work;
   }
 
   private async drainPass(force: boolean): Promise<SyncOutcome[]> {
     if (!force && this.options.autoSync && !this.options.autoSync()) return [{ kind: 'waiting', reason: 'autoSyncOff' }];
-    if (this.state.pending === 0) {
-      await this.options.lease?.release();
+    const work = await this.providersWithWork();
+    const lease = this.options.lease;
+    if (work.length === 0) {
+      await lease?.release();
       return [];
     }
-    if (this.options.lease && !(await this.options.lease.acquire())) {
-      // Another window sends; look again when its lease would run out.
-      const expires = this.options.lease.expiresAt() ?? this.clock.now();
-      this.schedule(Math.max(1000, expires - this.clock.now() + 100));
+    if (lease && !(await lease.acquire())) {
+      // Another window sends; look again when its lease would run out (never later than the TTL).
+      this.schedule(clamp((await lease.waitMs()) + 100, 100, lease.ttlMs));
       return [{ kind: 'waiting', reason: 'otherWindow' }];
     }
     const outcomes: SyncOutcome[] = [];
-    let retryAttempt: number | undefined;
-    for (const provider of this.providers) {
-      // A change made while a call was in flight is sent right after it (bounded, in case of churn).
-      for (let round = 0; round < 4; round++) {
-        const outcome = await this.sendOne(provider.id);
-        if (outcome.kind === 'nothingToDo') break;
-        outcomes.push(outcome);
-        if (outcome.kind === 'failed') {
-          if (!outcome.parked) retryAttempt = Math.max(retryAttempt ?? 0, this.store.target(provider.id).intent?.attempts ?? 1);
-          break;
+    let retryMs: number | undefined;
+    try {
+      for (const provider of work) {
+        // A change made while a call was in flight is sent right after it (bounded, in case of churn).
+        for (let round = 0; round < ROUNDS_PER_PROVIDER; round++) {
+          if (round > 0) await this.store.refreshProvider(provider);
+          const planned = this.planFor(provider);
+          if (planned.kind !== 'push' && planned.kind !== 'remove') break;
+          if (failureOf(planned, this.store.sent(provider))?.parked) break;
+          if (lease && !(await lease.acquire())) throw new LeaseLostError();
+          const outcome = await this.sendOne(provider, planned);
+          outcomes.push(outcome);
+          if (outcome.kind === 'waiting') {
+            retryMs = Math.min(retryMs ?? Infinity, SECRET_RECHECK_MS);
+            break;
+          }
+          if (outcome.kind === 'failed') {
+            if (!outcome.parked) retryMs = Math.min(retryMs ?? Infinity, this.retryDelay(provider));
+            // This window's copy of SecretStorage is behind for good: let a window whose copy is right send.
+            if (outcome.error instanceof KeyringUnavailableError && outcome.error.reason === 'stale') await lease?.release();
+            break;
+          }
+          await this.reconcileOne(provider);
         }
-        await this.reconcileOne(provider.id);
       }
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      this.log('Another VS Code window took over sending to Pieces OS.');
+      this.schedule(lease?.ttlMs ?? 0);
+      return outcomes;
     }
-    if (retryAttempt !== undefined) this.schedule(backoffDelay(retryAttempt - 1, this.options.random));
-    else if (this.state.pending === 0) await this.options.lease?.release();
-    this.changed.fire();
+    if (retryMs !== undefined) this.schedule(retryMs);
+    else if (this.state.pending === 0) await lease?.release();
     return outcomes;
   }
 
-  private async sendOne(provider: ProviderId): Promise<SyncOutcome> {
-    const target = this.store.target(provider);
-    const intent = target.intent;
-    if (!intent || intent.parked) return { kind: 'nothingToDo' };
-    const keyId = intent.op === 'push' ? target.activeId : undefined;
+  private retryDelay(provider: ProviderId): number {
+    const sent = this.store.sent(provider);
+    const retryAfter = sent?.failure?.retryAfterMs;
+    const backoff = backoffDelay(Math.max(0, (sent?.attempts ?? 1) - 1), this.options.random);
+    return retryAfter !== undefined ? clamp(Math.max(retryAfter, 1000), 0, BACKOFF_MAX_MS) : backoff;
+  }
+
+  private async sendOne(provider: ProviderId, planned: Extract<Plan, { kind: 'push' | 'remove' }>): Promise<SyncOutcome> {
+    const before = this.store.sent(provider);
+    const keyId = planned.kind === 'push' ? planned.keyId : undefined;
     this.setBusy(true);
     try {
-      const user = await this.userId();
-      if (intent.op === 'remove') {
+      if (planned.kind === 'remove') {
+        const user = await this.userId();
         await this.service.remove(provider, user);
-        await this.settle(provider, target, { holds: false });
-        this.log(`Removed the ${provider} key from Pieces OS`);
+        await this.writeSent(provider, () => ({ v: STORE_VERSION, provider, holds: 'none', nonce: planned.nonce, at: this.iso(), attempts: 0 }));
+        this.lastError = undefined;
+        this.log(`Removed the ${this.label(provider)} key from Pieces OS`);
         return { kind: 'removed' };
       }
-      const record = keyId ? this.store.get(keyId) : undefined;
-      const secret = keyId ? await this.store.secret(keyId) : undefined;
-      if (!keyId || !record || !secret) {
-        // The chosen key is gone (deleted in another window): there is nothing of ours to send.
-        await this.settle(provider, target, { holds: target.holds });
-        return { kind: 'nothingToDo' };
+      const record = this.store.record(planned.keyId);
+      if (!record) return { kind: 'nothingToDo' };
+      let secret: string;
+      try {
+        secret = await this.store.vault.readRev(planned.keyId, planned.secretRev);
+      } catch (error) {
+        if (error instanceof KeyringUnavailableError && this.onItsWay(error, record)) return { kind: 'waiting', reason: 'secretOnItsWay' };
+        throw error;
       }
-      const call = target.holds ? 'update' : 'create';
-      await this.service.push(provider, user, call, {
+      const user = await this.userId();
+      // From here on the call may reach Pieces OS, whatever its answer: until it confirms, Pieces OS may
+      // hold this key or what it held before. Written first, so that a later delete is never skipped and a
+      // switch back to the key it held before is sent again.
+      await this.writeSent(provider, (current) => {
+        const { keyId: _key, version: _version, nonce: _nonce, ...rest } = current;
+        return { ...rest, holds: current.holds === 'none' ? 'maybe' : current.holds };
+      });
+      await this.service.push(provider, user, planned.call, {
         apiKey: secret,
         name: record.name,
-        // An update changes only the fields it names: an empty organization clears one set before
-        // (by this key, or by the key Pieces OS used until now).
-        ...(record.organization ? { organization: record.organization } : call === 'update' ? { organization: '' } : {}),
+        // An update changes only the fields it names: an empty organization clears one set before.
+        ...(record.organization ? { organization: record.organization } : planned.call === 'update' ? { organization: '' } : {}),
       });
-      await this.settle(provider, target, { activeId: keyId, holds: true });
-      if (this.store.target(provider).activeId === keyId && !this.store.target(provider).intent) {
-        await this.store.setSync(keyId, { kind: 'synced', at: this.iso() });
-      }
+      await this.writeSent(provider, () => ({
+        v: STORE_VERSION,
+        provider,
+        holds: 'ours',
+        keyId: planned.keyId,
+        version: planned.version,
+        nonce: planned.nonce,
+        at: this.iso(),
+        attempts: 0,
+      }));
+      this.fingerprints.note(record, secret);
+      if (record.previousRev) await this.store.dropPrevious(planned.keyId, planned.secretRev);
       this.lastError = undefined;
-      this.log(`Sent "${record.name}" to Pieces OS (${call})`);
-      return { kind: 'pushed', keyId, call };
+      this.log(`Sent "${record.name}" to Pieces OS (${planned.call})`);
+      return { kind: 'pushed', keyId: planned.keyId, call: planned.call };
     } catch (error) {
-      if (!isPiecesError(error)) throw error;
-      return this.failed(provider, target, keyId, error);
+      if (error instanceof LeaseLostError) throw error;
+      if (!isPiecesError(error) && !(error instanceof KeyringUnavailableError)) throw error;
+      return this.failed(provider, planned, keyId, error, before);
     } finally {
       this.setBusy(false);
     }
   }
 
-  private async failed(provider: ProviderId, sent: PiecesTarget, keyId: string | undefined, error: PiecesError): Promise<SyncOutcome> {
-    this.lastError = error.message;
-    if (error.kind === 'unauthorized' || error.kind === 'notSignedIn') this.userIdCache = undefined;
-    const latest = this.store.target(provider);
-    const attempts = (sent.intent?.attempts ?? 0) + 1;
-    const parks =
-      error.kind === 'unauthorized' ||
-      error.kind === 'invalidInput' ||
-      (error.kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES);
-    // A call whose answer was lost or garbled may have been applied: from now on assume Pieces OS may
-    // hold our key, so that a later "remove" is sent rather than skipped (a delete of nothing is harmless).
-    const mayHaveApplied =
-      error.kind === 'badResponse' || (error instanceof ServiceUnreachableError && error.reason !== 'refused' && error.reason !== 'notFound');
-    const holds = latest.holds || (mayHaveApplied && sent.intent?.op === 'push');
-    if (latest.seq === sent.seq && latest.intent) {
-      // Only this intent's record changes; a newer change replaced it otherwise, and starts afresh.
-      const intent: SyncIntent = { ...latest.intent, attempts, ...(parks ? { parked: { reason: error.message, at: this.iso() } } : {}) };
-      await this.store.setTarget(provider, { ...latest, holds, intent });
-    } else if (holds !== latest.holds) {
-      await this.store.setTarget(provider, { ...latest, holds });
-    }
-    if (keyId && this.store.get(keyId)) await this.store.setSync(keyId, this.status(error, parks));
-    this.log(`Sync of ${provider} failed (${error.kind}${parks ? ', waiting for you' : `, attempt ${attempts}`}): ${error.message}`);
+  private async failed(
+    provider: ProviderId,
+    planned: Extract<Plan, { kind: 'push' | 'remove' }>,
+    keyId: string | undefined,
+    error: SyncError,
+    before: SentRecord | undefined,
+  ): Promise<SyncOutcome> {
+    const message = this.clean(error.message);
+    this.lastError = message;
+    const kind: string = error.kind;
+    if (kind === 'unauthorized' || kind === 'notSignedIn' || kind === 'session') this.userIdCache = undefined;
+    const previous = failureOf(planned, this.store.sent(provider));
+    const attempts = (previous ? (this.store.sent(provider)?.attempts ?? 0) : 0) + 1;
+    const parks = kind === 'unauthorized' || kind === 'invalidInput' || (kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES);
+    // Certain that nothing reached Pieces OS: it holds what it held before this attempt.
+    const notApplied =
+      kind === 'keyring' ||
+      kind === 'notSignedIn' ||
+      kind === 'session' ||
+      (error instanceof ServiceUnreachableError && (error.reason === 'refused' || error.reason === 'notFound'));
+    const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+    await this.writeSent(provider, (current) => {
+      const { v: _v, provider: _p, attempts: _a, failure: _f, ...held } = before ?? { v: STORE_VERSION, provider, holds: 'none' as const, attempts: 0 };
+      return {
+        ...current,
+        ...(notApplied ? held : {}),
+        attempts,
+        failure: {
+          ...(planned.kind === 'push' ? { keyId: planned.keyId, version: planned.version } : {}),
+          nonce: planned.nonce,
+          kind,
+          reason: message,
+          at: this.iso(),
+          parked: parks,
+          ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { retryAfterMs: clamp(retryAfterMs, 0, BACKOFF_MAX_MS) } : {}),
+        },
+      };
+    }).catch((writeError: unknown) => {
+      if (writeError instanceof LeaseLostError) throw writeError;
+      this.log(`Could not record the failure: ${writeError instanceof Error ? writeError.message : String(writeError)}`);
+    });
+    if (error instanceof KeyringUnavailableError) this.keyringTrouble.fire(error);
+    this.log(`Sync of ${this.label(provider)} failed (${kind}${parks ? ', waiting for you' : `, attempt ${attempts}`}): ${message}`);
     return { kind: 'failed', keyId, error, parked: parks };
   }
 
-  /** Clears the intent if nothing newer was written while its call was in flight. */
-  private async settle(provider: ProviderId, sent: PiecesTarget, result: { activeId?: string; holds: boolean }): Promise<void> {
-    const latest = this.store.target(provider);
-    if (latest.seq === sent.seq) {
-      await this.store.setTarget(provider, { ...(result.activeId ? { activeId: result.activeId } : {}), holds: result.holds, seq: latest.seq });
-    } else {
-      await this.store.setTarget(provider, { ...latest, holds: result.holds });
-    }
+  /** Whether a missing or older secret is probably another window's write still on its way here. */
+  private onItsWay(error: KeyringUnavailableError, record: KeyRecord): boolean {
+    if (error.reason === 'failed') return false;
+    const changed = Date.parse(record.updatedAt);
+    return error.reason === 'stale' || (Number.isFinite(changed) && this.clock.now() - changed < SECRET_PROPAGATION_MS);
+  }
+
+  /** Writes the sync record, if this window still holds the lease. */
+  private async writeSent(provider: ProviderId, change: (current: SentRecord) => SentRecord): Promise<void> {
+    if (this.options.lease && !(await this.options.lease.holds())) throw new LeaseLostError();
+    await this.store.writeSent(provider, change);
   }
 
   private async reconcileOne(provider: ProviderId): Promise<void> {
-    const target = this.store.target(provider);
-    if (target.intent) {
-      // A change waits (or waits for the user): its state in the tree already explains the difference.
-      delete this.drift[provider];
+    const planned = this.planFor(provider);
+    if (planned.kind !== 'none') {
+      delete this.drift[provider]; // a change waits: its state in the tree explains the difference
       return;
     }
-    let held: Partial<KeyFields> | undefined;
+    let heldKey: { fingerprint: string; tail: string; name?: string } | undefined;
     try {
-      held = await this.service.held(provider);
+      const held = await this.service.held(provider);
+      // The key bytes are reduced to a fingerprint and a tail at once, and not kept.
+      heldKey = held?.apiKey ? { fingerprint: this.fingerprints.of(held.apiKey), tail: keyTail(held.apiKey), ...(held.name ? { name: held.name } : {}) } : undefined;
     } catch (error) {
       if (!isPiecesError(error)) throw error;
-      return; // Nothing to compare with; the connection state says why.
+      return; // nothing to compare with; the connection state says why
     }
-    // The key bytes are reduced to a fingerprint and a tail at once, and not kept.
-    const heldKey = held?.apiKey
-      ? { fingerprint: this.fingerprints.of(held.apiKey), tail: keyTail(held.apiKey), ...(held.name ? { name: held.name } : {}) }
-      : undefined;
-    held = undefined;
-    const active = target.activeId ? this.store.get(target.activeId) : undefined;
-    const activeSecret = active ? await this.store.secret(active.id) : undefined;
-    const ours = heldKey ? await this.fingerprints.find(this.store, provider, heldKey.fingerprint) : undefined;
-    const drift = compareWithHeld(active && activeSecret ? { id: active.id, fingerprint: this.fingerprints.of(activeSecret) } : undefined, heldKey, ours);
-    // What Pieces OS holds decides whether the next push is a create or an update.
-    const holds = drift.kind === 'inSync' ? !!heldKey : drift.kind !== 'holdsNone';
-    if (holds !== target.holds) await this.store.setTarget(provider, { ...target, holds });
+    const active = this.store.activeKey(provider);
+    const activeFingerprint = active ? await this.fingerprints.ofStored(this.store, active) : undefined;
+    if (active && activeFingerprint === undefined) return; // the keyring gives nothing: compare later
+    const ours = heldKey ? await this.fingerprints.find(this.store, provider, heldKey.fingerprint, active) : undefined;
+    const drift = compareWithHeld(active && activeFingerprint ? { id: active.id, fingerprint: activeFingerprint } : undefined, heldKey, ours);
+    await this.settleMaybe(provider, ours, heldKey?.name);
     const ignored = this.ignoredDrift.get(provider);
     const marker = 'tail' in drift ? drift.tail : drift.kind === 'holdsNone' ? 'none' : undefined;
     if (drift.kind === 'inSync') this.ignoredDrift.delete(provider);
@@ -443,21 +548,35 @@ export class SyncEngine implements Disposable {
     else this.drift[provider] = drift;
   }
 
+  /** "Pieces OS may hold ours" is settled by what it holds, by the lease holder only. */
+  private async settleMaybe(provider: ProviderId, ours: KeyRecord | undefined, heldName: string | undefined): Promise<void> {
+    if (this.store.sent(provider)?.holds !== 'maybe') return;
+    if (this.options.lease && !(await this.options.lease.holds())) return;
+    await this.store.writeSent(provider, (current) => {
+      if (current.holds !== 'maybe') return current;
+      if (!ours) return { ...current, holds: 'none' };
+      const exact = ours.name === heldName;
+      return { ...current, holds: 'ours', keyId: ours.id, ...(exact ? { version: keyVersion(ours) } : { version: undefined }) };
+    });
+  }
+
   private async userId(): Promise<string> {
     this.userIdCache ??= await this.service.userId();
     return this.userIdCache;
   }
 
-  private status(error: PiecesError, parked: boolean): SyncStatus {
-    const at = this.iso();
-    if (error.kind === 'unauthorized') return { kind: 'rejected', reason: error.message, at };
-    if (error.kind === 'notSignedIn') return { kind: 'notSignedIn', at };
-    return { kind: 'failed', reason: parked ? t('{0} Run Sync Now to try again.', error.message) : error.message, at };
+  private clean(text: string): string {
+    const redacted = this.options.redact ? this.options.redact(text) : text;
+    return excerpt(redacted, [], 300);
   }
 
   private setBusy(busy: boolean): void {
     this.busy = busy;
     this.changed.fire();
+  }
+
+  private label(provider: ProviderId): string {
+    return PROVIDERS.find((p) => p.id === provider)?.label ?? provider;
   }
 
   private iso(): string {

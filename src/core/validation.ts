@@ -1,7 +1,7 @@
 // Checks for what a user types. A refusal explains what is wrong; an unexpected prefix is only a
 // warning, since providers change their key formats. Messages never quote the key.
 import { t } from './l10n';
-import type { ProviderInfo } from './providers';
+import { PROVIDERS, type ProviderInfo } from './providers';
 
 export const MIN_KEY_LENGTH = 8;
 export const MAX_KEY_LENGTH = 512;
@@ -45,15 +45,28 @@ export function validateOrganizationId(input: string): Checked {
   return { ok: true, value };
 }
 
-/** A key's display name: not empty, one short line, unique per provider (case-insensitive). */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE_OR_BIDI = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/;
+/** A long run of the characters keys are made of, with letters and digits mixed: probably a pasted key. */
+const KEY_LIKE_RUN = /(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{24,}/;
+
+/** Whether a name looks like a key (it would be stored in plain text): a catalogue prefix with more after it, or a long key-like run. */
+export function looksLikeKey(name: string): boolean {
+  const compact = name.trim();
+  if (KEY_LIKE_RUN.test(compact)) return true;
+  return PROVIDERS.some((p) => p.keyPrefixes.some((prefix) => compact.startsWith(prefix) && /^[A-Za-z0-9_-]{8,}$/.test(compact.slice(prefix.length))));
+}
+
+/** A key's display name: not empty, one short line, no key, unique per provider (case-insensitive). */
 export function validateKeyName(input: string, takenNames: Iterable<string> = []): Checked {
   const value = input.trim();
   if (value === '') return { ok: false, error: t('Enter a name for the key, such as "Personal" or "Work".') };
-  if (CONTROL.test(value) || /[\r\n]/.test(value)) return { ok: false, error: t('A name is a single line of visible characters.') };
+  if (INVISIBLE_OR_BIDI.test(value) || /[\r\n]/.test(value)) return { ok: false, error: t('A name is a single line of visible characters (no control, invisible or text-direction characters).') };
   if (value.length > MAX_NAME_LENGTH) return { ok: false, error: t('A name has at most {0} characters.', MAX_NAME_LENGTH) };
+  if (looksLikeKey(value)) return { ok: false, error: t('That looks like an API key. Names are stored in plain text: paste the key in the next step, and give it a name such as "Personal" or "Work".') };
   const lower = value.toLowerCase();
   for (const taken of takenNames) {
-    if (taken.toLowerCase() === lower) return { ok: false, error: t('A key named "{0}" already exists for this provider.', value) };
+    if (taken.toLowerCase() === lower) return { ok: false, error: t('A key named "{0}" already exists for this provider; choose another name.', taken) };
   }
   return { ok: true, value };
 }

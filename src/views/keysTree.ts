@@ -1,13 +1,14 @@
-// The sidebar tree: providers that have keys (OpenAI first), and under each its keys with the
-// masked key, the sync state and the dates. Masks are read from SecretStorage when drawn, so
-// globalState never needs to hold a single key character.
+// The sidebar tree: providers that have keys (OpenAI first), and under each its keys with the mask,
+// whether Pieces OS uses it, and its state. Masks come from an in-memory cache (MaskCache), filled once
+// per key and secret revision; a redraw reads no secret for a row it has shown before.
 import * as vscode from 'vscode';
 import { ItemContext } from '../constants';
-import type { KeyRecord, KeyStore, SyncStatus } from '../core/keyStore';
-import type { Drift, SyncEngine } from '../core/syncEngine';
 import { t } from '../core/l10n';
-import { maskKey } from '../core/mask';
+import type { MaskCache, MaskView } from '../core/masks';
 import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers';
+import type { KeyRecord, KeyStore } from '../core/store/keyStore';
+import type { Drift, KeyState, SyncEngine } from '../core/syncEngine';
+import { isProblem, stateSentence, stateWord } from '../core/vocabulary';
 
 export type TreeNode =
   | { readonly kind: 'provider'; readonly provider: ProviderInfo }
@@ -15,15 +16,20 @@ export type TreeNode =
   | { readonly kind: 'drift'; readonly provider: ProviderInfo; readonly drift: Drift };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Longer names are clipped in the row (the tooltip has them whole), so the mask stays visible. */
+const ROW_NAME_MAX = 24;
 
 export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private pendingRefresh: ReturnType<typeof setTimeout> | undefined;
+  /** Redraws fired (for tests and the bench). */
+  redraws = 0;
 
   constructor(
     private readonly store: KeyStore,
-    private readonly engine: Pick<SyncEngine, 'state'>,
+    private readonly engine: Pick<SyncEngine, 'state' | 'stateOf'>,
+    private readonly masks: MaskCache,
     private readonly rotationReminderDays: () => number,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -33,6 +39,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     if (this.pendingRefresh) return;
     this.pendingRefresh = setTimeout(() => {
       this.pendingRefresh = undefined;
+      this.redraws++;
       this.changed.fire(undefined);
     }, 50);
   }
@@ -40,7 +47,8 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) {
       const keys = this.store.list();
-      return PROVIDERS.filter((p) => keys.some((k) => k.provider === p.id) || this.driftOf(p)).map((provider) => ({ kind: 'provider', provider }));
+      const providers = new Set(keys.map((k) => k.provider));
+      return PROVIDERS.filter((p) => providers.has(p.id) || this.driftOf(p)).map((provider) => ({ kind: 'provider', provider }));
     }
     if (node.kind !== 'provider') return [];
     const drift = this.driftOf(node.provider);
@@ -54,10 +62,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     return provider ? { kind: 'provider', provider } : undefined;
   }
 
-  async getTreeItem(node: TreeNode): Promise<vscode.TreeItem> {
+  getTreeItem(node: TreeNode): vscode.TreeItem {
     if (node.kind === 'provider') return this.providerItem(node.provider);
     if (node.kind === 'drift') return this.driftItem(node.provider, node.drift);
-    return this.keyItem(node.record);
+    return this.keyItem(this.store.get(node.record.id) ?? node.record);
   }
 
   dispose(): void {
@@ -70,41 +78,48 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `provider:${provider.id}`;
     item.contextValue = ItemContext.provider;
-    const activeId = this.store.target(provider.id).activeId;
-    const active = activeId ? this.store.get(activeId) : undefined;
-    const keys = count === 1 ? t('1 key') : t('{0} keys', count);
-    item.description = active ? t('{0} · Pieces OS uses "{1}"', keys, active.name) : keys;
-    item.tooltip = provider.syncsToPieces ? t('{0}: synced to Pieces OS', provider.label) : t('{0}: kept in VS Code only; Pieces OS does not accept this provider', provider.label);
+    item.description = count === 1 ? t('1 key') : t('{0} keys', count);
+    const active = this.store.activeKey(provider.id);
+    let tooltip: string;
+    if (!provider.syncsToPieces) tooltip = t('{0}: kept in VS Code only; Pieces OS does not accept this provider.', provider.label);
+    else if (active) tooltip = t('{0}: Pieces OS uses "{1}" ({2}).', provider.label, active.name, stateWord(this.engine.stateOf(active)));
+    else tooltip = t('{0}: Pieces OS uses none of these keys.', provider.label);
+    item.tooltip = tooltip;
+    item.accessibilityInformation = { label: `${provider.label}, ${item.description}. ${tooltip}` };
     item.iconPath = new vscode.ThemeIcon(provider.syncsToPieces ? 'cloud' : 'device-desktop');
     return item;
   }
 
-  private async keyItem(record: KeyRecord): Promise<vscode.TreeItem> {
+  private keyItem(record: KeyRecord): vscode.TreeItem {
     const provider = getProvider(record.provider);
-    const secret = await this.store.secret(record.id);
-    const isActive = this.store.target(record.provider).activeId === record.id;
-    const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
+    const state = this.engine.stateOf(record);
+    const isActive = state.kind !== 'inactive' && state.kind !== 'localOnly';
+    const mask = maskText(this.masks.peek(record));
+    const item = new vscode.TreeItem(clip(record.name, ROW_NAME_MAX), vscode.TreeItemCollapsibleState.None);
     item.id = `key:${record.id}`;
     item.contextValue = !provider?.syncsToPieces ? ItemContext.localKey : isActive ? ItemContext.activeKey : ItemContext.inactiveKey;
-    const mask = secret ? maskKey(secret) : t('(missing from secret storage)');
-    // Which key Pieces OS uses is named on the provider's row and shown by the icon, keeping this row short.
-    item.description = mask;
+    if (record.previousRev) item.contextValue += ItemContext.withPreviousSuffix;
+    const parts = [mask];
+    if (isActive) parts.push(t('used by Pieces OS'));
+    if (isProblem(state)) parts.push(stateWord(state));
+    item.description = parts.join(' · ');
     const stale = this.isStale(record);
-    const state = describe(record.sync);
-    item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : state.icon;
-    item.accessibilityInformation = { label: `${record.name}, ${mask}, ${state.text}` };
+    item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : iconOf(state);
+    item.accessibilityInformation = {
+      label: [record.name, t('{0} key {1}', provider?.label ?? record.provider, mask), isActive ? t('used by Pieces OS') : '', stateWord(state), stale ? t('due for rotation') : '']
+        .filter(Boolean)
+        .join(', '),
+    };
 
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escape(record.name)}** · ${escape(provider?.label ?? record.provider)}\n\n`);
-    tooltip.appendMarkdown(`$(${state.codicon}) ${escape(state.text)}\n\n`);
-    if (isActive) {
-      const confirmed = record.sync.kind === 'synced';
-      tooltip.appendMarkdown(`${escape(confirmed ? t('This is the key Pieces OS uses.') : t('Pieces OS should use this key; it has not confirmed it yet.'))}\n\n`);
-    }
+    if (isActive) tooltip.appendMarkdown(`$(pass) ${escape(t('Pieces OS uses this key.'))}\n\n`);
+    tooltip.appendMarkdown(`$(${codiconOf(state)}) ${escape(stateSentence(state, formatDate))}\n\n`);
     tooltip.appendMarkdown(`${escape(t('Key: {0}', mask))}  \n`);
     if (record.organization) tooltip.appendMarkdown(`${escape(t('Organization: {0}', record.organization))}  \n`);
     tooltip.appendMarkdown(`${escape(t('Created: {0}', formatDate(record.createdAt)))}  \n`);
     tooltip.appendMarkdown(`${escape(t('Updated: {0}', formatDate(record.updatedAt)))}`);
+    if (record.previousRev) tooltip.appendMarkdown(`\n\n$(history) ${escape(t('The previous key is kept until Pieces OS accepts this one ("Restore Previous Key" brings it back).'))}`);
     if (stale) tooltip.appendMarkdown(`\n\n$(warning) ${escape(t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
     item.tooltip = tooltip;
     return item;
@@ -139,6 +154,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
         item.tooltip = t('Keep it here (stored in VS Code\'s secret storage), or leave it.');
         break;
     }
+    item.accessibilityInformation = { label: `${typeof item.label === 'string' ? item.label : ''} ${item.description ?? ''}. ${typeof item.tooltip === 'string' ? item.tooltip : ''}` };
     return item;
   }
 
@@ -149,24 +165,47 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   }
 }
 
-/** The icon and words for a sync state, shared by the tree and its tooltip. */
-export function describe(sync: SyncStatus): { icon: vscode.ThemeIcon; codicon: string; text: string } {
-  switch (sync.kind) {
+function maskText(mask: MaskView): string {
+  if (mask === 'loading') return '…';
+  if (mask === 'unavailable') return t('keyring unavailable');
+  return mask;
+}
+
+function codiconOf(state: KeyState): string {
+  switch (state.kind) {
     case 'synced':
-      return { icon: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')), codicon: 'pass', text: t('Synced to Pieces OS {0}', formatDate(sync.at)) };
-    case 'pending':
-      return { icon: new vscode.ThemeIcon('clock'), codicon: 'clock', text: t('Waiting to be sent to Pieces OS') };
+      return 'pass';
+    case 'waiting':
+      return 'clock';
+    case 'signIn':
+      return 'account';
     case 'failed':
-      return { icon: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')), codicon: 'warning', text: t('Not synced: {0}', sync.reason) };
+      return 'warning';
     case 'rejected':
-      return { icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')), codicon: 'error', text: t('Rejected by Pieces OS (401): check the key and organization') };
-    case 'notSignedIn':
-      return { icon: new vscode.ThemeIcon('account'), codicon: 'account', text: t('Waiting: sign in to Pieces to sync') };
-    case 'inactive':
-      return { icon: new vscode.ThemeIcon('circle-outline'), codicon: 'circle-outline', text: t('Kept in VS Code; Pieces OS uses another key') };
+      return 'error';
+    case 'keyring':
+      return 'lock';
     case 'localOnly':
-      return { icon: new vscode.ThemeIcon('lock'), codicon: 'lock', text: t('Local only: Pieces OS does not accept this provider') };
+      return 'device-desktop';
+    case 'inactive':
+      return 'circle-outline';
   }
+}
+
+function iconOf(state: KeyState): vscode.ThemeIcon {
+  const color =
+    state.kind === 'synced'
+      ? 'testing.iconPassed'
+      : state.kind === 'rejected'
+        ? 'list.errorForeground'
+        : state.kind === 'failed' || state.kind === 'keyring'
+          ? 'list.warningForeground'
+          : undefined;
+  return new vscode.ThemeIcon(codiconOf(state), color ? new vscode.ThemeColor(color) : undefined);
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function formatDate(iso: string): string {

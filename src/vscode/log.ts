@@ -3,24 +3,36 @@ import { LOG_CHANNEL_NAME } from '../constants';
 import type { RequestRecord } from '../core/piecesClient';
 import { redact } from '../core/redact';
 
-/** The extension's one log channel. Every message passes through `redact` on its way in. */
+/** The extension's one log channel. Every message passes through `redact`, which knows the user's keys. */
 export class Log implements vscode.Disposable {
   private readonly channel: vscode.LogOutputChannel;
+  /** Every key the store has read or written in this window: redacted wherever it appears. */
+  private readonly secrets = new Set<string>();
 
   constructor(channel?: vscode.LogOutputChannel) {
     this.channel = channel ?? vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
   }
 
+  /** Adds a key to those redacted from every line and stored reason. */
+  rememberSecret(secret: string): void {
+    this.secrets.add(secret);
+  }
+
+  /** `text` without any key the user stored, nor anything that looks like a key. */
+  redact(text: string): string {
+    return redact(text, this.secrets);
+  }
+
   info(message: string): void {
-    this.channel.info(redact(message));
+    this.channel.info(this.redact(message));
   }
 
   warn(message: string): void {
-    this.channel.warn(redact(message));
+    this.channel.warn(this.redact(message));
   }
 
   error(message: string): void {
-    this.channel.error(redact(message));
+    this.channel.error(this.redact(message));
   }
 
   /** One line per request: method, path, status and duration. */

@@ -1,57 +1,6 @@
-// The seam between the flows and the user: every question goes through a Prompter. The default is
-// the real `vscode.window`; host tests answer through a scripted one.
+// The Prompter of a real window: quick picks, input boxes, modal questions and notifications.
 import * as vscode from 'vscode';
-
-// Symbol.for: the bundled extension and the host tests load separate copies of this module.
-export const BACK: unique symbol = Symbol.for('providerKeys.back');
-export type Back = typeof BACK;
-
-export interface PickItem<T> {
-  label: string;
-  description?: string;
-  detail?: string;
-  value: T;
-}
-
-export interface Step {
-  step: number;
-  totalSteps: number;
-}
-
-/** undefined = acceptable; an error blocks Enter, a warning only informs. */
-export type InputCheck = undefined | { severity: 'error' | 'warning'; message: string };
-
-export interface PickOptions<T> {
-  title: string;
-  placeholder?: string;
-  items: Array<PickItem<T>>;
-  step?: Step;
-}
-
-export interface InputOptions {
-  title: string;
-  prompt?: string;
-  placeholder?: string;
-  value?: string;
-  password?: boolean;
-  step?: Step;
-  validate?: (value: string) => InputCheck;
-}
-
-export type Severity = 'info' | 'warning' | 'error';
-
-export interface Prompter {
-  /** A choice; undefined when dismissed, BACK when the user went back a step. */
-  pick<T>(options: PickOptions<T>): Promise<T | undefined | Back>;
-  /** A line of text; undefined when dismissed, BACK when the user went back a step. */
-  input(options: InputOptions): Promise<string | undefined | Back>;
-  /** A modal question with one (destructive) action besides Cancel. */
-  confirm(message: string, detail: string, action: string): Promise<boolean>;
-  /** A neutral modal question with several answers; undefined when dismissed. */
-  ask(message: string, detail: string, answers: string[]): Promise<string | undefined>;
-  /** A notification with buttons; resolves to the button chosen, if any. */
-  message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined>;
-}
+import { BACK, type Back, type InputCheck, type InputOptions, type PickOptions, type Prompter, type Severity, type StepCount } from '../flows/prompter';
 
 export class WindowPrompter implements Prompter {
   pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
@@ -61,7 +10,15 @@ export class WindowPrompter implements Prompter {
     quickPick.ignoreFocusOut = true;
     quickPick.items = options.items;
     applyStep(quickPick, options.step);
-    return untilAnswered<T>(quickPick, (finish) => quickPick.onDidAccept(() => finish(quickPick.selectedItems[0]?.value)));
+    const extra = options.button ? { iconPath: new vscode.ThemeIcon(options.button.icon), tooltip: options.button.tooltip } : undefined;
+    if (extra) quickPick.buttons = [...quickPick.buttons, extra];
+    return untilAnswered<T>(quickPick, (finish) => {
+      quickPick.onDidAccept(() => finish(quickPick.selectedItems[0]?.value));
+      if (extra && options.button) {
+        const value = options.button.value;
+        quickPick.onDidTriggerButton((button) => button === extra && finish(value));
+      }
+    });
   }
 
   input(options: InputOptions): Promise<string | undefined | Back> {
@@ -82,9 +39,15 @@ export class WindowPrompter implements Prompter {
           }
         : undefined;
     };
-    box.onDidChangeValue((value) => show(value === '' ? undefined : check(value)));
+    // Until Enter was pressed once, typing shows warnings only: no red error for a key half pasted.
+    let accepted = false;
+    box.onDidChangeValue((value) => {
+      const result = check(value);
+      show(accepted || result?.severity === 'warning' ? result : undefined);
+    });
     return untilAnswered<string>(box, (finish) =>
       box.onDidAccept(() => {
+        accepted = true;
         const result = check(box.value);
         show(result);
         if (result?.severity !== 'error') finish(box.value);
@@ -135,7 +98,7 @@ function untilAnswered<R>(
   });
 }
 
-function applyStep(input: vscode.QuickInput & { buttons: readonly vscode.QuickInputButton[] }, step: Step | undefined): void {
+function applyStep(input: vscode.QuickInput & { buttons: readonly vscode.QuickInputButton[] }, step: StepCount | undefined): void {
   if (!step) return;
   input.step = step.step;
   input.totalSteps = step.totalSteps;

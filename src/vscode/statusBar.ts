@@ -1,16 +1,28 @@
-// The status bar item: one glance says whether Pieces OS is there and whether the keys are in sync;
-// a click offers the next steps that fit.
+// The status bar item: the worst problem, in a fixed order (Pieces OS not reachable or its URL refused,
+// a rejected key, drift, a failed change, the keyring, changes waiting), with every problem listed in the
+// tooltip; ✓ only when nothing in the tree needs attention. A click offers the next steps that fit.
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import type { ConnectionMonitor, ConnectionState } from '../core/connection';
-import type { KeyRecord, KeyStore } from '../core/keyStore';
 import { t } from '../core/l10n';
-import type { SyncEngine } from '../core/syncEngine';
+import { PROVIDERS, getProvider } from '../core/providers';
+import type { KeyRecord, KeyStore } from '../core/store/keyStore';
+import type { KeyState, SyncEngine } from '../core/syncEngine';
+import { changesWaiting } from '../core/vocabulary';
 
 export interface StatusView {
   text: string;
-  tooltip: string;
+  /** Every problem, one line each (or the connection, when there is none). */
+  lines: string[];
+  /** A short first line for the status quick pick's title. */
+  title: string;
   severity: 'ok' | 'warning' | 'error' | 'busy';
+}
+
+interface Problem {
+  text: string;
+  line: string;
+  severity: 'warning' | 'error';
 }
 
 export class StatusBar implements vscode.Disposable {
@@ -22,6 +34,8 @@ export class StatusBar implements vscode.Disposable {
     private readonly store: KeyStore,
     private readonly sync: SyncEngine,
     private readonly enabled: () => boolean,
+    /** Why providerKeys.serviceUrl was refused, if it was. */
+    private readonly refusedUrl: () => string | undefined = () => undefined,
   ) {
     this.item = vscode.window.createStatusBarItem('providerKeys.status', vscode.StatusBarAlignment.Right, 100);
     this.item.name = t('Provider Keys: Pieces OS');
@@ -29,36 +43,31 @@ export class StatusBar implements vscode.Disposable {
     this.update();
   }
 
-
   /** Whether the item is in the status bar (`providerKeys.statusBar.enabled`). */
   get visible(): boolean {
     return this.shown;
   }
 
-  /** What the item shows now; also read by tests. */
+  /** The keys Pieces OS rejected (401), in list order. */
+  rejectedKeys(): KeyRecord[] {
+    return this.activeKeysIn('rejected');
+  }
+
+  /** What the item shows now; also read by tests and the status quick pick. */
   view(): StatusView {
+    const problems = this.problems();
     const state = this.monitor.state;
-    const rejected = this.rejectedKey();
-    const { pending, parked, busy, lastError } = this.sync.state;
-    if (busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, tooltip: t('Sending your change to Pieces OS…'), severity: 'busy' };
-    if (rejected) return { text: `$(error) ${t('Pieces OS: key rejected')}`, tooltip: t('Pieces OS rejected "{0}" (401): update the key or its organization id.', rejected.name), severity: 'error' };
-    if (pending > 0 && state.kind !== 'connected') {
-      return { text: `$(clock) ${t('Pieces OS: {0} pending', pending)}`, tooltip: `${t('{0} change(s) waiting to be sent.', pending)} ${connectionText(state)}`, severity: 'warning' };
+    const engine = this.sync.state;
+    const worst = problems[0];
+    if (worst) {
+      // While the first attempt of a waiting change is in flight, say so; a retry after a failure keeps the text steady.
+      const onlyWaiting = problems.length === 1 && engine.pending > 0 && !engine.lastError;
+      if (onlyWaiting && engine.busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, lines: [t('Sending your change to Pieces OS…')], title: t('Syncing with Pieces OS'), severity: 'busy' };
+      return { text: worst.text, lines: problems.map((p) => p.line), title: problems.length === 1 ? stripIcon(worst.text) : t('{0} (and {1} more)', stripIcon(worst.text), problems.length - 1), severity: worst.severity };
     }
-    if (pending > 0) return { text: `$(clock) ${t('Pieces OS: {0} pending', pending)}`, tooltip: t('{0} change(s) waiting: run Sync Now to send them.', pending), severity: 'warning' };
-    if (parked > 0) return { text: `$(warning) ${t('Pieces OS: sync failed')}`, tooltip: t('A change could not be sent: {0} Run Sync Now to try again.', lastError ?? ''), severity: 'error' };
-    switch (state.kind) {
-      case 'unknown':
-        return { text: `$(key) ${t('Pieces OS')}`, tooltip: t('Looking for Pieces OS…'), severity: 'busy' };
-      case 'connected':
-        return { text: `$(check) ${t('Pieces OS')}`, tooltip: connectionText(state), severity: 'ok' };
-      case 'notSignedIn':
-        return { text: `$(account) ${t('Pieces OS: not signed in')}`, tooltip: connectionText(state), severity: 'warning' };
-      case 'notRunning':
-        return { text: `$(debug-disconnect) ${t('Pieces OS: not running')}`, tooltip: connectionText(state), severity: 'warning' };
-      case 'error':
-        return { text: `$(warning) ${t('Pieces OS: error')}`, tooltip: connectionText(state), severity: 'error' };
-    }
+    if (engine.busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, lines: [t('Sending your change to Pieces OS…')], title: t('Syncing with Pieces OS'), severity: 'busy' };
+    if (state.kind === 'connected') return { text: `$(check) ${t('Pieces OS')}`, lines: [connectionText(state)], title: t('Pieces OS: connected'), severity: 'ok' };
+    return { text: `$(key) ${t('Pieces OS')}`, lines: [connectionText(state)], title: t('Looking for Pieces OS'), severity: 'busy' };
   }
 
   update(): void {
@@ -69,11 +78,12 @@ export class StatusBar implements vscode.Disposable {
     }
     const view = this.view();
     this.item.text = view.text;
+    this.item.accessibilityInformation = { label: `${t('Provider Keys')}: ${stripIcon(view.text)}. ${view.lines.join(' ')}` };
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${t('Provider Keys for Pieces OS')}**\n\n`);
-    tooltip.appendText(view.tooltip);
+    for (const line of view.lines) tooltip.appendMarkdown(`- ${escape(line)}\n`);
     const state = this.monitor.state;
-    if ('url' in state && state.url) tooltip.appendMarkdown(`\n\n${t('Service')}: \`${state.url}\``);
+    if ('url' in state && state.url) tooltip.appendMarkdown(`\n${t('Service')}: \`${state.url}\``);
     const lastSync = this.lastSync();
     if (lastSync) tooltip.appendMarkdown(`  \n${t('Last sync')}: ${new Date(lastSync).toLocaleString()}`);
     tooltip.appendMarkdown(`\n\n${t('Click for actions')}`);
@@ -88,19 +98,62 @@ export class StatusBar implements vscode.Disposable {
     this.shown = true;
   }
 
-  /** When Pieces OS last confirmed a key, read from the keys' states. */
-  private lastSync(): string | undefined {
-    let latest: string | undefined;
-    for (const { sync } of this.store.list()) if (sync.kind === 'synced' && (!latest || sync.at > latest)) latest = sync.at;
-    return latest;
-  }
-
-  rejectedKey(): KeyRecord | undefined {
-    return this.store.list().find((k) => k.sync.kind === 'rejected');
-  }
-
   dispose(): void {
     this.item.dispose();
+  }
+
+  /** Every problem, worst first. */
+  private problems(): Problem[] {
+    const problems: Problem[] = [];
+    const state = this.monitor.state;
+    const refused = this.refusedUrl();
+    if (refused) problems.push({ text: `$(error) ${t('Pieces OS: URL refused')}`, line: t('providerKeys.serviceUrl was refused: {0}', refused), severity: 'error' });
+    else if (state.kind === 'notRunning') problems.push({ text: `$(debug-disconnect) ${t('Pieces OS: not running')}`, line: connectionText(state), severity: 'warning' });
+    else if (state.kind === 'error') problems.push({ text: `$(warning) ${t('Pieces OS: error')}`, line: connectionText(state), severity: 'error' });
+    else if (state.kind === 'notSignedIn') problems.push({ text: `$(account) ${t('Pieces OS: not signed in')}`, line: connectionText(state), severity: 'warning' });
+
+    for (const key of this.rejectedKeys()) {
+      problems.push({ text: `$(error) ${t('Pieces OS: key rejected')}`, line: t('Pieces OS rejected "{0}" (401): update the key or its organization id.', key.name), severity: 'error' });
+    }
+    for (const [provider, drift] of Object.entries(this.sync.state.drift)) {
+      if (!drift || drift.kind === 'inSync') continue;
+      const label = getProvider(provider)?.label ?? provider;
+      const text = drift.kind === 'holdsNone' ? t('Pieces OS holds none of your {0} keys.', label) : t('Pieces OS holds a different {0} key than the one you chose.', label);
+      problems.push({ text: `$(warning) ${t('Pieces OS: holds another key')}`, line: text, severity: 'warning' });
+    }
+    for (const key of this.activeKeysIn('failed')) {
+      const state = this.sync.stateOf(key);
+      problems.push({ text: `$(warning) ${t('Pieces OS: sync failed')}`, line: t('"{0}" could not be sent: {1}', key.name, 'reason' in state ? (state.reason ?? '') : ''), severity: 'error' });
+    }
+    for (const key of this.activeKeysIn('keyring')) {
+      problems.push({ text: `$(lock) ${t('Keyring unavailable')}`, line: t('VS Code\'s secret storage did not give "{0}"; it is sent once it does.', key.name), severity: 'warning' });
+    }
+    const waiting = this.sync.state.pending;
+    if (waiting > 0) {
+      const signIn = this.activeKeysIn('signIn').length > 0;
+      problems.push({
+        text: `$(clock) ${t('Pieces OS: {0}', changesWaiting(waiting))}`,
+        line: signIn ? t('{0}: sign in to Pieces to send them.', changesWaiting(waiting)) : t('{0}: sent when Pieces OS answers (Sync Now sends them at once).', changesWaiting(waiting)),
+        severity: 'warning',
+      });
+    }
+    return problems;
+  }
+
+  private activeKeysIn(kind: KeyState['kind']): KeyRecord[] {
+    const keys: KeyRecord[] = [];
+    for (const key of this.store.list()) if (this.store.choice(key.provider)?.activeId === key.id && this.sync.stateOf(key).kind === kind) keys.push(key);
+    return keys;
+  }
+
+  /** When Pieces OS last confirmed a call, from the sync records. */
+  private lastSync(): string | undefined {
+    let latest: string | undefined;
+    for (const provider of PROVIDERS) {
+      const at = this.store.sent(provider.id)?.at;
+      if (at && (!latest || at > latest)) latest = at;
+    }
+    return latest;
   }
 }
 
@@ -117,4 +170,12 @@ export function connectionText(state: ConnectionState): string {
     case 'error':
       return state.detail;
   }
+}
+
+function stripIcon(text: string): string {
+  return text.replace(/^\$\([^)]*\)\s*/, '');
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }

@@ -1,11 +1,13 @@
 // The sync engine, the real client and the stand-in's fault switches, on real sockets and timers.
 import * as assert from 'node:assert/strict';
-import { KeyStore } from '../../src/core/keyStore';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { PiecesClient } from '../../src/core/piecesClient';
 import { piecesServicePort } from '../../src/core/servicePort';
+import type { KeyStore } from '../../src/core/store/keyStore';
 import { SyncEngine } from '../../src/core/syncEngine';
 import { type StandIn, startStandIn } from '../../stand-in/server';
-import { MemoryMemento, MemorySecrets } from '../support/memoryStorage';
+import { type TempStore, openTempStore, removeRoot } from '../support/tempStore';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const CREATE = '/external_provider/api_key/create';
@@ -13,21 +15,22 @@ const CREATE = '/external_provider/api_key/create';
 describe('sync engine against the stand-in under faults', function () {
   this.timeout(60_000);
   let standIn: StandIn;
+  let temp: TempStore;
   let store: KeyStore;
   let engine: SyncEngine;
-  let memento: MemoryMemento;
   let counter = 0;
   const fresh = (): string => `sk-test-FAKE-faults-${++counter}-00000000000`;
 
   beforeEach(async () => {
     standIn = await startStandIn({ port: 0 });
-    memento = new MemoryMemento();
-    store = new KeyStore(new MemorySecrets(), memento);
+    temp = await openTempStore();
+    store = temp.store;
     engine = new SyncEngine({ store, service: piecesServicePort(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 400 })) });
   });
   afterEach(async () => {
     engine.dispose();
-    store.dispose();
+    temp.close();
+    removeRoot(temp.root);
     await standIn.stop();
   });
 
@@ -42,8 +45,7 @@ describe('sync engine against the stand-in under faults', function () {
 
   async function addActive(): Promise<string> {
     const secret = fresh();
-    const record = await store.add({ provider: 'openai', name: 'A', secret });
-    await engine.choose('openai', record.id, 'create');
+    await store.add({ provider: 'openai', name: 'A', secret }, { choose: true });
     return secret;
   }
 
@@ -115,26 +117,20 @@ describe('sync engine against the stand-in under faults', function () {
       const key = keys[slot];
       if (!key) {
         const secret = fresh();
-        const record = await store.add({ provider: 'openai', name: `k${slot}-${op}`, secret });
+        const choose = active === undefined || random() < 0.5;
+        const record = await store.add({ provider: 'openai', name: `k${slot}-${op}`, secret }, { choose });
         keys[slot] = { id: record.id, secret, name: record.name };
-        if (active === undefined || random() < 0.5) {
-          await engine.choose('openai', record.id, active === undefined ? 'create' : 'use');
-          active = slot;
-        }
+        if (choose) active = slot;
       } else if (random() < 0.4) {
         key.secret = fresh();
-        await store.update(key.id, { secret: key.secret });
-        await engine.keyChanged('openai', key.id);
+        await store.rotate(key.id, key.secret);
       } else if (random() < 0.5) {
-        await engine.choose('openai', key.id, 'use');
+        await engine.choose('openai', key.id);
         active = slot;
       } else {
         await store.remove(key.id);
         keys[slot] = undefined;
-        if (active === slot) {
-          await engine.release('openai');
-          active = undefined;
-        }
+        if (active === slot) active = undefined;
       }
       void engine.drain();
       await sleep(200);
@@ -147,6 +143,8 @@ describe('sync engine against the stand-in under faults', function () {
     const expected = active === undefined ? undefined : keys[active]?.secret;
     assert.equal(standIn.openAI?.api_key, expected);
     if (active !== undefined) assert.equal(standIn.openAI?.api_key_name, keys[active]?.name);
-    assert.ok(!memento.dump().includes('FAKE-faults'), 'globalState holds key bytes');
+    const records = path.join(temp.root, 'records');
+    const text = readdirSync(records).map((name) => readFileSync(path.join(records, name), 'utf8')).join('\n');
+    assert.ok(!text.includes('FAKE-faults'), 'a record holds key bytes');
   });
 });

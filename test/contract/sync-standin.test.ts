@@ -1,10 +1,11 @@
+// The sync engine with the real client against the stand-in: create, update, switch, delete, down, 401.
 import * as assert from 'node:assert/strict';
-import { KeyStore } from '../../src/core/keyStore';
 import { PiecesClient } from '../../src/core/piecesClient';
 import { piecesServicePort } from '../../src/core/servicePort';
+import type { KeyStore } from '../../src/core/store/keyStore';
 import { SyncEngine, type SyncOutcome } from '../../src/core/syncEngine';
 import { type StandIn, startStandIn } from '../../stand-in/server';
-import { MemoryMemento, MemorySecrets } from '../support/memoryStorage';
+import { type TempStore, openTempStore, removeRoot } from '../support/tempStore';
 
 const KEY_A = 'sk-test-FAKE-sync-00000000000000000000a';
 const KEY_B = 'sk-test-FAKE-sync-00000000000000000000b';
@@ -13,21 +14,26 @@ const KEY_C = 'sk-test-FAKE-sync-00000000000000000000c';
 describe('SyncEngine against the stand-in', function () {
   this.timeout(10000);
   let standIn: StandIn;
+  let temp: TempStore;
   let store: KeyStore;
   let sync: SyncEngine;
-  let memento: MemoryMemento;
 
   beforeEach(async () => {
     standIn = await startStandIn({ port: 0 });
-    memento = new MemoryMemento();
-    store = new KeyStore(new MemorySecrets(), memento);
+    temp = await openTempStore();
+    store = temp.store;
     sync = new SyncEngine({ store, service: piecesServicePort(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 })) });
   });
   afterEach(async () => {
     sync.dispose();
-    store.dispose();
+    temp.close();
+    removeRoot(temp.root);
     await standIn.stop();
   });
+  const stateOf = (id: string): string | undefined => {
+    const record = store.get(id);
+    return record && sync.stateOf(record).kind;
+  };
 
   /** The outcome of one drain for the one provider that syncs. */
   const drainOnce = async (): Promise<SyncOutcome> => (await sync.drain())[0] ?? { kind: 'nothingToDo' };
@@ -35,17 +41,15 @@ describe('SyncEngine against the stand-in', function () {
   const keyCalls = (): string[] => standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
 
   it('creates the first key, updates on rotate, switches keys and deletes on release', async () => {
-    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A, organization: 'org-FAKEsync01' });
-    await sync.choose('openai', a.id);
-    assert.equal(store.get(a.id)?.sync.kind, 'pending');
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A, organization: 'org-FAKEsync01' }, { choose: true });
+    assert.equal(stateOf(a.id), 'waiting');
     assert.equal(sync.state.pending, 1);
     assert.deepEqual(await drainOnce(), { kind: 'pushed', keyId: a.id, call: 'create' });
     assert.deepEqual(standIn.openAI, { api_key: KEY_A, api_key_name: 'Personal', organization_key: 'org-FAKEsync01' });
-    assert.equal(store.get(a.id)?.sync.kind, 'synced');
+    assert.equal(stateOf(a.id), 'synced');
     assert.equal(sync.state.pending, 0);
 
-    await store.update(a.id, { secret: KEY_B });
-    await sync.keyChanged('openai', a.id);
+    await store.rotate(a.id, KEY_B);
     assert.equal((await drainOnce()).kind, 'pushed');
     assert.equal(standIn.openAI?.api_key, KEY_B);
 
@@ -54,14 +58,12 @@ describe('SyncEngine against the stand-in', function () {
     await sync.drain();
     // The switch clears the organization the first key had set: the new key has none.
     assert.deepEqual(standIn.openAI, { api_key: KEY_C, api_key_name: 'Work', organization_key: '' });
-    assert.equal(store.get(a.id)?.sync.kind, 'inactive');
+    assert.equal(stateOf(a.id), 'inactive');
 
     await store.remove(c.id);
-    await sync.release('openai');
     assert.deepEqual(await drainOnce(), { kind: 'removed' });
     assert.equal(standIn.openAI, undefined);
     assert.deepEqual(keyCalls(), ['create 200', 'update 200', 'update 200', 'delete 200']);
-    assert.ok(!memento.dump().includes('FAKE-sync'), 'globalState holds key bytes');
   });
 
   it('sends nothing when nothing is pending', async () => {
@@ -70,15 +72,14 @@ describe('SyncEngine against the stand-in', function () {
   });
 
   it('keeps the change pending while the service is down, and sends it when it is back', async () => {
-    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
-    await sync.choose('openai', a.id);
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A }, { choose: true });
     await standIn.stop();
     const outcome = await drainOnce();
     assert.equal(outcome.kind, 'failed');
     assert.equal(outcome.kind === 'failed' && outcome.error.kind, 'unreachable');
-    const status = store.get(a.id)?.sync;
-    assert.equal(status?.kind, 'failed');
-    assert.ok(status?.kind === 'failed' && !status.reason.includes(KEY_A));
+    const status = sync.stateOf(store.get(a.id)!);
+    assert.equal(status.kind, 'waiting');
+    assert.ok(status.kind === 'waiting' && status.reason && !status.reason.includes(KEY_A));
     assert.equal(sync.state.pending, 1);
     await standIn.restart();
     assert.equal((await drainOnce()).kind, 'pushed');
@@ -86,12 +87,11 @@ describe('SyncEngine against the stand-in', function () {
   });
 
   it('marks the key rejected on 401 and asks for the user again next time', async () => {
-    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
-    await sync.choose('openai', a.id);
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A }, { choose: true });
     standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/create'] });
     const outcome = await drainOnce();
     assert.equal(outcome.kind === 'failed' && outcome.error.kind, 'unauthorized');
-    assert.equal(store.get(a.id)?.sync.kind, 'rejected');
+    assert.equal(stateOf(a.id), 'rejected');
     assert.equal(sync.state.parked, 1, 'a 401 parks the change: retrying cannot help');
     assert.deepEqual(await drainOnce(), { kind: 'nothingToDo' });
     const userCalls = standIn.requests.filter((r) => r.path === '/user').length;
@@ -102,22 +102,19 @@ describe('SyncEngine against the stand-in', function () {
 
   it('sends nothing and says so when nobody is signed in', async () => {
     standIn.signedIn = false;
-    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
-    await sync.choose('openai', a.id);
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A }, { choose: true });
     const outcome = await drainOnce();
     assert.equal(outcome.kind === 'failed' && outcome.error.kind, 'notSignedIn');
-    assert.equal(store.get(a.id)?.sync.kind, 'notSignedIn');
+    assert.equal(stateOf(a.id), 'signIn');
     assert.deepEqual(keyCalls(), []);
   });
 
   it('sends a rotation made while a call is in flight right after it', async () => {
-    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A });
-    await sync.choose('openai', a.id);
+    const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A }, { choose: true });
     standIn.failNext(1, 'delay', { delayMs: 300, paths: ['/external_provider/api_key/create'] });
     const inFlight = sync.drain();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await store.update(a.id, { secret: KEY_B });
-    await sync.keyChanged('openai', a.id);
+    await store.rotate(a.id, KEY_B);
     await inFlight;
     await sync.drain();
     assert.equal(standIn.openAI?.api_key, KEY_B);

@@ -14,10 +14,11 @@ describe('crash safety, after the restart', function () {
 
   it('keeps the queued change and sends it, coalesced, when Pieces OS comes up', async () => {
     const api = await testingApi();
+    await api.ready;
     const [record] = api.store.list();
     assert.equal(record?.name, RESTART_KEY_NAME, 'the key survived the restart');
-    assert.equal(await api.secrets.get(`providerKeys.secret.${record.id}`), RESTART_KEY_ROTATED);
-    assert.equal(api.store.target('openai').intent?.op, 'push', 'the queued change survived the restart');
+    assert.equal(await api.store.secret(record.id), RESTART_KEY_ROTATED);
+    assert.equal(api.sync.planFor('openai').kind, 'push', 'the waiting change survived the restart');
 
     standIn = await startStandIn({ port: Number(process.env.PROVIDER_KEYS_TEST_SERVICE_PORT) });
     // No command: the extension finds the service again by itself (its health watch backs off up to 60 s,

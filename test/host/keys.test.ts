@@ -1,12 +1,15 @@
-// The key flows through the real commands in a real VS Code, answered through the prompt seam,
-// against the stand-in on the port the runner reserved (providerKeys.serviceUrl points there).
+// The key flows through the real commands in a real VS Code, answered through the prompt seam, against
+// the stand-in on the port the runner reserved (providerKeys.serviceUrl points there): what lands in
+// SecretStorage and the store folder, what the tree and the status bar show.
 import * as assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/constants';
 import type { TestingApi } from '../../src/extension';
-import type { StandIn } from '../../stand-in/server';
 import type { TreeNode } from '../../src/views/keysTree';
-import type { Answer, ScriptedPrompter } from './scriptedPrompter';
+import type { StandIn } from '../../stand-in/server';
+import type { Answer, ScriptedPrompter } from '../support/scriptedPrompter';
 import { addOpenAI, runScripted, useStandIn } from './support';
 
 const KEY_1 = 'sk-test-FAKE-host-000000000000000000001';
@@ -23,30 +26,45 @@ interface Row {
   label: string;
   description: string;
   contextValue: string;
+  accessible: string;
 }
 
+/** The tree as a user sees it, once the masks are read. */
 async function tree(): Promise<Record<string, Row[]>> {
-  const result: Record<string, Row[]> = {};
-  for (const providerNode of api.tree.getChildren()) {
-    const providerItem = await api.tree.getTreeItem(providerNode);
-    const rows: Row[] = [];
-    for (const keyNode of api.tree.getChildren(providerNode)) {
-      const item = await api.tree.getTreeItem(keyNode);
-      rows.push({ label: String(item.label), description: String(item.description), contextValue: String(item.contextValue) });
+  const read = async (): Promise<Record<string, Row[]>> => {
+    const result: Record<string, Row[]> = {};
+    for (const providerNode of api.tree.getChildren()) {
+      const providerItem = await api.tree.getTreeItem(providerNode);
+      const rows: Row[] = [];
+      for (const keyNode of api.tree.getChildren(providerNode)) {
+        const item = await api.tree.getTreeItem(keyNode);
+        rows.push({ label: String(item.label), description: String(item.description), contextValue: String(item.contextValue), accessible: item.accessibilityInformation?.label ?? '' });
+      }
+      result[String(providerItem.label)] = rows;
     }
-    result[String(providerItem.label)] = rows;
+    return result;
+  };
+  for (let i = 0; i < 50; i++) {
+    const rows = await read();
+    if (!JSON.stringify(rows).includes('"…')) return rows; // masks still loading
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return result;
+  return read();
 }
 
-function assertNoKeyBytesInGlobalState(): void {
-  for (const name of api.globalState.keys()) {
-    const text = JSON.stringify(api.globalState.get(name));
-    for (const key of ALL_KEYS) {
-      assert.ok(!text.includes(key), `globalState[${name}] holds a key`);
-      assert.ok(!text.includes(key.slice(-6)), `globalState[${name}] holds part of a key`);
+/** Neither globalState nor the store folder holds any key, or 8 characters of one. */
+function assertNoKeyBytesOutsideSecretStorage(): void {
+  const texts: string[] = api.globalState.keys().map((name) => JSON.stringify(api.globalState.get(name)));
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else texts.push(readFileSync(full, 'utf8'));
     }
-  }
+  };
+  walk(api.storeRoot);
+  const all = texts.join('\n');
+  for (const key of ALL_KEYS) for (let i = 0; i + 8 <= key.length; i++) assert.ok(!all.includes(key.slice(i, i + 8)), `"${key.slice(i, i + 8)}" of a key is stored outside SecretStorage`);
 }
 
 function keyCalls(): string[] {
@@ -61,18 +79,21 @@ describe('key management in VS Code', function () {
     standIn = s;
   });
 
-  it('adds an OpenAI key: stored in SecretStorage, masked in the tree, held by Pieces OS', async () => {
+  it('adds an OpenAI key: stored in SecretStorage, masked in the tree and marked as used by Pieces OS, held by Pieces OS', async () => {
     const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1, 'org-FAKEhost01'));
     assert.deepEqual(prompter.asked.map((a) => `${a.kind} ${a.step}`), ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4']);
     assert.equal(prompter.asked[2]?.password, true, 'the key box hides what is typed');
     const [record] = api.store.list();
     assert.ok(record);
-    assert.equal(await api.secrets.get(`providerKeys.secret.${record.id}`), KEY_1);
-    assert.deepEqual(await tree(), { OpenAI: [{ label: 'Personal', description: 'sk-…0001', contextValue: 'key.syncable.active' }] });
+    assert.equal(await api.store.secret(record.id), KEY_1);
+    const rows = await tree();
+    assert.deepEqual(rows.OpenAI?.map(({ label, description, contextValue }) => ({ label, description, contextValue })), [
+      { label: 'Personal', description: 'sk-…0001 · used by Pieces OS', contextValue: 'key.syncable.active' },
+    ]);
+    assert.match(rows.OpenAI?.[0]?.accessible ?? '', /^Personal, OpenAI key sk-…0001, used by Pieces OS, synced$/);
     assert.deepEqual(standIn.openAI, { api_key: KEY_1, api_key_name: 'Personal', organization_key: 'org-FAKEhost01' });
-    assert.equal(api.store.get(record.id)?.sync.kind, 'synced');
     assert.match(api.statusBar.view().text, /check\) Pieces OS$/);
-    assertNoKeyBytesInGlobalState();
+    assertNoKeyBytesOutsideSecretStorage();
     for (const m of prompter.messages) for (const key of ALL_KEYS) assert.ok(!m.message.includes(key));
   });
 
@@ -83,12 +104,12 @@ describe('key management in VS Code', function () {
 
     await run(Commands.updateKey, [{ input: KEY_2 }, { input: '' }], { record: first });
     assert.equal(standIn.openAI?.api_key, KEY_2);
-    assert.equal((await tree()).OpenAI?.[0]?.description, 'sk-…0002');
+    assert.equal((await tree()).OpenAI?.[0]?.description, 'sk-…0002 · used by Pieces OS');
 
     await run(Commands.renameKey, [{ input: 'Home' }], first.id);
     assert.equal(standIn.openAI?.api_key_name, 'Home');
 
-    // A second key: Pieces OS keeps the first until asked.
+    // A second key: one question, and Pieces OS keeps the first.
     await run(Commands.addKey, [...addOpenAI('Work', KEY_3), { confirm: false }]);
     const second = api.store.list().find((k) => k.name === 'Work');
     assert.ok(second);
@@ -99,8 +120,8 @@ describe('key management in VS Code', function () {
     // An update names every field: the empty organization clears the one a previous key may have set.
     assert.deepEqual(standIn.openAI, { api_key: KEY_3, api_key_name: 'Work', organization_key: '' });
 
-    // Deleting the active key asks which one takes over.
-    await run(Commands.deleteKey, [{ confirm: true }, { pick: 'Home' }], { record: second });
+    // Deleting the key Pieces OS uses asks one question: which key takes over.
+    await run(Commands.deleteKey, [{ pick: (items) => items.find((i) => i.label.includes('uses "Home"')) }], { record: second });
     assert.equal(standIn.openAI?.api_key, KEY_2);
     assert.equal(await api.secrets.get(`providerKeys.secret.${second.id}`), undefined);
 
@@ -108,7 +129,7 @@ describe('key management in VS Code', function () {
     assert.equal(standIn.openAI, undefined);
     assert.deepEqual(await tree(), {});
     assert.deepEqual(keyCalls(), ['create 200', 'update 200', 'update 200', 'update 200', 'update 200', 'delete 200']);
-    assertNoKeyBytesInGlobalState();
+    assertNoKeyBytesOutsideSecretStorage();
   });
 
   it('asks which key from the palette when no key is given', async () => {
@@ -120,7 +141,10 @@ describe('key management in VS Code', function () {
 
   it('keeps a key of a provider Pieces OS does not accept local, and sends nothing', async () => {
     await run(Commands.addKey, [{ pick: 'Anthropic' }, { input: 'Default' }, { input: 'sk-ant-FAKE-host-0000000000000001' }]);
-    assert.deepEqual(await tree(), { Anthropic: [{ label: 'Default', description: 'sk-ant-…0001', contextValue: 'key.local' }] });
+    const rows = await tree();
+    assert.deepEqual(rows.Anthropic?.map(({ label, description, contextValue }) => ({ label, description, contextValue })), [
+      { label: 'Default', description: 'sk-ant-…0001', contextValue: 'key.local' },
+    ]);
     assert.deepEqual(keyCalls(), []);
   });
 
@@ -141,50 +165,24 @@ describe('key management in VS Code', function () {
       assert.equal(api.store.list().length, 1);
       assert.equal(standIn.openAI?.api_key, KEY_1);
     });
-
-    it('going back a step keeps the earlier answers editable', async () => {
-      const prompter = await run(Commands.addKey, [{ pick: 'OpenAI' }, { input: 'First' }, 'back', { input: 'Second' }, { input: KEY_1 }, { input: '' }]);
-      assert.deepEqual(prompter.asked.map((a) => `${a.kind} ${a.step}`), ['pick 1/4', 'input 2/4', 'input 3/4', 'input 2/4', 'input 3/4', 'input 4/4']);
-      assert.equal(prompter.asked[3]?.value, 'First', 'the name step shows the name typed before');
-      assert.equal(api.store.list()[0]?.name, 'Second');
-    });
   });
 
-  it('refuses each invalid input with its message and stores only the valid one', async () => {
-    await run(Commands.addKey, addOpenAI('Personal', KEY_1));
-    const prompter = await run(Commands.addKey, [
-      { pick: 'OpenAI' },
-      { input: '' },
-      { input: 'personal' },
-      { input: 'Second' },
-      { input: 'sk-abc' },
-      { input: 'sk-test FAKE 0000000000' },
-      { input: 'pk-test-FAKE-0000000000000000000004' },
-      { input: 'org-' },
-      { input: '' },
-      { confirm: false },
-    ]);
-    assert.deepEqual(
-      prompter.refusals.map((m) => m.replace(/ \(.*$/, '').split(/[;.]/)[0]),
-      ['Enter a name for the key, such as "Personal" or "Work"', 'A key named "personal" already exists for this provider', 'That is too short for an API key', 'An API key has no spaces', 'An organization id looks like "org-" followed by letters and digits'],
-    );
-    assert.equal(prompter.warnings.length, 1, 'an unexpected prefix warns');
-    assert.equal(api.store.list().length, 2);
-  });
-
-  it('keeps the key when Pieces OS is down, says not running, and offers Retry', async () => {
+  it('keeps the key when Pieces OS is down, says not running and waiting, and sends it when it is back', async () => {
     await standIn.stop();
     try {
       const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1));
       const [record] = api.store.list();
       assert.ok(record);
-      assert.equal(await api.secrets.get(`providerKeys.secret.${record.id}`), KEY_1);
-      assert.equal(api.store.get(record.id)?.sync.kind, 'failed');
+      assert.equal(await api.store.secret(record.id), KEY_1);
+      assert.equal(api.sync.stateOf(record).kind, 'waiting');
       const warning = prompter.messages.find((m) => m.severity === 'warning');
       assert.deepEqual(warning?.buttons, ['Retry', 'Select Service URL', 'Show Log']);
       await api.monitor.check();
       assert.equal(api.monitor.state.kind, 'notRunning');
-      assert.match(api.statusBar.view().text, /1 pending|not running/);
+      const view = api.statusBar.view();
+      assert.match(view.text, /not running/, 'the worst problem first');
+      assert.ok(view.lines.some((l) => /1 change waiting/.test(l)), `every problem in the tooltip: ${view.lines.join(' | ')}`);
+      assert.match((await tree()).OpenAI?.[0]?.description ?? '', /waiting$/);
     } finally {
       await standIn.restart();
     }
@@ -192,15 +190,15 @@ describe('key management in VS Code', function () {
     assert.equal(standIn.openAI?.api_key, KEY_1, 'the waiting change was sent when Pieces OS came back');
   });
 
-  it('marks the key rejected on 401 and offers Update Key', async () => {
+  it('marks the key rejected on 401, offers Update Key, and the status bar says so', async () => {
     standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/create'] });
     const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1));
     const [record] = api.store.list();
-    assert.equal(record?.sync.kind, 'rejected');
+    assert.equal(api.sync.stateOf(record!).kind, 'rejected');
     assert.deepEqual(prompter.messages.find((m) => m.severity === 'error')?.buttons, ['Update Key', 'Show Log']);
     assert.match(api.statusBar.view().text, /key rejected/);
-    const tooltipNode: TreeNode = { kind: 'key', record: record! };
-    assert.equal((await api.tree.getTreeItem(tooltipNode)).contextValue, 'key.syncable.active');
+    const node: TreeNode = { kind: 'key', record: record! };
+    assert.match(String((await api.tree.getTreeItem(node)).description), /rejected$/);
   });
 
   it('says not signed in and sends nothing when nobody is signed in to Pieces', async () => {
@@ -211,6 +209,6 @@ describe('key management in VS Code', function () {
     const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1));
     assert.deepEqual(keyCalls(), []);
     assert.match(prompter.messages[0]?.message ?? '', /Sign in to Pieces/);
-    assert.equal(api.store.list()[0]?.sync.kind, 'notSignedIn');
+    assert.equal(api.sync.stateOf(api.store.list()[0]!).kind, 'signIn');
   });
 });

@@ -1,8 +1,8 @@
 // Settings that change what the user sees: the status bar item and the rotation reminder.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { CONFIG_SECTION, Commands, Settings, StorageKeys } from '../../src/constants';
-import type { KeyRecord } from '../../src/core/keyStore';
+import { CONFIG_SECTION, Commands, Settings } from '../../src/constants';
+import { keyFile } from '../../src/core/store/records';
 import type { TestingApi } from '../../src/extension';
 import type { StandIn } from '../../stand-in/server';
 import { addOpenAI, runScripted, useStandIn } from './support';
@@ -42,11 +42,11 @@ describe('settings in VS Code', function () {
 
   it('providerKeys.rotationReminderDays marks keys older than that with a warning', async () => {
     await runScripted(api, Commands.addKey, addOpenAI('Old', 'sk-test-FAKE-settings-000000000000001'));
-    // Age the key by 40 days in its metadata (dates only; no key bytes live there).
-    const meta = api.globalState.get<{ keys: KeyRecord[] }>(StorageKeys.metadata);
-    assert.ok(meta);
+    // Age the key by 40 days in its record (dates only; no key bytes live there).
+    const [record] = api.store.list();
+    assert.ok(record);
     const old = new Date(Date.now() - 40 * 24 * 3600 * 1000).toISOString();
-    await api.globalState.update(StorageKeys.metadata, { ...meta, keys: meta.keys.map((k) => ({ ...k, updatedAt: old })) });
+    await api.store.change(() => api.store.put(keyFile(record.id), { ...record, updatedAt: old }));
     const iconOf = async (): Promise<string | undefined> => {
       const [provider] = api.tree.getChildren();
       const [key] = provider ? api.tree.getChildren(provider) : [];

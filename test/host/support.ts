@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { EXTENSION_ID } from '../../src/constants';
 import type { ProviderKeysApi, TestingApi } from '../../src/extension';
 import { type StandIn, startStandIn } from '../../stand-in/server';
-import { type Answer, ScriptedPrompter } from './scriptedPrompter';
+import { type Answer, ScriptedPrompter } from '../support/scriptedPrompter';
 
 /** Activates the extension (if needed) and returns its testing API. */
 export async function testingApi(): Promise<TestingApi> {
@@ -29,10 +29,14 @@ export async function runScripted(api: TestingApi, command: string, script: Answ
   return prompter;
 }
 
-/** Removes every key and what Pieces OS was meant to hold, so that each test starts empty. */
+/** Removes every key and what the engine believes Pieces OS holds, so that each test starts empty. */
 export async function clearKeys(api: TestingApi): Promise<void> {
+  await api.ready;
+  await api.sync.whenIdle();
   for (const record of api.store.list()) await api.store.remove(record.id);
-  await api.store.setTarget('openai', { holds: false, seq: api.store.target('openai').seq + 1 });
+  await api.store.setChoice('openai', undefined);
+  await api.store.writeSent('openai', () => ({ v: 1, provider: 'openai', holds: 'none', attempts: 0 }));
+  await api.sync.whenIdle();
 }
 
 /** The answers that add an OpenAI key through the Add Key flow. */

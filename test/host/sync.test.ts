@@ -1,16 +1,17 @@
-// Offline-first sync in a real VS Code: drift shown in the tree and resolved through the commands,
-// and the lease over the real globalState shared by two engines.
+// Offline-first sync in a real VS Code: drift shown in the tree and resolved through the commands, and
+// the sender lease over the real store folder shared by a second engine (as a second window).
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/constants';
-import { KeyStore } from '../../src/core/keyStore';
-import { Lease } from '../../src/core/lease';
 import { PiecesClient } from '../../src/core/piecesClient';
 import { piecesServicePort } from '../../src/core/servicePort';
+import { SENDER_LEASE_TTL_MS, createStore } from '../../src/core/store/createStore';
+import { GenerationLock } from '../../src/core/store/lock';
 import { SyncEngine } from '../../src/core/syncEngine';
 import type { TestingApi } from '../../src/extension';
 import type { StandIn } from '../../stand-in/server';
-import { ScriptedPrompter } from './scriptedPrompter';
+import { ScriptedPrompter } from '../support/scriptedPrompter';
 import { addOpenAI, runScripted, useStandIn } from './support';
 
 const KEY_1 = 'sk-test-FAKE-hostsync-00000000000000001';
@@ -29,7 +30,7 @@ describe('offline-first sync in VS Code', function () {
     standIn = s;
   });
 
-  it('reconciliation: shows drift when Pieces OS holds another key, and adopts it on request', async () => {
+  it('reconciliation: shows drift when Pieces OS holds another key, and keeps it on request', async () => {
     await runScripted(api, Commands.addKey, addOpenAI('Mine', KEY_1));
     // Someone sets another key in Pieces itself.
     const client = new PiecesClient({ baseUrl: standIn.url });
@@ -43,6 +44,7 @@ describe('offline-first sync in VS Code', function () {
     assert.equal(item.label, 'Pieces OS holds a different key');
     assert.equal(item.contextValue, 'drift');
     assert.match(String(item.description), /…pcs9 · Set in Pieces/);
+    assert.match(api.statusBar.view().text, /holds another key/);
 
     api.setPrompter(new ScriptedPrompter([]));
     try {
@@ -52,9 +54,9 @@ describe('offline-first sync in VS Code', function () {
     }
     const adopted = api.store.list().find((k) => k.name === 'Set in Pieces');
     assert.ok(adopted);
-    assert.equal(await api.secrets.get(`providerKeys.secret.${adopted.id}`), KEY_PIECES);
-    assert.equal(api.store.target('openai').activeId, adopted.id);
-    assert.equal(standIn.openAI?.api_key, KEY_PIECES, 'adopting sends nothing back');
+    assert.equal(await api.store.secret(adopted.id), KEY_PIECES);
+    assert.equal(api.store.choice('openai')?.activeId, adopted.id);
+    assert.equal(heldKey(), KEY_PIECES, 'keeping it sends nothing back');
     assert.ok(api.tree.getChildren(provider).every((node) => node.kind === 'key'), 'the drift is gone');
   });
 
@@ -69,31 +71,33 @@ describe('offline-first sync in VS Code', function () {
     } finally {
       api.setPrompter(undefined);
     }
-    assert.equal(standIn.openAI?.api_key, KEY_1);
+    assert.equal(heldKey(), KEY_1);
   });
 
-  it('lease: a second engine over the same globalState and SecretStorage waits while this window holds the lease', async () => {
-    const store = new KeyStore(api.secrets, api.globalState);
-    const other = new SyncEngine({
-      store,
+  it('lease: a second window\'s engine over the same store folder waits while this window holds the lease', async () => {
+    const other = createStore({ root: api.storeRoot, secrets: api.secrets, windowId: 'other-window' });
+    await other.open();
+    const engine = new SyncEngine({
+      store: other.store,
       service: piecesServicePort(new PiecesClient({ baseUrl: standIn.url })),
-      lease: new Lease(api.globalState, 'other-window', () => Date.now()),
+      lease: new GenerationLock(path.join(api.storeRoot, 'locks', 'sender'), 'other-window', SENDER_LEASE_TTL_MS),
     });
     try {
-      // Only the create call (the connection monitor's own GET /user must not take the fault), and
-      // more than once: the engine's first retry comes after about a second, which a slow run can reach.
+      // Only the create call (the connection monitor's own GET /user must not take the fault), and more
+      // than once: the engine's first retry comes after about a second, which a slow run can reach.
       standIn.failNext(5, 'serverError', { paths: ['/external_provider/api_key/create'] });
       await runScripted(api, Commands.addKey, addOpenAI('Mine', KEY_1)); // this window takes the lease, fails, and keeps it to retry
       assert.equal(api.sync.state.pending, 1);
-      assert.equal(store.target('openai').intent?.op, 'push', 'the other window sees the queued change');
-      assert.deepEqual(await other.drain(), [{ kind: 'waiting', reason: 'otherWindow' }]);
+      await other.store.refresh();
+      assert.equal(engine.planFor('openai').kind, 'push', 'the other window sees the waiting change');
+      assert.deepEqual(await engine.drain(), [{ kind: 'waiting', reason: 'otherWindow' }]);
       assert.equal(heldKey(), undefined);
       standIn.clearFaults();
       await vscode.commands.executeCommand(Commands.syncNow);
       assert.equal(heldKey(), KEY_1);
     } finally {
+      engine.dispose();
       other.dispose();
-      store.dispose();
     }
   });
 });

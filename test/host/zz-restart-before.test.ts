@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { Commands } from '../../src/constants';
 import { RESTART_KEY_NAME, RESTART_KEY_ROTATED } from '../host-restart/shared';
-import type { Answer } from './scriptedPrompter';
+import type { Answer } from '../support/scriptedPrompter';
 import { addOpenAI, clearKeys, runScripted, testingApi } from './support';
 
 describe('crash safety, before the restart', function () {
@@ -20,10 +20,9 @@ describe('crash safety, before the restart', function () {
     const [record] = api.store.list();
     assert.ok(record);
     await run(Commands.updateKey, [{ input: RESTART_KEY_ROTATED }, { input: '' }], record.id);
-    const target = api.store.target('openai');
-    assert.equal(target.activeId, record.id);
-    assert.equal(target.intent?.op, 'push');
-    assert.equal(target.intent?.cause, 'create', 'create then rotate before any sync coalesces into one create');
+    assert.equal(api.store.choice('openai')?.activeId, record.id);
+    const plan = api.sync.planFor('openai');
+    assert.equal(plan.kind === 'push' && plan.call, 'create', 'create then rotate before any sync is one create');
     for (const name of api.globalState.keys()) assert.ok(!JSON.stringify(api.globalState.get(name)).includes('FAKE-restart'));
   });
 });

@@ -21,6 +21,8 @@ export class FakeService implements ServicePort {
   overlapped = false;
   /** Runs inside each key call, after it is counted in flight (for tests that act mid-call). */
   duringCall: (() => Promise<void>) | undefined;
+  /** Errors the next key calls throw instead of acting (one each, in order). */
+  readonly nextErrors: Error[] = [];
 
   async userId(): Promise<string> {
     this.fail(false);
@@ -62,6 +64,8 @@ export class FakeService implements ServicePort {
     try {
       await this.duringCall?.();
       this.calls.push(`${provider} ${call} ${this.mode}`);
+      const queued = this.nextErrors.shift();
+      if (queued) throw queued;
       this.fail(true);
       if (this.mode === 'signedOut') throw new UnauthorizedError('no such user');
       apply();

@@ -1,322 +1,310 @@
+// The sync engine over a real (temporary) store, a fake Pieces OS and a manual clock: coalescing,
+// deletes never lost, honest states, transient vs parked failures, the keyring, the lease, drift.
 import * as assert from 'node:assert/strict';
-import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, backoffDelay } from '../../src/core/connection';
-import { KeyStore } from '../../src/core/keyStore';
-import { LEASE_TTL_MS, Lease } from '../../src/core/lease';
-import { MAX_BAD_RESPONSES, SyncEngine } from '../../src/core/syncEngine';
+import { BACKOFF_MAX_MS } from '../../src/core/connection';
+import { NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
+import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
+import { MAX_BAD_RESPONSES } from '../../src/core/syncEngine';
+import { type Harness, harness } from '../support/engineHarness';
 import { FakeClock } from '../support/fakeClock';
 import { FakeService } from '../support/fakeService';
-import { MemoryMemento, MemorySecrets } from '../support/memoryStorage';
+import { SecretBackend } from '../support/memoryStorage';
+import { removeRoot, tempRoot } from '../support/tempStore';
 
 const K1 = 'sk-test-FAKE-engine-0000000000000001';
 const K2 = 'sk-test-FAKE-engine-0000000000000002';
 const K3 = 'sk-test-FAKE-engine-0000000000000003';
 
-function setup(options: { memento?: MemoryMemento; secrets?: MemorySecrets; clock?: FakeClock; service?: FakeService; holder?: string } = {}) {
-  const clock = options.clock ?? new FakeClock();
-  const service = options.service ?? new FakeService();
-  const memento = options.memento ?? new MemoryMemento();
-  const secrets = options.secrets ?? new MemorySecrets();
-  const store = new KeyStore(secrets, memento, { now: () => new Date(clock.now()) });
-  const lease = options.holder ? new Lease(memento, options.holder, () => clock.now()) : undefined;
-  const engine = new SyncEngine({ store, service, clock, random: () => 0.5, ...(lease ? { lease } : {}) });
-  const idle = (): Promise<void> => engine.whenIdle();
-  return { clock, service, memento, secrets, store, engine, idle };
-}
-
-describe('sync engine: coalescing', () => {
-  it('create then update before any sync is one create with the latest value', async () => {
-    const { store, engine, service } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    await engine.choose('openai', a.id, 'create');
-    await store.update(a.id, { secret: K2 });
-    await engine.keyChanged('openai', a.id);
-    await store.update(a.id, { name: 'A2' });
-    await engine.keyChanged('openai', a.id);
-    assert.equal(store.target('openai').intent?.cause, 'create');
-    await engine.drain();
-    assert.deepEqual(service.calls, ['openai create up']);
-    assert.deepEqual(service.state('openai'), { apiKey: K2, name: 'A2' });
+describe('sync engine', () => {
+  let harnesses: Harness[] = [];
+  const make = async (...args: Parameters<typeof harness>): Promise<Harness> => {
+    const h = await harness(...args);
+    harnesses.push(h);
+    return h;
+  };
+  afterEach(() => {
+    for (const h of harnesses) {
+      h.dispose();
+      removeRoot(h.root);
+    }
+    harnesses = [];
   });
 
-  it('create … delete before any sync sends nothing', async () => {
-    const { store, engine, service } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    await engine.choose('openai', a.id, 'create');
-    await store.update(a.id, { secret: K2 });
-    await engine.keyChanged('openai', a.id);
-    await store.remove(a.id);
-    await engine.release('openai');
-    assert.equal(engine.state.pending, 0);
-    assert.deepEqual(await engine.drain(), []);
-    assert.deepEqual(service.calls, []);
+  describe('coalescing (only the difference is sent)', () => {
+    it('add, rotate and rename before any sync is one create with the latest value', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      await store.rotate(a.id, K2);
+      await store.update(a.id, { name: 'A2' });
+      await engine.drain();
+      assert.deepEqual(service.calls, ['openai create up']);
+      assert.deepEqual(service.state('openai'), { apiKey: K2, name: 'A2' });
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'synced');
+    });
+
+    it('add … delete before any sync sends nothing', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      await store.rotate(a.id, K2);
+      await store.remove(a.id);
+      assert.equal(engine.state.pending, 0);
+      assert.deepEqual(await engine.drain(), []);
+      assert.deepEqual(service.calls, []);
+    });
+
+    it('two rotations are one update; A → B → A before a sync is nothing', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      const b = await store.add({ provider: 'openai', name: 'B', secret: K3 });
+      await engine.drain();
+      await store.rotate(a.id, K2);
+      await store.rotate(a.id, K3);
+      await engine.drain();
+      assert.deepEqual(service.calls, ['openai create up', 'openai update up']);
+      await engine.choose('openai', b.id);
+      await engine.choose('openai', a.id);
+      await engine.drain();
+      assert.equal(service.calls.length, 2, 'Pieces OS already holds A');
+      assert.equal(engine.stateOf(store.get(b.id)!).kind, 'inactive');
+    });
+
+    it('a change made while a call is in flight is sent right after it', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.duringCall = async () => {
+        service.duringCall = undefined;
+        await store.rotate(a.id, K2);
+      };
+      await engine.drain();
+      assert.deepEqual(service.calls, ['openai create up', 'openai update up']);
+      assert.equal(service.state('openai')?.apiKey, K2);
+    });
   });
 
-  it('update then update is one update', async () => {
-    const { store, engine, service } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    await engine.choose('openai', a.id, 'create');
-    await engine.drain();
-    await store.update(a.id, { secret: K2 });
-    await engine.keyChanged('openai', a.id);
-    await store.update(a.id, { secret: K3 });
-    await engine.keyChanged('openai', a.id);
-    await engine.drain();
-    assert.deepEqual(service.calls, ['openai create up', 'openai update up']);
-    assert.equal(service.state('openai')?.apiKey, K3);
+  describe('a delete is never lost', () => {
+    it('deleting a key while its first create is in flight sends the delete after the create lands', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.duringCall = async () => {
+        service.duringCall = undefined;
+        await store.remove(a.id);
+      };
+      await engine.drain();
+      assert.deepEqual(service.calls, ['openai create up', 'openai delete up']);
+      assert.equal(service.state('openai'), undefined);
+    });
+
+    it('switching away while the first create is in flight sends the new key', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      const b = await store.add({ provider: 'openai', name: 'B', secret: K2 });
+      service.duringCall = async () => {
+        service.duringCall = undefined;
+        await store.setChoice('openai', b.id);
+      };
+      await engine.drain();
+      assert.equal(service.state('openai')?.apiKey, K2);
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'inactive');
+    });
+
+    it('a create whose answer was lost counts as "may hold": a later delete is sent', async () => {
+      const { store, engine, service, advance } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.mode = 'lostAnswer';
+      await engine.drain();
+      assert.equal(store.sent('openai')?.holds, 'maybe');
+      service.mode = 'down';
+      await store.remove(a.id);
+      service.mode = 'up';
+      await advance(BACKOFF_MAX_MS);
+      assert.equal(service.state('openai'), undefined);
+      assert.equal(service.calls.at(-1), 'openai delete up');
+    });
+
+    it('a create that was refused (nothing sent) followed by a delete sends nothing', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.mode = 'down';
+      await engine.drain();
+      assert.equal(store.sent('openai')?.holds, 'none');
+      await store.remove(a.id);
+      service.mode = 'up';
+      assert.deepEqual(await engine.drain(), []);
+    });
   });
 
-  it('switching A → B → A before a sync is one update with A', async () => {
-    const { store, engine, service } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    const b = await store.add({ provider: 'openai', name: 'B', secret: K2 });
-    await engine.choose('openai', a.id, 'create');
-    await engine.drain();
-    await engine.choose('openai', b.id, 'use');
-    await engine.choose('openai', a.id, 'use');
-    await engine.drain();
-    assert.deepEqual(service.calls, ['openai create up', 'openai update up']);
-    assert.equal(service.state('openai')?.apiKey, K1);
-    assert.equal(store.get(b.id)?.sync.kind, 'inactive');
+  describe('honest states', () => {
+    it('a 401 for key A after the user switched to B marks neither A nor B rejected', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      const b = await store.add({ provider: 'openai', name: 'B', secret: K2 });
+      service.duringCall = async () => {
+        service.duringCall = undefined;
+        await store.setChoice('openai', b.id);
+        service.nextErrors.push(new UnauthorizedError('Invalid Authentication'));
+      };
+      await engine.drain();
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'inactive');
+      assert.notEqual(engine.stateOf(store.get(b.id)!).kind, 'rejected');
+      assert.equal(engine.state.parked, 0);
+      service.duringCall = undefined;
+      await engine.drain();
+      assert.equal(engine.stateOf(store.get(b.id)!).kind, 'synced');
+    });
+
+    it('a 401 on a key call parks it as rejected until the key changes or Sync Now', async () => {
+      const { store, engine, service, advance } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.mode = 'unauthorized';
+      await engine.drain();
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'rejected');
+      assert.equal(engine.state.parked, 1);
+      await advance(10 * BACKOFF_MAX_MS);
+      assert.equal(service.calls.length, 1, 'a parked change is not retried by itself');
+      service.mode = 'up';
+      await engine.syncNow();
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'synced');
+    });
+
+    it(`a response garbled ${MAX_BAD_RESPONSES} times in a row parks the change as failed`, async () => {
+      const { store, engine, service, advance } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.mode = 'badResponse';
+      await engine.drain();
+      await advance(10 * BACKOFF_MAX_MS);
+      assert.equal(service.calls.length, MAX_BAD_RESPONSES);
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'failed');
+    });
+
+    it('two windows converge to the same states', async () => {
+      const root = tempRoot();
+      const backend = new SecretBackend();
+      const clock = new FakeClock();
+      const service = new FakeService();
+      const one = await make({ root, secrets: backend.window(2), clock, service, windowId: 'one', lease: true });
+      const two = await make({ root, secrets: backend.window(2), clock, service, windowId: 'two', lease: true });
+      const a = await one.store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.mode = 'unauthorized';
+      await one.engine.drain();
+      await two.store.refresh();
+      assert.equal(one.engine.stateOf(one.store.get(a.id)!).kind, 'rejected');
+      assert.equal(two.engine.stateOf(two.store.get(a.id)!).kind, 'rejected');
+    });
   });
 
-  it('a rotation while a call is in flight is sent by one more update right after it', async () => {
-    const { store, engine, service } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    await engine.choose('openai', a.id, 'create');
-    let rotated = false;
-    service.duringCall = async () => {
-      if (rotated) return;
-      rotated = true;
-      await store.update(a.id, { secret: K2 });
-      await engine.keyChanged('openai', a.id);
-    };
-    await engine.drain();
-    assert.deepEqual(service.calls, ['openai create up', 'openai update up']);
-    assert.equal(service.state('openai')?.apiKey, K2);
-    assert.equal(engine.state.pending, 0);
+  describe('transient failures retry; they never park', () => {
+    it('503 with Retry-After waits that long (capped at the backoff maximum), then retries', async () => {
+      const { store, engine, service, clock, advance } = await make();
+      await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.nextErrors.push(Object.assign(new ServerError(503, 'busy'), { retryAfterMs: 7_000 }));
+      await engine.drain();
+      assert.equal(clock.nextAt(), clock.now() + 7_000);
+      assert.equal(engine.state.parked, 0);
+      service.nextErrors.push(Object.assign(new ServerError(429, 'slow down'), { retryAfterMs: 10 * 24 * 3600_000 }));
+      await advance(7_000);
+      assert.equal(clock.nextAt(), clock.now() + BACKOFF_MAX_MS, 'an absurd Retry-After is capped');
+      await advance(BACKOFF_MAX_MS);
+      assert.equal(service.state('openai')?.apiKey, K1);
+    });
+
+    it('not signed in waits for sign-in and is retried; a 5xx and a timeout are retried with backoff', async () => {
+      const { store, engine, service, advance } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.mode = 'signedOut';
+      await engine.drain();
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'signIn');
+      service.mode = 'serverError';
+      await advance(2_000);
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'waiting');
+      service.mode = 'up';
+      service.nextErrors.push(new ServiceUnreachableError('timeout', 'http://fake'));
+      await advance(BACKOFF_MAX_MS);
+      await advance(BACKOFF_MAX_MS);
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'synced');
+      assert.ok(!(new NotSignedInError() instanceof UnauthorizedError));
+    });
   });
 
-  it('writes the intent before the call and keeps it until Pieces OS confirms (crash safety)', async () => {
-    const memento = new MemoryMemento();
-    const secrets = new MemorySecrets();
-    const service = new FakeService();
-    const first = setup({ memento, secrets, service });
-    const a = await first.store.add({ provider: 'openai', name: 'A', secret: K1 });
-    service.mode = 'down';
-    await first.engine.choose('openai', a.id, 'create');
-    await first.engine.drain();
-    assert.equal(first.store.target('openai').intent?.op, 'push');
-    first.engine.dispose(); // the window crashes or reloads
-    first.store.dispose();
-    service.mode = 'up';
-    const second = setup({ memento, secrets, service });
-    await second.engine.drain();
-    assert.equal(service.state('openai')?.apiKey, K1);
-    assert.equal(second.engine.state.pending, 0);
-    assert.ok(!memento.dump().includes(K1), 'the durable queue holds key bytes');
-    second.engine.dispose();
-  });
-});
-
-describe('sync engine: retries and parking', () => {
-  it('backoff doubles from 1 s to a 60 s cap, with jitter inside ±20% and never outside the bounds', () => {
-    assert.deepEqual(
-      Array.from({ length: 9 }, (_, i) => backoffDelay(i, () => 0.5)),
-      [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000],
-    );
-    for (let attempt = 0; attempt < 30; attempt++) {
-      for (const r of [0, 0.25, 0.999]) {
-        const delay = backoffDelay(attempt, () => r);
-        assert.ok(delay >= BACKOFF_MIN_MS && delay <= BACKOFF_MAX_MS, `${attempt}: ${delay}`);
+  describe('the keyring', () => {
+    it('a keyring that gives nothing keeps the change, says "keyring unavailable", tells once, and sends when it recovers', async () => {
+      const { store, engine, service, secrets, advance } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      const told: string[] = [];
+      engine.onKeyringTrouble((error) => told.push(error.message));
+      secrets.faults.add('getEmpty');
+      await engine.drain();
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'waiting', 'just added: perhaps still on its way from another window');
+      assert.deepEqual(told, []);
+      secrets.faults.clear();
+      await advance(11_000); // past the wait for another window's write; the keyring has it: sent
+      assert.deepEqual(service.calls, ['openai create up']);
+      await store.rotate(a.id, K2);
+      await advance(11_000);
+      for (const fault of ['getEmpty', 'getThrows'] as const) {
+        secrets.faults.add(fault);
+        await engine.drain();
+        assert.equal(engine.stateOf(store.get(a.id)!).kind, 'keyring', fault);
+        assert.equal(store.choice('openai')?.activeId, a.id, 'the choice is kept');
+        assert.deepEqual(service.calls, ['openai create up']);
+        secrets.faults.delete(fault);
       }
-    }
-    assert.equal(backoffDelay(3, () => 0), 6400);
-    assert.equal(backoffDelay(3, () => 0.999), 9597);
+      assert.ok(told.length >= 1);
+      await advance(BACKOFF_MAX_MS);
+      assert.deepEqual(service.calls, ['openai create up', 'openai update up']);
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'synced');
+    });
   });
 
-  it('retries a refused connection with growing delays, then sends once the service answers', async () => {
-    const { store, engine, service, clock, idle } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    service.mode = 'down';
-    await engine.choose('openai', a.id, 'create');
-    await engine.drain();
-    const delays: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const at = engine.state.nextRetryAt;
-      assert.ok(at, 'a retry is scheduled');
-      delays.push(at - clock.now());
-      await clock.advance(at - clock.now(), idle);
-    }
-    assert.deepEqual(delays, [1000, 2000, 4000, 8000]);
-    service.mode = 'up';
-    await clock.advance(60_000, idle);
-    assert.equal(service.state('openai')?.apiKey, K1);
-    assert.equal(engine.state.nextRetryAt, undefined);
+  describe('one sender at a time', () => {
+    it('a second window waits for the lease and takes over within the TTL when the first dies; every timer within 0…TTL', async () => {
+      const root = tempRoot();
+      const backend = new SecretBackend();
+      const clock = new FakeClock();
+      const delays: number[] = [];
+      const setTimeout = clock.setTimeout.bind(clock);
+      clock.setTimeout = (callback, ms) => {
+        delays.push(ms);
+        return setTimeout(callback, ms);
+      };
+      const service = new FakeService();
+      const one = await make({ root, secrets: backend.window(1), clock, service, windowId: 'one', lease: true });
+      const two = await make({ root, secrets: backend.window(1), clock, service, windowId: 'two', lease: true });
+      assert.equal(await one.lease?.acquire(), true); // window one holds the lease, then dies without releasing it
+      one.engine.dispose();
+      await two.store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      const outcomes = await two.engine.drain();
+      assert.deepEqual(outcomes, [{ kind: 'waiting', reason: 'otherWindow' }]);
+      assert.deepEqual(service.calls, []);
+      await two.advance(SENDER_LEASE_TTL_MS + 200);
+      assert.deepEqual(service.calls, ['openai create up'], 'taken over after the TTL');
+      assert.ok(delays.every((ms) => ms >= 0 && ms <= SENDER_LEASE_TTL_MS), `timers: ${delays.join(', ')}`);
+      assert.ok(delays.length < 10, `no busy loop: ${delays.length} timers`);
+    });
   });
 
-  it('retries a 500 three times and then succeeds', async () => {
-    const { store, engine, service, clock, idle } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    service.mode = 'serverError';
-    await engine.choose('openai', a.id, 'create');
-    await engine.drain();
-    await clock.advance(1000, idle);
-    await clock.advance(2000, idle);
-    service.mode = 'up';
-    await clock.advance(4000, idle);
-    assert.deepEqual(service.calls, ['openai create serverError', 'openai create serverError', 'openai create serverError', 'openai create up']);
-  });
+  describe('drift', () => {
+    it('shows a key changed in Pieces, sends ours again on request, or keeps theirs after validating it', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      await engine.drain();
+      service.held_.set('openai', { apiKey: K2, name: 'set in Pieces' });
+      await engine.reconcile();
+      assert.equal(engine.state.drift.openai?.kind, 'holdsOther');
+      await engine.pushOurs('openai');
+      await engine.drain();
+      assert.equal(service.state('openai')?.apiKey, K1);
 
-  it('parks on 401 without retrying, until the user runs Sync Now', async () => {
-    const { store, engine, service, clock, idle } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    service.mode = 'unauthorized';
-    await engine.choose('openai', a.id, 'create');
-    await engine.drain();
-    assert.equal(engine.state.parked, 1);
-    assert.equal(store.get(a.id)?.sync.kind, 'rejected');
-    await clock.advance(600_000, idle);
-    assert.equal(service.calls.length, 1, 'a parked change is not retried');
-    service.mode = 'up';
-    await engine.syncNow();
-    assert.equal(service.state('openai')?.apiKey, K1);
-    assert.equal(store.get(a.id)?.sync.kind, 'synced');
-  });
+      service.held_.set('openai', { apiKey: 'sk-test-FAKE-with\nnewline-000000000', name: 'bad' });
+      await engine.reconcile();
+      await assert.rejects(engine.adopt('openai'), /cannot be kept: An API key is a single line/);
 
-  it(`retries malformed answers ${MAX_BAD_RESPONSES} times, then parks with the reason`, async () => {
-    const { store, engine, service, clock, idle } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    service.mode = 'badResponse';
-    await engine.choose('openai', a.id, 'create');
-    await engine.drain();
-    await clock.advance(600_000, idle);
-    assert.equal(service.calls.length, MAX_BAD_RESPONSES);
-    assert.equal(engine.state.parked, 1);
-    const status = store.get(a.id)?.sync;
-    assert.ok(status?.kind === 'failed' && /does not understand/.test(status.reason) && /Sync Now/.test(status.reason));
-  });
-
-  it('a change made after parking replaces the parked intent and is sent', async () => {
-    const { store, engine, service } = setup();
-    const a = await store.add({ provider: 'openai', name: 'A', secret: K1 });
-    service.mode = 'unauthorized';
-    await engine.choose('openai', a.id, 'create');
-    await engine.drain();
-    service.mode = 'up';
-    await store.update(a.id, { secret: K2 });
-    await engine.keyChanged('openai', a.id);
-    assert.equal(engine.state.parked, 0);
-    await engine.drain();
-    assert.equal(service.state('openai')?.apiKey, K2);
-  });
-});
-
-describe('sync engine: lease (many windows)', () => {
-  it('only the holder sends; another window takes over when the holder stops renewing', async () => {
-    const memento = new MemoryMemento();
-    const secrets = new MemorySecrets();
-    const clock = new FakeClock();
-    const service = new FakeService();
-    const one = setup({ memento, secrets, clock, service, holder: 'window-1' });
-    const two = setup({ memento, secrets, clock, service, holder: 'window-2' });
-    const a = await one.store.add({ provider: 'openai', name: 'A', secret: K1 });
-    service.mode = 'serverError';
-    await one.engine.choose('openai', a.id, 'create');
-    await one.engine.drain(); // window 1 takes the lease, fails, will retry
-    assert.deepEqual(await two.engine.drain(), [{ kind: 'waiting', reason: 'otherWindow' }]);
-    assert.equal(service.calls.length, 1);
-    one.engine.dispose(); // window 1 crashes: no release, no renewal
-    service.mode = 'up';
-    await clock.advance(LEASE_TTL_MS + 1000, () => two.engine.whenIdle());
-    assert.equal(service.state('openai')?.apiKey, K1, 'window 2 took over and sent the change');
-    assert.deepEqual(service.calls, ['openai create serverError', 'openai create up']);
-    two.engine.dispose();
-  });
-
-  it('a released lease is free at once', async () => {
-    const memento = new MemoryMemento();
-    const clock = new FakeClock();
-    const one = new Lease(memento, 'w1', () => clock.now());
-    const two = new Lease(memento, 'w2', () => clock.now());
-    assert.equal(await one.acquire(), true);
-    assert.equal(await two.acquire(), false);
-    await one.release();
-    assert.equal(await two.acquire(), true);
-    assert.equal(two.holds(), true);
-    clock.advance(LEASE_TTL_MS + 1);
-    assert.equal(two.holds(), false);
-  });
-});
-
-describe('sync engine: reconciliation', () => {
-  async function synced() {
-    const env = setup();
-    const a = await env.store.add({ provider: 'openai', name: 'A', secret: K1 });
-    const b = await env.store.add({ provider: 'openai', name: 'B', secret: K2 });
-    await env.engine.choose('openai', a.id, 'create');
-    await env.engine.drain();
-    return { ...env, a, b };
-  }
-
-  it('in sync after a push', async () => {
-    const { engine } = await synced();
-    assert.deepEqual(await engine.reconcile(), { openai: { kind: 'inSync' } });
-  });
-
-  it('Pieces OS holds another of our keys', async () => {
-    const { engine, service, b } = await synced();
-    service.held_.set('openai', { apiKey: K2, name: 'changed in Pieces' });
-    assert.deepEqual((await engine.reconcile()).openai, { kind: 'holdsOther', tail: '0002', name: 'changed in Pieces', ourKeyId: b.id });
-  });
-
-  it('Pieces OS holds a key we do not have; adopting it stores it and sends nothing', async () => {
-    const { engine, service, store, secrets, memento } = await synced();
-    service.held_.set('openai', { apiKey: K3, name: 'Set in Pieces', organization: 'org-FAKEpieces' });
-    assert.deepEqual((await engine.reconcile()).openai, { kind: 'holdsOther', tail: '0003', name: 'Set in Pieces' });
-    const calls = service.calls.length;
-    const adopted = await engine.adopt('openai');
-    assert.equal(adopted.name, 'Set in Pieces');
-    assert.equal(adopted.organization, 'org-FAKEpieces');
-    assert.equal(await store.secret(adopted.id), K3);
-    assert.ok([...secrets.data.values()].includes(K3));
-    assert.ok(!memento.dump().includes(K3));
-    assert.equal(store.target('openai').activeId, adopted.id);
-    assert.equal(service.calls.length, calls);
-    assert.deepEqual((await engine.reconcile()).openai, { kind: 'inSync' });
-  });
-
-  it('Pieces OS holds none of our key; pushing ours sends it again as a create', async () => {
-    const { engine, service, a } = await synced();
-    service.held_.delete('openai');
-    assert.deepEqual((await engine.reconcile()).openai, { kind: 'holdsNone', activeId: a.id });
-    await engine.pushOurs('openai');
-    await engine.drain();
-    assert.equal(service.state('openai')?.apiKey, K1);
-    assert.equal(service.calls.at(-1), 'openai create up');
-  });
-
-  it('we chose no key but Pieces OS holds one: unknown key', async () => {
-    const { engine, service } = setup();
-    service.held_.set('openai', { apiKey: K3 });
-    assert.deepEqual((await engine.reconcile()).openai, { kind: 'holdsUnknown', tail: '0003' });
-  });
-
-  it('leaving it hides the difference until Pieces OS holds yet another key', async () => {
-    const { engine, service } = await synced();
-    service.held_.set('openai', { apiKey: K3 });
-    await engine.reconcile();
-    engine.ignoreDrift('openai');
-    assert.deepEqual((await engine.reconcile()).openai, undefined);
-    service.held_.set('openai', { apiKey: 'sk-test-FAKE-engine-0000000000000009' });
-    assert.equal((await engine.reconcile()).openai?.kind, 'holdsOther');
-  });
-
-  it('skips the comparison while a change waits to be sent', async () => {
-    const { engine, service, store, b } = await synced();
-    service.mode = 'down';
-    await engine.choose('openai', b.id, 'use');
-    service.mode = 'up';
-    assert.deepEqual(await engine.reconcile(), {});
-    assert.equal(store.target('openai').intent?.op, 'push');
+      service.held_.set('openai', { apiKey: K3, name: '\u202eevil name' });
+      await engine.reconcile();
+      const adopted = await engine.adopt('openai');
+      assert.equal(adopted.name, 'evil name', 'bidi characters are stripped from names that come from the service');
+      assert.equal(await store.secret(adopted.id), K3);
+      assert.equal(engine.planFor('openai').kind, 'none', 'nothing is sent: Pieces OS holds it already');
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'inactive');
+    });
   });
 });

@@ -1,7 +1,7 @@
-// A Prompter that answers from a script, for driving the real commands in the extension host.
-// Each input answer is checked with the flow's own `validate`: an error is recorded and the next
-// scripted answer is tried, as a user would type again after reading the message.
-import { BACK, type Back, type InputOptions, type PickItem, type PickOptions, type Prompter, type Severity } from '../../src/vscode/prompts';
+// A Prompter that answers from a script, for driving the flows under plain mocha and the real commands
+// in the extension host. Each input answer is checked with the flow's own `validate`: an error is
+// recorded and the next scripted answer is tried, as a user would type again after reading the message.
+import { BACK, type Back, type InputOptions, type PickItem, type PickOptions, type Prompter, type Severity } from '../../src/flows/prompter';
 
 export type Answer =
   | { pick: string | ((items: Array<PickItem<unknown>>) => PickItem<unknown> | undefined) }
@@ -16,6 +16,7 @@ export interface Asked {
   step?: string;
   password?: boolean;
   value?: string;
+  placeholder?: string;
   labels?: string[];
 }
 
@@ -34,7 +35,7 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
-    this.asked.push({ kind: 'pick', title: options.title, ...step(options), labels: options.items.map((i) => i.label) });
+    this.asked.push({ kind: 'pick', title: options.title, ...step(options), ...(options.placeholder ? { placeholder: options.placeholder } : {}), labels: options.items.map((i) => i.label) });
     const answer = this.next(`pick "${options.title}"`);
     if (answer === 'escape') return undefined;
     if (answer === 'back') return BACK;
@@ -48,7 +49,7 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async input(options: InputOptions): Promise<string | undefined | Back> {
-    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '' });
+    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '', placeholder: options.placeholder });
     for (;;) {
       const answer = this.next(`input "${options.title}"`);
       if (answer === 'escape') return undefined;

@@ -1,11 +1,10 @@
 // The answers to drift (what Pieces OS holds differs from the key the user chose): send ours again,
 // keep theirs, or leave it.
-import type { PiecesError } from '../core/errors';
-import type { KeyRecord } from '../core/keyStore';
 import { t } from '../core/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../core/providers';
-import { type SyncEngine, firstFailure } from '../core/syncEngine';
-import type { Prompter } from './prompts';
+import type { KeyRecord } from '../core/store/keyStore';
+import { type SyncEngine, type SyncError, firstFailure } from '../core/syncEngine';
+import type { Prompter } from './prompter';
 
 /** What a drift command receives: the tree's drift item, or nothing (then the provider with drift). */
 export type DriftArgument = { readonly provider: ProviderInfo } | undefined;
@@ -14,8 +13,8 @@ export class DriftActions {
   constructor(
     private readonly sync: SyncEngine,
     private readonly prompter: () => Prompter,
-    /** Explains a failed call, with the buttons for the next step (KeyActions.reportFailure). */
-    private readonly report: (error: PiecesError, keyId: string | undefined) => Promise<void>,
+    /** Explains a failed call, with the buttons for the next step (FailureReporter.failure). */
+    private readonly report: (error: SyncError, keyId: string | undefined) => Promise<void>,
   ) {}
 
   /** Drift: make Pieces OS hold the key the user chose. */
@@ -26,6 +25,7 @@ export class DriftActions {
     const outcomes = await this.sync.drain();
     const failed = firstFailure(outcomes);
     if (failed) await this.report(failed.error, failed.keyId);
+    else if (outcomes.some((o) => o.kind === 'waiting')) void this.prompter().message('info', t('Another VS Code window sends your key to Pieces OS.'));
     else void this.prompter().message('info', t('Pieces OS holds your key again.'));
   }
 

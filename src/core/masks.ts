@@ -1,0 +1,88 @@
+// Masks for the tree, the pickers and messages, from an in-memory cache filled once per key and
+// secret revision: a redraw reads no secret for a row it has shown before, and a rotation updates the
+// row from the key the flow holds in hand.
+import { Emitter, type Disposable, type Event } from './emitter';
+import { maskKey } from './mask';
+import type { KeyRecord, KeyStore } from './store/keyStore';
+import { KeyringUnavailableError } from './store/secretVault';
+
+/** A row's mask: the text, 'loading' while its secret is read, or 'unavailable' when the keyring gave nothing. */
+export type MaskView = string | 'loading' | 'unavailable';
+
+export class MaskCache implements Disposable {
+  private readonly masks = new Map<string, { rev: string; mask: string | 'unavailable' }>();
+  private readonly queued = new Map<string, KeyRecord>();
+  private filling: Promise<void> | undefined;
+  private readonly changed = new Emitter<void>();
+  /** Secret reads made (for the bench and tests). */
+  reads = 0;
+
+  /** Fires after masks were filled (one event per batch). */
+  readonly onDidChange: Event<void> = this.changed.event;
+
+  constructor(private readonly store: KeyStore) {}
+
+  /** The cached mask; when missing, 'loading' and a read is queued (onDidChange fires when done). */
+  peek(record: KeyRecord): MaskView {
+    const cached = this.masks.get(record.id);
+    if (cached && cached.rev === record.secretRev) return cached.mask;
+    this.queued.set(record.id, record);
+    this.filling ??= Promise.resolve().then(() => this.fill());
+    return 'loading';
+  }
+
+  /** The mask, reading the secret if needed; 'unavailable' when the keyring gives nothing. */
+  async get(record: KeyRecord): Promise<string | 'unavailable'> {
+    const cached = this.masks.get(record.id);
+    if (cached && cached.rev === record.secretRev) return cached.mask;
+    return this.read(record);
+  }
+
+  /** Records the mask of a key the caller holds in hand (added, rotated). */
+  note(record: KeyRecord, key: string): void {
+    this.masks.set(record.id, { rev: record.secretRev, mask: maskKey(key) });
+  }
+
+  /** Forgets a key's mask (its secret changed in another window, or the keyring may have recovered). */
+  forget(id?: string): void {
+    if (id === undefined) this.masks.clear();
+    else this.masks.delete(id);
+  }
+
+  /** Asks the keyring again for rows it could not show (the window regained focus: it may be unlocked). */
+  forgetUnavailable(): void {
+    for (const [id, cached] of this.masks) if (cached.mask === 'unavailable') this.masks.delete(id);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  private async fill(): Promise<void> {
+    try {
+      while (this.queued.size > 0) {
+        const batch = [...this.queued.values()];
+        this.queued.clear();
+        for (const record of batch) await this.read(record);
+        this.changed.fire();
+      }
+    } finally {
+      this.filling = undefined;
+    }
+  }
+
+  private async read(record: KeyRecord): Promise<string | 'unavailable'> {
+    let mask: string | 'unavailable';
+    try {
+      this.reads++;
+      mask = maskKey(await this.store.secret(record.id));
+    } catch (error) {
+      if (!(error instanceof KeyringUnavailableError)) return 'unavailable';
+      mask = 'unavailable';
+    }
+    // 'unavailable' is cached too, so a failing keyring never makes redraws read again and again; the
+    // secret's change event (forget) or the window's focus (forgetUnavailable) ask again.
+    this.masks.set(record.id, { rev: record.secretRev, mask });
+    return mask;
+  }
+}

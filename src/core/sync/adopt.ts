@@ -1,0 +1,48 @@
+// Drift answer "keep the key Pieces OS holds": the key is validated exactly as a key the user types,
+// stored in SecretStorage (or found among the user's keys), and becomes the one Pieces OS uses.
+// Nothing is sent: Pieces OS holds it already.
+import type { KeyFingerprints } from '../drift';
+import { t } from '../l10n';
+import { getProvider, type ProviderId } from '../providers';
+import type { ServicePort } from '../servicePort';
+import type { KeyRecord, KeyStore } from '../store/keyStore';
+import { cleanDisplayText } from '../text';
+import { validateApiKey, validateKeyName, validateOrganizationId } from '../validation';
+
+export async function adoptHeldKey(deps: {
+  store: KeyStore;
+  service: ServicePort;
+  fingerprints: KeyFingerprints;
+  provider: ProviderId;
+}): Promise<KeyRecord> {
+  const { store, service, fingerprints, provider } = deps;
+  const info = getProvider(provider);
+  const held = await service.held(provider);
+  if (!info || !held?.apiKey) throw new Error(t('Pieces OS holds no key to keep.'));
+  const checked = validateApiKey(held.apiKey, info);
+  if (!checked.ok) throw new Error(t('The key Pieces OS holds cannot be kept: {0}', checked.error));
+  const fingerprint = fingerprints.of(checked.value);
+  const existing = await fingerprints.find(store, provider, fingerprint, store.activeKey(provider));
+  if (existing) {
+    await store.setChoice(provider, existing.id);
+    return existing;
+  }
+  const taken = store.keysOf(provider).map((key) => key.name);
+  const organization = held.organization && validateOrganizationId(held.organization).ok ? held.organization : undefined;
+  const record = await store.add(
+    { provider, name: uniqueName(held.name, taken), secret: checked.value, ...(organization ? { organization } : {}) },
+    { choose: true },
+  );
+  fingerprints.note(record, checked.value);
+  return record;
+}
+
+/** The name Pieces OS gave the key when it is a valid name of its own, else "From Pieces OS"; made unique. */
+function uniqueName(heldName: string | undefined, taken: readonly string[]): string {
+  const cleaned = heldName ? cleanDisplayText(heldName) : '';
+  const base = cleaned && validateKeyName(cleaned).ok ? cleaned : t('From Pieces OS');
+  const lower = new Set(taken.map((name) => name.toLowerCase()));
+  let name = base;
+  for (let i = 2; lower.has(name.toLowerCase()); i++) name = `${base} (${i})`;
+  return name;
+}

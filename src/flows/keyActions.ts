@@ -1,0 +1,275 @@
+// The user's flows: add, rotate, rename, delete, use for Pieces OS, sync now, restore the previous key.
+// Every question goes through the Prompter (no `vscode` import: unit-tested under plain mocha); every
+// change is stored first and then sent, or left waiting.
+import { t } from '../core/l10n';
+import type { MaskCache } from '../core/masks';
+import { type ProviderId, type ProviderInfo, getProvider } from '../core/providers';
+import type { KeyRecord, KeyStore } from '../core/store/keyStore';
+import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
+import { validateKeyName } from '../core/validation';
+import { runSteps } from './multiStep';
+import { type KeyAnswers, doneStep, nameStep, providerStep, secretStep, secretSteps, toCheck } from './keySteps';
+import { BACK, type Prompter } from './prompter';
+import { FailureReporter } from './reportFailure';
+
+export interface KeyActionsDeps {
+  store: KeyStore;
+  sync: SyncEngine;
+  masks: MaskCache;
+  prompter: () => Prompter;
+  autoSync: () => boolean;
+  runCommand: (command: string, ...args: unknown[]) => PromiseLike<unknown>;
+  log: { info(message: string): void; warn(message: string): void };
+}
+
+interface Outcome {
+  done: string;
+  confirmed: string;
+  waiting: string;
+}
+
+/** What a command receives: a tree item's key, a key id, or nothing (then it asks). */
+export type KeyArgument = { readonly record: KeyRecord } | string | undefined;
+
+export class KeyActions {
+  readonly report: FailureReporter;
+
+  constructor(private readonly deps: KeyActionsDeps) {
+    this.report = new FailureReporter({
+      store: deps.store,
+      prompter: deps.prompter,
+      runCommand: deps.runCommand,
+      log: deps.log,
+      syncNow: () => this.syncNow(),
+      restorePrevious: (id) => this.restorePrevious(id),
+      updateKey: (id) => this.updateKey(id),
+    });
+  }
+
+  private get prompter(): Prompter {
+    return this.deps.prompter();
+  }
+
+  async addKey(presetProvider?: ProviderId): Promise<KeyRecord | undefined> {
+    const state: KeyAnswers = {};
+    const preset = presetProvider ? getProvider(presetProvider) : undefined;
+    if (preset) state.provider = preset;
+    const title = (): string => (state.provider ? t('Add {0} Key', state.provider.label) : t('Add Key'));
+    const taken = (s: KeyAnswers): string[] => (s.provider ? this.deps.store.keysOf(s.provider.id).map((k) => k.name) : []);
+    const prompt = (provider: ProviderInfo): string => t('Paste the {0} API key. It is kept in VS Code\'s secret storage, nowhere else.', provider.label);
+    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>());
+    const name = nameStep(() => this.prompter, title, taken, afterName);
+    const first = preset ? name : providerStep(() => this.prompter, title, name);
+    const total = (s: KeyAnswers): number => (preset ? 0 : 1) + 1 + secretSteps(s.provider);
+    if (!(await runSteps(first, state, total))) return undefined; // Escape: nothing stored, nothing sent
+    const provider = state.provider;
+    if (!provider || state.name === undefined || state.secret === undefined) return undefined;
+
+    // Which key Pieces OS should use is asked before anything is stored: one question, two plain answers.
+    const current = provider.syncsToPieces ? this.deps.store.activeKey(provider.id) : undefined;
+    let choose = provider.syncsToPieces && !current;
+    if (current) {
+      const useNew = t('Use "{0}" in Pieces OS', state.name);
+      const keep = t('Keep "{0}" in Pieces OS', current.name);
+      const answer = await this.prompter.ask(
+        t('Which {0} key should Pieces OS use?', provider.label),
+        t('Pieces OS holds one {0} key and uses "{1}" now. "{2}" is saved in VS Code either way.', provider.label, current.name, state.name),
+        [useNew, keep],
+      );
+      if (answer === undefined) return undefined;
+      choose = answer === useNew;
+    }
+    const record = await this.deps.store.add(
+      { provider: provider.id, name: state.name, secret: state.secret, ...(state.organization ? { organization: state.organization } : {}) },
+      { choose },
+    );
+    this.deps.masks.note(record, state.secret);
+    this.deps.log.info(`Added ${provider.label} key "${record.name}"`);
+    const saved = t('Saved "{0}" ({1}).', record.name, this.deps.masks.peek(record));
+    if (!provider.syncsToPieces) {
+      void this.prompter.message('info', t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label));
+    } else if (!choose && current) {
+      void this.prompter.message('info', t('{0} Pieces OS keeps using "{1}".', saved, current.name));
+    } else {
+      await this.sendChange(provider.id, this.outcome(saved), record.id);
+    }
+    return record;
+  }
+
+  async updateKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
+    const record = await this.resolveKey(arg, t('Update (Rotate) Key'), t('Which key do you want to update?'));
+    if (!record) return undefined;
+    const provider = getProvider(record.provider);
+    if (!provider) return undefined;
+    const state: KeyAnswers = { provider, name: record.name, organization: record.organization ?? '' };
+    const title = (): string => t('Update "{0}"', record.name);
+    const prompt = (p: ProviderInfo): string => t('Paste the new {0} API key for "{1}". The old one is replaced in VS Code\'s secret storage.', p.label, record.name);
+    if (!(await runSteps(secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>()), state, () => secretSteps(provider)))) return undefined;
+    if (state.secret === undefined) return undefined;
+    const next = await this.deps.store.rotate(record.id, state.secret, provider.hasOrganization ? { organization: state.organization ?? '' } : {});
+    this.deps.masks.note(next, state.secret);
+    this.deps.log.info(`Updated ${provider.label} key "${next.name}"`);
+    await this.afterChange(next, t('Updated "{0}" ({1}).', next.name, this.deps.masks.peek(next)));
+    return next;
+  }
+
+  async renameKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
+    const record = await this.resolveKey(arg, t('Rename Key'), t('Which key do you want to rename?'));
+    if (!record) return undefined;
+    const taken = this.deps.store.keysOf(record.provider).filter((k) => k.id !== record.id).map((k) => k.name);
+    const answer = await this.prompter.input({
+      title: t('Rename "{0}"', record.name),
+      prompt: t('The new name of the key. Names are stored in plain text, so never paste a key here.'),
+      placeholder: t('Personal, Work, Team …'),
+      value: record.name,
+      validate: (value) => toCheck(validateKeyName(value, taken)),
+    });
+    if (answer === undefined || answer === BACK || answer.trim() === record.name) return undefined;
+    const next = await this.deps.store.update(record.id, { name: answer.trim() });
+    this.deps.log.info(`Renamed a ${getProvider(record.provider)?.label ?? record.provider} key to "${next.name}"`);
+    await this.afterChange(next, t('Renamed to "{0}".', next.name));
+    return next;
+  }
+
+  async deleteKey(arg: KeyArgument): Promise<boolean> {
+    const record = await this.resolveKey(arg, t('Delete Key'), t('Which key do you want to delete?'));
+    if (!record) return false;
+    const provider = getProvider(record.provider);
+    const label = provider?.label ?? record.provider;
+    const isActive = !!provider?.syncsToPieces && this.deps.store.choice(record.provider)?.activeId === record.id;
+    const mask = await this.maskOf(record);
+    const others = this.deps.store.keysOf(record.provider).filter((k) => k.id !== record.id);
+    let successor: KeyRecord | undefined;
+    if (isActive && others.length > 0) {
+      // One question, before anything is deleted: which key takes over, or none.
+      const answer = await this.prompter.pick<KeyRecord | 'none'>({
+        title: t('Delete "{0}" ({1})', record.name, mask),
+        placeholder: t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name),
+        items: [
+          ...others.map((k) => ({ label: t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name), description: this.deps.masks.peek(k), value: k })),
+          { label: t('Delete "{0}"; Pieces OS holds no {1} key', record.name, label), value: 'none' as const },
+        ],
+      });
+      if (answer === undefined || answer === BACK) return false;
+      if (answer !== 'none') successor = answer;
+    } else {
+      const confirmed = await this.prompter.confirm(
+        t('Delete "{0}" ({1})?', record.name, mask),
+        isActive
+          ? t('Pieces OS uses this key; after the delete it holds no {0} key. The key is removed from VS Code\'s secret storage.', label)
+          : t('The key is removed from VS Code\'s secret storage. This cannot be undone.'),
+        t('Delete'),
+      );
+      if (!confirmed) return false;
+    }
+    const result = await this.deps.store.remove(record.id, successor ? { successor: successor.id } : {});
+    this.deps.masks.forget(record.id);
+    this.deps.log.info(`Deleted ${label} key "${record.name}"`);
+    const deleted = result.secretDeleted
+      ? t('Deleted "{0}".', record.name)
+      : t('Deleted "{0}". VS Code\'s secret storage did not answer, so the key bytes are removed the next time it does.', record.name);
+    if (!isActive) {
+      void this.prompter.message('info', deleted);
+      return true;
+    }
+    const outcome = successor
+      ? { done: deleted, confirmed: t('{0} Pieces OS uses "{1}" now.', deleted, successor.name), waiting: t('{0} Pieces OS will use "{1}" once it answers.', deleted, successor.name) }
+      : { done: deleted, confirmed: t('{0} Pieces OS holds no {1} key now.', deleted, label), waiting: t('{0} Pieces OS will hold no {1} key once it answers.', deleted, label) };
+    await this.sendChange(record.provider, outcome, successor?.id);
+    return true;
+  }
+
+  async useForPieces(arg: KeyArgument): Promise<KeyRecord | undefined> {
+    const record = await this.resolveKey(arg, t('Use for Pieces OS'), t('Which key should Pieces OS use?'), (k) => {
+      return !!getProvider(k.provider)?.syncsToPieces && this.deps.store.choice(k.provider)?.activeId !== k.id;
+    });
+    if (!record) return undefined;
+    if (!getProvider(record.provider)?.syncsToPieces) {
+      void this.prompter.message('warning', t('Pieces OS does not accept {0} keys.', getProvider(record.provider)?.label ?? record.provider));
+      return undefined;
+    }
+    await this.deps.sync.choose(record.provider, record.id);
+    const done = t('"{0}" is the key for Pieces OS.', record.name);
+    await this.sendChange(record.provider, { done, confirmed: t('Pieces OS uses "{0}" now.', record.name), waiting: t('Pieces OS will use "{0}" once it answers.', record.name) }, record.id);
+    return record;
+  }
+
+  /** Undoes a rotation Pieces OS rejected: the key it accepted before becomes the current one again. */
+  async restorePrevious(arg: KeyArgument): Promise<KeyRecord | undefined> {
+    const record = await this.resolveKey(arg, t('Restore Previous Key'), t('Which key should get its previous value back?'), (k) => !!k.previousRev);
+    if (!record) return undefined;
+    const next = await this.deps.store.restorePrevious(record.id);
+    this.deps.masks.forget(record.id);
+    this.deps.log.info(`Restored the previous ${getProvider(record.provider)?.label ?? record.provider} key of "${record.name}"`);
+    await this.afterChange(next, t('Restored the previous key of "{0}" ({1}).', next.name, await this.maskOf(next)));
+    return next;
+  }
+
+  /** Whether a change waits to be sent (or waits for the user). */
+  hasWaitingChanges(): boolean {
+    const { pending, parked } = this.deps.sync.state;
+    return pending + parked > 0;
+  }
+
+  /** Sends everything waiting now, parked changes included, whatever `autoSync` says. */
+  async syncNow(): Promise<SyncOutcome[]> {
+    const outcomes = await this.deps.sync.syncNow();
+    const failed = firstFailure(outcomes);
+    if (failed) await this.report.failure(failed.error, failed.keyId);
+    else if (outcomes.some((o) => o.kind === 'waiting')) void this.prompter.message('info', t('Another VS Code window is sending your changes to Pieces OS.'));
+    else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', t('Pieces OS is up to date.'));
+    else void this.prompter.message('info', t('Nothing to sync: Pieces OS already has your latest changes.'));
+    return outcomes;
+  }
+
+  private async afterChange(record: KeyRecord, done: string): Promise<void> {
+    if (this.deps.store.choice(record.provider)?.activeId !== record.id || !getProvider(record.provider)?.syncsToPieces) {
+      void this.prompter.message('info', done);
+      return;
+    }
+    await this.sendChange(record.provider, this.outcome(done), record.id);
+  }
+
+  /** The three endings of a message about a change: what was done, and then confirmed or waiting. */
+  private outcome(done: string): Outcome {
+    return { done, confirmed: t('{0} Pieces OS is up to date.', done), waiting: t('{0} It is sent to Pieces OS when it answers.', done) };
+  }
+
+  /** Sends what waits for `provider` now (if auto sync is on) and says how it went. */
+  private async sendChange(provider: ProviderId, text: Outcome, keyId: string | undefined): Promise<void> {
+    if (!this.deps.autoSync()) {
+      void this.prompter.message('info', t('{0} Pieces OS gets the change when you run Sync Now (auto sync is off).', text.done));
+      return;
+    }
+    const outcomes = await this.deps.sync.drain();
+    const failed = firstFailure(outcomes);
+    if (failed) await this.report.failure(failed.error, failed.keyId ?? keyId, text.done);
+    else if (outcomes.some((o) => o.kind === 'waiting' && o.reason === 'otherWindow')) void this.prompter.message('info', t('{0} Another VS Code window sends it to Pieces OS.', text.done));
+    else if (this.deps.sync.planFor(provider).kind !== 'none') void this.prompter.message('info', text.waiting);
+    else void this.prompter.message('info', text.confirmed);
+  }
+
+  private async maskOf(record: KeyRecord): Promise<string> {
+    const mask = await this.deps.masks.get(record);
+    return mask === 'unavailable' ? '…' : mask;
+  }
+
+  private async resolveKey(arg: KeyArgument, title: string, placeholder: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord | undefined> {
+    if (typeof arg === 'string') return this.deps.store.get(arg);
+    if (arg && typeof arg === 'object' && 'record' in arg) return this.deps.store.get(arg.record.id);
+    const keys = this.deps.store.list().filter(filter);
+    if (keys.length === 0) {
+      void this.prompter.message('info', t('There is no key to choose. Add one with "Provider Keys: Add Key".'));
+      return undefined;
+    }
+    const items = await Promise.all(
+      keys.map(async (k) => {
+        const inUse = this.deps.store.choice(k.provider)?.activeId === k.id ? ` · ${t('used by Pieces OS')}` : '';
+        return { label: k.name, description: `${getProvider(k.provider)?.label ?? k.provider} · ${await this.maskOf(k)}${inUse}`, value: k };
+      }),
+    );
+    const answer = await this.prompter.pick({ title, placeholder, items });
+    return answer === BACK ? undefined : answer;
+  }
+}
+

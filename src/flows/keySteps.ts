@@ -1,0 +1,112 @@
+// The questions the add and rotate flows share, each written once: provider, name, key, organization.
+// Every step shows what it was answered before, so going Back loses nothing (the pasted key included).
+import { t } from '../core/l10n';
+import { PROVIDERS, type ProviderInfo } from '../core/providers';
+import { type Checked, validateApiKey, validateKeyName, validateOrganizationId } from '../core/validation';
+import { DONE, type Step } from './multiStep';
+import { BACK, type InputCheck, type Prompter } from './prompter';
+
+export interface KeyAnswers {
+  provider?: ProviderInfo;
+  name?: string;
+  secret?: string;
+  /** '' means none. */
+  organization?: string;
+}
+
+export function toCheck(result: Checked): InputCheck {
+  if (!result.ok) return { severity: 'error', message: result.error };
+  return result.warning ? { severity: 'warning', message: result.warning } : undefined;
+}
+
+/** The placeholder of a key box: the provider's usual prefix. */
+function keyPlaceholder(provider: ProviderInfo): string {
+  const prefix = provider.keyPrefixes[provider.keyPrefixes.length - 1];
+  return prefix ? t('{0}… (paste the key; it stays hidden)', prefix) : t('Paste the key; it stays hidden');
+}
+
+export function providerStep<S extends KeyAnswers>(prompter: () => Prompter, title: () => string, next: Step<S>): Step<S> {
+  return async (state, at) => {
+    const answer = await prompter().pick({
+      title: title(),
+      placeholder: t('Which provider is the key for?'),
+      step: at,
+      items: PROVIDERS.map((p) => ({
+        label: p.label,
+        description: p.syncsToPieces ? t('synced to Pieces OS') : t('kept in VS Code only'),
+        value: p,
+      })),
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    if (state.provider?.id !== answer.id) delete state.secret; // a key typed for another provider is not this one's
+    state.provider = answer;
+    return next;
+  };
+}
+
+export function nameStep<S extends KeyAnswers>(
+  prompter: () => Prompter,
+  title: () => string,
+  takenNames: (state: S) => readonly string[],
+  next: Step<S>,
+): Step<S> {
+  return async (state, at) => {
+    const taken = takenNames(state);
+    const answer = await prompter().input({
+      title: title(),
+      step: at,
+      prompt: t('A name that tells this key apart. Names are stored in plain text, so never paste a key here.'),
+      placeholder: t('Personal, Work, Team …'),
+      value: state.name ?? (taken.length === 0 ? 'Default' : ''),
+      validate: (value) => toCheck(validateKeyName(value, taken)),
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    state.name = answer.trim();
+    return next;
+  };
+}
+
+export function secretStep<S extends KeyAnswers>(prompter: () => Prompter, title: () => string, prompt: (provider: ProviderInfo) => string, next: Step<S>): Step<S> {
+  return async (state, at) => {
+    const provider = state.provider;
+    if (!provider) return undefined;
+    const answer = await prompter().input({
+      title: title(),
+      step: at,
+      prompt: prompt(provider),
+      placeholder: keyPlaceholder(provider),
+      password: true,
+      ...(state.secret !== undefined ? { value: state.secret } : {}),
+      validate: (value) => toCheck(validateApiKey(value, provider)),
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    state.secret = answer.trim();
+    return provider.hasOrganization ? organizationStep(prompter, title, next) : next;
+  };
+}
+
+export function organizationStep<S extends KeyAnswers>(prompter: () => Prompter, title: () => string, next: Step<S>): Step<S> {
+  return async (state, at) => {
+    const answer = await prompter().input({
+      title: title(),
+      step: at,
+      prompt: t('Optional: the OpenAI organization id. Leave it empty for your default organization.'),
+      placeholder: t('org-… (optional)'),
+      value: state.organization ?? '',
+      validate: (value) => toCheck(validateOrganizationId(value)),
+    });
+    if (answer === undefined || answer === BACK) return answer;
+    state.organization = answer.trim();
+    return next;
+  };
+}
+
+/** The step that ends a flow. */
+export function doneStep<S>(): Step<S> {
+  return async () => DONE;
+}
+
+/** How many steps the key and organization questions take for `provider` (2 with an organization). */
+export function secretSteps(provider: ProviderInfo | undefined): number {
+  return 1 + (provider === undefined || provider.hasOrganization ? 1 : 0);
+}

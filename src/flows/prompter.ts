@@ -1,0 +1,60 @@
+// The seam between the flows and the user: every question goes through a Prompter. No `vscode`
+// import: the VS Code one (WindowPrompter, src/vscode/prompts.ts) answers in a real window; tests answer
+// through a scripted one.
+
+// Symbol.for: the bundled extension and the host tests load separate copies of this module.
+export const BACK: unique symbol = Symbol.for('providerKeys.back');
+export type Back = typeof BACK;
+
+export interface PickItem<T> {
+  label: string;
+  description?: string;
+  detail?: string;
+  value: T;
+}
+
+export interface StepCount {
+  step: number;
+  totalSteps: number;
+}
+
+/** undefined = acceptable; an error blocks Enter, a warning only informs. */
+export type InputCheck = undefined | { severity: 'error' | 'warning'; message: string };
+
+export interface PickOptions<T> {
+  title: string;
+  placeholder?: string;
+  items: Array<PickItem<T>>;
+  step?: StepCount;
+  /** A button beside the title, such as "Get a key…"; choosing it answers `buttonValue`. */
+  button?: { tooltip: string; icon: string; value: T };
+}
+
+export interface InputOptions {
+  title: string;
+  prompt?: string;
+  placeholder: string;
+  value?: string;
+  password?: boolean;
+  step?: StepCount;
+  /**
+   * Checked when Enter is pressed (an error blocks it). While the user types, only warnings show,
+   * until Enter was pressed once: nobody sees a red error for a key they are still pasting.
+   */
+  validate?: (value: string) => InputCheck;
+}
+
+export type Severity = 'info' | 'warning' | 'error';
+
+export interface Prompter {
+  /** A choice; undefined when dismissed, BACK when the user went back a step. */
+  pick<T>(options: PickOptions<T>): Promise<T | undefined | Back>;
+  /** A line of text; undefined when dismissed, BACK when the user went back a step. */
+  input(options: InputOptions): Promise<string | undefined | Back>;
+  /** A modal question with one (destructive) action besides Cancel. */
+  confirm(message: string, detail: string, action: string): Promise<boolean>;
+  /** A neutral modal question with several answers; undefined when dismissed. */
+  ask(message: string, detail: string, answers: string[]): Promise<string | undefined>;
+  /** A notification with buttons; resolves to the button chosen, if any. */
+  message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined>;
+}

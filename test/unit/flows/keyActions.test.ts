@@ -1,0 +1,190 @@
+// The key flows under plain mocha: a real store (temporary folder), the real engine and client against
+// the stand-in, and the questions answered by a script. What the user is asked, what they keep when
+// they go back, the one question per decision, and what each message says.
+import * as assert from 'node:assert/strict';
+import { MaskCache } from '../../../src/core/masks';
+import { PiecesClient } from '../../../src/core/piecesClient';
+import { piecesServicePort } from '../../../src/core/servicePort';
+import { SyncEngine } from '../../../src/core/syncEngine';
+import { DriftActions } from '../../../src/flows/driftActions';
+import { KeyActions } from '../../../src/flows/keyActions';
+import { type StandIn, startStandIn } from '../../../stand-in/server';
+import { type Answer, ScriptedPrompter } from '../../support/scriptedPrompter';
+import { type TempStore, openTempStore, removeRoot } from '../../support/tempStore';
+
+const K1 = 'sk-test-FAKE-flows-0000000000000000001';
+const K2 = 'sk-test-FAKE-flows-0000000000000000002';
+const K3 = 'sk-test-FAKE-flows-0000000000000000003';
+
+describe('key flows (plain mocha, real store and engine, the stand-in)', function () {
+  this.timeout(20_000);
+  let standIn: StandIn;
+  let temp: TempStore;
+  let sync: SyncEngine;
+  let actions: KeyActions;
+  let prompter: ScriptedPrompter;
+  let commands: string[];
+  let logs: string[];
+
+  const script = (answers: Answer[]): ScriptedPrompter => (prompter = new ScriptedPrompter(answers));
+  const add = (name: string, key: string, extra: Answer[] = []): Answer[] => [{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: '' }, ...extra];
+  const last = (): string => prompter.messages.at(-1)?.message ?? '';
+
+  beforeEach(async () => {
+    standIn = await startStandIn({ port: 0 });
+    temp = await openTempStore();
+    sync = new SyncEngine({ store: temp.store, service: piecesServicePort(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 })) });
+    commands = [];
+    logs = [];
+    prompter = new ScriptedPrompter([]);
+    actions = new KeyActions({
+      store: temp.store,
+      sync,
+      masks: new MaskCache(temp.store),
+      prompter: () => prompter,
+      autoSync: () => true,
+      runCommand: async (command) => void commands.push(command),
+      log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
+    });
+  });
+  afterEach(async () => {
+    sync.dispose();
+    temp.close();
+    removeRoot(temp.root);
+    await standIn.stop();
+  });
+
+  it('adds the first OpenAI key in four steps with placeholders, hides the key, and confirms what Pieces OS uses', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    assert.deepEqual(prompter.asked.map((a) => `${a.kind} ${a.step}`), ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4']);
+    assert.equal(prompter.asked[2]?.password, true);
+    for (const asked of prompter.asked.filter((a) => a.kind === 'input')) assert.ok(asked.placeholder, `"${asked.title}" step ${asked.step} has a placeholder`);
+    assert.equal(standIn.openAI?.api_key, K1);
+    assert.equal(last(), 'Saved "Personal" (sk-…0001). Pieces OS is up to date.');
+    assert.deepEqual(logs.filter((l) => l.startsWith('Added')), ['Added OpenAI key "Personal"'], 'the log says "OpenAI key", not "openai key"');
+  });
+
+  it('going Back from the organization step keeps the pasted key; going back to the provider forgets it', async () => {
+    script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: K1 }, 'back', { input: K1 }, { input: '' }]);
+    await actions.addKey();
+    const keyAsks = prompter.asked.filter((a) => a.password);
+    assert.equal(keyAsks.length, 2);
+    assert.equal(keyAsks[1]?.value, K1, 'the key box shows the key pasted before (hidden)');
+    script([{ pick: 'OpenAI' }, { input: 'Second' }, { input: K2 }, 'back', 'back', 'back', { pick: 'Anthropic' }, { input: 'A' }, { input: 'sk-ant-FAKE-0000000000000' }]);
+    await actions.addKey();
+    assert.equal(prompter.asked.filter((a) => a.password).at(-1)?.value, '', 'a key typed for another provider is not offered again');
+  });
+
+  it('adding a second key asks one question with two plain answers and confirms the outcome', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    script(add('Work', K2, [{ confirm: false }]));
+    await actions.addKey();
+    const question = prompter.asked.at(-1);
+    assert.deepEqual(question?.labels, ['Use "Work" in Pieces OS', 'Keep "Personal" in Pieces OS']);
+    assert.equal(standIn.openAI?.api_key, K1);
+    assert.equal(last(), 'Saved "Work" (sk-…0002). Pieces OS keeps using "Personal".');
+    script(add('Team', K3, [{ confirm: true }]));
+    await actions.addKey();
+    assert.equal(standIn.openAI?.api_key, K3);
+    assert.match(last(), /^Saved "Team" \(sk-…0003\)\. Pieces OS is up to date\.$/);
+  });
+
+  it('cancelling the question stores nothing', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    script(add('Work', K2, ['escape']));
+    await actions.addKey();
+    assert.deepEqual(temp.store.list().map((k) => k.name), ['Personal']);
+  });
+
+  it('a rejected rotation can be undone: the 401 message offers Restore Previous Key, which restores it', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    const [record] = temp.store.list();
+    standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/update'] });
+    script([{ input: K2 }, { input: '' }]);
+    prompter.buttonFor = (_message, buttons) => (buttons.includes('Restore Previous Key') ? 'Restore Previous Key' : undefined);
+    await actions.updateKey(record!.id);
+    const rejected = prompter.messages.find((m) => m.severity === 'error');
+    assert.deepEqual(rejected?.buttons, ['Restore Previous Key', 'Update Key', 'Show Log']);
+    assert.equal(await temp.store.secret(record!.id), K1, 'the previous key is back');
+    assert.equal(standIn.openAI?.api_key, K1);
+    assert.equal(temp.store.get(record!.id)?.previousRev, undefined);
+    assert.equal(sync.stateOf(temp.store.get(record!.id)!).kind, 'synced');
+  });
+
+  it('the rotate flow\'s boxes match the add flow\'s: hidden key with a placeholder, then the organization', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    const addBoxes = prompter.asked.slice(2).map((a) => ({ password: a.password, placeholder: a.placeholder }));
+    script([{ input: K2 }, { input: 'org-FAKEflows1' }]);
+    await actions.updateKey(temp.store.list()[0]!.id);
+    assert.deepEqual(prompter.asked.map((a) => ({ password: a.password, placeholder: a.placeholder })), addBoxes);
+    assert.deepEqual(prompter.asked.map((a) => a.step), ['1/2', '2/2']);
+    assert.equal(standIn.openAI?.organization_key, 'org-FAKEflows1');
+  });
+
+  it('deleting the key Pieces OS uses asks once which key takes over, and says which one it uses now', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    script(add('Work', K2, [{ confirm: false }]));
+    await actions.addKey();
+    const personal = temp.store.list().find((k) => k.name === 'Personal')!;
+    script([{ pick: (items) => items.find((i) => i.label.includes('uses "Work"')) }]);
+    await actions.deleteKey(personal.id);
+    assert.equal(prompter.asked.length, 1, 'one question');
+    assert.deepEqual(prompter.asked[0]?.labels, ['Delete "Personal"; Pieces OS uses "Work"', 'Delete "Personal"; Pieces OS holds no OpenAI key']);
+    assert.equal(last(), 'Deleted "Personal". Pieces OS uses "Work" now.');
+    assert.equal(standIn.openAI?.api_key, K2);
+    const work = temp.store.list()[0]!;
+    script([{ confirm: true }]);
+    await actions.deleteKey(work.id);
+    assert.equal(last(), 'Deleted "Work". Pieces OS holds no OpenAI key now.');
+    assert.equal(standIn.openAI, undefined);
+  });
+
+  it('refuses invalid names and keys with messages that say why; the duplicate-name error names the existing key', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    script([
+      { pick: 'OpenAI' },
+      { input: 'PERSONAL' },
+      { input: 'sk-proj-FAKEFAKEFAKEFAKEFAKEFAKEFAKE' },
+      { input: 'Second' },
+      { input: '' },
+      { input: 'sk-test FAKE 0000000000' },
+      { input: K2 },
+      { input: '' },
+      { confirm: false },
+    ]);
+    await actions.addKey();
+    assert.match(prompter.refusals[0] ?? '', /"Personal" already exists/);
+    assert.match(prompter.refusals[1] ?? '', /looks like an API key/i);
+    assert.match(prompter.refusals[2] ?? '', /Enter the API key/);
+    assert.match(prompter.refusals[3] ?? '', /no spaces/);
+  });
+
+  it('says what happens when Pieces OS is down, and offers Retry, Select Service URL and Show Log', async () => {
+    await standIn.stop();
+    script(add('Personal', K1));
+    await actions.addKey();
+    const warning = prompter.messages.find((m) => m.severity === 'warning');
+    assert.deepEqual(warning?.buttons, ['Retry', 'Select Service URL', 'Show Log']);
+    assert.match(warning?.message ?? '', /^Saved "Personal" \(sk-…0001\)\. .*The change waits and is sent when Pieces OS answers\.$/);
+    assert.equal(sync.stateOf(temp.store.list()[0]!).kind, 'waiting');
+  });
+
+  it('drift: "send mine" puts the chosen key back', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    await new PiecesClient({ baseUrl: standIn.url }).deleteKey(standIn.userId);
+    await sync.reconcile();
+    assert.equal(sync.state.drift.openai?.kind, 'holdsNone');
+    const drift = new DriftActions(sync, () => prompter, (error, keyId) => actions.report.failure(error, keyId));
+    await drift.pushToPieces(undefined);
+    assert.equal(standIn.openAI?.api_key, K1);
+    assert.equal(last(), 'Pieces OS holds your key again.');
+  });
+});
