@@ -3,7 +3,7 @@
 // `GET /.well-known/health` with 200. Bounded and cancellable: losing probes are aborted.
 import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
-import { ServiceUnreachableError } from './errors';
+import { ServiceUnreachableError, ServiceUrlRefusedError } from './errors';
 import type { BaseUrlSource } from './piecesClient';
 import { PiecesPaths } from './wire';
 
@@ -62,54 +62,91 @@ function probe(host: string, port: number, signal: AbortSignal): Promise<string>
   });
 }
 
+/** `providerKeys.serviceUrl` as read: a URL to use, or the reason a set URL was refused. */
+export interface RefusedServiceUrl {
+  readonly refused: string;
+}
+
 export interface ServiceLocatorOptions {
-  /** The `providerKeys.serviceUrl` setting, read on every resolve; empty means discover. */
-  configuredUrl: () => string | undefined;
+  /**
+   * The `providerKeys.serviceUrl` setting, read on every resolve: empty means discover; a refused
+   * value stops everything (resolve throws ServiceUrlRefusedError) until it is fixed or cleared.
+   */
+  configuredUrl: () => string | RefusedServiceUrl | undefined;
   discover?: (signal?: AbortSignal) => Promise<string | undefined>;
 }
 
 /**
  * The service URL for the client: the configured one when set, otherwise the discovered one,
- * cached until a connection fails. Concurrent callers share one discovery.
+ * cached until a connection fails. Concurrent callers share one discovery. While the setting holds
+ * a refused URL, nothing is discovered and resolve() throws: the user said where Pieces OS is, and
+ * keys must not go to whatever else answers.
  */
 export class ServiceLocator implements BaseUrlSource {
   private cached: string | undefined;
   private pending: Promise<string | undefined> | undefined;
+  private lastResolved: string | undefined;
+  private changes = 0;
   private readonly discover: (signal?: AbortSignal) => Promise<string | undefined>;
 
   constructor(private readonly options: ServiceLocatorOptions) {
     this.discover = options.discover ?? ((signal) => discoverService(signal ? { signal } : {}));
   }
 
-  /** The URL last resolved, without doing any I/O. */
+  /** The URL last resolved, without doing any I/O; undefined while the setting is refused. */
   get current(): string | undefined {
-    return this.configured() ?? this.cached;
+    const configured = this.configured();
+    if (typeof configured === 'object') return undefined;
+    return configured ?? this.cached;
   }
 
-  /** Whether the URL comes from the setting rather than discovery. */
+  /** Whether the URL comes from the setting rather than discovery (a refused setting counts). */
   get isPinned(): boolean {
     return this.configured() !== undefined;
   }
 
+  /** Why the setting is refused, or undefined when it is empty or allowed. */
+  get refusedReason(): string | undefined {
+    const configured = this.configured();
+    return typeof configured === 'object' ? configured.refused : undefined;
+  }
+
+  /** Bumped whenever the address may have changed; the client ties its verified user to it. */
+  get generation(): number {
+    return this.changes;
+  }
+
   async resolve(signal?: AbortSignal): Promise<string> {
     const configured = this.configured();
-    if (configured) return configured;
-    if (this.cached) return this.cached;
+    if (typeof configured === 'object') throw new ServiceUrlRefusedError(configured.refused);
+    if (configured) return this.note(configured);
+    if (this.cached) return this.note(this.cached);
     this.pending ??= this.discover(signal).finally(() => {
       this.pending = undefined;
     });
     const found = await this.pending;
     if (!found) throw new ServiceUnreachableError('notFound', undefined);
     this.cached = found;
-    return found;
+    return this.note(found);
   }
 
   invalidate(): void {
     this.cached = undefined;
+    this.changes++;
   }
 
-  private configured(): string | undefined {
-    const url = this.options.configuredUrl()?.trim();
+  private note(url: string): string {
+    if (url !== this.lastResolved) {
+      this.lastResolved = url;
+      this.changes++;
+    }
+    return url;
+  }
+
+  private configured(): string | RefusedServiceUrl | undefined {
+    const value = this.options.configuredUrl();
+    if (typeof value === 'object') return value;
+    const url = value?.trim();
     return url ? url.replace(/\/+$/, '') : undefined;
   }
 }

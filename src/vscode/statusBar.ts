@@ -56,6 +56,8 @@ export class StatusBar implements vscode.Disposable {
         return { text: `$(account) ${t('Pieces OS: not signed in')}`, tooltip: connectionText(state), severity: 'warning' };
       case 'notRunning':
         return { text: `$(debug-disconnect) ${t('Pieces OS: not running')}`, tooltip: connectionText(state), severity: 'warning' };
+      case 'refusedUrl':
+        return { text: `$(error) ${t('Pieces OS: service URL refused')}`, tooltip: connectionText(state), severity: 'error' };
       case 'error':
         return { text: `$(warning) ${t('Pieces OS: error')}`, tooltip: connectionText(state), severity: 'error' };
     }
@@ -113,6 +115,8 @@ export function connectionText(state: ConnectionState): string {
     case 'notSignedIn':
       return t('Pieces OS {0} is running, but nobody is signed in. Sign in to Pieces to sync keys.', state.version);
     case 'notRunning':
+      return state.detail;
+    case 'refusedUrl':
       return state.detail;
     case 'error':
       return state.detail;
