@@ -6,7 +6,16 @@
 // is for, recently (IDENTITY_MAX_AGE_MS) and since the address last changed; otherwise the client
 // asks that address first. A key call is never retried, and never sent anywhere else.
 import { MAX_ANSWER_BYTES, MAX_TEXT_BYTES, readBody } from './answer';
-import { BadResponseError, CancelledError, InvalidInputError, NotSignedInError, ServiceUnreachableError, UserChangedError } from './errors';
+import {
+  BadResponseError,
+  CancelledError,
+  InvalidInputError,
+  NotSignedInError,
+  ServiceUnreachableError,
+  SessionExpiredError,
+  UnauthorizedError,
+  UserChangedError,
+} from './errors';
 import { classify, parseJson, statusError } from './failures';
 import { t } from './l10n';
 import { cleanServiceName } from './redact';
@@ -205,7 +214,13 @@ export class PiecesClient {
     const baseUrl = await this.source.resolve(options?.signal);
     await this.verifyAt(baseUrl, user, operation, options);
     // Sent to the address just verified, once: it is never retried, here or elsewhere.
-    const answer = await this.send(baseUrl, 'POST', path, body, secrets, options);
+    let answer: Answer;
+    try {
+      answer = await this.send(baseUrl, 'POST', path, body, secrets, options);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) await this.blameKey(baseUrl, user, operation, options);
+      throw error;
+    }
     const parsed = parseJson(answer.text, operation, secrets);
     const problem = checkKeyResponse(parsed);
     if (problem) throw new BadResponseError(problem, operation);
@@ -229,6 +244,21 @@ export class PiecesClient {
       }
     }
     if (this.verified?.baseUrl !== baseUrl || this.verified.userId !== user) throw new UserChangedError(baseUrl, operation);
+  }
+
+  /**
+   * After a 401 on a key call: the key is at fault only if the same user is still signed in there.
+   * Someone signing out or in within IDENTITY_MAX_AGE_MS would otherwise read as "key rejected".
+   */
+  private async blameKey(baseUrl: string, user: string, operation: string, options: CallOptions | undefined): Promise<void> {
+    try {
+      this.readUser(await this.send(baseUrl, 'GET', PiecesPaths.user, undefined, [], options));
+    } catch (error) {
+      this.verified = undefined;
+      if (error instanceof NotSignedInError || error instanceof SessionExpiredError) throw error;
+      return; // nothing better to say than the 401 itself
+    }
+    if (this.verified?.userId !== user) throw new UserChangedError(baseUrl, operation);
   }
 
   private readUser(answer: Answer): PiecesUser {

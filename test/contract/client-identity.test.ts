@@ -9,6 +9,7 @@ import {
   NotSignedInError,
   ServiceUnreachableError,
   ServiceUrlRefusedError,
+  UnauthorizedError,
   UserChangedError,
 } from '../../src/core/errors';
 import { PiecesClient } from '../../src/core/piecesClient';
@@ -161,6 +162,18 @@ describe('PiecesClient: identity before keys', function () {
     assert.equal((await client.getUser()).id, DEFAULT_USER_ID);
     await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
     assert.deepEqual(calls(second), ['GET /user 200', `POST ${CREATE} 200`], 'the retried GET /user verified the new address');
+  });
+
+  it('a 401 on a key call blames the key only if the same user is still signed in there', async () => {
+    const service = await standIn();
+    const client = new PiecesClient({ baseUrl: service.url, timeoutMs: 2000 });
+    await client.getUser();
+    service.failNext(1, 'unauthorized', { paths: [CREATE] });
+    await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), UnauthorizedError);
+    service.signedIn = false; // signed out in Pieces since the last check: the stand-in answers 401
+    await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), NotSignedInError);
+    // Each 401 is followed by one GET /user at the same address: the same user (the key is rejected), then nobody.
+    assert.deepEqual(calls(service), ['GET /user 200', `POST ${CREATE} 401`, 'GET /user 200', `POST ${CREATE} 401`, 'GET /user 200']);
   });
 
   it('while the service URL setting is refused, nothing is discovered or sent', async () => {
