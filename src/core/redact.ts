@@ -4,6 +4,7 @@
 // Two nets: the keys the user actually stored (`knownSecrets`, filled by the key store), matched
 // down to any fragment of FRAGMENT_LENGTH characters whatever their format; and a pattern for
 // anything that merely looks like a key. Both run in time linear in the text.
+import { knownPrefixOf } from './providers';
 import { MAX_SHOWN_NAME_LENGTH, cleanServiceText, stripInvisible } from './text';
 
 /**
@@ -47,28 +48,38 @@ const MIX2 = new Int32Array(1024);
 type Ranges = number[];
 
 /**
- * The secrets to redact, indexed by every window of FRAGMENT_LENGTH characters. `remember` and
- * `forget` rebuild a small open-addressing table (a few thousand entries for a few keys); `scan`
- * reads the text once. A 64-bit fingerprint collision could only redact too much, never too little.
+ * The secrets to redact, indexed by every window of FRAGMENT_LENGTH characters in an open-addressing
+ * table of fingerprints with a count per slot (two keys can share a window). remember and forget
+ * touch only their own windows, so the key store can call them for thousands of keys; the table
+ * grows by doubling. ranges() reads the text once. A 64-bit fingerprint collision could only redact
+ * too much, never too little.
  */
 export class SecretRedactor {
   private readonly secrets = new Set<string>();
   private short: string[] = [];
-  private table1 = new Int32Array(0);
-  private table2 = new Int32Array(0);
-  private used = new Uint8Array(0);
-  private mask = 0;
+  private table1 = new Int32Array(1024);
+  /** 0: a slot never used (stored fingerprints have an odd h2). */
+  private table2 = new Int32Array(1024);
+  /** How many remembered windows have this slot's fingerprint; 0 in a used slot: forgotten. */
+  private counts = new Int32Array(1024);
+  private used = 0;
+  private live = 0;
 
   /** Redacts `secret` (and every fragment of FRAGMENT_LENGTH or more of its characters) from now on. */
   remember(secret: string): void {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || this.secrets.has(secret)) return;
     this.secrets.add(secret);
-    this.rebuild();
+    if (secret.length < FRAGMENT_LENGTH) this.short.push(secret);
+    for (const window of windowsOf(secret)) this.count(window, 1);
+    // At most 1/8 used, so that a miss (nearly every position of ordinary text) ends at the first slot.
+    if (this.used * 8 > this.table2.length) this.rebuild();
   }
 
   /** Stops redacting `secret`. Call it only once no stored record holds it any more. */
   forget(secret: string): void {
-    if (this.secrets.delete(secret)) this.rebuild();
+    if (!this.secrets.delete(secret)) return;
+    this.short = this.short.filter((entry) => entry !== secret);
+    for (const window of windowsOf(secret)) this.count(window, -1);
   }
 
   clear(): void {
@@ -89,7 +100,7 @@ export class SecretRedactor {
   ranges(text: string): Ranges {
     const ranges: Ranges = [];
     if (this.secrets.size === 0 || text.length === 0) return ranges;
-    if (this.mask !== 0) this.scanWindows(text, ranges);
+    if (this.live > 0) this.scanWindows(text, ranges);
     for (const secret of this.short) {
       for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + secret.length)) {
         ranges.push(at, at + secret.length);
@@ -99,7 +110,8 @@ export class SecretRedactor {
   }
 
   private scanWindows(text: string, ranges: Ranges): void {
-    const { table1, table2, used, mask } = this;
+    const { table1, table2, counts } = this;
+    const mask = table2.length - 1;
     const mix1 = MIX1;
     const mix2 = MIX2;
     const n = text.length;
@@ -109,7 +121,7 @@ export class SecretRedactor {
     let h2 = 0;
     let runStart = -1;
     let runEnd = -1;
-    // The same rolling step as in `fingerprints` (kept inline: this loop is the hot path).
+    // The rolling form of `fingerprint` (kept inline: this loop is the hot path).
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       h1 = ((h1 << 1) | (h1 >>> 31)) ^ (mix1[c & 1023] as number) ^ (c >>> 10);
@@ -122,8 +134,9 @@ export class SecretRedactor {
         h1 ^= (m1 << 8) | (m1 >>> 24);
         h2 ^= (m2 << 24) | (m2 >>> 8);
       }
-      for (let slot = h1 & mask; used[slot] === 1; slot = (slot + 1) & mask) {
-        if (table1[slot] === h1 && table2[slot] === h2) {
+      for (let slot = h1 & mask; table2[slot] !== 0; slot = (slot + 1) & mask) {
+        if (table1[slot] !== h1 || table2[slot] !== (h2 | 1)) continue;
+        if ((counts[slot] as number) > 0) {
           const start = i - last;
           if (start <= runEnd) {
             runEnd = i + 1;
@@ -132,60 +145,70 @@ export class SecretRedactor {
             runStart = start;
             runEnd = i + 1;
           }
-          break;
         }
+        break;
       }
     }
     if (runStart >= 0) ranges.push(runStart, runEnd);
   }
 
+  /** Adds `delta` to the count of `window`'s fingerprint, taking a new slot for a new one. */
+  private count([h1, h2]: [number, number], delta: number): void {
+    const mask = this.table2.length - 1;
+    let slot = h1 & mask;
+    while (this.table2[slot] !== 0 && !(this.table1[slot] === h1 && this.table2[slot] === h2)) slot = (slot + 1) & mask;
+    if (this.table2[slot] === 0) {
+      if (delta < 0) return;
+      this.table1[slot] = h1;
+      this.table2[slot] = h2;
+      this.used++;
+    }
+    const before = this.counts[slot] as number;
+    const after = Math.max(0, before + delta);
+    this.counts[slot] = after;
+    this.live += (after > 0 ? 1 : 0) - (before > 0 ? 1 : 0);
+  }
+
+  /** A fresh table for the remembered secrets, at most 1/8 used (forgotten slots are dropped). */
   private rebuild(): void {
     const windows: Array<[number, number]> = [];
-    this.short = [];
-    for (const secret of this.secrets) {
-      if (secret.length < FRAGMENT_LENGTH) {
-        this.short.push(secret);
-        continue;
-      }
-      windows.push(...fingerprints(secret));
-    }
-    // At most 1/8 full, so that a miss (nearly every position of ordinary text) ends at the first slot.
+    for (const secret of this.secrets) windows.push(...windowsOf(secret));
     let size = 1024;
     while (size < windows.length * 8) size *= 2;
     this.table1 = new Int32Array(size);
     this.table2 = new Int32Array(size);
-    this.used = new Uint8Array(size);
-    this.mask = windows.length > 0 ? size - 1 : 0;
-    for (const [h1, h2] of windows) {
-      let slot = h1 & (size - 1);
-      while (this.used[slot] === 1 && !(this.table1[slot] === h1 && this.table2[slot] === h2)) slot = (slot + 1) & (size - 1);
-      this.table1[slot] = h1;
-      this.table2[slot] = h2;
-      this.used[slot] = 1;
-    }
+    this.counts = new Int32Array(size);
+    this.used = 0;
+    this.live = 0;
+    for (const window of windows) this.count(window, 1);
   }
 }
 
-/** The [h1, h2] fingerprint of every FRAGMENT_LENGTH-character window of `text` (the scan's rolling step). */
-function fingerprints(text: string): Array<[number, number]> {
+/**
+ * The fingerprints of `secret`'s windows, except those inside its provider prefix ("sk-proj-"): a
+ * prefix is public, and redacting it would only hide which kind of key a log line speaks of.
+ */
+function windowsOf(secret: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
+  const first = Math.max(FRAGMENT_LENGTH, knownPrefixOf(secret).length + 1);
+  for (let end = first; end <= secret.length; end++) out.push(fingerprint(secret, end));
+  return out;
+}
+
+/**
+ * The [h1, h2] fingerprint of the FRAGMENT_LENGTH characters of `text` before `end`, computed afresh:
+ * the same value the rolling scan reaches there (what it rolled out has cancelled exactly). h2 is
+ * made odd, so that 0 marks an empty slot in the table.
+ */
+function fingerprint(text: string, end: number): [number, number] {
   let h1 = 0;
   let h2 = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = end - FRAGMENT_LENGTH; i < end; i++) {
     const c = text.charCodeAt(i);
     h1 = ((h1 << 1) | (h1 >>> 31)) ^ (MIX1[c & 1023] as number) ^ (c >>> 10);
     h2 = ((h2 << 3) | (h2 >>> 29)) ^ (MIX2[c & 1023] as number) ^ (c >>> 10);
-    if (i >= FRAGMENT_LENGTH) {
-      const old = text.charCodeAt(i - FRAGMENT_LENGTH);
-      const m1 = (MIX1[old & 1023] as number) ^ (old >>> 10);
-      const m2 = (MIX2[old & 1023] as number) ^ (old >>> 10);
-      // Rotated by as many steps as the window is long: 8 × 1 and 8 × 3 bits.
-      h1 ^= (m1 << 8) | (m1 >>> 24);
-      h2 ^= (m2 << 24) | (m2 >>> 8);
-    }
-    if (i >= FRAGMENT_LENGTH - 1) out.push([h1, h2]);
   }
-  return out;
+  return [h1, h2 | 1];
 }
 
 /** The secrets the user stored; the key store remembers each key it reads or writes. */

@@ -74,6 +74,37 @@ describe('redaction that knows the stored keys', () => {
     assert.equal(redactor.size, 0);
   });
 
+  it('two keys that share a window: forgetting one keeps redacting the other whole', () => {
+    const redactor = new SecretRedactor();
+    redactor.remember('FAKEsharedWINDOW-aaaa');
+    redactor.remember('FAKEsharedWINDOW-bbbb');
+    redactor.forget('FAKEsharedWINDOW-aaaa');
+    assert.equal(redactor.containsSecret('x FAKEsharedWINDOW x'), true, 'the window both held is still redacted');
+    assert.equal(redactor.containsSecret('x NDOW-bbbb x'), true);
+    assert.equal(redactor.containsSecret('x NDOW-aaaa x'), false, 'what only the forgotten key held is not');
+  });
+
+  it('does not redact a public provider prefix on its own: a masked key stays readable in the log', () => {
+    knownSecrets.remember('sk-proj-FAKE0000000000000000000000007c21');
+    assert.equal(redact('sent sk-proj-…7c21 to Pieces OS'), 'sent sk-proj-…7c21 to Pieces OS');
+    assert.equal(redact('leaked sk-proj-FAKE000 here'), `leaked ${REDACTED} here`);
+  });
+
+  it('remembers and forgets thousands of keys in time linear in their number', function () {
+    this.timeout(30_000);
+    const redactor = new SecretRedactor();
+    const keys = Array.from({ length: 10_000 }, (_, i) => `sk-proj-FAKE${String(i).padStart(6, '0')}${'x'.repeat(30)}q${i}`);
+    const started = performance.now();
+    for (const key of keys) redactor.remember(key);
+    assert.equal(redactor.containsSecret(`a ${(keys[4321] as string).slice(10, 18)} b`), true);
+    for (const key of keys.slice(0, 9_999)) redactor.forget(key);
+    const elapsed = performance.now() - started;
+    console.log(`      (10,000 keys remembered and 9,999 forgotten in ${elapsed.toFixed(0)} ms)`);
+    assert.ok(elapsed < 5000, `took ${elapsed} ms`);
+    assert.equal(redactor.containsSecret(`a ${(keys[9_999] as string).slice(-10)} b`), true);
+    assert.equal(redactor.containsSecret('a q4321 b'), false);
+  });
+
   it('redacts ad hoc secrets (the key just sent) the same way', () => {
     knownSecrets.clear();
     const sent = 'FAKE.sent/key+01';
