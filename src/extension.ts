@@ -4,12 +4,13 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/registerCommands';
-import { CONFIG_SECTION, ContextKeys, STORE_FOLDER, Settings, Views } from './constants';
+import { CONFIG_SECTION, Commands, ContextKeys, STORE_FOLDER, Settings, Views } from './constants';
 import { ConnectionMonitor } from './core/connection';
 import { ServiceLocator } from './core/discovery';
 import { setTranslator, t } from './core/l10n';
 import { MaskCache } from './core/masks';
 import { PiecesClient } from './core/piecesClient';
+import { knownSecrets } from './core/redact';
 import { piecesServicePort } from './core/servicePort';
 import { type StoreBundle, createStore } from './core/store/createStore';
 import type { KeyStore } from './core/store/keyStore';
@@ -59,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   const locator = new ServiceLocator({
     configuredUrl: () =>
       readServiceUrl((error) => {
-        if (error !== refusedUrl) log.warn(`providerKeys.serviceUrl ignored: ${error}`);
+        if (error !== refusedUrl) log.warn(`providerKeys.serviceUrl refused (nothing is sent anywhere until it is fixed): ${error}`);
         refusedUrl = error;
       }),
   });
@@ -78,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     root: storeRoot,
     secrets: context.secrets,
     windowId: randomUUID(),
-    onSecret: (secret) => log.rememberSecret(secret),
+    onSecret: (secret) => knownSecrets.remember(secret),
     log: (message) => log.info(message),
   });
   const store = bundle.store;
@@ -89,10 +90,9 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     lease: bundle.lease,
     autoSync,
     log: (message) => log.info(message),
-    redact: (text) => log.redact(text),
   });
   const masks = new MaskCache(store);
-  const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true), () => refusedUrl);
+  const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true));
 
   let prompter: Prompter = new WindowPrompter();
   const defaultPrompter = prompter;
@@ -153,6 +153,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   });
 
   let toldAboutKeyring = false;
+  let toldRefused: string | undefined;
   context.subscriptions.push(
     log,
     bundle,
@@ -188,6 +189,17 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       void vscode.window.showWarningMessage(t('{0} Your change waits. {1}', error.message, keyringAdvice()), t('Show Log')).then((choice) => choice && log.show());
     }),
     connection.onDidChange(redraw),
+    connection.onDidChange((state) => {
+      // One message per refused value, with the way to fix it; the status bar keeps saying so.
+      if (state.kind !== 'refusedUrl' || toldRefused === state.reason) return;
+      toldRefused = state.reason;
+      const select = t('Select Service URL');
+      const settings = t('Open Settings');
+      void vscode.window.showErrorMessage(t('Provider Keys sends nothing while providerKeys.serviceUrl is refused: {0}', state.reason), select, settings).then((choice) => {
+        if (choice === select) void vscode.commands.executeCommand(Commands.selectServiceUrl);
+        if (choice === settings) void vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.serviceUrl}`);
+      });
+    }),
     connection.onDidReconnect(() => {
       sync.forgetUser();
       void ready.then(() => sync.drain()).then(() => sync.reconcile());

@@ -1,7 +1,8 @@
 // The stand-in's HTTP control surface, for tests in another process (a browser test, say):
 //   GET  /__stand-in/state       → { signedIn, userId, openAI (keys masked to the last 4 chars), pendingFaults, requests }
-//   POST /__stand-in/fault       { count, fault, delayMs?, paths? } → 204
+//   POST /__stand-in/fault       { count, fault, delayMs?, paths?, retryAfter?, status?, bytes? } → 204
 //   POST /__stand-in/signed-in   { signedIn } → 204
+//   POST /__stand-in/impostor    { impostor: false | "notFound" | "html" } → 204
 //   POST /__stand-in/reset       → 204
 // On the separate control port only (StandInOptions.controlPort), since the service port is closed
 // while the stand-in is away:
@@ -9,11 +10,12 @@
 //   POST /__stand-in/start       → 204: it listens again, on the same port, keeping its state
 // Bad input is 400 text/plain. These calls are never faulted and not recorded in `requests`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Fault, type FaultOptions, isFault } from './faults';
+import { type Fault, type FaultOptions, type ImpostorMode, IMPOSTOR_MODES, isFault } from './faults';
 import { BodyTooLargeError, readBody, send, sendJson, sendText } from './http';
 
 export interface ControlTarget {
   signedIn: boolean;
+  impostor: ImpostorMode;
   failNext(count: number, fault: Fault, options?: FaultOptions): void;
   reset(): void;
   snapshot(): Record<string, unknown>;
@@ -46,7 +48,7 @@ export async function handleControl(
     }
     return send(res, 204, 'text/plain', '');
   }
-  if (route !== 'fault' && route !== 'signed-in' && route !== 'reset') return sendText(res, 404, 'Not Found');
+  if (route !== 'fault' && route !== 'signed-in' && route !== 'impostor' && route !== 'reset') return sendText(res, 404, 'Not Found');
   if (method !== 'POST') return sendText(res, 405, 'Method Not Allowed', { allow: 'POST' });
 
   let body: Record<string, unknown> = {};
@@ -66,8 +68,12 @@ export async function handleControl(
   } else if (route === 'signed-in') {
     if (typeof body.signedIn !== 'boolean') return sendText(res, 400, '"signedIn" must be true or false.');
     target.signedIn = body.signedIn;
+  } else if (route === 'impostor') {
+    const mode = body.impostor;
+    if (!(IMPOSTOR_MODES as readonly unknown[]).includes(mode)) return sendText(res, 400, '"impostor" must be false, "notFound" or "html".');
+    target.impostor = mode as ImpostorMode;
   } else {
-    const { count, fault, delayMs, paths } = body;
+    const { count, fault, delayMs, paths, retryAfter, status, bytes } = body;
     if (typeof count !== 'number' || !isFault(fault)) {
       return sendText(res, 400, '"count" (a number) and "fault" (a known fault) are required.');
     }
@@ -81,6 +87,15 @@ export async function handleControl(
         return sendText(res, 400, '"paths" must be an array of strings.');
       }
       options.paths = paths as string[];
+    }
+    if (retryAfter !== undefined) {
+      if (retryAfter !== null && typeof retryAfter !== 'string') return sendText(res, 400, '"retryAfter" must be a string or null.');
+      options.retryAfter = retryAfter;
+    }
+    for (const [name, value] of [['status', status], ['bytes', bytes]] as const) {
+      if (value === undefined) continue;
+      if (typeof value !== 'number') return sendText(res, 400, `"${name}" must be a number.`);
+      options[name] = value;
     }
     try {
       target.failNext(count, fault, options);

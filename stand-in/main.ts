@@ -1,5 +1,5 @@
 // CLI for the stand-in (`npm run stand-in -- …`, bundled alone by `node esbuild.js --stand-in`):
-//   npm run stand-in -- [--port N] [--host H] [--signed-out] [--user-id ID] [--service-version V]
+//   npm run stand-in -- [--port N] [--host H] [--signed-out] [--user-id ID] [--service-version V] [--impostor MODE]
 //   npm run stand-in -- --stop | --start | --status      (another terminal: the running stand-in)
 // Prints the URL and its control URL, then one line per request (method, path, status; never a
 // body). Stops on SIGINT/SIGTERM. A running stand-in (this one, or the one `npm start` runs) writes
@@ -11,13 +11,14 @@ import { startStandIn, type StandInOptions } from './server';
 export { startStandIn } from './server';
 
 const USAGE =
-  'usage: npm run stand-in -- [--port N] [--host H] [--signed-out] [--user-id ID] [--service-version V]\n' +
+  'usage: npm run stand-in -- [--port N] [--host H] [--signed-out] [--user-id ID] [--service-version V] [--impostor MODE]\n' +
   '       npm run stand-in -- --stop | --start | --status [--control URL]\n' +
   '  --port N             port to listen on (default 39300, the first port Pieces OS clients scan; 0 = any free port)\n' +
   '  --host H             address to listen on (default 127.0.0.1)\n' +
   '  --signed-out         start with nobody signed in (GET /user answers {})\n' +
   '  --user-id ID         the signed-in user id (default: a fixed fake id)\n' +
   '  --service-version V  what GET /.well-known/version answers (default stand-in-1.0.0)\n' +
+  '  --impostor MODE      answer health as Pieces OS does but not /user: notFound (404) or html (a 200 web page)\n' +
   '  --stop               take the running stand-in away: its port refuses connections, as when Pieces OS quits\n' +
   '  --start              bring it back on the same port, with the keys it held\n' +
   '  --status             print what it holds (keys masked) and whether it is up\n' +
@@ -66,6 +67,12 @@ function parseArgs(argv: readonly string[]): StandInOptions | Remote {
       case '--service-version':
         options.version = value();
         break;
+      case '--impostor': {
+        const mode = value();
+        if (mode !== 'notFound' && mode !== 'html') throw new Error('--impostor must be notFound or html');
+        options.impostor = mode;
+        break;
+      }
       case '--stop':
       case '--start':
       case '--status':

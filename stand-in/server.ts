@@ -16,15 +16,21 @@
 //   calls are not recorded. Nothing ever logs a body.
 // - 'delay' answers normally after the delay, and acts even if the client has given up meanwhile
 //   (as a real service would); reset() and stop() drop requests still held by a delay, without acting.
+// - Status faults answer their status with a short text/plain body (429 and 503 with `Retry-After`);
+//   'echo' answers an error status whose body quotes the request body, key included; 'stream' is a
+//   200 that never ends; 'huge' a 200 JSON body (chunked, no content-length) of `bytes` bytes;
+//   'wrongShape' a 200 JSON body of the wrong shape. reset() and stop() end endless answers.
+// - An impostor (options.impostor, or `impostor` set later) answers health like Pieces OS but not
+//   `/user`: 404 ('notFound') or a 200 HTML page ('html'); its key calls answer 404 and change nothing.
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { type ControlTarget, handleControl } from './control';
-import { FaultQueue, type Fault, type FaultOptions } from './faults';
-import { BodyTooLargeError, drop, dropMidBody, mediaType, readBody, sendJson, sendProblem, sendText } from './http';
+import { FAULT_STATUS, FaultQueue, type Fault, type FaultOptions, type ImpostorMode, type QueuedFault } from './faults';
+import { BodyTooLargeError, drop, dropMidBody, mediaType, readBody, send, sendJson, sendProblem, sendText } from './http';
 import { type KeyBody, type KeyPath, type OpenAIState, GLOBAL_ID, KEY_SCHEMAS, applyKeyCall, isKeyPath, keyResponseBody, userResponseBody } from './state';
 import { contractValidator } from './validator';
 
-export type { Fault } from './faults';
+export type { Fault, FaultOptions, ImpostorMode } from './faults';
 export type { OpenAIState } from './state';
 export { GLOBAL_ID } from './state';
 
@@ -40,12 +46,16 @@ export interface StandInOptions {
    * so that another terminal can take the service away and bring it back (0 = any free port).
    */
   controlPort?: number;
+  /** Start as an impostor (see ImpostorMode); reset() returns to this. */
+  impostor?: ImpostorMode;
 }
 
 export interface StandIn {
   readonly url: string;
   readonly port: number;
   signedIn: boolean;
+  /** Answer health like Pieces OS but not `/user` (see ImpostorMode); false: behave as Pieces OS. */
+  impostor: ImpostorMode;
   readonly userId: string;
   readonly openAI: OpenAIState | undefined;
   readonly requests: ReadonlyArray<{ method: string; path: string; status: number }>;
@@ -53,7 +63,7 @@ export interface StandIn {
   readonly controlUrl: string | undefined;
   /** Whether the service port is listening. */
   readonly listening: boolean;
-  failNext(count: number, fault: Fault, options?: { delayMs?: number; paths?: string[] }): void;
+  failNext(count: number, fault: Fault, options?: FaultOptions): void;
   clearFaults(): void;
   reset(): void;
   stop(): Promise<void>;
@@ -64,6 +74,8 @@ export const DEFAULT_USER_ID = '5f1e8d2c-7a3b-4c6d-8e9f-57a4d1e00001';
 export const DEFAULT_VERSION = 'stand-in-1.0.0';
 export const UNAUTHORIZED_TEXT = 'Invalid Authentication, Incorrect API key provided or organization';
 export const SERVER_ERROR_TEXT = 'Internal Server Error';
+/** What an 'html' impostor answers on `/user` (and what 'notFound' sends with its 404). */
+export const IMPOSTOR_HTML = '<!doctype html><html><head><title>It works</title></head><body><h1>It works!</h1></body></html>';
 
 const HEALTH = '/.well-known/health';
 const VERSION = '/.well-known/version';
@@ -72,6 +84,8 @@ const CONTROL_PREFIX = '/__stand-in/';
 
 class StandInServer implements StandIn, ControlTarget {
   signedIn: boolean;
+  impostor: ImpostorMode;
+  private readonly initialImpostor: ImpostorMode;
   readonly userId: string;
   readonly host: string;
   private readonly version: string;
@@ -81,6 +95,8 @@ class StandInServer implements StandIn, ControlTarget {
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly delays = new Set<{ timer: NodeJS.Timeout; res: http.ServerResponse; done: (act: boolean) => void }>();
+  /** Answers that never end ('stream') or are still being written ('huge'): ended by reset() and stop(). */
+  private readonly endless = new Set<http.ServerResponse>();
   private readonly faults = new FaultQueue();
   private stored: OpenAIState | undefined;
   private readonly history: Array<{ method: string; path: string; status: number }> = [];
@@ -92,6 +108,8 @@ class StandInServer implements StandIn, ControlTarget {
     this.boundPort = options.port ?? 0;
     this.initialSignedIn = options.signedIn ?? true;
     this.signedIn = this.initialSignedIn;
+    this.initialImpostor = options.impostor ?? false;
+    this.impostor = this.initialImpostor;
     this.userId = options.userId ?? DEFAULT_USER_ID;
     this.version = options.version ?? DEFAULT_VERSION;
     this.log = options.log;
@@ -150,6 +168,12 @@ class StandInServer implements StandIn, ControlTarget {
       set signedIn(value: boolean) {
         self.signedIn = value;
       },
+      get impostor() {
+        return self.impostor;
+      },
+      set impostor(value: ImpostorMode) {
+        self.impostor = value;
+      },
       failNext: (count, fault, options) => self.failNext(count, fault, options),
       reset: () => self.reset(),
       snapshot: () => self.snapshot(),
@@ -193,6 +217,7 @@ class StandInServer implements StandIn, ControlTarget {
     this.faults.clear();
     this.stored = undefined;
     this.signedIn = this.initialSignedIn;
+    this.impostor = this.initialImpostor;
     this.history.length = 0;
   }
 
@@ -232,7 +257,7 @@ class StandInServer implements StandIn, ControlTarget {
     await closed;
   }
 
-  /** Requests held by a 'delay' fault are dropped without acting. */
+  /** Requests held by a 'delay' fault are dropped without acting; endless answers are cut. */
   private cancelDelays(): void {
     for (const delay of this.delays) {
       clearTimeout(delay.timer);
@@ -240,6 +265,8 @@ class StandInServer implements StandIn, ControlTarget {
       delay.done(false);
     }
     this.delays.clear();
+    for (const res of this.endless) drop(res);
+    this.endless.clear();
   }
 
   async restart(): Promise<void> {
@@ -256,7 +283,7 @@ class StandInServer implements StandIn, ControlTarget {
       api_key_name: this.stored.api_key_name,
       organization_key: mask(this.stored.organization_key),
     };
-    return { url: this.url, listening: this.listening, signedIn: this.signedIn, userId: this.userId, openAI, pendingFaults: this.faults.size, requests: this.requests };
+    return { url: this.url, listening: this.listening, signedIn: this.signedIn, impostor: this.impostor, userId: this.userId, openAI, pendingFaults: this.faults.size, requests: this.requests };
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -269,6 +296,7 @@ class StandInServer implements StandIn, ControlTarget {
       this.log?.(`${method} ${path} ${status}`);
     });
     if (control) return handleControl(this, method, path, req, res);
+    if (this.impostor && path !== HEALTH) return this.answerAsImpostor(path, req, res);
 
     if (path === HEALTH || path === VERSION) {
       if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
@@ -282,8 +310,9 @@ class StandInServer implements StandIn, ControlTarget {
     }
     if (isKeyPath(path)) {
       if (method !== 'POST') return sendText(res, 405, 'Method Not Allowed', { allow: 'POST' });
-      const body = await this.readKeyBody(path, req, res);
-      if (body === undefined || !(await this.applyFault(path, res))) return;
+      const read = await this.readKeyBody(path, req, res);
+      if (read === undefined || !(await this.applyFault(path, res, read.text))) return;
+      const body = read.body;
       if (!this.signedIn) return sendText(res, 401, 'Invalid Authentication: nobody is signed in to Pieces');
       if (body.user !== this.userId) return sendText(res, 401, 'Invalid Authentication: unknown user');
       this.stored = applyKeyCall(this.stored, path, body);
@@ -292,8 +321,15 @@ class StandInServer implements StandIn, ControlTarget {
     sendText(res, 404, 'Not Found');
   }
 
-  /** The validated body, or undefined after answering 413/415/422. */
-  private async readKeyBody(path: KeyPath, req: http.IncomingMessage, res: http.ServerResponse): Promise<KeyBody | undefined> {
+  /** Another web server on the port: health as Pieces OS, everything else not. Nothing is stored. */
+  private async answerAsImpostor(path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    await readBody(req).catch(() => '');
+    if (this.impostor === 'html' && path === USER) return send(res, 200, 'text/html; charset=utf-8', IMPOSTOR_HTML);
+    send(res, 404, 'text/html; charset=utf-8', IMPOSTOR_HTML.replace('It works', 'Not Found'));
+  }
+
+  /** The validated body (and its text), or undefined after answering 413/415/422. */
+  private async readKeyBody(path: KeyPath, req: http.IncomingMessage, res: http.ServerResponse): Promise<{ body: KeyBody; text: string } | undefined> {
     let text: string;
     try {
       text = await readBody(req);
@@ -323,19 +359,43 @@ class StandInServer implements StandIn, ControlTarget {
       sendProblem(res, 422, 'Invalid request', `the body is not a valid ${KEY_SCHEMAS[path].request}`, result.errors);
       return undefined;
     }
-    return body as KeyBody;
+    return { body: body as KeyBody, text };
   }
 
   /** Applies the next matching fault. False when it answered (or dropped) instead of the call. */
-  private async applyFault(path: string, res: http.ServerResponse): Promise<boolean> {
+  private async applyFault(path: string, res: http.ServerResponse, requestText = ''): Promise<boolean> {
     const queued = this.faults.take(path);
     if (!queued) return true;
+    const status = FAULT_STATUS[queued.fault];
     switch (queued.fault) {
       case 'unauthorized':
         sendText(res, 401, UNAUTHORIZED_TEXT);
         return false;
       case 'serverError':
         sendText(res, 500, SERVER_ERROR_TEXT);
+        return false;
+      case 'forbidden':
+      case 'notFound':
+      case 'conflict':
+      case 'unprocessable':
+        sendText(res, status ?? 500, `${http.STATUS_CODES[status ?? 500] ?? 'Error'} (stand-in fault)`);
+        return false;
+      case 'tooManyRequests':
+      case 'unavailable':
+        sendText(res, status ?? 503, `${http.STATUS_CODES[status ?? 503] ?? 'Busy'} (stand-in fault)`, queued.retryAfter === null ? {} : { 'retry-after': queued.retryAfter });
+        return false;
+      case 'echo':
+        // What a careless service does: quote the request, key and all, in its error text.
+        sendText(res, queued.status, `Could not process request: ${requestText || `${path} (no body)`}`);
+        return false;
+      case 'wrongShape':
+        sendJson(res, 200, wrongShape(path, this.userId));
+        return false;
+      case 'stream':
+        this.streamForever(res);
+        return false;
+      case 'huge':
+        this.sendHuge(res, queued);
         return false;
       case 'drop':
         drop(res);
@@ -361,6 +421,51 @@ class StandInServer implements StandIn, ControlTarget {
         });
     }
   }
+
+  /** A 200 JSON answer that never ends: 16 KB at a time, as fast as the client reads, until it goes away. */
+  private streamForever(res: http.ServerResponse): void {
+    this.endless.add(res);
+    res.on('close', () => this.endless.delete(res));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(16 * 1024, 'x');
+    const pump = (): void => {
+      while (this.endless.has(res) && !res.destroyed) {
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+    };
+    res.write(`{"metadata":{"global_id":"${GLOBAL_ID}"},"padding":"`);
+    pump();
+  }
+
+  /** A 200 JSON body of `bytes` bytes on one line, chunked (no content-length), written as the client reads. */
+  private sendHuge(res: http.ServerResponse, queued: QueuedFault): void {
+    this.endless.add(res);
+    res.on('close', () => this.endless.delete(res));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const head = `{"metadata":{"global_id":"${GLOBAL_ID}"},"padding":"`;
+    const tail = '"}';
+    let left = Math.max(0, queued.bytes - head.length - tail.length);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    res.write(head);
+    const pump = (): void => {
+      while (left > 0 && this.endless.has(res) && !res.destroyed) {
+        const size = Math.min(left, chunk.length);
+        left -= size;
+        if (!res.write(size === chunk.length ? chunk : chunk.subarray(0, size))) return void res.once('drain', pump);
+      }
+      if (left === 0 && !res.destroyed) {
+        this.endless.delete(res);
+        res.end(tail);
+      }
+    };
+    pump();
+  }
+}
+
+/** A 200 body of the wrong shape for `path`: a number where the client expects text. */
+function wrongShape(path: string, userId: string): unknown {
+  if (path === USER) return { user: { id: userId, name: 42, auth0: { global_id: GLOBAL_ID, open_AI: { api_key: 12345, api_key_name: ['not', 'a', 'name'] } } } };
+  return { metadata: { global_id: GLOBAL_ID, open_AI: { api_key: 12345 } } };
 }
 
 /** Starts a stand-in; port 0 (the default) takes any free port, host defaults to 127.0.0.1. */

@@ -1,14 +1,18 @@
 // What the status bar says about Pieces OS, kept true: checked in the background after activation,
 // after every request, on demand, and again with backoff (1 s to 60 s, with jitter) while it is away.
 import { Emitter, type Disposable, type Event } from './emitter';
-import { isPiecesError } from './errors';
+import { ServiceUrlRefusedError, isPiecesError } from './errors';
 import type { PiecesClient, RequestRecord } from './piecesClient';
+import { cleanServiceText } from './text';
 
 export type ConnectionState =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'connected'; readonly url: string; readonly version: string; readonly user: string }
-  | { readonly kind: 'notSignedIn'; readonly url: string; readonly version: string }
+  /** Nobody signed in; `detail` is set when Pieces OS said the session is no longer valid (401 on `GET /user`). */
+  | { readonly kind: 'notSignedIn'; readonly url: string; readonly version: string; readonly detail?: string }
   | { readonly kind: 'notRunning'; readonly detail: string }
+  /** `providerKeys.serviceUrl` holds an address that is not allowed; `reason` says why. Nothing is sent. */
+  | { readonly kind: 'refusedUrl'; readonly reason: string; readonly detail: string }
   | { readonly kind: 'error'; readonly url: string | undefined; readonly detail: string };
 
 export interface Timers {
@@ -89,14 +93,18 @@ export class ConnectionMonitor implements Disposable {
       const version = await this.client.version();
       try {
         const user = await this.client.getUser();
-        next = { kind: 'connected', url, version, user: user.name ?? user.email ?? user.id };
+        next = { kind: 'connected', url, version, user: user.name || user.email || cleanServiceText(user.id) };
       } catch (error) {
-        if (!isPiecesError(error) || error.kind !== 'notSignedIn') throw error;
-        next = { kind: 'notSignedIn', url, version };
+        if (!isPiecesError(error) || (error.kind !== 'notSignedIn' && error.kind !== 'session')) throw error;
+        next = error.kind === 'session' ? { kind: 'notSignedIn', url, version, detail: error.message } : { kind: 'notSignedIn', url, version };
       }
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      next = isPiecesError(error) && error.kind === 'unreachable' ? { kind: 'notRunning', detail } : { kind: 'error', url, detail };
+      if (error instanceof ServiceUrlRefusedError) {
+        next = { kind: 'refusedUrl', reason: error.reason, detail };
+      } else {
+        next = isPiecesError(error) && error.kind === 'unreachable' ? { kind: 'notRunning', detail } : { kind: 'error', url, detail };
+      }
     }
     this.set(next);
     return next;
@@ -109,6 +117,9 @@ export class ConnectionMonitor implements Disposable {
     this.timers.clearTimeout(this.retryHandle);
     this.retryHandle = undefined;
     if (next.kind === 'connected') {
+      this.attempt = 0;
+    } else if (next.kind === 'refusedUrl') {
+      // Nothing to poll: only a change of the setting can fix it, and that triggers a check.
       this.attempt = 0;
     } else {
       // Keep looking while it is away or not signed in, ever less often.

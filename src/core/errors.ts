@@ -5,9 +5,14 @@ import { t } from './l10n';
 export type PiecesErrorKind =
   | 'unreachable'
   | 'unauthorized'
+  | 'session'
   | 'server'
+  | 'busy'
+  | 'notFound'
   | 'badResponse'
   | 'notSignedIn'
+  | 'userChanged'
+  | 'refusedUrl'
   | 'invalidInput'
   | 'cancelled';
 
@@ -50,7 +55,7 @@ function unreachableMessage(reason: ServiceUnreachableError['reason'], baseUrl: 
   }
 }
 
-/** 401: Pieces OS rejected the key or organization. `serviceMessage` is redacted service text. */
+/** 401 on a key call: Pieces OS rejected the key or organization. `serviceMessage` is redacted service text. */
 export class UnauthorizedError extends PiecesError {
   readonly kind = 'unauthorized';
   constructor(readonly serviceMessage: string, operation?: string) {
@@ -58,6 +63,55 @@ export class UnauthorizedError extends PiecesError {
       serviceMessage
         ? t('Pieces OS rejected this key (401): {0}', serviceMessage)
         : t('Pieces OS rejected this key or organization (401).'),
+      operation,
+    );
+  }
+}
+
+/**
+ * 401 on `GET /user`: the Pieces session is not valid (expired, signed out elsewhere). The key is not
+ * at fault; the user signs in to Pieces again.
+ */
+export class SessionExpiredError extends PiecesError {
+  readonly kind = 'session';
+  constructor(readonly serviceMessage: string, operation?: string) {
+    super(t('Pieces OS says your Pieces session is not valid (401). Sign in to Pieces again, then try again.'), operation);
+  }
+}
+
+/**
+ * 429 or 503: the service is there but asks to come back later. `retryAfterMs` is its `Retry-After`
+ * (seconds or an HTTP date), capped at the backoff maximum; undefined when it sent none.
+ */
+export class ServiceBusyError extends PiecesError {
+  readonly kind = 'busy';
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs: number | undefined,
+    readonly serviceMessage: string,
+    operation?: string,
+  ) {
+    super(
+      retryAfterMs === undefined
+        ? t('Pieces OS is busy (status {0}); trying again later.', status)
+        : t('Pieces OS is busy (status {0}); trying again in {1} s.', status, Math.ceil(retryAfterMs / 1000)),
+      operation,
+    );
+  }
+}
+
+/**
+ * 404: the service has no such endpoint. On `GET /user` this means the process is not Pieces OS (or
+ * one too old), so no key is sent to it.
+ */
+export class NotFoundError extends PiecesError {
+  readonly kind = 'notFound';
+  readonly status = 404;
+  constructor(readonly baseUrl: string, operation?: string) {
+    super(
+      operation?.endsWith(' /user')
+        ? t('The service at {0} does not answer as Pieces OS does (GET /user: 404), so no key is sent to it. Check that Pieces OS runs there.', baseUrl)
+        : t('Pieces OS at {0} does not offer {1} (404). Update Pieces OS.', baseUrl, operation ?? '?'),
       operation,
     );
   }
@@ -76,11 +130,14 @@ export class ServerError extends PiecesError {
   }
 }
 
-/** 2xx with a body that is not JSON or lacks what the contract requires. */
+/** 2xx with a body that is not JSON, lacks what the contract requires, or is larger than the limit. */
 export class BadResponseError extends PiecesError {
   readonly kind = 'badResponse';
-  constructor(readonly problem: string, operation?: string) {
+  /** The answer was over the size (or complexity) limit; the rest of it was discarded unread. */
+  readonly tooLarge: boolean;
+  constructor(readonly problem: string, operation?: string, options: { tooLarge?: boolean } = {}) {
     super(t('Pieces OS sent a response this extension does not understand: {0}.', problem), operation);
+    this.tooLarge = options.tooLarge ?? false;
   }
 }
 
@@ -92,10 +149,32 @@ export class NotSignedInError extends PiecesError {
   }
 }
 
-/** The request itself was refused before sending (an empty user id or key), or by the service (4xx). */
+/**
+ * The user verified at this address is not the one the key call was for (someone else signed in,
+ * or another Pieces OS answers there now). Nothing was sent; read the user again and retry.
+ */
+export class UserChangedError extends PiecesError {
+  readonly kind = 'userChanged';
+  constructor(readonly baseUrl: string, operation?: string) {
+    super(t('Another Pieces user is signed in at {0} now, so the key was not sent. Trying again for that user.', baseUrl), operation);
+  }
+}
+
+/** `providerKeys.serviceUrl` holds an address that is not allowed; nothing is discovered or sent meanwhile. */
+export class ServiceUrlRefusedError extends PiecesError {
+  readonly kind = 'refusedUrl';
+  constructor(readonly reason: string, operation?: string) {
+    super(t('The "providerKeys.serviceUrl" setting was refused: {0} Nothing is sent until it is fixed or cleared.', reason), operation);
+  }
+}
+
+/**
+ * The request itself was refused before sending (an empty user id or key), or by the service (a 4xx
+ * other than 401, 404 and 429; `status` says which).
+ */
 export class InvalidInputError extends PiecesError {
   readonly kind = 'invalidInput';
-  constructor(message: string, operation?: string) {
+  constructor(message: string, operation?: string, readonly status?: number) {
     super(message, operation);
   }
 }

@@ -1,24 +1,31 @@
 // A small typed client for the Pieces OS calls this extension needs, over global `fetch`.
 // It never logs or throws a body: bodies can echo the key (see the contract's "Upstream oddities").
+//
+// Identity before keys: the client remembers which address its verified user came from. A key call
+// goes only to an address whose `GET /user` answered, as Pieces OS does, for the very user the call
+// is for, recently (IDENTITY_MAX_AGE_MS) and since the address last changed; otherwise the client
+// asks that address first. A key call is never retried, and never sent anywhere else.
+import { MAX_ANSWER_BYTES, MAX_TEXT_BYTES, readBody } from './answer';
 import {
   BadResponseError,
   CancelledError,
-  isPiecesError,
   InvalidInputError,
   NotSignedInError,
-  ServerError,
   ServiceUnreachableError,
+  SessionExpiredError,
   UnauthorizedError,
+  UserChangedError,
 } from './errors';
+import { classify, parseJson, statusError } from './failures';
 import { t } from './l10n';
-import { excerpt } from './redact';
+import { cleanServiceName } from './redact';
+import { cleanServiceText } from './text';
 import {
   type Auth0OpenAIUserMetadata,
   type ExternalProviderApiKeyResponse,
   type PrecreatedExternalProviderApiKey,
   type PredeletedExternalProviderApiKey,
   type PreupdatedExternalProviderApiKey,
-  type UserProfile,
   PiecesPaths,
   checkKeyResponse,
   checkUserResponse,
@@ -31,6 +38,8 @@ export interface BaseUrlSource {
   resolve(signal?: AbortSignal): Promise<string>;
   /** Called after a connection failure, so that the next call looks again. */
   invalidate(): void;
+  /** Changes whenever the address may have changed (invalidated, re-discovered); a verified user is tied to it. */
+  readonly generation?: number;
 }
 
 /** One finished (or failed) request, for the log: no bodies, no headers. */
@@ -45,10 +54,15 @@ export interface RequestRecord {
 
 export interface PiecesClientOptions {
   baseUrl: string | BaseUrlSource;
-  /** Per-call timeout; default 5000 ms. */
+  /** Deadline for one call's whole answer (headers and body); default 5000 ms. */
   timeoutMs?: number;
   fetch?: FetchFn;
   onRequest?: (record: RequestRecord) => void;
+  /** How long a user verified at an address stays verified for key calls; default IDENTITY_MAX_AGE_MS. */
+  identityMaxAgeMs?: number;
+  /** The most of a JSON answer that is read; default MAX_ANSWER_BYTES (1 MiB). */
+  maxAnswerBytes?: number;
+  now?: () => number;
 }
 
 export interface CallOptions {
@@ -64,13 +78,24 @@ export interface OpenAIKeyInput {
 
 export interface PiecesUser {
   id: string;
+  /** Cleaned for display (cleanServiceName): one line, no invisible characters, clipped. */
   email?: string;
+  /** Cleaned for display (cleanServiceName). */
   name?: string;
-  /** What Pieces OS holds for OpenAI (`user.auth0.open_AI`); it can contain the key: keep it secret. */
+  /**
+   * What Pieces OS holds for OpenAI (`user.auth0.open_AI`), type-checked; `api_key_name` is cleaned
+   * for display. It can contain the key: keep it secret.
+   */
   openAI?: Auth0OpenAIUserMetadata;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+/**
+ * A user verified at an address is trusted for key calls this long. Within it, a process that took
+ * the port over without any call failing in between could go unnoticed; beyond it, the next key
+ * call asks `GET /user` again (one loopback round trip, about a millisecond).
+ */
+export const IDENTITY_MAX_AGE_MS = 10_000;
 
 class FixedBaseUrl implements BaseUrlSource {
   constructor(private readonly url: string) {}
@@ -80,11 +105,29 @@ class FixedBaseUrl implements BaseUrlSource {
   invalidate(): void {}
 }
 
+interface Answer {
+  /** The address that answered (a GET may have been retried at a re-discovered one). */
+  baseUrl: string;
+  status: number;
+  text: string;
+}
+
+interface Verified {
+  baseUrl: string;
+  generation: number | undefined;
+  userId: string;
+  at: number;
+}
+
 export class PiecesClient {
   private readonly source: BaseUrlSource;
   private readonly timeoutMs: number;
   private readonly fetchFn: FetchFn;
   private readonly onRequest: ((record: RequestRecord) => void) | undefined;
+  private readonly identityMaxAgeMs: number;
+  private readonly maxAnswerBytes: number;
+  private readonly now: () => number;
+  private verified: Verified | undefined;
 
   constructor(options: PiecesClientOptions) {
     this.source =
@@ -92,14 +135,17 @@ export class PiecesClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
     this.onRequest = options.onRequest;
+    this.identityMaxAgeMs = options.identityMaxAgeMs ?? IDENTITY_MAX_AGE_MS;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+    this.now = options.now ?? (() => performance.now());
   }
 
-  /** `POST /external_provider/api_key/create`. */
+  /** `POST /external_provider/api_key/create`, for `user` as verified at the current address. */
   async createKey(user: string, key: OpenAIKeyInput, options?: CallOptions): Promise<ExternalProviderApiKeyResponse> {
     requireUser(user, PiecesPaths.create);
     requireKey(key.apiKey, PiecesPaths.create);
     const body: PrecreatedExternalProviderApiKey = { user, open_AI: toWireKey(key) };
-    return this.keyCall(PiecesPaths.create, body, [key.apiKey], options);
+    return this.keyCall(PiecesPaths.create, user, body, [key.apiKey], options);
   }
 
   /** `POST /external_provider/api_key/update`: only the fields given are changed. */
@@ -111,43 +157,40 @@ export class PiecesClient {
     requireUser(user, PiecesPaths.update);
     if (change.apiKey !== undefined) requireKey(change.apiKey, PiecesPaths.update);
     const body: PreupdatedExternalProviderApiKey = { user, open_AI: toWireKey(change) };
-    return this.keyCall(PiecesPaths.update, body, [change.apiKey], options);
+    return this.keyCall(PiecesPaths.update, user, body, [change.apiKey], options);
   }
 
   /** `POST /external_provider/api_key/delete` with `open_AI: true`; the key itself is never sent. */
   async deleteKey(user: string, options?: CallOptions): Promise<ExternalProviderApiKeyResponse> {
     requireUser(user, PiecesPaths.delete);
     const body: PredeletedExternalProviderApiKey = { user, open_AI: true };
-    return this.keyCall(PiecesPaths.delete, body, [], options);
+    return this.keyCall(PiecesPaths.delete, user, body, [], options);
   }
 
-  /** `GET /user`. Throws NotSignedInError when Pieces OS answers without a user. */
+  /**
+   * `GET /user`, which also verifies the answering address for key calls. Throws NotSignedInError
+   * when nobody is signed in (no user, or a blank id), SessionExpiredError on 401.
+   */
   async getUser(options?: CallOptions): Promise<PiecesUser> {
-    const operation = `GET ${PiecesPaths.user}`;
-    const response = await this.request('GET', PiecesPaths.user, undefined, [], options);
-    const body = parseJson(response.text, operation, []);
-    const problem = checkUserResponse(body);
-    if (problem) throw new BadResponseError(problem, operation);
-    const user = (body as { user?: UserProfile | null }).user;
-    if (!user) throw new NotSignedInError(operation);
-    const result: PiecesUser = { id: user.id };
-    if (typeof user.email === 'string') result.email = user.email;
-    if (typeof user.name === 'string') result.name = user.name;
-    if (user.auth0?.open_AI) result.openAI = user.auth0.open_AI;
-    return result;
+    try {
+      return this.readUser(await this.get(PiecesPaths.user, options));
+    } catch (error) {
+      this.verified = undefined;
+      throw error;
+    }
   }
 
   /** `GET /.well-known/health`: resolves when the service answers 200. */
   async health(options?: CallOptions): Promise<void> {
-    await this.request('GET', PiecesPaths.health, undefined, [], options);
+    await this.get(PiecesPaths.health, options);
   }
 
   /** `GET /.well-known/version`: the Pieces OS version, as plain text. */
   async version(options?: CallOptions): Promise<string> {
-    const response = await this.request('GET', PiecesPaths.version, undefined, [], options);
-    const text = response.text.trim().replace(/^"|"$/g, '');
+    const answer = await this.get(PiecesPaths.version, options);
+    const text = answer.text.trim().replace(/^"|"$/g, '');
     if (!text || text.length > 100) throw new BadResponseError(t('the version is empty or too long'), `GET ${PiecesPaths.version}`);
-    return text;
+    return cleanServiceText(text, 100);
   }
 
   /** The URL the next call will use, resolving (discovering) it if needed. */
@@ -155,128 +198,174 @@ export class PiecesClient {
     return this.source.resolve(signal);
   }
 
+  /** Forgets the verified user, so that the next key call asks `GET /user` first. */
+  forgetIdentity(): void {
+    this.verified = undefined;
+  }
+
   private async keyCall(
     path: string,
+    user: string,
     body: unknown,
     secrets: Array<string | undefined>,
     options: CallOptions | undefined,
   ): Promise<ExternalProviderApiKeyResponse> {
     const operation = `POST ${path}`;
-    const response = await this.request('POST', path, body, secrets, options);
-    const parsed = parseJson(response.text, operation, secrets);
+    const baseUrl = await this.source.resolve(options?.signal);
+    await this.verifyAt(baseUrl, user, operation, options);
+    // Sent to the address just verified, once: it is never retried, here or elsewhere.
+    let answer: Answer;
+    try {
+      answer = await this.send(baseUrl, 'POST', path, body, secrets, options);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) await this.blameKey(baseUrl, user, operation, options);
+      throw error;
+    }
+    const parsed = parseJson(answer.text, operation, secrets);
     const problem = checkKeyResponse(parsed);
     if (problem) throw new BadResponseError(problem, operation);
     return parsed as ExternalProviderApiKeyResponse;
   }
 
-  private async request(
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    secrets: Array<string | undefined>,
-    options: CallOptions | undefined,
-  ): Promise<{ status: number; text: string }> {
+  /** Makes sure `baseUrl` answered `GET /user` for `user`, recently and since the address last changed. */
+  private async verifyAt(baseUrl: string, user: string, operation: string, options: CallOptions | undefined): Promise<void> {
+    const known = this.verified;
+    const fresh =
+      known !== undefined &&
+      known.baseUrl === baseUrl &&
+      known.generation === this.source.generation &&
+      this.now() - known.at <= this.identityMaxAgeMs;
+    if (!fresh) {
+      try {
+        this.readUser(await this.send(baseUrl, 'GET', PiecesPaths.user, undefined, [], options));
+      } catch (error) {
+        this.verified = undefined;
+        throw error;
+      }
+    }
+    if (this.verified?.baseUrl !== baseUrl || this.verified.userId !== user) throw new UserChangedError(baseUrl, operation);
+  }
+
+  /**
+   * After a 401 on a key call: the key is at fault only if the same user is still signed in there.
+   * Someone signing out or in within IDENTITY_MAX_AGE_MS would otherwise read as "key rejected".
+   */
+  private async blameKey(baseUrl: string, user: string, operation: string, options: CallOptions | undefined): Promise<void> {
+    try {
+      this.readUser(await this.send(baseUrl, 'GET', PiecesPaths.user, undefined, [], options));
+    } catch (error) {
+      this.verified = undefined;
+      if (error instanceof NotSignedInError || error instanceof SessionExpiredError) throw error;
+      return; // nothing better to say than the 401 itself
+    }
+    if (this.verified?.userId !== user) throw new UserChangedError(baseUrl, operation);
+  }
+
+  private readUser(answer: Answer): PiecesUser {
+    const operation = `GET ${PiecesPaths.user}`;
+    const body = parseJson(answer.text, operation, []);
+    const problem = checkUserResponse(body);
+    if (problem) throw new BadResponseError(problem, operation);
+    const user = (body as { user?: Record<string, unknown> | null }).user;
+    const id = user?.id;
+    // Checked by checkUserResponse: a string when there is a user. Blank means nobody is signed in.
+    if (!user || typeof id !== 'string' || id.trim() === '') throw new NotSignedInError(operation);
+    this.verified = { baseUrl: answer.baseUrl, generation: this.source.generation, userId: id, at: this.now() };
+    const result: PiecesUser = { id };
+    const email = cleanServiceName(user.email);
+    const name = cleanServiceName(user.name);
+    if (email) result.email = email;
+    if (name) result.name = name;
+    const held = (user.auth0 as { open_AI?: Record<string, unknown> | null } | null | undefined)?.open_AI;
+    if (held) {
+      const openAI: Auth0OpenAIUserMetadata = {};
+      if (typeof held.api_key === 'string') openAI.api_key = held.api_key;
+      const keyName = cleanServiceName(held.api_key_name);
+      if (keyName) openAI.api_key_name = keyName;
+      if (typeof held.organization_key === 'string') openAI.organization_key = held.organization_key;
+      result.openAI = openAI;
+    }
+    return result;
+  }
+
+  /** A GET. A refused connection sent nothing, so it alone is retried once at a re-discovered address. */
+  private async get(path: string, options: CallOptions | undefined): Promise<Answer> {
     const baseUrl = await this.source.resolve(options?.signal);
     try {
-      return await this.requestOnce(baseUrl, method, path, body, secrets, options);
+      return await this.send(baseUrl, 'GET', path, undefined, [], options);
     } catch (error) {
-      // A refused connection sent nothing, so it is safe to look for the service again and retry
-      // once: Pieces OS may have restarted on another port.
       if (!(error instanceof ServiceUnreachableError) || error.reason !== 'refused') throw error;
       const again = await this.source.resolve(options?.signal).catch(() => undefined);
       if (again === undefined || again === baseUrl) throw error;
-      return this.requestOnce(again, method, path, body, secrets, options);
+      return this.send(again, 'GET', path, undefined, [], options);
     }
   }
 
-  private async requestOnce(
+  /** One request to `baseUrl`, with one deadline for its whole answer. */
+  private async send(
     baseUrl: string,
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
     secrets: Array<string | undefined>,
     options: CallOptions | undefined,
-  ): Promise<{ status: number; text: string }> {
+  ): Promise<Answer> {
     const operation = `${method} ${path}`;
     const started = performance.now();
-    const timeoutMs = options?.timeoutMs ?? this.timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const record = (status: number | undefined, error?: string): void => {
-      const entry: RequestRecord = { method, path, baseUrl, durationMs: Math.round(performance.now() - started) };
-      if (status !== undefined) entry.status = status;
-      if (error !== undefined) entry.error = error;
-      this.onRequest?.(entry);
-    };
-
+    const callerSignal = options?.signal;
+    if (callerSignal?.aborted) throw new CancelledError(operation);
+    // One controller and one timer per call: AbortSignal.timeout() and AbortSignal.any() cost more
+    // than the rest of the client together (measured; see the README's Performance notes).
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, options?.timeoutMs ?? this.timeoutMs);
+    const onAbort = (): void => controller.abort();
+    callerSignal?.addEventListener('abort', onAbort);
     let status: number | undefined;
     try {
       // Never follow a redirect: a 307/308 would re-send the body, key included, wherever it points.
-      const init: RequestInit = { method, signal, redirect: 'manual', headers: { accept: 'application/json, text/plain' } };
-      if (body !== undefined) {
-        init.body = JSON.stringify(body);
-        init.headers = { ...init.headers, 'content-type': 'application/json' };
-      }
+      const init: RequestInit = { method, signal: controller.signal, redirect: 'manual' };
+      init.headers = body === undefined ? GET_HEADERS : POST_HEADERS;
+      if (body !== undefined) init.body = JSON.stringify(body);
       const response = await this.fetchFn(`${baseUrl}${path}`, init);
       status = response.status;
-      const text = await response.text();
-      if (status === 401) throw new UnauthorizedError(excerpt(text, secrets), operation);
-      if (status >= 500) throw new ServerError(status, excerpt(text, secrets), operation);
-      if (status >= 400) {
-        throw new InvalidInputError(
-          t('Pieces OS refused the request (status {0}): {1}', status, excerpt(text, secrets) || t('no details')),
+      const ok = status >= 200 && status < 300;
+      const json = ok && (method === 'POST' || path === PiecesPaths.user);
+      const read = await readBody(response, json ? this.maxAnswerBytes : MAX_TEXT_BYTES, json);
+      if (!ok) throw statusError(status, response.headers, read.text, baseUrl, method, path, secrets);
+      if (read.problem && json) {
+        throw new BadResponseError(
+          read.problem === 'tooLarge'
+            ? t('the answer is larger than {0} KB; the rest was not read', Math.round(this.maxAnswerBytes / 1024))
+            : t('the answer is nested too deeply or has too many parts to read safely'),
           operation,
+          { tooLarge: true },
         );
       }
-      if (status < 200 || status >= 300) throw new ServerError(status, excerpt(text, secrets), operation);
-      record(status);
-      return { status, text };
+      this.onRequest?.({ method, path, baseUrl, durationMs: Math.round(performance.now() - started), status });
+      return { baseUrl, status, text: read.text };
     } catch (error) {
-      const failure = classify(error, baseUrl, operation, options?.signal, timeout);
-      record(status, failure.message);
-      if (failure instanceof ServiceUnreachableError) this.source.invalidate();
+      const failure = classify(error, baseUrl, operation, callerSignal, timedOut);
+      const record: RequestRecord = { method, path, baseUrl, durationMs: Math.round(performance.now() - started), error: failure.message };
+      if (status !== undefined) record.status = status;
+      this.onRequest?.(record);
+      if (failure instanceof ServiceUnreachableError) {
+        if (this.verified?.baseUrl === baseUrl) this.verified = undefined;
+        this.source.invalidate();
+      }
       throw failure;
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
     }
   }
 }
 
-function classify(
-  error: unknown,
-  baseUrl: string,
-  operation: string,
-  callerSignal: AbortSignal | undefined,
-  timeout: AbortSignal,
-): Error {
-  if (isPiecesError(error)) return error;
-  if (callerSignal?.aborted) return new CancelledError(operation);
-  if (timeout.aborted) return new ServiceUnreachableError('timeout', baseUrl, operation);
-  const code = errorCode(error);
-  if (code === 'ECONNREFUSED') return new ServiceUnreachableError('refused', baseUrl, operation);
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
-    return new ServiceUnreachableError('reset', baseUrl, operation);
-  }
-  return new ServiceUnreachableError('network', baseUrl, operation);
-}
-
-/** The system or undici error code behind a `fetch failed`, however deep it sits. */
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function parseJson(text: string, operation: string, secrets: Array<string | undefined>): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    const shown = excerpt(text, secrets, 60);
-    throw new BadResponseError(shown ? t('not JSON ("{0}")', shown) : t('an empty body'), operation);
-  }
-}
+const GET_HEADERS = { accept: 'application/json, text/plain' };
+const POST_HEADERS = { accept: 'application/json, text/plain', 'content-type': 'application/json' };
 
 function toWireKey(key: Partial<OpenAIKeyInput>): Auth0OpenAIUserMetadata {
   const wire: Auth0OpenAIUserMetadata = {};

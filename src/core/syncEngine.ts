@@ -15,6 +15,7 @@ import { t } from './l10n';
 import { keyTail } from './mask';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers';
 import { excerpt } from './redact';
+import { PiecesPaths } from './wire';
 import type { ServicePort } from './servicePort';
 import type { KeyStore } from './store/keyStore';
 import { type GenerationLock, clamp } from './store/lock';
@@ -77,8 +78,6 @@ export interface SyncEngineOptions {
   autoSync?: () => boolean;
   random?: () => number;
   log?: (message: string) => void;
-  /** Service text passes through this before it is stored or logged (the log's redactor). */
-  redact?: (text: string) => string;
 }
 
 /** Malformed answers are retried this many times, then the change is parked. */
@@ -471,15 +470,23 @@ export class SyncEngine implements Disposable {
     const message = this.clean(error.message);
     this.lastError = message;
     const kind: string = error.kind;
-    if (kind === 'unauthorized' || kind === 'notSignedIn' || kind === 'session') this.userIdCache = undefined;
+    // Who is signed in may have changed: read the user again before the next call.
+    if (kind === 'unauthorized' || kind === 'notSignedIn' || kind === 'session' || kind === 'userChanged') this.userIdCache = undefined;
     const previous = failureOf(planned, this.store.sent(provider));
     const attempts = (previous ? (this.store.sent(provider)?.attempts ?? 0) : 0) + 1;
-    const parks = kind === 'unauthorized' || kind === 'invalidInput' || (kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES);
+    // The identity check before a key call (GET /user at the address the call would go to) failed: the
+    // key call itself was never sent.
+    const beforeTheCall = error instanceof KeyringUnavailableError || error.operation === `GET ${PiecesPaths.user}`;
+    // Retrying cannot help: the key or the request was refused, or this Pieces OS has no such endpoint.
+    const parks =
+      !beforeTheCall && (kind === 'unauthorized' || kind === 'invalidInput' || kind === 'notFound' || (kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES));
     // Certain that nothing reached Pieces OS: it holds what it held before this attempt.
     const notApplied =
-      kind === 'keyring' ||
+      beforeTheCall ||
       kind === 'notSignedIn' ||
       kind === 'session' ||
+      kind === 'userChanged' ||
+      kind === 'refusedUrl' ||
       (error instanceof ServiceUnreachableError && (error.reason === 'refused' || error.reason === 'notFound'));
     const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
     await this.writeSent(provider, (current) => {
@@ -565,9 +572,9 @@ export class SyncEngine implements Disposable {
     return this.userIdCache;
   }
 
+  /** Service text as it may be stored and shown: clipped, then redacted (every stored key, and anything key-like). */
   private clean(text: string): string {
-    const redacted = this.options.redact ? this.options.redact(text) : text;
-    return excerpt(redacted, [], 300);
+    return excerpt(text);
   }
 
   private setBusy(busy: boolean): void {

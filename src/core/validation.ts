@@ -2,6 +2,8 @@
 // warning, since providers change their key formats. Messages never quote the key.
 import { t } from './l10n';
 import { PROVIDERS, type ProviderInfo } from './providers';
+import { knownSecrets } from './redact';
+import { hasInvisible } from './text';
 
 export const MIN_KEY_LENGTH = 8;
 export const MAX_KEY_LENGTH = 512;
@@ -16,6 +18,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/;
 const KEY_CHARS = /^[\x21-\x7e]+$/;
 
 export function validateApiKey(input: string, provider: ProviderInfo): Checked {
+  if (typeof input !== 'string') return { ok: false, error: t('Enter the API key.') };
   const value = input.trim();
   if (value === '') return { ok: false, error: t('Enter the API key.') };
   if (/[\r\n]/.test(value)) return { ok: false, error: t('An API key is a single line; the text you pasted has line breaks.') };
@@ -34,6 +37,19 @@ export function validateApiKey(input: string, provider: ProviderInfo): Checked {
   return { ok: true, value };
 }
 
+/**
+ * A key that came from elsewhere (the one Pieces OS holds, an import), checked as `validateApiKey`
+ * checks what a user types, except that nothing is trimmed: a key with spaces or a line break around
+ * it is refused, not silently changed.
+ */
+export function validateHeldApiKey(input: unknown, provider: ProviderInfo): Checked {
+  if (typeof input !== 'string' || input === '') return { ok: false, error: t('The key is empty.') };
+  if (input !== input.trim()) {
+    return { ok: false, error: /[\r\n\u2028\u2029\u0085]/.test(input) ? t('An API key is a single line; this one has a line break around it.') : t('An API key has no spaces; this one has spaces or invisible characters around it.') };
+  }
+  return validateApiKey(input, provider);
+}
+
 /** An OpenAI organization id: optional; when given, `org-` followed by letters and digits. */
 export function validateOrganizationId(input: string): Checked {
   const value = input.trim();
@@ -45,25 +61,61 @@ export function validateOrganizationId(input: string): Checked {
   return { ok: true, value };
 }
 
-// eslint-disable-next-line no-control-regex
-const INVISIBLE_OR_BIDI = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/;
-/** A long run of the characters keys are made of, with letters and digits mixed: probably a pasted key. */
-const KEY_LIKE_RUN = /(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{24,}/;
+/** Catalogue prefixes, longest first: "sk-proj-" is reported rather than "sk-". */
+const KEY_PREFIXES = [...new Set(PROVIDERS.flatMap((provider) => provider.keyPrefixes))].sort((a, b) => b.length - a.length);
+/** After a catalogue prefix, this many key characters make a name look like a key. */
+const KEY_LIKE_AFTER_PREFIX = 8;
+/** A run of key characters this long is a key whatever it holds (a UUID-shaped token has 36). */
+const KEY_LIKE_RUN = 32;
+/** A shorter run (from this length) is a key when one unbroken part of it mixes letters and digits. */
+const KEY_LIKE_MIXED_RUN = 24;
+const KEY_LIKE_MIXED_PART = 16;
 
-/** Whether a name looks like a key (it would be stored in plain text): a catalogue prefix with more after it, or a long key-like run. */
-export function looksLikeKey(name: string): boolean {
-  const compact = name.trim();
-  if (KEY_LIKE_RUN.test(compact)) return true;
-  return PROVIDERS.some((p) => p.keyPrefixes.some((prefix) => compact.startsWith(prefix) && /^[A-Za-z0-9_-]{8,}$/.test(compact.slice(prefix.length))));
+/**
+ * Why `name` looks like an API key, or undefined. Names are stored in plain text, so a key pasted
+ * into the name box must not be kept: a catalogue prefix at the start of a word followed by key
+ * characters, a run of 32 key characters ([A-Za-z0-9_-]), or a run of 24 with a 16-character part
+ * that mixes letters and digits. Ordinary names ("2024-01-15-production-key") pass.
+ */
+export function keyLikeReason(name: string): string | undefined {
+  for (const prefix of KEY_PREFIXES) {
+    for (let at = name.indexOf(prefix); at >= 0; at = name.indexOf(prefix, at + 1)) {
+      const before = at > 0 ? name.charAt(at - 1) : '';
+      if (/[A-Za-z0-9]/.test(before)) continue;
+      const tail = /^[A-Za-z0-9_-]*/.exec(name.slice(at + prefix.length))?.[0] ?? '';
+      if (tail.length >= KEY_LIKE_AFTER_PREFIX) return t('it starts like a key ("{0}…")', prefix);
+    }
+  }
+  for (const run of name.match(/[A-Za-z0-9_-]+/g) ?? []) {
+    if (run.length >= KEY_LIKE_RUN) return t('it has {0} key characters in a row', run.length);
+    if (run.length >= KEY_LIKE_MIXED_RUN && run.split(/[-_]/).some((part) => part.length >= KEY_LIKE_MIXED_PART && /\d/.test(part) && /[A-Za-z]/.test(part))) {
+      return t('it has {0} key characters in a row', run.length);
+    }
+  }
+  return undefined;
 }
 
-/** A key's display name: not empty, one short line, no key, unique per provider (case-insensitive). */
+/**
+ * A key's display name: not empty, one short line of visible characters, unique per provider
+ * (case-insensitive), and nothing that looks like a key or holds part of a stored one (names are
+ * stored in plain text).
+ */
 export function validateKeyName(input: string, takenNames: Iterable<string> = []): Checked {
+  if (typeof input !== 'string') return { ok: false, error: t('Enter a name for the key, such as "Personal" or "Work".') };
   const value = input.trim();
   if (value === '') return { ok: false, error: t('Enter a name for the key, such as "Personal" or "Work".') };
-  if (INVISIBLE_OR_BIDI.test(value) || /[\r\n]/.test(value)) return { ok: false, error: t('A name is a single line of visible characters (no control, invisible or text-direction characters).') };
+  if (/[\r\n\u2028\u2029\u0085]/.test(value)) return { ok: false, error: t('A name is a single line of visible characters.') };
+  if (hasInvisible(value)) {
+    return { ok: false, error: t('A name cannot contain invisible, control or text-direction characters; type it again rather than pasting it.') };
+  }
   if (value.length > MAX_NAME_LENGTH) return { ok: false, error: t('A name has at most {0} characters.', MAX_NAME_LENGTH) };
-  if (looksLikeKey(value)) return { ok: false, error: t('That looks like an API key. Names are stored in plain text: paste the key in the next step, and give it a name such as "Personal" or "Work".') };
+  const keyLike = keyLikeReason(value);
+  if (keyLike) {
+    return { ok: false, error: t('That name looks like an API key ({0}). Names are stored in plain text, so use a few words such as "Work" instead.', keyLike) };
+  }
+  if (knownSecrets.containsSecret(value)) {
+    return { ok: false, error: t('That name contains part of one of your keys. Names are stored in plain text; choose another name.') };
+  }
   const lower = value.toLowerCase();
   for (const taken of takenNames) {
     if (taken.toLowerCase() === lower) return { ok: false, error: t('A key named "{0}" already exists for this provider; choose another name.', taken) };

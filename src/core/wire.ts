@@ -73,26 +73,46 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Absent, null (real Pieces OS sends null for unset fields) or a string. */
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
+const OPENAI_FIELDS = ['api_key', 'api_key_name', 'organization_key'] as const;
+
+/** Why an `open_AI` object is malformed, or undefined. `where` names it in the message. */
+function checkOpenAI(openAI: unknown, where: string): string | undefined {
+  if (openAI === undefined || openAI === null) return undefined;
+  if (!isObject(openAI)) return `the response's "${where}" is not an object`;
+  for (const field of OPENAI_FIELDS) {
+    if (!isOptionalString(openAI[field])) return `the response's "${where}.${field}" is not a string`;
+  }
+  return undefined;
+}
+
 /** Why a response is not what the contract promises, or undefined when it is. Lenient about extra fields. */
 export function checkKeyResponse(body: unknown): string | undefined {
   if (!isObject(body)) return 'the response is not a JSON object';
   if (!isObject(body.metadata)) return 'the response has no "metadata" object';
   if (typeof body.metadata.global_id !== 'string') return 'the response\'s "metadata" has no "global_id"';
-  if (body.metadata.open_AI !== undefined && !isObject(body.metadata.open_AI)) {
-    return 'the response\'s "metadata.open_AI" is not an object';
-  }
-  return undefined;
+  return checkOpenAI(body.metadata.open_AI, 'metadata.open_AI');
 }
 
-/** Why a `GET /user` response is malformed, or undefined when it is usable (signed in or not). */
+/**
+ * Why a `GET /user` response is malformed, or undefined when it is usable (signed in or not). Every
+ * field this extension reads is type-checked here, so that nothing later meets a number where it
+ * expects text. A blank id is not malformed: it means nobody is signed in (the client decides).
+ */
 export function checkUserResponse(body: unknown): string | undefined {
   if (!isObject(body)) return 'the response is not a JSON object';
   const user = body.user;
   if (user === undefined || user === null) return undefined;
   if (!isObject(user)) return 'the response\'s "user" is not an object';
-  if (typeof user.id !== 'string' || user.id.length === 0) return 'the response\'s "user" has no "id"';
-  if (user.auth0 !== undefined && user.auth0 !== null && !isObject(user.auth0)) {
-    return 'the response\'s "user.auth0" is not an object';
+  if (typeof user.id !== 'string') return 'the response\'s "user" has no "id"';
+  for (const field of ['email', 'name'] as const) {
+    if (!isOptionalString(user[field])) return `the response's "user.${field}" is not a string`;
   }
-  return undefined;
+  if (user.auth0 === undefined || user.auth0 === null) return undefined;
+  if (!isObject(user.auth0)) return 'the response\'s "user.auth0" is not an object';
+  return checkOpenAI(user.auth0.open_AI, 'user.auth0.open_AI');
 }

@@ -3,24 +3,19 @@ import { LOG_CHANNEL_NAME } from '../constants';
 import type { RequestRecord } from '../core/piecesClient';
 import { redact } from '../core/redact';
 
-/** The extension's one log channel. Every message passes through `redact`, which knows the user's keys. */
+/**
+ * The extension's one log channel. Every message passes through `redact`, which knows every key the
+ * store has read or written in this window (`knownSecrets`) and anything shaped like a key.
+ */
 export class Log implements vscode.Disposable {
   private readonly channel: vscode.LogOutputChannel;
-  /** Every key the store has read or written in this window: redacted wherever it appears. */
-  private readonly secrets = new Set<string>();
 
   constructor(channel?: vscode.LogOutputChannel) {
     this.channel = channel ?? vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
   }
 
-  /** Adds a key to those redacted from every line and stored reason. */
-  rememberSecret(secret: string): void {
-    this.secrets.add(secret);
-  }
-
-  /** `text` without any key the user stored, nor anything that looks like a key. */
   redact(text: string): string {
-    return redact(text, this.secrets);
+    return redact(text);
   }
 
   info(message: string): void {

@@ -34,8 +34,6 @@ export class StatusBar implements vscode.Disposable {
     private readonly store: KeyStore,
     private readonly sync: SyncEngine,
     private readonly enabled: () => boolean,
-    /** Why providerKeys.serviceUrl was refused, if it was. */
-    private readonly refusedUrl: () => string | undefined = () => undefined,
   ) {
     this.item = vscode.window.createStatusBarItem('providerKeys.status', vscode.StatusBarAlignment.Right, 100);
     this.item.name = t('Provider Keys: Pieces OS');
@@ -106,8 +104,7 @@ export class StatusBar implements vscode.Disposable {
   private problems(): Problem[] {
     const problems: Problem[] = [];
     const state = this.monitor.state;
-    const refused = this.refusedUrl();
-    if (refused) problems.push({ text: `$(error) ${t('Pieces OS: URL refused')}`, line: t('providerKeys.serviceUrl was refused: {0}', refused), severity: 'error' });
+    if (state.kind === 'refusedUrl') problems.push({ text: `$(error) ${t('Pieces OS: service URL refused')}`, line: connectionText(state), severity: 'error' });
     else if (state.kind === 'notRunning') problems.push({ text: `$(debug-disconnect) ${t('Pieces OS: not running')}`, line: connectionText(state), severity: 'warning' });
     else if (state.kind === 'error') problems.push({ text: `$(warning) ${t('Pieces OS: error')}`, line: connectionText(state), severity: 'error' });
     else if (state.kind === 'notSignedIn') problems.push({ text: `$(account) ${t('Pieces OS: not signed in')}`, line: connectionText(state), severity: 'warning' });
@@ -164,7 +161,9 @@ export function connectionText(state: ConnectionState): string {
     case 'connected':
       return t('Connected to Pieces OS {0}, signed in as {1}.', state.version, state.user);
     case 'notSignedIn':
-      return t('Pieces OS {0} is running, but nobody is signed in. Sign in to Pieces to sync keys.', state.version);
+      return state.detail ?? t('Pieces OS {0} is running, but nobody is signed in. Sign in to Pieces to sync keys.', state.version);
+    case 'refusedUrl':
+      return state.detail;
     case 'notRunning':
       return state.detail;
     case 'error':

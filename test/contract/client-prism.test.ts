@@ -78,8 +78,11 @@ describe('PiecesClient against Prism (strict contract)', function () {
 
   const client = (fetchFn?: FetchFn): PiecesClient =>
     new PiecesClient({ baseUrl, timeoutMs: 5000, ...(fetchFn ? { fetch: fetchFn } : {}) });
+  // Only the key calls: the identity check before them (GET /user) must answer as usual.
   const preferring = (code: number): FetchFn => (input, init) =>
-    fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), prefer: `code=${code}` } });
+    init?.method === 'POST' ? fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), prefer: `code=${code}` } }) : fetch(input, init);
+  // The id in the contract's mock user: key calls go only for the user the service says is signed in.
+  const USER = 'string';
 
   it('getUser resolves with the mock user', async () => {
     const user = await client().getUser();
@@ -87,19 +90,19 @@ describe('PiecesClient against Prism (strict contract)', function () {
   });
 
   it('createKey, updateKey and deleteKey send bodies the strict contract accepts', async () => {
-    const created = await client().createKey('u1', { apiKey: FAKE_KEY, name: 'Work', organization: 'org-FAKEtest0001' });
+    const created = await client().createKey(USER, { apiKey: FAKE_KEY, name: 'Work', organization: 'org-FAKEtest0001' });
     assert.equal(typeof created.metadata.global_id, 'string');
-    await client().updateKey('u1', { apiKey: FAKE_KEY_2 });
-    await client().updateKey('u1', { name: 'Renamed' });
-    await client().deleteKey('u1');
+    await client().updateKey(USER, { apiKey: FAKE_KEY_2 });
+    await client().updateKey(USER, { name: 'Renamed' });
+    await client().deleteKey(USER);
   });
 
   it('Prefer: code=401 gives UnauthorizedError for each key call', async () => {
     const failing = client(preferring(401));
     for (const call of [
-      () => failing.createKey('u1', { apiKey: FAKE_KEY }),
-      () => failing.updateKey('u1', { apiKey: FAKE_KEY }),
-      () => failing.deleteKey('u1'),
+      () => failing.createKey(USER, { apiKey: FAKE_KEY }),
+      () => failing.updateKey(USER, { apiKey: FAKE_KEY }),
+      () => failing.deleteKey(USER),
     ]) {
       assertNoSecrets(await rejectsWith(call, UnauthorizedError));
     }

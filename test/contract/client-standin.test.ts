@@ -10,6 +10,7 @@ import {
   ServerError,
   ServiceUnreachableError,
   UnauthorizedError,
+  UserChangedError,
 } from '../../src/core/errors';
 import { type FetchFn, type RequestRecord, PiecesClient } from '../../src/core/piecesClient';
 import { type StandIn, DEFAULT_VERSION, GLOBAL_ID, UNAUTHORIZED_TEXT, startStandIn } from '../../stand-in/server';
@@ -77,8 +78,8 @@ describe('PiecesClient against the stand-in', function () {
 
     it('reports each request to onRequest without bodies', async () => {
       await client.createKey(standIn.userId, { apiKey: FAKE_KEY });
-      assert.equal(records.length, 1);
-      const [record] = records;
+      assert.deepEqual(records.map((entry) => `${entry.method} ${entry.path}`), ['GET /user', `POST ${CREATE}`], 'the identity check, then the key call');
+      const record = records[1];
       assert.deepEqual(Object.keys(record ?? {}).sort(), ['baseUrl', 'durationMs', 'method', 'path', 'status']);
       assert.ok(!JSON.stringify(records).includes(FAKE_KEY));
     });
@@ -103,18 +104,20 @@ describe('PiecesClient against the stand-in', function () {
     });
 
     it('unreachable: a dropped connection is a reset, for GET and for POST', async () => {
-      standIn.failNext(2, 'drop');
+      standIn.failNext(1, 'drop', { paths: ['/user'] });
+      standIn.failNext(1, 'drop', { paths: [CREATE] });
       const get = await rejectsWith(() => client.getUser(), ServiceUnreachableError);
       assert.equal(get.reason, 'reset');
       const post = await rejectsWith(() => client.createKey(standIn.userId, { apiKey: FAKE_KEY }), ServiceUnreachableError);
       assert.equal(post.reason, 'reset');
       assertNoSecrets(post);
       assert.equal(standIn.openAI, undefined);
-      assert.deepEqual(standIn.requests.map((entry) => entry.status), [0, 0], 'the client retried a dropped call');
+      // The POST's identity check (GET /user) answered; the dropped POST itself was not retried.
+      assert.deepEqual(standIn.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status}`), ['GET /user 0', 'GET /user 200', 'POST /external_provider/api_key/create 0']);
     });
 
     it('unreachable: a body cut off midway is a reset', async () => {
-      standIn.failNext(1, 'dropMidBody');
+      standIn.failNext(1, 'dropMidBody', { paths: [CREATE] });
       const error = await rejectsWith(() => client.createKey(standIn.userId, { apiKey: FAKE_KEY }), ServiceUnreachableError);
       assert.equal(error.reason, 'reset');
       assertNoSecrets(error);
@@ -128,7 +131,7 @@ describe('PiecesClient against the stand-in', function () {
     });
 
     it('unauthorized: 401 carries the service text but no key bytes', async () => {
-      standIn.failNext(1, 'unauthorized');
+      standIn.failNext(1, 'unauthorized', { paths: [CREATE] });
       const error = await rejectsWith(() => client.createKey(standIn.userId, { apiKey: FAKE_KEY }), UnauthorizedError);
       assert.ok(error.message.includes(UNAUTHORIZED_TEXT), error.message);
       assert.equal(error.serviceMessage, UNAUTHORIZED_TEXT);
@@ -136,24 +139,41 @@ describe('PiecesClient against the stand-in', function () {
       assert.equal(standIn.openAI, undefined);
     });
 
-    it('unauthorized: a key call for another user, or while signed out', async () => {
-      assertNoSecrets(await rejectsWith(() => client.createKey('someone-else', { apiKey: FAKE_KEY }), UnauthorizedError));
+    it('a key call for another user than the one signed in is refused before it is sent', async () => {
+      assertNoSecrets(await rejectsWith(() => client.createKey('someone-else', { apiKey: FAKE_KEY }), UserChangedError));
+      assert.deepEqual(standIn.requests.map((entry) => `${entry.method} ${entry.path}`), ['GET /user'], 'only the identity check was sent');
+    });
+
+    it('while signed out, a key call stops at the identity check (not signed in), and nothing is sent', async () => {
       standIn.signedIn = false;
-      assertNoSecrets(await rejectsWith(() => client.updateKey(standIn.userId, { apiKey: FAKE_KEY_2 }), UnauthorizedError));
+      assertNoSecrets(await rejectsWith(() => client.updateKey(standIn.userId, { apiKey: FAKE_KEY_2 }), NotSignedInError));
+      assert.deepEqual(standIn.requests.map((entry) => `${entry.method} ${entry.path}`), ['GET /user']);
+      assert.equal(standIn.openAI, undefined);
+    });
+
+    it('unauthorized: the stand-in refuses a key call for a user it does not know (401), when the client is told to send it', async () => {
+      // The identity check passes for the stand-in's user; the call then names another user on the wire.
+      const otherUser: FetchFn = (input, init) => {
+        const body = typeof init?.body === 'string' ? init.body.replace(standIn.userId, 'someone-else') : init?.body;
+        return fetch(input, { ...init, body });
+      };
+      assertNoSecrets(await rejectsWith(() => makeClient({ fetch: otherUser }).createKey(standIn.userId, { apiKey: FAKE_KEY }), UnauthorizedError));
       assert.equal(standIn.openAI, undefined);
     });
 
     it('server: 500 is a ServerError with the status', async () => {
-      standIn.failNext(1, 'serverError');
+      standIn.failNext(1, 'serverError', { paths: ['/external_provider/api_key/update'] });
       const error = await rejectsWith(() => client.updateKey(standIn.userId, { apiKey: FAKE_KEY }), ServerError);
       assert.equal(error.status, 500);
       assertNoSecrets(error);
     });
 
     it('bad response: 200 with a body that is not JSON', async () => {
-      standIn.failNext(2, 'invalidJson');
-      assertNoSecrets(await rejectsWith(() => client.createKey(standIn.userId, { apiKey: FAKE_KEY }), BadResponseError));
+      standIn.failNext(1, 'invalidJson', { paths: ['/user'] });
       await rejectsWith(() => client.getUser(), BadResponseError);
+      standIn.failNext(1, 'invalidJson', { paths: [CREATE] });
+      assertNoSecrets(await rejectsWith(() => client.createKey(standIn.userId, { apiKey: FAKE_KEY }), BadResponseError));
+      assert.equal(standIn.requests.filter((entry) => entry.method === 'POST').length, 1, 'the key call followed a valid GET /user');
     });
 
     it('not signed in: getUser on a signed-out service', async () => {
@@ -198,7 +218,11 @@ describe('PiecesClient against the stand-in', function () {
         req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
         req.on('end', () => {
           const sentKey = /"api_key":"([^"]*)"/.exec(body)?.[1] ?? '';
-          if (req.url?.startsWith('/redirect/')) {
+          if (req.url === '/user' || req.url === '/redirect/user') {
+            res.writeHead(200, { 'content-type': 'application/json' }).end('{"user":{"id":"u1"}}');
+          } else if (req.url === '/noid/user') {
+            res.writeHead(200, { 'content-type': 'application/json' }).end('{"user":{"email":"x@example.com"}}');
+          } else if (req.url?.startsWith('/redirect/')) {
             res.writeHead(307, { location: '/stolen' }).end();
           } else if (req.url === '/stolen') {
             stolen.push(req.method ?? '');
@@ -207,8 +231,6 @@ describe('PiecesClient against the stand-in', function () {
             res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ metadata: { open_AI: { api_key: sentKey } } }));
           } else if (req.url === '/external_provider/api_key/update') {
             res.writeHead(401, { 'content-type': 'text/plain' }).end(`Invalid Authentication, Incorrect API key provided: ${sentKey}`);
-          } else if (req.url === '/user') {
-            res.writeHead(200, { 'content-type': 'application/json' }).end('{"user":{"email":"x@example.com"}}');
           } else {
             res.writeHead(500, { 'content-type': 'text/plain' }).end(`panic while storing ${FAKE_KEY}`);
           }
@@ -230,7 +252,7 @@ describe('PiecesClient against the stand-in', function () {
     });
 
     it('bad response: a /user whose user has no id', async () => {
-      await rejectsWith(() => makeClient({ baseUrl }).getUser(), BadResponseError);
+      await rejectsWith(() => makeClient({ baseUrl: `${baseUrl}/noid` }).getUser(), BadResponseError);
     });
 
     it('a redirect is not followed, so the key is not re-sent elsewhere', async () => {

@@ -1,6 +1,7 @@
 // The stand-in's own behaviour: contract-valid answers, 422 for invalid bodies, fault switches,
 // stop/restart, the control surface. Raw fetch only; the client is tested in test/contract/.
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
 import { type StandIn, DEFAULT_VERSION, UNAUTHORIZED_TEXT, startStandIn } from '../../stand-in/server';
 import { ContractValidator, type ResponseSchemaName } from '../../stand-in/validator';
 import { FAKE_KEY, FAKE_KEY_2, FAKE_ORG, fixture, fixtureText, rawPost } from '../contract/helpers';
@@ -245,6 +246,74 @@ describe('stand-in', function () {
       assert.throws(() => standIn.failNext(1, 'explode' as never), TypeError);
       assert.throws(() => standIn.failNext(-1, 'drop'), RangeError);
       assert.throws(() => standIn.failNext(1, 'drop', { paths: ['user'] }), TypeError);
+      assert.throws(() => standIn.failNext(1, 'echo', { status: 200 }), RangeError);
+      assert.throws(() => standIn.failNext(1, 'huge', { bytes: 0 }), RangeError);
+      assert.throws(() => standIn.failNext(1, 'tooManyRequests', { retryAfter: '1\r\nx: y' }), TypeError);
+    });
+
+    it('403, 404, 409, 422: that status as text/plain, state unchanged', async () => {
+      for (const [fault, status] of [['forbidden', 403], ['notFound', 404], ['conflict', 409], ['unprocessable', 422]] as const) {
+        standIn.failNext(1, fault);
+        const answer = await post(CREATE, createBody);
+        assert.equal(answer.status, status, fault);
+        assert.match(answer.contentType, /^text\/plain/);
+      }
+      assert.equal(standIn.openAI, undefined);
+    });
+
+    it('tooManyRequests and unavailable: 429 and 503 with Retry-After (1 s by default, as given, or none)', async () => {
+      const headerOf = async (fault: 'tooManyRequests' | 'unavailable', retryAfter?: string | null): Promise<[number, string | null]> => {
+        standIn.failNext(1, fault, retryAfter === undefined ? {} : { retryAfter });
+        const response = await fetch(url('/user'));
+        await response.text();
+        return [response.status, response.headers.get('retry-after')];
+      };
+      assert.deepEqual(await headerOf('tooManyRequests'), [429, '1']);
+      assert.deepEqual(await headerOf('unavailable', 'Wed, 21 Oct 2026 07:28:00 GMT'), [503, 'Wed, 21 Oct 2026 07:28:00 GMT']);
+      assert.deepEqual(await headerOf('tooManyRequests', null), [429, null]);
+    });
+
+    it('echo: an error status whose text quotes the request body, key included, and changes nothing', async () => {
+      standIn.failNext(1, 'echo', { status: 500 });
+      const answer = await post(CREATE, createBody);
+      assert.equal(answer.status, 500);
+      assert.ok(answer.text.includes(FAKE_KEY), 'the echo must carry the key: it exists to test redaction');
+      standIn.failNext(1, 'echo');
+      assert.equal((await post(CREATE, createBody)).status, 400);
+      assert.equal(standIn.openAI, undefined);
+    });
+
+    it('wrongShape: 200 JSON with numbers where the contract has text', async () => {
+      standIn.failNext(1, 'wrongShape');
+      const user = (await (await fetch(url('/user'))).json()) as { user: { name: unknown; auth0: { open_AI: { api_key: unknown } } } };
+      assert.equal(typeof user.user.name, 'number');
+      assert.equal(typeof user.user.auth0.open_AI.api_key, 'number');
+      standIn.failNext(1, 'wrongShape');
+      const created = JSON.parse((await post(CREATE, createBody)).text) as { metadata: { open_AI: { api_key: unknown } } };
+      assert.equal(typeof created.metadata.open_AI.api_key, 'number');
+      assert.equal(standIn.openAI, undefined);
+    });
+
+    it('huge: a 200 JSON body of the given size on one line, chunked', async () => {
+      standIn.failNext(1, 'huge', { bytes: 3 * 1024 * 1024 });
+      const response = await fetch(url('/user'));
+      assert.equal(response.headers.get('content-length'), null);
+      const text = await response.text();
+      assert.equal(Buffer.byteLength(text), 3 * 1024 * 1024);
+      assert.ok(!text.includes('\n'));
+      assert.equal(typeof JSON.parse(text), 'object');
+    });
+
+    it('stream: a 200 that never ends; reset() cuts it', async () => {
+      standIn.failNext(1, 'stream');
+      const response = await fetch(url('/user'));
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let received = 0;
+      while (received < 2 * 1024 * 1024) received += (await reader.read()).value?.length ?? 0;
+      standIn.reset();
+      await assert.rejects(async () => {
+        for (;;) if ((await reader.read()).done) throw new Error('ended cleanly instead of being cut');
+      }, TypeError);
     });
   });
 
@@ -301,6 +370,60 @@ describe('stand-in', function () {
       assert.equal((await post('/__stand-in/reset', '')).status, 204);
       assert.equal(standIn.signedIn, true);
       assert.equal(standIn.openAI, undefined);
+    });
+
+    it('takes the new fault options and the impostor mode over HTTP', async () => {
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'tooManyRequests', retryAfter: '9', paths: ['/user'] })).status, 204);
+      const busy = await fetch(url('/user'));
+      assert.deepEqual([busy.status, busy.headers.get('retry-after')], [429, '9']);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 503 })).status, 204);
+      assert.equal((await post(CREATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY } })).status, 503);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'huge', bytes: 'big' })).status, 400);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 99 })).status, 400);
+
+      assert.equal((await post('/__stand-in/impostor', { impostor: 'notFound' })).status, 204);
+      assert.equal(standIn.impostor, 'notFound');
+      assert.equal((JSON.parse(await (await fetch(url('/__stand-in/state'))).text()) as { impostor: unknown }).impostor, 'notFound');
+      assert.equal((await post('/__stand-in/impostor', { impostor: 'teapot' })).status, 400);
+      assert.equal((await post('/__stand-in/impostor', { impostor: false })).status, 204);
+      assert.equal(standIn.impostor, false);
+    });
+  });
+
+  describe('impostor', () => {
+    it('answers health as Pieces OS does, but /user with 404 (notFound) or a web page (html), and never stores a key', async () => {
+      for (const mode of ['notFound', 'html'] as const) {
+        standIn.impostor = mode;
+        const health = await fetch(url('/.well-known/health'));
+        assert.deepEqual([health.status, await health.text()], [200, 'ok']);
+        const user = await fetch(url('/user'));
+        assert.equal(user.status, mode === 'notFound' ? 404 : 200);
+        assert.match(user.headers.get('content-type') ?? '', /^text\/html/);
+        await user.text();
+        assert.equal((await post(CREATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY } })).status, 404);
+        assert.equal(standIn.openAI, undefined);
+      }
+      assert.ok(standIn.requests.some((entry) => entry.method === 'POST' && entry.status === 404), 'key calls to an impostor are recorded');
+      standIn.reset();
+      assert.equal(standIn.impostor, false);
+    });
+
+    it('can start as an impostor (as a process that takes the port after Pieces OS quits)', async () => {
+      const port = standIn.port;
+      await standIn.stop();
+      const impostor = await startStandIn({ port, impostor: 'notFound' });
+      try {
+        // A new connection: the pooled one went with the stand-in that stopped.
+        const status = await new Promise<number | undefined>((resolve, reject) => {
+          http.get(`${impostor.url}/user`, { agent: false }, (response) => resolve(response.resume().statusCode)).on('error', reject);
+        });
+        assert.equal(status, 404);
+        impostor.reset();
+        assert.equal(impostor.impostor, 'notFound', 'reset returns to the impostor it started as');
+      } finally {
+        await impostor.stop();
+        await standIn.restart();
+      }
     });
   });
 

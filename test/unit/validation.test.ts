@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { getProvider, type ProviderInfo } from '../../src/core/providers';
-import { MAX_KEY_LENGTH, validateApiKey, validateKeyName, validateOrganizationId } from '../../src/core/validation';
+import { knownSecrets } from '../../src/core/redact';
+import { MAX_KEY_LENGTH, keyLikeReason, validateApiKey, validateHeldApiKey, validateKeyName, validateOrganizationId } from '../../src/core/validation';
 
 const openai = getProvider('openai') as ProviderInfo;
 const mistral = getProvider('mistral') as ProviderInfo;
@@ -105,7 +106,87 @@ describe('validateKeyName', () => {
     assert.equal(validateKeyName('a\u0007b').ok, false);
   });
   it('refuses a name longer than 64 characters', () => {
-    assert.equal(validateKeyName('x'.repeat(65)).ok, false);
-    assert.equal(validateKeyName('x'.repeat(64)).ok, true);
+    assert.equal(validateKeyName(`${'Work '.repeat(13)}X`).ok, false);
+    assert.equal(validateKeyName(`${'Work '.repeat(12)}Home`).ok, true);
   });
+
+  it('refuses bidi, zero-width and other invisible characters, and says why', () => {
+    for (const bad of ['Work\u202e', 'Wo\u200brk', '\u2066Work\u2069', 'Work\u00ad', 'Work\ufeffx', 'Wo\u2028rk', 'Work\u{e0041}', 'Wo\u3164rk', 'Wo\u0085rk']) {
+      const result = validateKeyName(bad);
+      assert.ok(!result.ok, JSON.stringify(bad));
+      assert.match(result.error, /invisible|single line/);
+    }
+    for (const good of ['Café', 'Работа', '仕事のキー', 'می\u200cخواهم', '👩\u200d💻 Dev', 'Work ❤\ufe0f']) {
+      assert.ok(validateKeyName(good).ok, JSON.stringify(good));
+    }
+  });
+
+  const keyLike: Array<[string, string]> = [
+    ['an OpenAI key', 'sk-proj-FAKE0000000000000000000000000000'],
+    ['a bare sk- key', 'sk-FAKE00000000abcd'],
+    ['an Anthropic key', 'sk-ant-api03-FAKEabcdef'],
+    ['a Gemini key', 'AIzaFAKE0000000000'],
+    ['a Groq key', 'gsk_FAKE00000000'],
+    ['an OpenRouter key', 'sk-or-v1-FAKE0000'],
+    ['a key inside words', 'my key sk-FAKEabcd1234'],
+    ['a key after a dash', 'work-sk-FAKEabcd1234'],
+    ['a Mistral-style key (32 characters)', 'FAKEmistral000000000000000000000'],
+    ['a UUID-style token', '0f8fad5b-d9cb-469f-a165-70867728950e'],
+    ['24 characters mixing letters and digits', 'ab12cd34ef56gh78ij90kl12'],
+  ];
+  for (const [label, name] of keyLike) {
+    it(`refuses a name that looks like a key: ${label}`, () => {
+      const result = validateKeyName(name);
+      assert.ok(!result.ok, `${name} was accepted`);
+      assert.match(result.error, /looks like an API key .*stored in plain text/);
+      assert.ok(!result.error.includes(name), 'the message quotes the name');
+    });
+  }
+
+  const ordinary = ['Work', 'Personal', 'sk', 'sk-1', 'Desk-work key', 'task-force', 'AIzawa', 'my-personal-openai-work-key', '2024-01-15-production-key', 'Team key (2024)', 'gsk', 'OPENAI_API_KEY from env'];
+  for (const name of ordinary) {
+    it(`accepts an ordinary name: ${JSON.stringify(name)}`, () => {
+      assert.equal(keyLikeReason(name), undefined);
+      assert.ok(validateKeyName(name).ok);
+    });
+  }
+
+  it('refuses a name that holds part of a stored key', () => {
+    knownSecrets.remember('FAKE.stored/key+42');
+    try {
+      const result = validateKeyName('old stored/key name');
+      assert.ok(!result.ok && /part of one of your keys/.test(result.error));
+      assert.ok(validateKeyName('stored key').ok);
+    } finally {
+      knownSecrets.clear();
+    }
+  });
+});
+
+describe('validateHeldApiKey (a key Pieces OS holds)', () => {
+  const FAKE_HELD = 'sk-test-FAKE-00000000000000000000000002';
+  it('accepts a valid key as it is', () => {
+    assert.deepEqual(validateHeldApiKey(FAKE_HELD, openai), { ok: true, value: FAKE_HELD });
+  });
+  const refused: Array<[string, unknown, RegExp]> = [
+    ['a trailing line break', `${FAKE_HELD}\n`, /single line/],
+    ['a leading space', ` ${FAKE_HELD}`, /no spaces/],
+    ['a line break inside', 'sk-test-FAKE\n0000000000000000', /single line/],
+    ['a line separator inside', 'sk-test-FAKE\u20280000000000000000', /control characters/],
+    ['a zero-width space', 'sk-test-FAKE\u200b000000000000', /control characters/],
+    ['a bidi override', 'sk-test-FAKE\u202e000000000000', /only printable ASCII/],
+    ['a byte-order mark around it', `\ufeff${FAKE_HELD}`, /no spaces/],
+    ['a NUL', 'sk-test-FAKE\u0000000000000000', /control characters/],
+    ['too short', 'sk-1234', /too short/],
+    ['too long', `sk-${'a'.repeat(MAX_KEY_LENGTH)}`, /too long/],
+    ['empty', '', /empty/],
+    ['not a string', 12345, /empty/],
+  ];
+  for (const [label, input, error] of refused) {
+    it(`refuses ${label}`, () => {
+      const result = validateHeldApiKey(input, openai);
+      assert.ok(!result.ok, `accepted ${JSON.stringify(input)}`);
+      assert.match(result.error, error);
+    });
+  }
 });

@@ -6,8 +6,8 @@ import { t } from '../l10n';
 import { getProvider, type ProviderId } from '../providers';
 import type { ServicePort } from '../servicePort';
 import type { KeyRecord, KeyStore } from '../store/keyStore';
-import { cleanDisplayText } from '../text';
-import { validateApiKey, validateKeyName, validateOrganizationId } from '../validation';
+import { cleanServiceText } from '../text';
+import { validateHeldApiKey, validateKeyName, validateOrganizationId } from '../validation';
 
 export async function adoptHeldKey(deps: {
   store: KeyStore;
@@ -19,7 +19,7 @@ export async function adoptHeldKey(deps: {
   const info = getProvider(provider);
   const held = await service.held(provider);
   if (!info || !held?.apiKey) throw new Error(t('Pieces OS holds no key to keep.'));
-  const checked = validateApiKey(held.apiKey, info);
+  const checked = validateHeldApiKey(held.apiKey, info);
   if (!checked.ok) throw new Error(t('The key Pieces OS holds cannot be kept: {0}', checked.error));
   const fingerprint = fingerprints.of(checked.value);
   const existing = await fingerprints.find(store, provider, fingerprint, store.activeKey(provider));
@@ -39,7 +39,7 @@ export async function adoptHeldKey(deps: {
 
 /** The name Pieces OS gave the key when it is a valid name of its own, else "From Pieces OS"; made unique. */
 function uniqueName(heldName: string | undefined, taken: readonly string[]): string {
-  const cleaned = heldName ? cleanDisplayText(heldName) : '';
+  const cleaned = heldName ? cleanServiceText(heldName) : '';
   const base = cleaned && validateKeyName(cleaned).ok ? cleaned : t('From Pieces OS');
   const lower = new Set(taken.map((name) => name.toLowerCase()));
   let name = base;

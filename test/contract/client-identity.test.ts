@@ -1,0 +1,196 @@
+// Identity before keys: the client sends a key only to an address whose GET /user answered, as Pieces
+// OS does, for that very user — and never retries a key call anywhere else. Two stand-ins and
+// impostors on loopback play Pieces OS before and after a restart, and whatever took its port.
+import * as assert from 'node:assert/strict';
+import { ServiceLocator } from '../../src/core/discovery';
+import {
+  BadResponseError,
+  NotFoundError,
+  NotSignedInError,
+  ServiceUnreachableError,
+  ServiceUrlRefusedError,
+  UnauthorizedError,
+  UserChangedError,
+} from '../../src/core/errors';
+import { PiecesClient } from '../../src/core/piecesClient';
+import { type StandIn, DEFAULT_USER_ID, startStandIn } from '../../stand-in/server';
+import { FAKE_KEY, FAKE_KEY_2, assertNoSecrets, rejectsWith } from './helpers';
+
+const CREATE = '/external_provider/api_key/create';
+const calls = (standIn: StandIn): string[] => standIn.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status}`);
+const posts = (standIn: StandIn): number => standIn.requests.filter((entry) => entry.method === 'POST').length;
+
+describe('PiecesClient: identity before keys', function () {
+  this.timeout(20_000);
+  const started: StandIn[] = [];
+  const standIn = async (options: Parameters<typeof startStandIn>[0] = {}): Promise<StandIn> => {
+    const service = await startStandIn(options);
+    started.push(service);
+    return service;
+  };
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((service) => service.stop()));
+  });
+
+  /** A client whose locator "discovers" whatever `where.url` says at the time, as re-discovery would. */
+  function clientFor(where: { url: string }, options: { now?: () => number } = {}): { client: PiecesClient; locator: ServiceLocator } {
+    const locator = new ServiceLocator({ configuredUrl: () => undefined, discover: async () => where.url });
+    return { client: new PiecesClient({ baseUrl: locator, timeoutMs: 2000, ...options }), locator };
+  }
+
+  it('after Pieces OS moves to another port, the new address answers GET /user before any key reaches it', async () => {
+    const before = await standIn();
+    const after = await standIn();
+    const where = { url: before.url };
+    const { client } = clientFor(where);
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    assert.deepEqual(calls(before), ['GET /user 200', `POST ${CREATE} 200`]);
+
+    await before.stop(); // Pieces OS quits …
+    where.url = after.url; // … and comes back elsewhere
+    const refused = await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 }), ServiceUnreachableError);
+    // Refused, or reset when it went out on a kept-alive connection that the restart closed.
+    assert.ok(refused.reason === 'refused' || refused.reason === 'reset', refused.reason);
+    assertNoSecrets(refused);
+    assert.deepEqual(calls(after), [], 'a refused key call is not retried at the re-discovered address');
+
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 });
+    assert.deepEqual(calls(after), ['GET /user 200', `POST ${CREATE} 200`], 'the new address was verified first');
+    assert.equal(after.openAI?.api_key, FAKE_KEY_2);
+  });
+
+  it('a key call for the user verified before is refused where another user is signed in; it goes once that user is read', async () => {
+    const before = await standIn();
+    const after = await standIn({ userId: 'another-user-0002' });
+    const where = { url: before.url };
+    const { client } = clientFor(where);
+    await client.getUser();
+    await before.stop();
+    where.url = after.url;
+    await client.health(); // refused at the old port, so it looks again and answers at the new one
+    const changed = await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), UserChangedError);
+    assertNoSecrets(changed);
+    assert.equal(posts(after), 0, 'no key call reached the other user');
+    const user = await client.getUser(); // what the engine does on UserChangedError
+    assert.equal(user.id, 'another-user-0002');
+    await client.createKey(user.id, { apiKey: FAKE_KEY });
+    assert.equal(after.openAI?.api_key, FAKE_KEY);
+  });
+
+  const impostors: Array<[string, { impostor?: 'notFound' | 'html'; userId?: string; wrongShapeUser?: true }, abstract new (...args: never[]) => Error]> = [
+    ['answers /user with 404', { impostor: 'notFound' }, NotFoundError],
+    ['answers /user with an HTML page', { impostor: 'html' }, BadResponseError],
+    ['answers /user with JSON of the wrong shape', { wrongShapeUser: true }, BadResponseError],
+    ['answers /user with a blank user id', { userId: '   ' }, NotSignedInError],
+  ];
+  for (const [label, options, expected] of impostors) {
+    it(`a process that answers health but ${label} never receives a key`, async () => {
+      const before = await standIn();
+      const impostor = await standIn({ ...(options.impostor ? { impostor: options.impostor } : {}), ...(options.userId ? { userId: options.userId } : {}) });
+      if (options.wrongShapeUser) impostor.failNext(10, 'wrongShape', { paths: ['/user'] });
+      const where = { url: before.url };
+      const { client, locator } = clientFor(where);
+      await client.getUser();
+      // The port changed hands: re-discovery (after a failure, or a Refresh) finds the impostor.
+      where.url = impostor.url;
+      locator.invalidate();
+      await client.health();
+      for (const call of [
+        () => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }),
+        () => client.updateKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 }),
+        () => client.deleteKey(DEFAULT_USER_ID),
+      ]) {
+        assertNoSecrets(await rejectsWith(call, expected));
+      }
+      assert.equal(posts(impostor), 0, `the impostor was sent a key call: ${calls(impostor).join(', ')}`);
+      assert.equal(posts(before), 0);
+    });
+  }
+
+  it('an address change without any failure (a new setting) is verified too', async () => {
+    const first = await standIn();
+    const second = await standIn({ impostor: 'notFound' });
+    let setting = first.url;
+    const locator = new ServiceLocator({ configuredUrl: () => setting });
+    const client = new PiecesClient({ baseUrl: locator, timeoutMs: 2000 });
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    setting = second.url;
+    await rejectsWith(() => client.deleteKey(DEFAULT_USER_ID), NotFoundError);
+    assert.equal(posts(second), 0);
+  });
+
+  it('the same address is verified again after it was invalidated, and after IDENTITY_MAX_AGE_MS', async () => {
+    const service = await standIn();
+    let now = 0;
+    const where = { url: service.url };
+    const { client, locator } = clientFor(where, { now: () => now });
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    await client.updateKey(DEFAULT_USER_ID, { name: 'Renamed' });
+    assert.deepEqual(calls(service).map((line) => line.split(' ')[1]), ['/user', CREATE, '/external_provider/api_key/update'], 'verified once while fresh');
+    locator.invalidate(); // e.g. the user pressed Refresh: the process behind the port may have changed
+    await client.updateKey(DEFAULT_USER_ID, { name: 'Again' });
+    now += 10_001; // older than IDENTITY_MAX_AGE_MS
+    await client.deleteKey(DEFAULT_USER_ID);
+    assert.deepEqual(
+      calls(service).map((line) => line.split(' ')[1]).slice(3),
+      ['/user', '/external_provider/api_key/update', '/user', '/external_provider/api_key/delete'],
+    );
+  });
+
+  it('a key call that fails midway is not retried, here or at a re-discovered address', async () => {
+    const first = await standIn();
+    const second = await standIn();
+    const where = { url: first.url };
+    const { client } = clientFor(where);
+    await client.getUser();
+    first.failNext(1, 'drop', { paths: [CREATE] });
+    where.url = second.url;
+    const error = await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), ServiceUnreachableError);
+    assert.equal(error.reason, 'reset');
+    assert.deepEqual(calls(first), ['GET /user 200', `POST ${CREATE} 0`]);
+    assert.deepEqual(calls(second), []);
+  });
+
+  it('a GET refused at the old address is retried at the re-discovered one, and verifies that address', async () => {
+    const first = await standIn();
+    const second = await standIn();
+    const where = { url: first.url };
+    const { client } = clientFor(where);
+    await client.getUser();
+    await first.stop();
+    where.url = second.url;
+    assert.equal((await client.getUser()).id, DEFAULT_USER_ID);
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    assert.deepEqual(calls(second), ['GET /user 200', `POST ${CREATE} 200`], 'the retried GET /user verified the new address');
+  });
+
+  it('a 401 on a key call blames the key only if the same user is still signed in there', async () => {
+    const service = await standIn();
+    const client = new PiecesClient({ baseUrl: service.url, timeoutMs: 2000 });
+    await client.getUser();
+    service.failNext(1, 'unauthorized', { paths: [CREATE] });
+    await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), UnauthorizedError);
+    service.signedIn = false; // signed out in Pieces since the last check: the stand-in answers 401
+    await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), NotSignedInError);
+    // Each 401 is followed by one GET /user at the same address: the same user (the key is rejected), then nobody.
+    assert.deepEqual(calls(service), ['GET /user 200', `POST ${CREATE} 401`, 'GET /user 200', `POST ${CREATE} 401`, 'GET /user 200']);
+  });
+
+  it('while the service URL setting is refused, nothing is discovered or sent', async () => {
+    const service = await standIn();
+    let discoveries = 0;
+    const locator = new ServiceLocator({
+      configuredUrl: () => ({ refused: 'pieces.example.com is not on this computer.' }),
+      discover: async () => {
+        discoveries++;
+        return service.url;
+      },
+    });
+    const client = new PiecesClient({ baseUrl: locator, timeoutMs: 2000 });
+    const error = await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), ServiceUrlRefusedError);
+    assert.match(error.message, /not on this computer/);
+    await rejectsWith(() => client.getUser(), ServiceUrlRefusedError);
+    assert.equal(discoveries, 0);
+    assert.deepEqual(calls(service), []);
+  });
+});
