@@ -17,6 +17,14 @@ export const Commands = {
   pushToPieces: 'providerKeys.pushToPieces',
   adoptFromPieces: 'providerKeys.adoptFromPieces',
   ignoreDrift: 'providerKeys.ignoreDrift',
+  // Using the keys (src/vscode/useKeys/)
+  getKey: 'providerKeys.getKey',
+  copyKey: 'providerKeys.copyKey',
+  verifyKey: 'providerKeys.verifyKey',
+  useInTerminals: 'providerKeys.useInTerminals',
+  stopUsingInTerminals: 'providerKeys.stopUsingInTerminals',
+  importFromEnvironment: 'providerKeys.importFromEnvironment',
+  importFromKeychain: 'providerKeys.importFromKeychain',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -32,6 +40,8 @@ export const ContextKeys = {
   connection: 'providerKeys.connection',
   /** True while what Pieces OS holds differs from the key the user chose. */
   drift: 'providerKeys.drift',
+  /** True while at least one key is given to new integrated terminals. */
+  inTerminals: 'providerKeys.inTerminals',
 } as const;
 
 /** `contextValue`s of tree items, matched by the menus in package.json. */
@@ -54,6 +64,8 @@ export const Settings = {
   autoSync: 'autoSync',
   statusBarEnabled: 'statusBar.enabled',
   rotationReminderDays: 'rotationReminderDays',
+  /** Per provider id, a base URL that replaces the catalogue's for Verify Key (machine-scoped). */
+  verifyBaseUrls: 'verify.baseUrls',
 } as const;
 
 /** Keys in `globalState` and SecretStorage. Metadata only in globalState; key bytes only in secrets. */
@@ -62,6 +74,10 @@ export const StorageKeys = {
   secretPrefix: 'providerKeys.secret.',
   /** A counter in SecretStorage whose change tells other windows that metadata changed. */
   revision: 'providerKeys.revision',
+  /** Which key (by id) each provider's variable comes from in new terminals; never the key itself. */
+  terminals: 'providerKeys.terminals.v1',
+  /** Set once the user agreed to Copy Key's first-time question. */
+  copyConfirmed: 'providerKeys.copyConfirmed.v1',
 } as const;
 
 export const LOG_CHANNEL_NAME = 'Provider Keys';

@@ -19,6 +19,7 @@ import { KeyActions } from './vscode/keyActions';
 import { Log } from './vscode/log';
 import { type Prompter, WindowPrompter } from './vscode/prompts';
 import { StatusBar } from './vscode/statusBar';
+import { UseKeys } from './vscode/useKeys/useKeys';
 
 /** Handles for the extension-host tests; returned only when VS Code runs the extension for tests. */
 export interface TestingApi {
@@ -29,6 +30,7 @@ export interface TestingApi {
   statusBar: StatusBar;
   tree: KeysTreeProvider;
   actions: KeyActions;
+  useKeys: UseKeys;
   client: PiecesClient;
   globalState: vscode.Memento;
   secrets: vscode.SecretStorage;
@@ -81,7 +83,17 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     log,
   });
 
+  const useKeys = new UseKeys({
+    context,
+    store,
+    sync,
+    hasKeyInUse: (provider) => store.target(provider).activeId !== undefined,
+    prompter: () => prompter,
+    log,
+    runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
+  });
   const tree = new KeysTreeProvider(store, sync, () => config().get<number>(Settings.rotationReminderDays, 0));
+  tree.setRowExtras((record) => useKeys.rowExtras(record));
   const treeView = vscode.window.createTreeView(Views.keys, { treeDataProvider: tree });
 
   const updateContext = (): void => {
@@ -118,8 +130,11 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     status,
     tree,
     treeView,
-    ...registerCommands({ actions, drift: new DriftActions(sync, () => prompter, (error, keyId) => actions.reportFailure(error, keyId)), log, prompter: () => prompter, refresh, foundUrl: () => locator.current, statusBar: status }),
+    ...registerCommands({ actions, drift: new DriftActions(sync, () => prompter, (error, keyId) => actions.reportFailure(error, keyId)), log, prompter: () => prompter, refresh, foundUrl: () => locator.current, statusBar: status, useKeys }),
     store.onDidChange(redraw),
+    useKeys,
+    store.onDidChange(() => useKeys.onKeysChanged()),
+    useKeys.onDidChange(() => tree.refresh()),
     // Work queued in another window is sent by whichever window holds the lease, or taken over.
     store.onDidChangeElsewhere(() => {
       if (sync.state.pending > 0) sync.kick();
@@ -167,6 +182,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       statusBar: status,
       tree,
       actions,
+      useKeys,
       client,
       globalState: context.globalState,
       secrets: context.secrets,

@@ -9,6 +9,7 @@ import type { KeyActions, KeyArgument } from '../vscode/keyActions';
 import type { Log } from '../vscode/log';
 import type { Prompter } from '../vscode/prompts';
 import type { StatusBar } from '../vscode/statusBar';
+import type { UseKeys } from '../vscode/useKeys/useKeys';
 import { selectServiceUrl } from './serviceUrl';
 
 export interface CommandDeps {
@@ -19,6 +20,7 @@ export interface CommandDeps {
   refresh: () => Promise<void>;
   foundUrl: () => string | undefined;
   statusBar: StatusBar;
+  useKeys: UseKeys;
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -37,6 +39,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [Commands.pushToPieces]: (arg) => deps.drift.pushToPieces(arg as DriftArgument),
     [Commands.adoptFromPieces]: (arg) => deps.drift.adoptFromPieces(arg as DriftArgument),
     [Commands.ignoreDrift]: (arg) => deps.drift.ignoreDrift(arg as DriftArgument),
+    ...deps.useKeys.handlers(),
   };
   return Object.entries(handlers).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

@@ -36,6 +36,15 @@ export interface KeyRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly sync: SyncStatus;
+  /** The last on-demand check with the provider (Verify Key); absent until the first one. */
+  readonly verified?: Verification;
+}
+
+/** What the provider said when the key was last checked. `at` is an ISO time. */
+export interface Verification {
+  readonly at: string;
+  readonly result: 'ok' | 'rejected';
+  readonly status?: number;
 }
 
 /**
@@ -195,6 +204,12 @@ export class KeyStore implements Disposable {
   setSync(id: string, sync: SyncStatus): Promise<void> {
     return this.serialized(() =>
       this.write((meta) => ({ ...meta, keys: meta.keys.map((key) => (key.id === id ? { ...key, sync } : key)) })),
+    );
+  }
+
+  setVerified(id: string, verified: Verification): Promise<void> {
+    return this.serialized(() =>
+      this.write((meta) => ({ ...meta, keys: meta.keys.map((key) => (key.id === id ? { ...key, verified } : key)) })),
     );
   }
 

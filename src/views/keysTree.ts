@@ -16,10 +16,17 @@ export type TreeNode =
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Marks other parts add to a key row (Use the keys: "in terminals", the last verification). */
+export interface KeyRowExtras {
+  readonly badges: readonly string[];
+  readonly lines: ReadonlyArray<{ readonly icon: string; readonly text: string }>;
+}
+
 export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private pendingRefresh: ReturnType<typeof setTimeout> | undefined;
+  private rowExtras: (record: KeyRecord) => KeyRowExtras = () => ({ badges: [], lines: [] });
 
   constructor(
     private readonly store: KeyStore,
@@ -27,6 +34,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     private readonly rotationReminderDays: () => number,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  setRowExtras(extras: (record: KeyRecord) => KeyRowExtras): void {
+    this.rowExtras = extras;
+  }
 
   /** Redraws soon; several changes in a row cause one redraw. */
   refresh(): void {
@@ -88,11 +99,12 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.contextValue = !provider?.syncsToPieces ? ItemContext.localKey : isActive ? ItemContext.activeKey : ItemContext.inactiveKey;
     const mask = secret ? maskKey(secret) : t('(missing from secret storage)');
     // Which key Pieces OS uses is named on the provider's row and shown by the icon, keeping this row short.
-    item.description = mask;
+    const extras = this.rowExtras(record);
+    item.description = [mask, ...extras.badges].join(' · ');
     const stale = this.isStale(record);
     const state = describe(record.sync);
     item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : state.icon;
-    item.accessibilityInformation = { label: `${record.name}, ${mask}, ${state.text}` };
+    item.accessibilityInformation = { label: [record.name, mask, state.text, ...extras.badges].join(', ') };
 
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escape(record.name)}** · ${escape(provider?.label ?? record.provider)}\n\n`);
@@ -106,6 +118,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     tooltip.appendMarkdown(`${escape(t('Created: {0}', formatDate(record.createdAt)))}  \n`);
     tooltip.appendMarkdown(`${escape(t('Updated: {0}', formatDate(record.updatedAt)))}`);
     if (stale) tooltip.appendMarkdown(`\n\n$(warning) ${escape(t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
+    for (const line of extras.lines) tooltip.appendMarkdown(`\n\n$(${line.icon}) ${escape(line.text)}`);
     item.tooltip = tooltip;
     return item;
   }

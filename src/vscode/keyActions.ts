@@ -71,6 +71,7 @@ export class KeyActions {
           placeholder: provider.keyPrefixes.length ? `${provider.keyPrefixes[provider.keyPrefixes.length - 1]}…` : '',
           password: true,
           validate: (value) => toCheck(validateApiKey(value, provider)),
+          buttons: [{ icon: 'link-external', tooltip: t('Get a key from {0}…', provider.label), run: () => void this.deps.runCommand(Commands.getKey, provider.id) }],
         });
         if (typeof answer === 'string') answers.secret = answer.trim();
       } else if (step === 3 && provider) {

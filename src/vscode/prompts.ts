@@ -11,6 +11,15 @@ export interface PickItem<T> {
   description?: string;
   detail?: string;
   value: T;
+  /** pickMany only: ticked when the list opens. */
+  picked?: boolean;
+}
+
+/** An extra button on an input box (such as "Get a key…"); pressing it runs `run` and keeps the box open. */
+export interface InputButton {
+  icon: string;
+  tooltip: string;
+  run: () => void;
 }
 
 export interface Step {
@@ -36,6 +45,7 @@ export interface InputOptions {
   password?: boolean;
   step?: Step;
   validate?: (value: string) => InputCheck;
+  buttons?: InputButton[];
 }
 
 export type Severity = 'info' | 'warning' | 'error';
@@ -43,6 +53,8 @@ export type Severity = 'info' | 'warning' | 'error';
 export interface Prompter {
   /** A choice; undefined when dismissed, BACK when the user went back a step. */
   pick<T>(options: PickOptions<T>): Promise<T | undefined | Back>;
+  /** Several choices (check boxes); undefined when dismissed, BACK when the user went back a step. */
+  pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back>;
   /** A line of text; undefined when dismissed, BACK when the user went back a step. */
   input(options: InputOptions): Promise<string | undefined | Back>;
   /** A modal question with one (destructive) action besides Cancel. */
@@ -64,6 +76,18 @@ export class WindowPrompter implements Prompter {
     return untilAnswered<T>(quickPick, (finish) => quickPick.onDidAccept(() => finish(quickPick.selectedItems[0]?.value)));
   }
 
+  pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back> {
+    const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { value: T }>();
+    quickPick.title = options.title;
+    quickPick.placeholder = options.placeholder;
+    quickPick.ignoreFocusOut = true;
+    quickPick.canSelectMany = true;
+    quickPick.items = options.items;
+    quickPick.selectedItems = quickPick.items.filter((item) => item.picked);
+    applyStep(quickPick, options.step);
+    return untilAnswered<T[]>(quickPick, (finish) => quickPick.onDidAccept(() => finish(quickPick.selectedItems.map((item) => item.value))));
+  }
+
   input(options: InputOptions): Promise<string | undefined | Back> {
     const box = vscode.window.createInputBox();
     box.title = options.title;
@@ -73,6 +97,11 @@ export class WindowPrompter implements Prompter {
     box.password = options.password ?? false;
     box.ignoreFocusOut = true;
     applyStep(box, options.step);
+    const extra = (options.buttons ?? []).map((button) => ({ button, item: { iconPath: new vscode.ThemeIcon(button.icon), tooltip: button.tooltip } }));
+    if (extra.length > 0) {
+      box.buttons = [...box.buttons, ...extra.map((e) => e.item)];
+      box.onDidTriggerButton((pressed) => extra.find((e) => e.item === pressed)?.button.run());
+    }
     const check = (value: string): InputCheck => options.validate?.(value);
     const show = (result: InputCheck): void => {
       box.validationMessage = result
