@@ -30,12 +30,19 @@ export class UseKeys implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   private readonly startup: ReturnType<typeof setTimeout> | undefined;
+  private readonly focus: vscode.Disposable;
 
   constructor(private readonly deps: UseKeysDeps) {
     deps.context.environmentVariableCollection.persistent = false;
     this.updateContext();
     // After activate() returns: loading the flows bundle is no work for the activation path.
     if (this.hasTerminalKeys()) this.startup = setTimeout(() => void this.refreshTerminals(), 0);
+    // Another window may have changed which keys terminals get (globalState is shared): catch up on focus.
+    this.focus = vscode.window.onDidChangeWindowState((state) => {
+      if (!state.focused) return;
+      this.updateContext();
+      this.onKeysChanged();
+    });
   }
 
   /** This window's terminal variables (what new integrated terminals get). */
@@ -96,6 +103,7 @@ export class UseKeys implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.startup);
+    this.focus.dispose();
     this.changed.dispose();
     void this.loaded?.then((flows) => flows.dispose(), () => undefined);
   }
