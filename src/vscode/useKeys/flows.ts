@@ -2,9 +2,8 @@
 // loaded on first use (useKeys.ts), so that activation stays small and fast. It gets everything it
 // works with from the activation bundle; only module-level state (the translator) is set here.
 import * as vscode from 'vscode';
-import { setTranslator } from '../../core/l10n';
+import { setTranslator, t } from '../../core/l10n';
 import { PROVIDER_APIS } from '../../core/providerApis';
-import { t } from '../../core/l10n';
 import type { ImportResult } from '../../core/importKeys';
 import type { VerifyResult } from '../../core/verify';
 import { CopyKey } from './copyKey';

@@ -3,6 +3,7 @@
 // process (see core/keychain.ts); when it cannot, one message says why and what to do.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Commands } from '../../constants';
 import type { Candidate } from '../../core/envImport';
 import type { ImportResult } from '../../core/importKeys';
 import { type KeychainLookup, type KeychainMatch, KeychainProcess, keychainMatches, wellKnownServices } from '../../core/keychain';
@@ -73,7 +74,7 @@ async function unavailable(deps: FlowDeps, lookup: Extract<KeychainLookup, { ok:
   deps.log.warn(`OS keychain unavailable (${lookup.unavailable.kind})`);
   const fromEnv = t('Import from Environment');
   const choice = await deps.prompter().message('warning', lookup.unavailable.message, ...(lookup.unavailable.kind === 'moduleMissing' ? [fromEnv] : []));
-  if (choice === fromEnv) await deps.runCommand('providerKeys.importFromEnvironment');
+  if (choice === fromEnv) await deps.runCommand(Commands.importFromEnvironment);
   return [];
 }
 
