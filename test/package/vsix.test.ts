@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KeychainProcess } from '../../src/core/keychain';
@@ -72,6 +72,19 @@ describe('the packaged VSIXs', function () {
       });
     });
   }
+
+  it('keeps both within their size bounds; only keytar.node tells them apart', () => {
+    const kb = (file: string): number => statSync(file).size / 1024;
+    assert.ok(kb(universal.vsix) < 100, `universal VSIX ${kb(universal.vsix).toFixed(1)} KB`);
+    assert.ok(kb(platform.vsix) < 200, `${TARGET} VSIX ${kb(platform.vsix).toFixed(1)} KB`);
+    assert.deepEqual(platform.entries.filter((e) => !universal.entries.includes(e)), ['dist/keytar.node']);
+    assert.deepEqual(universal.entries.filter((e) => !platform.entries.includes(e)), []);
+    for (const [file, limit] of [['dist/extension.js', 60], ['dist/use-keys.js', 40]] as const) {
+      const bytes = readZipEntry(universal.vsix, `extension/${file}`).length;
+      assert.ok(bytes / 1024 < limit, `${file}: ${(bytes / 1024).toFixed(1)} KB (limit ${limit} KB)`);
+      assert.equal(readZipEntry(platform.vsix, `extension/${file}`).length, bytes, `${file} differs between the two`);
+    }
+  });
 
   it(`marks the platform VSIX as ${TARGET} and the universal one as for every platform`, () => {
     const manifest = (built: Built): string => readZipEntry(built.vsix, 'extension.vsixmanifest').toString('utf8');
