@@ -42,7 +42,9 @@ async function buildTools() {
 async function main() {
   if (standIn) return buildTools();
   const ctx = await esbuild.context({
-    entryPoints: ['src/extension.ts'],
+    // extension.js is what activates; use-keys.js (the "use the keys" flows and dotenv) is loaded on
+    // first use; keychain-helper.js runs keytar in a child process (see src/core/keychain.ts).
+    entryPoints: { extension: 'src/extension.ts', 'use-keys': 'src/vscode/useKeys/flows.ts', 'keychain-helper': 'src/core/keychainHelper.ts' },
     bundle: true,
     format: 'cjs',
     minify: production,
@@ -50,7 +52,7 @@ async function main() {
     sourcesContent: false,
     platform: 'node',
     target: 'node18',
-    outfile: 'dist/extension.js',
+    outdir: 'dist',
     external: ['vscode', 'keytar'],
     logLevel: 'silent',
     metafile: true,
@@ -61,8 +63,9 @@ async function main() {
   } else {
     const result = await ctx.rebuild();
     await ctx.dispose();
-    const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
-    console.log(`dist/extension.js: ${(bytes / 1024).toFixed(1)} KB (${production ? 'production' : 'development'})`);
+    for (const [file, output] of Object.entries(result.metafile.outputs)) {
+      if (output.entryPoint) console.log(`${file}: ${(output.bytes / 1024).toFixed(1)} KB (${production ? 'production' : 'development'})`);
+    }
   }
 }
 

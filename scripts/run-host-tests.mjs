@@ -14,6 +14,13 @@
 // VS Code (the extension host inherits it) and writes the machine setting
 // "providerKeys.serviceUrl": "http://127.0.0.1:P". Tests start their stand-in service on P themselves.
 //
+// For the "use the keys" tests (see useKeysSetup below) it also reserves a port for a fake LLM provider
+// (PROVIDER_KEYS_TEST_PROVIDER_PORT, and the machine setting providerKeys.verify.baseUrls pointing each
+// provider there) and gives VS Code a private OS keychain: its own D-Bus session with an unlocked GNOME
+// Keyring (scripts/lib/keyring.mjs), never the user's. PROVIDER_KEYS_KEYRING=none runs without any
+// D-Bus instead (the keychain test then checks the "unavailable" message); without dbus-daemon and
+// gnome-keyring-daemon that is the default, except in CI, where it is a failure.
+//
 // Other knobs: PROVIDER_KEYS_HOST_TEST_TIMEOUT_MS (default 10 min), PROVIDER_KEYS_CHROMIUM (default
 // /usr/bin/chromium), PROVIDER_KEYS_KEEP_TMP=1 keeps the temporary folder. After a failed code-server
 // run the logs, the browser console and a screenshot are saved in test-results/host/.
@@ -25,6 +32,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
+import { missingKeyringTools, startTestKeyring, withoutDBus } from './lib/keyring.mjs';
 import {
   CHROMIUM,
   ENV_DIRS,
@@ -139,6 +147,46 @@ function checkBuilt() {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The "use the keys" tests: a fake provider port for Verify Key, and a private OS keychain
+
+const PROVIDER_IDS = ['openai', 'anthropic', 'google', 'mistral', 'groq', 'openrouter'];
+
+/**
+ * Machine settings and environment for test/host/useKeys.test.ts. The keychain: a private D-Bus session
+ * with an unlocked GNOME Keyring (stopped at teardown), or, with PROVIDER_KEYS_KEYRING=none, no D-Bus at
+ * all. Either way VS Code never sees the user's own session bus.
+ */
+async function useKeysSetup(tmp) {
+  const providerPort = await freePort();
+  const machineSettings = {
+    'providerKeys.verify.baseUrls': Object.fromEntries(PROVIDER_IDS.map((id) => [id, `http://127.0.0.1:${providerPort}/${id}`])),
+  };
+  let mode = process.env.PROVIDER_KEYS_KEYRING || 'private';
+  if (mode !== 'private' && mode !== 'none') throw new Error(`PROVIDER_KEYS_KEYRING must be "private" or "none", not "${mode}"`);
+  const missing = missingKeyringTools();
+  if (mode === 'private' && missing.length > 0) {
+    if (process.env.CI) throw new Error(`the keychain tests need ${missing.join(' and ')} (apt-get install dbus-daemon gnome-keyring; see .ci/run)`);
+    say(`no ${missing.join(' or ')}: running without D-Bus; the keychain test checks the "unavailable" message only`);
+    mode = 'none';
+  }
+  const env = { PROVIDER_KEYS_TEST_PROVIDER_PORT: String(providerPort), PROVIDER_KEYS_TEST_KEYRING: mode === 'private' ? 'unlocked' : 'none' };
+  if (mode === 'private') {
+    const keyring = await startTestKeyring({ dir: path.join(tmp.base, 'keyring') });
+    cleanups.push(keyring.stop);
+    env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
+    say(`private OS keychain: D-Bus ${keyring.address}, GNOME Keyring unlocked`);
+  } else {
+    say('OS keychain: none (no D-Bus session)');
+  }
+  return { machineSettings, env, withoutBus: mode === 'none' };
+}
+
+/** `env` with the "use the keys" variables, and without the user's session bus when there is to be none. */
+function withUseKeysEnv(env, setup) {
+  return { ...(setup.withoutBus ? withoutDBus(env) : env), ...setup.env };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Desktop VS Code through @vscode/test-electron
 
 async function runDesktop({ executable, servicePort }) {
@@ -146,11 +194,15 @@ async function runDesktop({ executable, servicePort }) {
   const tmp = makeTempTree();
   // Desktop VS Code prints the extension host's console itself; the report copy only proves the tests ran.
   const reportFile = path.join(tmp.base, 'mocha-report.txt');
+  const useKeys = await useKeysSetup(tmp);
   // A desktop VS Code reads machine-scoped settings from the user settings file.
   writeJson(path.join(tmp['user-data'], 'User', 'settings.json'), {
     ...USER_SETTINGS,
     'providerKeys.serviceUrl': `http://127.0.0.1:${servicePort}`,
+    ...useKeys.machineSettings,
   });
+  // @vscode/test-electron starts VS Code with our environment plus extensionTestsEnv.
+  if (useKeys.withoutBus) for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'DISPLAY', 'WAYLAND_DISPLAY']) delete process.env[name];
   try {
     for (const extensionTestsPath of [EXTENSION_TESTS, EXTENSION_TESTS_AFTER_RESTART]) {
       await runTests({
@@ -158,7 +210,7 @@ async function runDesktop({ executable, servicePort }) {
         extensionDevelopmentPath: ROOT,
         extensionTestsPath,
         launchArgs: [tmp.workspace, `--user-data-dir=${tmp['user-data']}`, `--extensions-dir=${tmp.extensions}`],
-        extensionTestsEnv: { PROVIDER_KEYS_TEST_SERVICE_PORT: String(servicePort), PROVIDER_KEYS_TEST_REPORT: reportFile },
+        extensionTestsEnv: { PROVIDER_KEYS_TEST_SERVICE_PORT: String(servicePort), PROVIDER_KEYS_TEST_REPORT: reportFile, ...useKeys.env },
       });
     }
     const line = activationLogLine(path.join(tmp['user-data'], 'logs'));
@@ -223,12 +275,16 @@ async function runCodeServer({ servicePort }) {
   // code-server keeps user settings on the server (User/settings.json); a machine-scoped value there
   // shows at first and reverts a few seconds later, so machine settings go to Machine/settings.json.
   writeJson(path.join(tmp['user-data'], 'User', 'settings.json'), USER_SETTINGS);
-  writeJson(path.join(tmp['user-data'], 'Machine', 'settings.json'), { 'providerKeys.serviceUrl': serviceUrl });
+  const useKeys = await useKeysSetup(tmp);
+  writeJson(path.join(tmp['user-data'], 'Machine', 'settings.json'), { 'providerKeys.serviceUrl': serviceUrl, ...useKeys.machineSettings });
 
-  const env = codeServerEnv(tmp, {
-    PROVIDER_KEYS_TEST_SERVICE_PORT: String(servicePort),
-    PROVIDER_KEYS_TEST_REPORT: reportFile,
-  });
+  const env = withUseKeysEnv(
+    codeServerEnv(tmp, {
+      PROVIDER_KEYS_TEST_SERVICE_PORT: String(servicePort),
+      PROVIDER_KEYS_TEST_REPORT: reportFile,
+    }),
+    useKeys,
+  );
   const serverStarted = performance.now();
   const server = startCodeServer({ dirs: tmp, port, env, logFile: serverLog, smokeTestDriver: true, say });
   cleanups.push(server.stop);

@@ -344,7 +344,10 @@ async function runCodeServer({ options, service, base, updateLock }) {
 
   const vsix = path.join(base, 'provider-keys.vsix');
   let began = performance.now();
-  const packaged = run('package', process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '--out', vsix], { quiet: true });
+  // The platform VSIX where keytar was built for this machine, so that Import from OS Keychain works.
+  const here = `${process.platform}-${process.arch}`;
+  const target = here === 'linux-x64' && fs.existsSync(path.join(ROOT, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')) ? ['--target', here] : [];
+  const packaged = run('package', process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '--out', vsix, ...target], { quiet: true });
   if (!packaged.ok) {
     // package.mjs also fails when the VSIX is over its size limit: a release problem, not a reason not to run.
     const written = fs.existsSync(vsix) && fs.statSync(vsix).mtimeMs >= Date.now() - (performance.now() - began);

@@ -18,6 +18,14 @@ export const Commands = {
   adoptFromPieces: 'providerKeys.adoptFromPieces',
   ignoreDrift: 'providerKeys.ignoreDrift',
   restorePreviousKey: 'providerKeys.restorePreviousKey',
+  // Using the keys (src/vscode/useKeys/)
+  getKey: 'providerKeys.getKey',
+  copyKey: 'providerKeys.copyKey',
+  verifyKey: 'providerKeys.verifyKey',
+  useInTerminals: 'providerKeys.useInTerminals',
+  stopUsingInTerminals: 'providerKeys.stopUsingInTerminals',
+  importFromEnvironment: 'providerKeys.importFromEnvironment',
+  importFromKeychain: 'providerKeys.importFromKeychain',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -33,6 +41,8 @@ export const ContextKeys = {
   connection: 'providerKeys.connection',
   /** True while what Pieces OS holds differs from the key the user chose. */
   drift: 'providerKeys.drift',
+  /** True while at least one key is given to new integrated terminals. */
+  inTerminals: 'providerKeys.inTerminals',
 } as const;
 
 /** `contextValue`s of tree items, matched by the menus in package.json. */
@@ -57,9 +67,19 @@ export const Settings = {
   autoSync: 'autoSync',
   statusBarEnabled: 'statusBar.enabled',
   rotationReminderDays: 'rotationReminderDays',
+  /** Per provider id, a base URL that replaces the catalogue's for Verify Key (machine-scoped). */
+  verifyBaseUrls: 'verify.baseUrls',
 } as const;
 
 /** The folder under the extension's global storage that holds the key store (records and locks). */
 export const STORE_FOLDER = 'store';
+
+/** Keys in `globalState`: small settings of this user, never key bytes (keys live in the store). */
+export const StateKeys = {
+  /** Which key (by id) each provider's variable comes from in new terminals; never the key itself. */
+  terminals: 'providerKeys.terminals.v1',
+  /** Set once the user agreed to Copy Key's first-time question. */
+  copyConfirmed: 'providerKeys.copyConfirmed.v1',
+} as const;
 
 export const LOG_CHANNEL_NAME = 'Provider Keys';

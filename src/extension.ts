@@ -25,6 +25,7 @@ import { readServiceUrl } from './vscode/config';
 import { Log } from './vscode/log';
 import { WindowPrompter } from './vscode/prompts';
 import { StatusBar } from './vscode/statusBar';
+import { UseKeys } from './vscode/useKeys/useKeys';
 
 /** Handles for the extension-host tests; returned only when VS Code runs the extension for tests. */
 export interface TestingApi {
@@ -39,6 +40,7 @@ export interface TestingApi {
   tree: KeysTreeProvider;
   masks: MaskCache;
   actions: KeyActions;
+  useKeys: UseKeys;
   client: PiecesClient;
   globalState: vscode.Memento;
   secrets: vscode.SecretStorage;
@@ -106,7 +108,17 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     log,
   });
 
+  const useKeys = new UseKeys({
+    context,
+    store,
+    sync,
+    hasKeyInUse: (provider) => store.choice(provider)?.activeId !== undefined,
+    prompter: () => prompter,
+    log,
+    runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
+  });
   const tree = new KeysTreeProvider(store, sync, masks, () => config().get<number>(Settings.rotationReminderDays, 0));
+  tree.setRowExtras((record) => useKeys.rowExtras(record));
   const treeView = vscode.window.createTreeView(Views.keys, { treeDataProvider: tree });
 
   const updateContext = (): void => {
@@ -171,11 +183,15 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       ready,
       foundUrl: () => locator.current,
       statusBar: status,
+      useKeys,
     }),
     store.onDidChange(() => {
       redraw();
       sync.kick(); // a change here or in another window: send it (or let the lease holder do it)
+      useKeys.onKeysChanged(); // rotated keys update their terminal variable, deleted keys lose it
     }),
+    useKeys,
+    useKeys.onDidChange(() => tree.refresh()),
     store.onDidChangeSecret((id) => {
       masks.forget(id);
       tree.refresh();
@@ -247,6 +263,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       tree,
       masks,
       actions,
+      useKeys,
       client,
       globalState: context.globalState,
       secrets: context.secrets,

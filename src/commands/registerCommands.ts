@@ -9,6 +9,7 @@ import type { KeyActions, KeyArgument } from '../flows/keyActions';
 import type { Prompter } from '../flows/prompter';
 import type { Log } from '../vscode/log';
 import type { StatusBar } from '../vscode/statusBar';
+import type { UseKeys } from '../vscode/useKeys/useKeys';
 import { selectServiceUrl } from './serviceUrl';
 
 export interface CommandDeps {
@@ -21,6 +22,7 @@ export interface CommandDeps {
   ready: Promise<unknown>;
   foundUrl: () => string | undefined;
   statusBar: StatusBar;
+  useKeys: UseKeys;
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -40,6 +42,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [Commands.adoptFromPieces]: (arg) => deps.drift.adoptFromPieces(arg as DriftArgument),
     [Commands.ignoreDrift]: (arg) => deps.drift.ignoreDrift(arg as DriftArgument),
     [Commands.restorePreviousKey]: (arg) => actions.restorePrevious(arg as KeyArgument),
+    ...deps.useKeys.handlers(),
   };
   return Object.entries(handlers).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {

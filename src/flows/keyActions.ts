@@ -1,6 +1,7 @@
 // The user's flows: add, rotate, rename, delete, use for Pieces OS, sync now, restore the previous key.
 // Every question goes through the Prompter (no `vscode` import: unit-tested under plain mocha); every
 // change is stored first and then sent, or left waiting.
+import { Commands } from '../constants';
 import { t } from '../core/l10n';
 import type { MaskCache } from '../core/masks';
 import { type ProviderId, type ProviderInfo, getProvider } from '../core/providers';
@@ -9,7 +10,7 @@ import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEng
 import { validateKeyName } from '../core/validation';
 import { runSteps } from './multiStep';
 import { type KeyAnswers, doneStep, nameStep, providerStep, secretStep, secretSteps, toCheck } from './keySteps';
-import { BACK, type Prompter } from './prompter';
+import { BACK, type InputButton, type Prompter } from './prompter';
 import { FailureReporter } from './reportFailure';
 
 export interface KeyActionsDeps {
@@ -57,7 +58,11 @@ export class KeyActions {
     const title = (): string => (state.provider ? t('Add {0} Key', state.provider.label) : t('Add Key'));
     const taken = (s: KeyAnswers): string[] => (s.provider ? this.deps.store.keysOf(s.provider.id).map((k) => k.name) : []);
     const prompt = (provider: ProviderInfo): string => t('Paste the {0} API key. It is kept in VS Code\'s secret storage, nowhere else.', provider.label);
-    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>());
+    // "Get a key…" beside the key box opens the provider's key page (the box stays open).
+    const getKey = (provider: ProviderInfo): InputButton[] => [
+      { icon: 'link-external', tooltip: t('Get a key from {0}…', provider.label), run: () => void this.deps.runCommand(Commands.getKey, provider.id) },
+    ];
+    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKey);
     const name = nameStep(() => this.prompter, title, taken, afterName);
     const first = preset ? name : providerStep(() => this.prompter, title, name);
     const total = (s: KeyAnswers): number => (preset ? 0 : 1) + 1 + secretSteps(s.provider);

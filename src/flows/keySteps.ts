@@ -4,7 +4,7 @@ import { t } from '../core/l10n';
 import { PROVIDERS, type ProviderInfo } from '../core/providers';
 import { type Checked, validateApiKey, validateKeyName, validateOrganizationId } from '../core/validation';
 import { DONE, type Step } from './multiStep';
-import { BACK, type InputCheck, type Prompter } from './prompter';
+import { BACK, type InputButton, type InputCheck, type Prompter } from './prompter';
 
 export interface KeyAnswers {
   provider?: ProviderInfo;
@@ -66,7 +66,13 @@ export function nameStep<S extends KeyAnswers>(
   };
 }
 
-export function secretStep<S extends KeyAnswers>(prompter: () => Prompter, title: () => string, prompt: (provider: ProviderInfo) => string, next: Step<S>): Step<S> {
+export function secretStep<S extends KeyAnswers>(
+  prompter: () => Prompter,
+  title: () => string,
+  prompt: (provider: ProviderInfo) => string,
+  next: Step<S>,
+  buttons: (provider: ProviderInfo) => InputButton[] = () => [],
+): Step<S> {
   return async (state, at) => {
     const provider = state.provider;
     if (!provider) return undefined;
@@ -78,6 +84,7 @@ export function secretStep<S extends KeyAnswers>(prompter: () => Prompter, title
       password: true,
       ...(state.secret !== undefined ? { value: state.secret } : {}),
       validate: (value) => toCheck(validateApiKey(value, provider)),
+      buttons: buttons(provider),
     });
     if (answer === undefined || answer === BACK) return answer;
     state.secret = answer.trim();

@@ -11,6 +11,15 @@ export interface PickItem<T> {
   description?: string;
   detail?: string;
   value: T;
+  /** pickMany only: ticked when the list opens. */
+  picked?: boolean;
+}
+
+/** An extra button on an input box (such as "Get a key…"); pressing it runs `run` and keeps the box open. */
+export interface InputButton {
+  icon: string;
+  tooltip: string;
+  run: () => void;
 }
 
 export interface StepCount {
@@ -42,6 +51,7 @@ export interface InputOptions {
    * until Enter was pressed once: nobody sees a red error for a key they are still pasting.
    */
   validate?: (value: string) => InputCheck;
+  buttons?: InputButton[];
 }
 
 export type Severity = 'info' | 'warning' | 'error';
@@ -49,6 +59,8 @@ export type Severity = 'info' | 'warning' | 'error';
 export interface Prompter {
   /** A choice; undefined when dismissed, BACK when the user went back a step. */
   pick<T>(options: PickOptions<T>): Promise<T | undefined | Back>;
+  /** Several choices (check boxes); undefined when dismissed, BACK when the user went back a step. */
+  pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back>;
   /** A line of text; undefined when dismissed, BACK when the user went back a step. */
   input(options: InputOptions): Promise<string | undefined | Back>;
   /** A modal question with one (destructive) action besides Cancel. */

@@ -19,12 +19,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Longer names are clipped in the row (the tooltip has them whole), so the mask stays visible. */
 const ROW_NAME_MAX = 24;
 
+/** Marks other parts add to a key row (Use the keys: "in terminals", the last verification). */
+export interface KeyRowExtras {
+  readonly badges: readonly string[];
+  readonly lines: ReadonlyArray<{ readonly icon: string; readonly text: string }>;
+}
+
 export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private pendingRefresh: ReturnType<typeof setTimeout> | undefined;
   /** Redraws fired (for tests and the bench). */
   redraws = 0;
+  private rowExtras: (record: KeyRecord) => KeyRowExtras = () => ({ badges: [], lines: [] });
 
   constructor(
     private readonly store: KeyStore,
@@ -33,6 +40,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     private readonly rotationReminderDays: () => number,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  setRowExtras(extras: (record: KeyRecord) => KeyRowExtras): void {
+    this.rowExtras = extras;
+  }
 
   /** Redraws soon; several changes in a row cause one redraw. */
   refresh(): void {
@@ -102,11 +113,13 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const parts = [mask];
     if (isActive) parts.push(t('used by Pieces OS'));
     if (isProblem(state)) parts.push(stateWord(state));
+    const extras = this.rowExtras(record);
+    parts.push(...extras.badges);
     item.description = parts.join(' · ');
     const stale = this.isStale(record);
     item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : iconOf(state);
     item.accessibilityInformation = {
-      label: [record.name, t('{0} key {1}', provider?.label ?? record.provider, mask), isActive ? t('used by Pieces OS') : '', stateWord(state), stale ? t('due for rotation') : '']
+      label: [record.name, t('{0} key {1}', provider?.label ?? record.provider, mask), isActive ? t('used by Pieces OS') : '', stateWord(state), stale ? t('due for rotation') : '', ...extras.badges]
         .filter(Boolean)
         .join(', '),
     };
@@ -121,6 +134,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     tooltip.appendMarkdown(`${escape(t('Updated: {0}', formatDate(record.updatedAt)))}`);
     if (record.previousRev) tooltip.appendMarkdown(`\n\n$(history) ${escape(t('The previous key is kept until Pieces OS accepts this one ("Restore Previous Key" brings it back).'))}`);
     if (stale) tooltip.appendMarkdown(`\n\n$(warning) ${escape(t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
+    for (const line of extras.lines) tooltip.appendMarkdown(`\n\n$(${line.icon}) ${escape(line.text)}`);
     item.tooltip = tooltip;
     return item;
   }

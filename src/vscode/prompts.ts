@@ -21,6 +21,18 @@ export class WindowPrompter implements Prompter {
     });
   }
 
+  pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back> {
+    const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { value: T }>();
+    quickPick.title = options.title;
+    quickPick.placeholder = options.placeholder;
+    quickPick.ignoreFocusOut = true;
+    quickPick.canSelectMany = true;
+    quickPick.items = options.items;
+    quickPick.selectedItems = quickPick.items.filter((item) => item.picked);
+    applyStep(quickPick, options.step);
+    return untilAnswered<T[]>(quickPick, (finish) => quickPick.onDidAccept(() => finish(quickPick.selectedItems.map((item) => item.value))));
+  }
+
   input(options: InputOptions): Promise<string | undefined | Back> {
     const box = vscode.window.createInputBox();
     box.title = options.title;
@@ -30,6 +42,11 @@ export class WindowPrompter implements Prompter {
     box.password = options.password ?? false;
     box.ignoreFocusOut = true;
     applyStep(box, options.step);
+    const extra = (options.buttons ?? []).map((button) => ({ button, item: { iconPath: new vscode.ThemeIcon(button.icon), tooltip: button.tooltip } }));
+    if (extra.length > 0) {
+      box.buttons = [...box.buttons, ...extra.map((e) => e.item)];
+      box.onDidTriggerButton((pressed) => extra.find((e) => e.item === pressed)?.button.run());
+    }
     const check = (value: string): InputCheck => options.validate?.(value);
     const show = (result: InputCheck): void => {
       box.validationMessage = result

@@ -61,7 +61,9 @@ export async function runTestsIn(dir: string): Promise<void> {
   let failures: number;
   try {
     // diff: false because node:assert already puts a diff into its messages.
-    const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 20_000, reporter: 'spec', diff: false });
+    // PROVIDER_KEYS_HOST_GREP runs only the tests whose title matches (while working on one suite).
+    const grep = process.env.PROVIDER_KEYS_HOST_GREP;
+    const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 20_000, reporter: 'spec', diff: false, ...(grep ? { grep } : {}) });
     const files = findTestFiles(dir);
     if (files.length === 0) throw new Error(`no *.test.js files under ${dir}`);
     for (const file of files) mocha.addFile(file);

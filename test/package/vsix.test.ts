@@ -1,40 +1,100 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { listZipEntries } from '../support/zip';
+import { KeychainProcess } from '../../src/core/keychain';
+import { listZipEntries, readZipEntry } from '../support/zip';
 
 const root = resolve(__dirname, '../../..');
+const TARGET = 'linux-x64';
 
-describe('the packaged VSIX', function () {
-  this.timeout(120000);
+interface Built {
+  vsix: string;
+  entries: string[];
+}
+
+/** Runs scripts/package.mjs (which also checks the size limits) and lists the VSIX's extension files. */
+function build(folder: string, file: string, ...args: string[]): Built {
+  const vsix = join(folder, file);
+  const output = execFileSync(process.execPath, [join(root, 'scripts/package.mjs'), '--out', vsix, ...args], { cwd: root, encoding: 'utf8' });
+  for (const line of output.split('\n')) if (/^VSIX|limit\)$|keytar\.node/.test(line)) console.log(`      ${line}`);
+  const entries = listZipEntries(vsix).filter((name) => name.startsWith('extension/')).map((name) => name.slice('extension/'.length));
+  return { vsix, entries };
+}
+
+/** Unpacks the VSIX's dist/ and asks its keychain helper, with no D-Bus, to look in the keychain. */
+async function keychainFrom(built: Built, folder: string): Promise<string> {
+  const dist = join(folder, 'dist');
+  mkdirSync(dist, { recursive: true });
+  for (const name of built.entries.filter((e) => e.startsWith('dist/'))) writeFileSync(join(folder, name), readZipEntry(built.vsix, `extension/${name}`));
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: folder };
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  delete env.DISPLAY;
+  // As the extension does, but without the fallback to node_modules: only what the VSIX carries.
+  const lookup = await new KeychainProcess({ helperPath: join(dist, 'keychain-helper.js'), modulePaths: [join(dist, 'keytar.node')], env }).find(['openai']);
+  return lookup.ok ? 'ok' : lookup.unavailable.kind;
+}
+
+const ALWAYS = ['dist/extension.js', 'dist/use-keys.js', 'dist/keychain-helper.js', 'package.json', 'package.nls.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'media/icon.png'];
+
+describe('the packaged VSIXs', function () {
+  this.timeout(240_000);
   let folder: string;
-  let entries: string[];
+  let universal: Built;
+  let platform: Built;
 
   before(() => {
     folder = mkdtempSync(join(tmpdir(), 'provider-keys-vsix-'));
-    const vsix = join(folder, 'provider-keys.vsix');
-    const output = execFileSync(process.execPath, [join(root, 'scripts/package.mjs'), '--out', vsix], { cwd: root, encoding: 'utf8' });
-    for (const line of output.split('\n')) if (/^(VSIX|dist\/extension\.js)/.test(line)) console.log(`      ${line}`);
-    entries = listZipEntries(vsix).filter((name) => name.startsWith('extension/')).map((name) => name.slice('extension/'.length));
+    universal = build(folder, 'provider-keys.vsix');
+    platform = build(folder, `provider-keys-${TARGET}.vsix`, '--target', TARGET);
   });
 
   after(() => rmSync(folder, { recursive: true, force: true }));
 
-  it('holds only the bundle, media, manifest, strings and documents', () => {
-    const allowed = /^(dist\/extension\.js|media\/[^/]+\.(png|svg)|package\.json|package\.nls\.json|readme\.md|changelog\.md|LICENSE\.txt)$/;
-    const unexpected = entries.filter((name) => !allowed.test(name));
-    assert.deepEqual(unexpected, []);
-    for (const needed of ['dist/extension.js', 'package.json', 'package.nls.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'media/icon.png']) {
-      assert.ok(entries.includes(needed), `missing ${needed}`);
+  for (const [label, get, native] of [
+    ['universal', () => universal, false],
+    [TARGET, () => platform, true],
+  ] as const) {
+    describe(label, () => {
+      it(`holds only the bundles, media, manifest, strings and documents${native ? ', and keytar.node' : ''}`, () => {
+        const allowed = new RegExp(`^(dist/(extension|use-keys|keychain-helper)\\.js${native ? '|dist/keytar\\.node' : ''}|media/[^/]+\\.(png|svg)|package\\.json|package\\.nls\\.json|readme\\.md|changelog\\.md|LICENSE\\.txt)$`);
+        const { entries } = get();
+        assert.deepEqual(entries.filter((name) => !allowed.test(name)), []);
+        for (const needed of [...ALWAYS, ...(native ? ['dist/keytar.node'] : [])]) assert.ok(entries.includes(needed), `missing ${needed}`);
+      });
+
+      it('has no sources, tests, source maps or node_modules', () => {
+        for (const name of get().entries) {
+          assert.ok(!/(^|\/)(src|test|stand-in|scripts|node_modules|out)\//.test(name), name);
+          assert.ok(!name.endsWith('.map') && !name.endsWith('.ts'), name);
+        }
+      });
+    });
+  }
+
+  it('keeps both within their size bounds; only keytar.node tells them apart', () => {
+    const kb = (file: string): number => statSync(file).size / 1024;
+    // The same ceilings as scripts/package.mjs (which fails the package step over them).
+    assert.ok(kb(universal.vsix) < 150, `universal VSIX ${kb(universal.vsix).toFixed(1)} KB`);
+    assert.ok(kb(platform.vsix) < 250, `${TARGET} VSIX ${kb(platform.vsix).toFixed(1)} KB`);
+    assert.deepEqual(platform.entries.filter((e) => !universal.entries.includes(e)), ['dist/keytar.node']);
+    assert.deepEqual(universal.entries.filter((e) => !platform.entries.includes(e)), []);
+    for (const [file, limit] of [['dist/extension.js', 120], ['dist/use-keys.js', 40]] as const) {
+      const bytes = readZipEntry(universal.vsix, `extension/${file}`).length;
+      assert.ok(bytes / 1024 < limit, `${file}: ${(bytes / 1024).toFixed(1)} KB (limit ${limit} KB)`);
+      assert.equal(readZipEntry(platform.vsix, `extension/${file}`).length, bytes, `${file} differs between the two`);
     }
   });
 
-  it('has no sources, tests, source maps or node_modules', () => {
-    for (const name of entries) {
-      assert.ok(!/(^|\/)(src|test|stand-in|scripts|node_modules|out)\//.test(name), name);
-      assert.ok(!name.endsWith('.map') && !name.endsWith('.ts'), name);
-    }
+  it(`marks the platform VSIX as ${TARGET} and the universal one as for every platform`, () => {
+    const manifest = (built: Built): string => readZipEntry(built.vsix, 'extension.vsixmanifest').toString('utf8');
+    assert.match(manifest(platform), new RegExp(`TargetPlatform="${TARGET}"`));
+    assert.doesNotMatch(manifest(universal), /TargetPlatform=/);
+  });
+
+  it('the platform VSIX\'s keytar.node loads (no D-Bus here: "no secret service"); the universal one has none', async () => {
+    assert.equal(await keychainFrom(platform, join(folder, 'unpacked-platform')), 'noSecretService');
+    assert.equal(await keychainFrom(universal, join(folder, 'unpacked-universal')), 'moduleMissing');
   });
 });

@@ -5,19 +5,25 @@ import { BACK, type Back, type InputOptions, type PickItem, type PickOptions, ty
 
 export type Answer =
   | { pick: string | ((items: Array<PickItem<unknown>>) => PickItem<unknown> | undefined) }
+  /** Ticks the items with these labels (or those the function returns) and accepts. */
+  | { pickMany: string[] | ((items: Array<PickItem<unknown>>) => Array<PickItem<unknown>>) }
   | { input: string }
   | { confirm: boolean }
   | 'escape'
   | 'back';
 
 export interface Asked {
-  kind: 'pick' | 'input' | 'confirm';
+  kind: 'pick' | 'pickMany' | 'input' | 'confirm';
   title: string;
   step?: string;
   password?: boolean;
   value?: string;
   placeholder?: string;
   labels?: string[];
+  /** pick and pickMany: the items as offered (label, description, detail). */
+  items?: Array<{ label: string; description?: string; detail?: string }>;
+  /** input: the titles of its extra buttons. */
+  buttons?: string[];
 }
 
 export class ScriptedPrompter implements Prompter {
@@ -35,7 +41,7 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
-    this.asked.push({ kind: 'pick', title: options.title, ...step(options), ...(options.placeholder ? { placeholder: options.placeholder } : {}), labels: options.items.map((i) => i.label) });
+    this.asked.push({ kind: 'pick', title: options.title, ...step(options), labels: options.items.map((i) => i.label), items: offered(options.items), ...(options.placeholder ? { placeholder: options.placeholder } : {}) });
     const answer = this.next(`pick "${options.title}"`);
     if (answer === 'escape') return undefined;
     if (answer === 'back') return BACK;
@@ -48,8 +54,25 @@ export class ScriptedPrompter implements Prompter {
     return item.value;
   }
 
+  async pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back> {
+    this.asked.push({ kind: 'pickMany', title: options.title, ...step(options), labels: options.items.map((i) => i.label), items: offered(options.items), ...(options.placeholder ? { placeholder: options.placeholder } : {}) });
+    const answer = this.next(`pickMany "${options.title}"`);
+    if (answer === 'escape') return undefined;
+    if (answer === 'back') return BACK;
+    if (typeof answer !== 'object' || !('pickMany' in answer)) throw new Error(`expected a pickMany answer for "${options.title}", got ${JSON.stringify(answer)}`);
+    const chosen =
+      typeof answer.pickMany === 'function'
+        ? (answer.pickMany(options.items as Array<PickItem<unknown>>) as Array<PickItem<T>>)
+        : answer.pickMany.map((label) => {
+            const item = options.items.find((i) => i.label === label);
+            if (!item) throw new Error(`no item "${label}" in ${options.items.map((i) => i.label).join(', ')}`);
+            return item;
+          });
+    return chosen.map((item) => item.value);
+  }
+
   async input(options: InputOptions): Promise<string | undefined | Back> {
-    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '', placeholder: options.placeholder });
+    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '', placeholder: options.placeholder, buttons: (options.buttons ?? []).map((b) => b.tooltip) });
     for (;;) {
       const answer = this.next(`input "${options.title}"`);
       if (answer === 'escape') return undefined;
@@ -92,6 +115,10 @@ export class ScriptedPrompter implements Prompter {
     if (answer === undefined) throw new Error(`the script has no answer left for ${what}`);
     return answer;
   }
+}
+
+function offered(items: Array<PickItem<unknown>>): Array<{ label: string; description?: string; detail?: string }> {
+  return items.map((i) => ({ label: i.label, ...(i.description ? { description: i.description } : {}), ...(i.detail ? { detail: i.detail } : {}) }));
 }
 
 function step(options: { step?: { step: number; totalSteps: number } }): { step?: string } {

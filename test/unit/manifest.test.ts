@@ -79,8 +79,8 @@ describe('package.json', () => {
     assert.ok(manifest.activationEvents.includes(`onView:${Views.keys}`));
   });
 
-  it('keeps the service URL machine-scoped and restricted in untrusted workspaces', () => {
-    for (const name of [Settings.serviceUrl, Settings.allowRemoteService]) {
+  it('keeps the service URL and the verify base URLs machine-scoped and restricted in untrusted workspaces', () => {
+    for (const name of [Settings.serviceUrl, Settings.allowRemoteService, Settings.verifyBaseUrls]) {
       const key = `providerKeys.${name}`;
       assert.equal(manifest.contributes.configuration.properties[key]?.scope, 'machine', key);
       assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key), key);

@@ -14,7 +14,7 @@ import {
   type ChoiceRecord,
   type KeyRecord,
   type SentRecord,
-  type VerifiedResult,
+  type Verification,
   STORE_VERSION,
   choiceFile,
   keyFile,
@@ -25,7 +25,7 @@ import {
 } from './records';
 import { KeyringUnavailableError, type SecretVault } from './secretVault';
 
-export type { KeyRecord } from './records';
+export type { KeyRecord, Verification } from './records';
 
 export interface NewKey {
   provider: ProviderId;
@@ -292,7 +292,7 @@ export class KeyStore implements Disposable {
     });
   }
 
-  setVerified(id: string, verified: VerifiedResult): Promise<void> {
+  setVerified(id: string, verified: Verification): Promise<void> {
     return this.change(async () => {
       const current = await this.freshVisibleKey(id);
       await this.put(keyFile(id), { ...current, verified });

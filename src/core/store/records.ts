@@ -18,9 +18,11 @@ export type PendingOp =
   /** Written before the secret is deleted; `successor`: the key Pieces OS uses instead. */
   | { readonly op: 'delete'; readonly at: string; readonly successor?: string };
 
-export interface VerifiedResult {
+/** What the provider said when the key was last checked (Verify Key); `at` is an ISO time. */
+export interface Verification {
   readonly at: string;
   readonly result: 'ok' | 'rejected';
+  readonly status?: number;
 }
 
 export interface KeyRecord {
@@ -36,7 +38,7 @@ export interface KeyRecord {
   /** Set while the key Pieces OS last accepted is kept as `<secret>.previous` (a rotation not yet accepted). */
   readonly previousRev?: string;
   readonly pending?: PendingOp;
-  readonly verified?: VerifiedResult;
+  readonly verified?: Verification;
 }
 
 export interface ChoiceRecord {
@@ -149,7 +151,8 @@ export function parseKey(text: string, id: string): Parsed<KeyRecord> {
     isString(r.secretRev) &&
     isOptionalString(r.previousRev) &&
     isPending(r.pending) &&
-    (verified === undefined || (isObject(verified) && isString(verified.at) && (verified.result === 'ok' || verified.result === 'rejected')));
+    (verified === undefined ||
+      (isObject(verified) && isString(verified.at) && (verified.result === 'ok' || verified.result === 'rejected') && (verified.status === undefined || typeof verified.status === 'number')));
   return ok ? { ok: true, value: r as unknown as KeyRecord } : { ok: false, why: 'malformed' };
 }
 

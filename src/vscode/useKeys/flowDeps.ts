@@ -1,0 +1,87 @@
+// What the "use the keys" flows share: their dependencies, the test knobs, and the key and provider
+// pickers. Every question goes through the Prompter, as in the key flows.
+import type * as vscode from 'vscode';
+import type { KeyRecord, KeyStore } from '../../core/store/keyStore';
+import { t } from '../../core/l10n';
+import { maskKey } from '../../core/mask';
+import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../../core/providers';
+import type { SyncEngine } from '../../core/syncEngine';
+import { BACK, type Prompter } from '../../flows/prompter';
+
+/** Seams the host tests turn; everything has a real default. */
+export interface UseKeysKnobs {
+  /** The environment Import from Environment reads; default `process.env`. */
+  environment?: Readonly<Record<string, string | undefined>>;
+  /** Whether `.env` files may be read; default `vscode.workspace.isTrusted`. */
+  trusted?: boolean;
+  /** The keychain helper's environment (to take D-Bus away); default `process.env`. */
+  keychainEnv?: NodeJS.ProcessEnv;
+  /** Where the helper looks for keytar; default the `.node` next to the bundle, then `keytar`. */
+  keychainModulePaths?: string[];
+  keychainTimeoutMs?: number;
+  /** How long a copied key stays on the clipboard; default 30 s. */
+  clipboardClearMs?: number;
+  verifyTimeoutMs?: number;
+  /** Replaces `vscode.env.openExternal` (the tests record the address instead of opening it). */
+  openExternal?: (url: string) => Promise<boolean>;
+}
+
+export interface FlowDeps {
+  /** The key store; the flows use list/get/keysOf/secret/add and setVerified. */
+  readonly store: Pick<KeyStore, 'list' | 'get' | 'keysOf' | 'secret' | 'add' | 'setVerified'>;
+  readonly sync: Pick<SyncEngine, 'choose' | 'kick'>;
+  hasKeyInUse(provider: ProviderId): boolean;
+  prompter(): Prompter;
+  readonly log: { info(message: string): void; warn(message: string): void };
+  runCommand(command: string, ...args: unknown[]): Thenable<unknown>;
+  readonly globalState: vscode.Memento;
+  readonly collection: vscode.GlobalEnvironmentVariableCollection;
+  /** The folder of the extension's bundles (dist/), where the keychain helper and keytar.node are. */
+  readonly distPath: string;
+  readonly knobs: UseKeysKnobs;
+  /** Called after the terminal assignments changed, so the tree and context key follow. */
+  terminalsChanged(): void;
+}
+
+/** A key's bytes, or undefined when the keyring gives nothing (locked, failing, not here yet). */
+export function readSecret(deps: Pick<FlowDeps, 'store'>, id: string): Promise<string | undefined> {
+  return deps.store.secret(id).catch(() => undefined);
+}
+
+/** The message when the keyring gives nothing for a key that exists: never "deleted". */
+export function keyringUnavailable(name: string): string {
+  return t('VS Code\'s secret storage did not give "{0}" (the keyring may be locked). Unlock it, then try again.', name);
+}
+
+/** What a command receives: a tree item's key, a key id, or nothing (then it asks). */
+export type KeyArg = { readonly record: KeyRecord } | string | undefined;
+
+/** The key a command is about: from its argument, or picked from the stored keys that pass `filter`. */
+export async function resolveKey(deps: FlowDeps, arg: unknown, title: string, placeholder: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord | undefined> {
+  if (typeof arg === 'string') return deps.store.get(arg);
+  if (arg && typeof arg === 'object' && 'record' in arg) return deps.store.get((arg as { record: KeyRecord }).record.id);
+  const keys = deps.store.list().filter(filter);
+  if (keys.length === 0) {
+    void deps.prompter().message('info', t('There is no key to choose. Add one with "Provider Keys: Add Key".'));
+    return undefined;
+  }
+  const items = await Promise.all(
+    keys.map(async (k) => {
+      const secret = await readSecret(deps, k.id);
+      return { label: k.name, description: `${getProvider(k.provider)?.label ?? k.provider} · ${secret ? maskKey(secret) : '…'}`, value: k };
+    }),
+  );
+  const answer = await deps.prompter().pick({ title, placeholder, items });
+  return answer === BACK ? undefined : answer;
+}
+
+/** The provider a command is about: a provider row, a provider id, or picked. */
+export async function resolveProvider(deps: FlowDeps, arg: unknown, title: string, placeholder: string): Promise<ProviderInfo | undefined> {
+  if (typeof arg === 'string') return getProvider(arg);
+  if (arg && typeof arg === 'object' && 'provider' in arg) {
+    const provider = (arg as { provider: unknown }).provider;
+    return typeof provider === 'string' ? getProvider(provider) : getProvider((provider as ProviderInfo).id);
+  }
+  const answer = await deps.prompter().pick({ title, placeholder, items: PROVIDERS.map((p) => ({ label: p.label, value: p })) });
+  return answer === BACK ? undefined : answer;
+}

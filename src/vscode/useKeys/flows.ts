@@ -1,0 +1,45 @@
+// The entry of dist/use-keys.js: the "use the keys" flows, bundled apart from dist/extension.js and
+// loaded on first use (useKeys.ts), so that activation stays small and fast. It gets everything it
+// works with from the activation bundle; only module-level state (the translator) is set here.
+import * as vscode from 'vscode';
+import { setTranslator, t } from '../../core/l10n';
+import { PROVIDER_APIS } from '../../core/providerApis';
+import type { ImportResult } from '../../core/importKeys';
+import type { VerifyResult } from '../../core/verify';
+import { CopyKey } from './copyKey';
+import { type FlowDeps, resolveProvider } from './flowDeps';
+import { runImportFromEnvironment } from './importEnvironment';
+import { runImportFromKeychain } from './importKeychain';
+import { TerminalKeys } from './terminals';
+import { runVerifyKey } from './verifyKey';
+
+export interface UseKeyFlows extends vscode.Disposable {
+  getKey(arg: unknown): Promise<string | undefined>;
+  copyKey(arg: unknown): Promise<boolean>;
+  verifyKey(arg: unknown): Promise<VerifyResult | undefined>;
+  readonly terminals: TerminalKeys;
+  importFromEnvironment(): Promise<ImportResult[]>;
+  importFromKeychain(): Promise<ImportResult[]>;
+}
+
+export function createFlows(deps: FlowDeps): UseKeyFlows {
+  setTranslator(vscode.l10n.t);
+  const copy = new CopyKey(deps);
+  return {
+    getKey: async (arg) => {
+      const provider = await resolveProvider(deps, arg, t('Get a Key'), t('Which provider do you need a key for?'));
+      if (!provider) return undefined;
+      const url = PROVIDER_APIS[provider.id].keyPage;
+      const open = deps.knobs.openExternal ?? ((target: string) => vscode.env.openExternal(vscode.Uri.parse(target)));
+      await open(url);
+      deps.log.info(`Opened the ${provider.label} key page: ${url}`);
+      return url;
+    },
+    copyKey: (arg) => copy.run(arg),
+    verifyKey: (arg) => runVerifyKey(deps, arg),
+    terminals: new TerminalKeys(deps),
+    importFromEnvironment: () => runImportFromEnvironment(deps),
+    importFromKeychain: () => runImportFromKeychain(deps),
+    dispose: () => copy.dispose(),
+  };
+}

@@ -1,0 +1,83 @@
+// What both imports share: the quick pick of found keys (masked, where they came from, which are
+// stored already, which cannot be imported and why) and the report of what was imported.
+import type { Candidate } from '../../core/envImport';
+import { describeSources } from '../../core/envImport';
+import { type ImportResult, importKeys } from '../../core/importKeys';
+import type { KeyRecord } from '../../core/store/keyStore';
+import { t } from '../../core/l10n';
+import { maskKey } from '../../core/mask';
+import { getProvider } from '../../core/providers';
+import { validateApiKey } from '../../core/validation';
+import { BACK, type PickItem } from '../../flows/prompter';
+import { type FlowDeps, readSecret } from './flowDeps';
+
+/** The stored key with the same value, if any. */
+async function storedAs(deps: FlowDeps, candidate: Candidate): Promise<KeyRecord | undefined> {
+  for (const record of deps.store.keysOf(candidate.provider)) {
+    if ((await readSecret(deps, record.id)) === candidate.secret.trim()) return record;
+  }
+  return undefined;
+}
+
+/** Quick pick items for candidates; nothing is ticked at first: only what the user picks is imported. */
+export async function candidateItems(deps: FlowDeps, candidates: readonly Candidate[], label?: (c: Candidate) => string): Promise<Array<PickItem<Candidate>>> {
+  return Promise.all(
+    candidates.map(async (candidate) => {
+      const provider = getProvider(candidate.provider);
+      const stored = await storedAs(deps, candidate);
+      const checked = provider ? validateApiKey(candidate.secret, provider) : undefined;
+      let detail: string | undefined;
+      if (stored) detail = `$(check) ${t('Already stored as "{0}"', stored.name)}`;
+      else if (checked && !checked.ok) detail = `$(error) ${t('Cannot be imported: {0}', checked.error)}`;
+      else if (checked?.ok && checked.warning) detail = `$(warning) ${checked.warning}`;
+      return {
+        label: label ? label(candidate) : `${provider?.label ?? candidate.provider}  ${maskKey(candidate.secret)}`,
+        description: describeSources(candidate.sources),
+        ...(detail ? { detail } : {}),
+        value: candidate,
+      };
+    }),
+  );
+}
+
+/** Asks which candidates to import, imports them and reports; returns the results (empty when cancelled). */
+export async function pickAndImport(
+  deps: FlowDeps,
+  title: string,
+  placeholder: string,
+  items: Array<PickItem<Candidate>>,
+  afterwards: (results: ImportResult[]) => { text: string; button?: string; onButton?: () => Thenable<unknown> } | undefined = () => undefined,
+): Promise<ImportResult[]> {
+  const picked = await deps.prompter().pickMany({ title, placeholder, items });
+  if (picked === undefined || picked === BACK || picked.length === 0) return [];
+  const results = await importKeys({ store: deps.store, sync: deps.sync, hasKeyInUse: (p) => deps.hasKeyInUse(p) }, picked);
+  for (const result of results) {
+    const where = describeSources(result.candidate.sources);
+    if (result.kind === 'added') deps.log.info(`Imported a ${result.record.provider} key as "${result.record.name}" from ${where}`);
+    else if (result.kind === 'refused') deps.log.warn(`Did not import the ${result.candidate.provider} key from ${where}: ${result.reason}`);
+  }
+  const extra = afterwards(results);
+  const text = [summarize(results), extra?.text].filter(Boolean).join(' ');
+  const severity = results.some((r) => r.kind === 'refused') ? 'warning' : 'info';
+  const choice = await deps.prompter().message(severity, text, ...(extra?.button ? [extra.button] : []));
+  if (extra?.button && choice === extra.button) await extra.onButton?.();
+  return results;
+}
+
+/** One paragraph: what was imported, what Pieces OS now uses, what was refused and why. */
+export function summarize(results: readonly ImportResult[]): string {
+  const added = results.filter((r) => r.kind === 'added');
+  const refused = results.filter((r) => r.kind === 'refused');
+  const stored = results.filter((r) => r.kind === 'alreadyStored');
+  const parts: string[] = [];
+  if (added.length > 0) {
+    parts.push(t('Imported {0} into VS Code\'s secret storage: {1}.', added.length, added.map((r) => `"${r.record.name}" (${getProvider(r.record.provider)?.label ?? r.record.provider})`).join(', ')));
+    for (const r of added) {
+      if (r.usedByPieces) parts.push(t('Pieces OS will use "{0}".', r.record.name));
+      if (r.note) parts.push(r.note);
+    }
+  }
+  if (stored.length > 0) parts.push(t('Already stored: {0}.', stored.map((r) => `"${r.existing.name}"`).join(', ')));
+  if (refused.length > 0) parts.push(t('Not imported: {0}', refused.map((r) => `${describeSources(r.candidate.sources)}: ${r.reason}`).join(' ')));
+  return parts.join(' ');
+}

@@ -1,0 +1,101 @@
+// Import from OS Keychain: looks under the service names scripts and `secret-tool` commonly use (or
+// one the user types), shows the matches masked, and imports the picked ones. keytar runs in a child
+// process (see core/keychain.ts); when it cannot, one message says why and what to do.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Commands } from '../../constants';
+import type { Candidate } from '../../core/envImport';
+import type { ImportResult } from '../../core/importKeys';
+import { type KeychainLookup, type KeychainMatch, KeychainProcess, keychainMatches, wellKnownServices } from '../../core/keychain';
+import { t } from '../../core/l10n';
+import { maskKey } from '../../core/mask';
+import { PROVIDERS, type ProviderId, getProvider } from '../../core/providers';
+import { BACK } from '../../flows/prompter';
+import type { FlowDeps } from './flowDeps';
+import { candidateItems, pickAndImport } from './importCommon';
+
+const OTHER = Symbol('other service');
+
+export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResult[]> {
+  const keychain = new KeychainProcess({
+    helperPath: path.join(deps.distPath, 'keychain-helper.js'),
+    modulePaths: deps.knobs.keychainModulePaths ?? [path.join(deps.distPath, 'keytar.node'), 'keytar'],
+    ...(deps.knobs.keychainEnv ? { env: deps.knobs.keychainEnv } : {}),
+    ...(deps.knobs.keychainTimeoutMs ? { timeoutMs: deps.knobs.keychainTimeoutMs } : {}),
+  });
+  const find = (services: string[]): Thenable<KeychainLookup> =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Looking in the OS keychain (unlock it if asked)…'), cancellable: true }, (_p, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      return keychain.find(services, controller.signal);
+    });
+
+  const known = wellKnownServices();
+  const first = await find(known);
+  if (!first.ok) return unavailable(deps, first);
+  const withEntries = known.filter((s) => (first.found[s]?.length ?? 0) > 0);
+  let service: string | undefined;
+  let lookup: KeychainLookup = first;
+  if (withEntries.length > 0) {
+    const answer = await deps.prompter().pick<string | typeof OTHER>({
+      title: t('Import from OS Keychain'),
+      placeholder: t('Which keychain service holds your keys?'),
+      items: [
+        ...withEntries.map((s) => ({ label: s, description: t('{0} entries', first.found[s]?.length ?? 0), value: s as string | typeof OTHER })),
+        { label: t('Other service name…'), description: t('type the name the key was stored under'), value: OTHER },
+      ],
+    });
+    if (answer === undefined || answer === BACK) return [];
+    if (answer !== OTHER) service = answer;
+  }
+  if (service === undefined) {
+    const typed = await deps.prompter().input({
+      title: t('Import from OS Keychain'),
+      prompt: withEntries.length > 0 ? t('The service name the key was stored under.') : t('Nothing found under the usual names ({0}). Type the service name the key was stored under.', known.join(', ')),
+      placeholder: t('openai, OPENAI_API_KEY, …'),
+      validate: (value) => (value.trim() === '' || /[\r\n]/.test(value) ? { severity: 'error', message: t('Enter a service name (one line).') } : undefined),
+    });
+    if (typed === undefined || typed === BACK) return [];
+    service = typed.trim();
+    lookup = await find([service]);
+    if (!lookup.ok) return unavailable(deps, lookup);
+  }
+  const matches = keychainMatches(service, lookup.ok ? (lookup.found[service] ?? []) : []);
+  if (matches.length === 0) {
+    void deps.prompter().message('info', t('The OS keychain holds nothing under "{0}".', service));
+    return [];
+  }
+  const candidates = await withProviders(deps, service, matches);
+  if (!candidates) return [];
+  const items = await candidateItems(deps, candidates, (c) => `${(c.sources[0]?.kind === 'keychain' && c.sources[0].account) || service}  ${maskKey(c.secret)}`);
+  return pickAndImport(deps, t('Import from OS Keychain'), t('Pick the keys to keep in VS Code\'s secret storage'), items);
+}
+
+async function unavailable(deps: FlowDeps, lookup: Extract<KeychainLookup, { ok: false }>): Promise<ImportResult[]> {
+  deps.log.warn(`OS keychain unavailable (${lookup.unavailable.kind})`);
+  const fromEnv = t('Import from Environment');
+  const choice = await deps.prompter().message('warning', lookup.unavailable.message, ...(lookup.unavailable.kind === 'moduleMissing' ? [fromEnv] : []));
+  if (choice === fromEnv) await deps.runCommand(Commands.importFromEnvironment);
+  return [];
+}
+
+/**
+ * Candidates from matches. Entries whose service name and prefix do not tell the provider (Mistral
+ * keys have no prefix) get one question for all of them: keys under one service name belong together.
+ */
+async function withProviders(deps: FlowDeps, service: string, matches: readonly KeychainMatch[]): Promise<Candidate[] | undefined> {
+  let fallback: ProviderId | undefined;
+  if (matches.some((m) => !m.provider)) {
+    const answer = await deps.prompter().pick({
+      title: t('Import from OS Keychain'),
+      placeholder: t('Which provider are the keys under "{0}" for?', service),
+      items: PROVIDERS.map((p) => ({ label: p.label, value: p.id })),
+    });
+    if (answer === undefined || answer === BACK) return undefined;
+    fallback = answer;
+  }
+  return matches.map((match) => {
+    const provider = (match.provider ?? fallback) as ProviderId;
+    return { provider, secret: match.secret, sources: [match.source], suggestedName: match.account || match.service || (getProvider(provider)?.label ?? provider) };
+  });
+}

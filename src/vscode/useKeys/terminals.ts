@@ -1,0 +1,94 @@
+// Use in Terminals: gives new integrated terminals a key as its provider's environment variable
+// (OPENAI_API_KEY, …), opted in per key. One key per variable: opting in a second key of the same
+// provider replaces the first. The values live only in this window's environment variable collection
+// with `persistent = false`, so VS Code never writes them to disk; what is kept (globalState) is which
+// key id each variable comes from, and the values are read again from SecretStorage when applied.
+import { Commands } from '../../constants';
+import type { KeyRecord } from '../../core/store/keyStore';
+import { t } from '../../core/l10n';
+import { PROVIDERS, getProvider } from '../../core/providers';
+import { type FlowDeps, resolveKey } from './flowDeps';
+import { readTerminalAssignments, writeTerminalAssignments } from './terminalState';
+
+export class TerminalKeys {
+  /** Applies run one after another, so a slow SecretStorage read never applies stale values last. */
+  private applying: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: FlowDeps) {}
+
+  async use(arg: unknown): Promise<KeyRecord | undefined> {
+    const assignments = readTerminalAssignments(this.deps.globalState);
+    const record = await resolveKey(this.deps, arg, t('Use in Terminals'), t('Which key should new terminals get?'), (k) => assignments[k.provider] !== k.id);
+    if (!record) return undefined;
+    const provider = getProvider(record.provider);
+    if (!provider) return undefined;
+    const previousId = assignments[record.provider];
+    if (previousId === record.id) {
+      const stop = t('Stop Using in Terminals');
+      const choice = await this.deps.prompter().message('info', t('New terminals already get {0} from "{1}".', provider.envVar, record.name), stop);
+      if (choice === stop) await this.stop(record.id);
+      return record;
+    }
+    const previous = previousId ? this.deps.store.get(previousId) : undefined;
+    await writeTerminalAssignments(this.deps.globalState, { ...assignments, [record.provider]: record.id });
+    await this.apply();
+    this.deps.log.info(`New terminals get ${provider.envVar} from the ${provider.label} key "${record.name}"`);
+    const replaced = previous ? ` ${t('It replaces "{0}": one key per variable.', previous.name)}` : '';
+    void this.deps.prompter().message('info', t('New terminals get {0} from "{1}"; terminals already open keep their environment until relaunched.', provider.envVar, record.name) + replaced);
+    return record;
+  }
+
+  async stop(arg: unknown): Promise<KeyRecord | undefined> {
+    const assignments = readTerminalAssignments(this.deps.globalState);
+    const inUse = (k: KeyRecord): boolean => assignments[k.provider] === k.id;
+    const record = await resolveKey(this.deps, arg, t('Stop Using in Terminals'), t('Which key should new terminals no longer get?'), inUse);
+    if (!record) return undefined;
+    const provider = getProvider(record.provider);
+    if (!inUse(record) || !provider) {
+      void this.deps.prompter().message('info', t('New terminals do not get "{0}".', record.name));
+      return undefined;
+    }
+    const { [record.provider]: _removed, ...rest } = assignments;
+    await writeTerminalAssignments(this.deps.globalState, rest);
+    await this.apply();
+    this.deps.log.info(`New terminals no longer get ${provider.envVar}`);
+    const use = t('Use in Terminals');
+    const choice = await this.deps.prompter().message('info', t('New terminals no longer get {0}; terminals already open keep it until relaunched.', provider.envVar), use);
+    if (choice === use) await this.deps.runCommand(Commands.useInTerminals, record.id);
+    return record;
+  }
+
+  /**
+   * Makes the collection match the assignments: reads each assigned key from SecretStorage (so a
+   * rotated key replaces the old value), drops assignments whose key was deleted, and removes the
+   * variables of providers with none.
+   */
+  apply(): Promise<void> {
+    const run = this.applying.then(() => this.applyNow());
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(): Promise<void> {
+    const { collection, globalState, store } = this.deps;
+    collection.persistent = false;
+    const assignments = readTerminalAssignments(globalState);
+    const kept: typeof assignments = {};
+    const named: string[] = [];
+    for (const provider of PROVIDERS) {
+      const id = assignments[provider.id];
+      const record = id ? store.get(id) : undefined;
+      const secret = record ? await store.secret(record.id).catch(() => undefined) : undefined;
+      if (record) kept[provider.id] = record.id;
+      if (record && secret) {
+        collection.replace(provider.envVar, secret);
+        named.push(`${provider.envVar} ("${record.name}")`);
+      } else {
+        collection.delete(provider.envVar);
+      }
+    }
+    collection.description = named.length > 0 ? t('Provider Keys sets {0} from VS Code\'s secret storage.', named.join(', ')) : undefined;
+    if (Object.keys(kept).length !== Object.keys(assignments).length) await writeTerminalAssignments(globalState, kept);
+    this.deps.terminalsChanged();
+  }
+}

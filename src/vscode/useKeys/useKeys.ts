@@ -1,0 +1,150 @@
+// The "use the keys" commands as the activation bundle sees them: thin handlers that load the flows
+// (dist/use-keys.js) on first use, the tree's extra marks for a key row, and the terminal variables
+// re-applied at start (the collection is not persisted, so a new window has to set it again).
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Commands, ContextKeys } from '../../constants';
+import type { KeyRecord } from '../../core/store/keyStore';
+import { t } from '../../core/l10n';
+import { getProvider } from '../../core/providers';
+import type { FlowDeps, UseKeysKnobs } from './flowDeps';
+import type { UseKeyFlows } from './flows';
+import { readTerminalAssignments } from './terminalState';
+
+export type UseKeysDeps = Omit<FlowDeps, 'knobs' | 'terminalsChanged' | 'collection' | 'globalState' | 'distPath'> & {
+  readonly context: Pick<vscode.ExtensionContext, 'environmentVariableCollection' | 'globalState' | 'extensionPath'>;
+};
+
+/** Extra marks for a key row: short words after the mask, and tooltip lines (icon, text). */
+export interface KeyRowExtras {
+  readonly badges: string[];
+  readonly lines: Array<{ icon: string; text: string }>;
+}
+
+export class UseKeys implements vscode.Disposable {
+  readonly knobs: UseKeysKnobs = {};
+  private loaded: Promise<UseKeyFlows> | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when which keys new terminals get changed (the tree redraws its marks). */
+  readonly onDidChange = this.changed.event;
+
+  private readonly startup: ReturnType<typeof setTimeout> | undefined;
+  private readonly focus: vscode.Disposable;
+
+  constructor(private readonly deps: UseKeysDeps) {
+    deps.context.environmentVariableCollection.persistent = false;
+    this.updateContext();
+    // After activate() returns: loading the flows bundle is no work for the activation path.
+    if (this.hasTerminalKeys()) this.startup = setTimeout(() => void this.refreshTerminals(), 0);
+    // Another window may have changed which keys terminals get (globalState is shared): catch up on focus.
+    this.focus = vscode.window.onDidChangeWindowState((state) => {
+      if (!state.focused) return;
+      this.updateContext();
+      this.onKeysChanged();
+    });
+  }
+
+  /** This window's terminal variables (what new integrated terminals get). */
+  get collection(): vscode.GlobalEnvironmentVariableCollection {
+    return this.deps.context.environmentVariableCollection;
+  }
+
+  /** The command handlers, by command id (registered by registerCommands). */
+  handlers(): Record<UseKeysCommand, (...args: unknown[]) => unknown> {
+    return {
+      [Commands.getKey]: (arg) => this.flows().then((f) => f.getKey(arg)),
+      [Commands.copyKey]: (arg) => this.flows().then((f) => f.copyKey(arg)),
+      [Commands.verifyKey]: (arg) => this.flows().then((f) => f.verifyKey(arg)),
+      [Commands.useInTerminals]: (arg) => this.flows().then((f) => f.terminals.use(arg)),
+      [Commands.stopUsingInTerminals]: (arg) => this.flows().then((f) => f.terminals.stop(arg)),
+      [Commands.importFromEnvironment]: () => this.flows().then((f) => f.importFromEnvironment()),
+      [Commands.importFromKeychain]: () => this.flows().then((f) => f.importFromKeychain()),
+    };
+  }
+
+  /** After any key change: rotated keys update their variable, deleted keys lose it. */
+  onKeysChanged(): void {
+    if (this.hasTerminalKeys() || this.loaded) void this.refreshTerminals();
+  }
+
+  /** Sets the terminal variables from the current keys again (at start, after changes, for tests). */
+  async refreshTerminals(): Promise<void> {
+    try {
+      await (await this.flows()).terminals.apply();
+    } catch (error) {
+      this.deps.log.warn(`Could not set the terminal variables: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  rowExtras(record: KeyRecord): KeyRowExtras {
+    const badges: string[] = [];
+    const lines: KeyRowExtras['lines'] = [];
+    const provider = getProvider(record.provider);
+    const label = provider?.label ?? record.provider;
+    if (provider && readTerminalAssignments(this.deps.context.globalState)[record.provider] === record.id) {
+      badges.push(t('in terminals'));
+      lines.push({ icon: 'terminal', text: t('New integrated terminals get {0} from this key.', provider.envVar) });
+    }
+    const verified = record.verified;
+    if (verified) {
+      const when = new Date(verified.at).toLocaleString();
+      if (Date.parse(verified.at) < Date.parse(record.updatedAt)) {
+        lines.push({ icon: 'history', text: t('Last verified {0}, before the key was last updated.', when) });
+      } else if (verified.result === 'ok') {
+        lines.push({ icon: 'verified', text: t('Verified: {0} accepted it {1}.', label, when) });
+      } else {
+        badges.push(t('rejected by {0}', label));
+        lines.push({ icon: 'error', text: t('Verified: {0} rejected it ({1}) {2}. Update it with a working key.', label, verified.status ?? '401/403', when) });
+      }
+    }
+    return { badges, lines };
+  }
+
+  dispose(): void {
+    clearTimeout(this.startup);
+    this.focus.dispose();
+    this.changed.dispose();
+    void this.loaded?.then((flows) => flows.dispose(), () => undefined);
+  }
+
+  private hasTerminalKeys(): boolean {
+    return Object.keys(readTerminalAssignments(this.deps.context.globalState)).length > 0;
+  }
+
+  private updateContext(): void {
+    void vscode.commands.executeCommand('setContext', ContextKeys.inTerminals, this.hasTerminalKeys());
+  }
+
+  /** Loads dist/use-keys.js once; a failed load is tried again next time. */
+  private flows(): Promise<UseKeyFlows> {
+    this.loaded ??= (async () => {
+      const distPath = path.join(this.deps.context.extensionPath, 'dist');
+      const module = createRequire(__filename)(path.join(distPath, 'use-keys.js')) as typeof import('./flows');
+      return module.createFlows({
+        ...this.deps,
+        globalState: this.deps.context.globalState,
+        collection: this.deps.context.environmentVariableCollection,
+        distPath,
+        knobs: this.knobs,
+        terminalsChanged: () => {
+          this.updateContext();
+          this.changed.fire();
+        },
+      });
+    })().catch((error: unknown) => {
+      this.loaded = undefined;
+      throw error;
+    });
+    return this.loaded;
+  }
+}
+
+export type UseKeysCommand =
+  | typeof Commands.getKey
+  | typeof Commands.copyKey
+  | typeof Commands.verifyKey
+  | typeof Commands.useInTerminals
+  | typeof Commands.stopUsingInTerminals
+  | typeof Commands.importFromEnvironment
+  | typeof Commands.importFromKeychain;

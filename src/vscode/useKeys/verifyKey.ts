@@ -1,0 +1,80 @@
+// Verify Key: on demand only. Asks the provider with its cheapest read-only call, records the
+// answer (time and result) on the key, and says what it means. A network failure changes nothing.
+import * as vscode from 'vscode';
+import { CONFIG_SECTION, Commands, Settings } from '../../constants';
+import type { KeyRecord } from '../../core/store/keyStore';
+import { t } from '../../core/l10n';
+import { PROVIDER_APIS } from '../../core/providerApis';
+import { type ProviderId, getProvider } from '../../core/providers';
+import { type BaseUrlCheck, type VerifyResult, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../core/verify';
+import { type FlowDeps, keyringUnavailable, readSecret, resolveKey } from './flowDeps';
+
+/** The base URL for `provider`: the machine setting when set (and allowed), else the catalogue's. */
+export function verifyBaseUrl(provider: ProviderId): BaseUrlCheck {
+  const overrides = vscode.workspace.getConfiguration(CONFIG_SECTION).get<Record<string, unknown>>(Settings.verifyBaseUrls) ?? {};
+  const override = overrides[provider];
+  if (typeof override !== 'string' || override.trim() === '') return { ok: true, url: PROVIDER_APIS[provider].baseUrl };
+  return checkVerifyBaseUrl(override);
+}
+
+export async function runVerifyKey(deps: FlowDeps, arg: unknown): Promise<VerifyResult | undefined> {
+  const record = await resolveKey(deps, arg, t('Verify Key'), t('Which key should its provider check?'));
+  if (!record) return undefined;
+  const provider = getProvider(record.provider);
+  const secret = await readSecret(deps, record.id);
+  if (!provider || !secret) {
+    void deps.prompter().message('error', keyringUnavailable(record.name));
+    return undefined;
+  }
+  const base = verifyBaseUrl(provider.id);
+  if (!base.ok) {
+    const open = t('Open Settings');
+    const choice = await deps.prompter().message('error', t('"{0}.{1}" for {2} is not used: {3}', CONFIG_SECTION, Settings.verifyBaseUrls, provider.label, base.error), open);
+    if (choice === open) await deps.runCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.verifyBaseUrls}`);
+    return undefined;
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: t('Asking {0} about "{1}"…', provider.label, record.name), cancellable: true },
+    (_progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      return verifyKey({
+        provider: provider.id,
+        secret,
+        ...(record.organization ? { organization: record.organization } : {}),
+        baseUrl: base.url,
+        signal: controller.signal,
+        ...(deps.knobs.verifyTimeoutMs ? { timeoutMs: deps.knobs.verifyTimeoutMs } : {}),
+      });
+    },
+  );
+  const { outcome } = result;
+  const status = 'status' in outcome ? String(outcome.status) : outcome.kind;
+  deps.log.info(`Verify ${provider.label} key "${record.name}": GET ${result.url} → ${status} in ${result.durationMs} ms`);
+  if (outcome.kind === 'cancelled') return result;
+  const message = describeOutcome(outcome, provider.label, record.name, result.url);
+  if (outcome.kind === 'ok' || outcome.kind === 'rejected') {
+    await deps.store.setVerified(record.id, { at: new Date().toISOString(), result: outcome.kind, status: outcome.status });
+  }
+  await report(deps, record, outcome.kind, message);
+  return result;
+}
+
+async function report(deps: FlowDeps, record: KeyRecord, kind: VerifyResult['outcome']['kind'], message: string): Promise<void> {
+  const prompter = deps.prompter();
+  if (kind === 'ok') {
+    void prompter.message('info', message);
+    return;
+  }
+  if (kind === 'rejected') {
+    const update = t('Update Key');
+    const getKey = t('Get a Key…');
+    const choice = await prompter.message('error', message, update, getKey);
+    if (choice === update) await deps.runCommand(Commands.updateKey, record.id);
+    else if (choice === getKey) await deps.runCommand(Commands.getKey, record.provider);
+    return;
+  }
+  const retry = t('Retry');
+  const choice = await prompter.message('warning', message, ...(kind === 'timeout' || kind === 'network' ? [retry] : []));
+  if (choice === retry) await deps.runCommand(Commands.verifyKey, record.id);
+}
