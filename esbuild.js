@@ -2,6 +2,8 @@
 // `--production` minifies and drops source maps; `--watch` rebuilds on change.
 // `--stand-in` instead bundles what the scripts run without compiling the tests: the stand-in Pieces OS
 // (out/stand-in.js, `npm run stand-in`; it also exports startStandIn) and discovery (out/discovery.js).
+// Required as a module (by bench/run.mjs), it only exports the extension's build options, so that the
+// bench sizes our bundle and the official SDK's with exactly the flags of the production build.
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -39,9 +41,9 @@ async function buildTools() {
   });
 }
 
-async function main() {
-  if (standIn) return buildTools();
-  const ctx = await esbuild.context({
+/** The extension bundle's options; `production` is what `vsce package` ships. @returns {import('esbuild').BuildOptions} */
+function extensionOptions(production) {
+  return {
     entryPoints: ['src/extension.ts'],
     bundle: true,
     format: 'cjs',
@@ -54,8 +56,12 @@ async function main() {
     external: ['vscode', 'keytar'],
     logLevel: 'silent',
     metafile: true,
-    plugins: [esbuildProblemMatcherPlugin],
-  });
+  };
+}
+
+async function main() {
+  if (standIn) return buildTools();
+  const ctx = await esbuild.context({ ...extensionOptions(production), plugins: [esbuildProblemMatcherPlugin] });
   if (watch) {
     await ctx.watch();
   } else {
@@ -66,7 +72,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+module.exports = { extensionOptions };
