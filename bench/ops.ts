@@ -4,11 +4,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { PiecesClient } from '../src/core/piecesClient';
+import { DEFAULT_TIMEOUT_MS, PiecesClient } from '../src/core/piecesClient';
 import { BENCH_KEY, BENCH_KEY_NAME, BENCH_USER, type Calls, OPERATIONS, type Operation } from './calls';
 import { median, p99, round } from './stats';
 
-export const CONTENDERS = ['raw', 'ours', 'sdk'] as const;
+/** `raw_timeout` is raw fetch plus the per-call `AbortSignal.timeout` our client adds: a diagnostic. */
+export const CONTENDERS = ['raw', 'ours', 'sdk', 'raw_timeout'] as const;
 export type Contender = (typeof CONTENDERS)[number];
 
 export interface OpStats {
@@ -20,10 +21,13 @@ export interface OpResult {
   raw: OpStats;
   ours: OpStats;
   sdk: OpStats;
+  raw_timeout: OpStats;
   ratio_vs_raw_median: number;
   ratio_vs_sdk_median: number;
   ratio_vs_raw_p99: number;
   ratio_vs_sdk_p99: number;
+  /** What a per-call `AbortSignal.timeout` alone adds to raw fetch. */
+  raw_timeout_vs_raw_median: number;
 }
 
 export interface OpsResult {
@@ -38,9 +42,10 @@ export interface OpsResult {
 }
 
 /** The floor: what the same calls cost with nothing but `fetch`, a status check and a parse. */
-export function rawCalls(baseUrl: string): Calls {
+export function rawCalls(baseUrl: string, timeoutMs?: number): Calls {
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown, json = true): Promise<unknown> => {
     const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    if (timeoutMs !== undefined) init.signal = AbortSignal.timeout(timeoutMs);
     const response = await fetch(baseUrl + path, init);
     const text = await response.text();
     if (!response.ok) throw new Error(`status ${response.status}`);
@@ -96,7 +101,7 @@ export async function measureOps(options: OpsOptions): Promise<OpsResult> {
   const server = await startServer(options.serverScript);
   try {
     const { sdkCalls } = (await import(pathToFileURL(options.sdkBundle).href)) as typeof import('./sdkCalls');
-    const contenders: Record<Contender, Calls> = { raw: rawCalls(server.url), ours: ourCalls(server.url), sdk: sdkCalls(server.url) };
+    const contenders: Record<Contender, Calls> = { raw: rawCalls(server.url), ours: ourCalls(server.url), sdk: sdkCalls(server.url), raw_timeout: rawCalls(server.url, DEFAULT_TIMEOUT_MS) };
     const times = Object.fromEntries(CONTENDERS.map((c) => [c, Object.fromEntries(OPERATIONS.map((op) => [op, [] as number[]]))])) as Record<
       Contender,
       Record<Operation, number[]>
@@ -115,15 +120,17 @@ export async function measureOps(options: OpsOptions): Promise<OpsResult> {
     const stats = (values: number[]): OpStats => ({ median_ms: round(median(values), 4), p99_ms: round(p99(values), 4) });
     const perOp = {} as Record<Operation, OpResult>;
     for (const op of OPERATIONS) {
-      const [raw, ours, sdk] = [stats(times.raw[op]), stats(times.ours[op]), stats(times.sdk[op])];
+      const [raw, ours, sdk, rawTimeout] = [stats(times.raw[op]), stats(times.ours[op]), stats(times.sdk[op]), stats(times.raw_timeout[op])];
       perOp[op] = {
         raw,
         ours,
         sdk,
+        raw_timeout: rawTimeout,
         ratio_vs_raw_median: round(ours.median_ms / raw.median_ms),
         ratio_vs_sdk_median: round(ours.median_ms / sdk.median_ms),
         ratio_vs_raw_p99: round(ours.p99_ms / raw.p99_ms),
         ratio_vs_sdk_p99: round(ours.p99_ms / sdk.p99_ms),
+        raw_timeout_vs_raw_median: round(rawTimeout.median_ms / raw.median_ms),
       };
     }
     const vsRaw = OPERATIONS.map((op) => perOp[op].ratio_vs_raw_median);
