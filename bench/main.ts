@@ -19,7 +19,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const OUT_DIR = __dirname;
 
 const FULL = {
-  activationRuns: 30,
+  activationRuns: 50,
   opRounds: 500,
   opWarmup: 50,
   discoveryRuns: 20,
