@@ -99,8 +99,16 @@ const noEvent = (): Disposable => new Disposable(() => undefined);
 
 const format = (message: string, ...args: unknown[]): string => message.replace(/\{(\d+)\}/g, (whole, i: string) => (args[Number(i)] === undefined ? whole : String(args[Number(i)])));
 
-function configuration(): unknown {
-  return { get: (_key: string, fallback?: unknown) => fallback, has: () => false, inspect: () => undefined, update: async () => undefined };
+/**
+ * Settings answer their defaults, except the service URL: pinned to a loopback port where nothing listens
+ * (1, tcpmux), so that if anything ever lets the extension's timers run here, it never probes the real
+ * Pieces OS ports. It is read only when a request resolves the URL, never during activation.
+ */
+export const GUARD_SERVICE_URL = 'http://127.0.0.1:1';
+
+function configuration(section?: string): unknown {
+  const get = (key: string, fallback?: unknown): unknown => (section === 'providerKeys' && key === 'serviceUrl' ? GUARD_SERVICE_URL : fallback);
+  return { get, has: () => false, inspect: () => undefined, update: async () => undefined };
 }
 
 function statusBarItem(): unknown {
