@@ -18,6 +18,8 @@ export interface DiscoveryResult {
   /** As above, but the service is on the last current port (same group as the hung one). */
   discovery_hung_same_group_ms: number;
   runs: number;
+  /** Runs that did not find the service that listened (or found one where none did). */
+  misses: string[];
 }
 
 /** `count` distinct free, unreserved loopback ports, closed again (they refuse until reused). */
@@ -45,13 +47,15 @@ function listenOn(server: http.Server | net.Server, port: number): Promise<void>
   });
 }
 
-async function timeDiscovery(groups: number[][], expected: string | undefined, runs: number): Promise<number> {
+/** Median time of `runs` discoveries, and how many of them did not find what listens (`expected`). */
+async function timeDiscovery(groups: number[][], expected: string | undefined, runs: number, misses: string[], label: string): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     const found = await discoverService({ host: LOOPBACK, portGroups: groups });
     times.push(performance.now() - started);
-    if (found !== expected) throw new Error(`discovery: found ${found ?? 'nothing'}, expected ${expected ?? 'nothing'}`);
+    // On a loaded machine a probe can outlast its timeout: that is a finding, not a broken bench.
+    if (found !== expected) misses.push(`${label}: found ${found ?? 'nothing'}`);
   }
   return round(median(times), 3);
 }
@@ -62,12 +66,13 @@ export async function measureDiscovery(runs: number): Promise<DiscoveryResult> {
   const legacy = ports.slice(34);
   const groups = [current, legacy];
   const url = (port: number): string => `http://${LOOPBACK}:${port}`;
+  const misses: string[] = [];
 
-  const none = await timeDiscovery(groups, undefined, runs);
+  const none = await timeDiscovery(groups, undefined, runs, misses, 'none');
 
   const service = healthServer();
   await listenOn(service, current[33]!);
-  const found = await timeDiscovery(groups, url(current[33]!), runs);
+  const found = await timeDiscovery(groups, url(current[33]!), runs, misses, 'found');
 
   // A port that accepts connections and never answers, as a stuck process would.
   const sockets = new Set<net.Socket>();
@@ -77,15 +82,15 @@ export async function measureDiscovery(runs: number): Promise<DiscoveryResult> {
     socket.on('error', () => undefined);
   });
   await listenOn(hung, current[0]!);
-  const hungSameGroup = await timeDiscovery(groups, url(current[33]!), runs);
+  const hungSameGroup = await timeDiscovery(groups, url(current[33]!), runs, misses, 'hung, same range');
   await close(service);
 
   const legacyService = healthServer();
   await listenOn(legacyService, legacy[1]!);
-  const hungLegacy = await timeDiscovery(groups, url(legacy[1]!), runs);
+  const hungLegacy = await timeDiscovery(groups, url(legacy[1]!), runs, misses, 'hung');
 
   await close(legacyService);
   for (const socket of sockets) socket.destroy();
   await close(hung);
-  return { discovery_found_ms: found, discovery_none_ms: none, discovery_hung_ms: hungLegacy, discovery_hung_same_group_ms: hungSameGroup, runs };
+  return { discovery_found_ms: found, discovery_none_ms: none, discovery_hung_ms: hungLegacy, discovery_hung_same_group_ms: hungSameGroup, runs, misses };
 }

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       ['nothing listening', ms(discovery.discovery_none_ms)],
       ['one port hangs, the service is on a legacy port', ms(discovery.discovery_hung_ms)],
       ['one port hangs, the service is in the same range', ms(discovery.discovery_hung_same_group_ms)],
-    ])}\n`,
+    ])}\n${discovery.misses.length > 0 ? `warning: ${discovery.misses.length} of ${discovery.runs * 4} discoveries missed (probe timeout on a loaded machine?): ${[...new Set(discovery.misses)].join('; ')}\n` : ''}`,
   );
 
   step('scale (per operation, in-memory SecretStorage and globalState that count)');
