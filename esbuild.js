@@ -1,7 +1,11 @@
-// Bundles the extension into dist/extension.js, in the shape of the `yo code` esbuild template.
+// Bundles the extension, in the shape of the `yo code` esbuild template: dist/extension.js is what
+// activates; dist/use-keys.js (the "use the keys" flows and dotenv) is loaded on first use;
+// dist/keychain-helper.js runs keytar in a child process (see src/core/keychain.ts).
 // `--production` minifies and drops source maps; `--watch` rebuilds on change.
 // `--stand-in` instead bundles what the scripts run without compiling the tests: the stand-in Pieces OS
 // (out/stand-in.js, `npm run stand-in`; it also exports startStandIn) and discovery (out/discovery.js).
+// Required as a module (by bench/run.mjs), it only exports the extension's build options, so that the
+// bench sizes our bundle and the official SDK's with exactly the flags of the production build.
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
@@ -39,12 +43,9 @@ async function buildTools() {
   });
 }
 
-async function main() {
-  if (standIn) return buildTools();
-  const ctx = await esbuild.context({
-    // extension.js is what activates; use-keys.js (the "use the keys" flows and dotenv) is loaded on
-    // first use; keychain-helper.js runs keytar in a child process (see src/core/keychain.ts).
-    entryPoints: { extension: 'src/extension.ts', 'use-keys': 'src/vscode/useKeys/flows.ts', 'keychain-helper': 'src/core/keychainHelper.ts' },
+/** What every bundle of the extension shares. @returns {import('esbuild').BuildOptions} */
+function common(production) {
+  return {
     bundle: true,
     format: 'cjs',
     minify: production,
@@ -52,15 +53,32 @@ async function main() {
     sourcesContent: false,
     platform: 'node',
     target: 'node18',
-    outdir: 'dist',
     external: ['vscode', 'keytar'],
     logLevel: 'silent',
     metafile: true,
-    plugins: [esbuildProblemMatcherPlugin],
-  });
+  };
+}
+
+/** The activation bundle's options; `production` is what `vsce package` ships. @returns {import('esbuild').BuildOptions} */
+function extensionOptions(production) {
+  return { ...common(production), entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' };
+}
+
+/** The bundles loaded later (first use), beside the activation bundle. @returns {import('esbuild').BuildOptions} */
+function laterOptions(production) {
+  return { ...common(production), entryPoints: { 'use-keys': 'src/vscode/useKeys/flows.ts', 'keychain-helper': 'src/core/keychainHelper.ts' }, outdir: 'dist' };
+}
+
+async function main() {
+  if (standIn) return buildTools();
+  const contexts = await Promise.all(
+    [extensionOptions(production), laterOptions(production)].map((options) => esbuild.context({ ...options, plugins: [esbuildProblemMatcherPlugin] })),
+  );
   if (watch) {
-    await ctx.watch();
-  } else {
+    await Promise.all(contexts.map((ctx) => ctx.watch()));
+    return;
+  }
+  for (const ctx of contexts) {
     const result = await ctx.rebuild();
     await ctx.dispose();
     for (const [file, output] of Object.entries(result.metafile.outputs)) {
@@ -69,7 +87,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+module.exports = { extensionOptions };
