@@ -1,6 +1,6 @@
 // The stand-in's HTTP control surface, for tests in another process (a browser test, say):
 //   GET  /__stand-in/state       → { signedIn, userId, openAI (keys masked to the last 4 chars), pendingFaults, requests }
-//   POST /__stand-in/fault       { count, fault, delayMs?, paths? } → 204
+//   POST /__stand-in/fault       { count, fault, delayMs?, paths?, status? } → 204 (status: for 'echo')
 //   POST /__stand-in/signed-in   { signedIn } → 204
 //   POST /__stand-in/reset       → 204
 // On the separate control port only (StandInOptions.controlPort), since the service port is closed
@@ -67,7 +67,7 @@ export async function handleControl(
     if (typeof body.signedIn !== 'boolean') return sendText(res, 400, '"signedIn" must be true or false.');
     target.signedIn = body.signedIn;
   } else {
-    const { count, fault, delayMs, paths } = body;
+    const { count, fault, delayMs, paths, status } = body;
     if (typeof count !== 'number' || !isFault(fault)) {
       return sendText(res, 400, '"count" (a number) and "fault" (a known fault) are required.');
     }
@@ -75,6 +75,10 @@ export async function handleControl(
     if (delayMs !== undefined) {
       if (typeof delayMs !== 'number') return sendText(res, 400, '"delayMs" must be a number.');
       options.delayMs = delayMs;
+    }
+    if (status !== undefined) {
+      if (typeof status !== 'number') return sendText(res, 400, '"status" must be a number.');
+      options.status = status;
     }
     if (paths !== undefined) {
       if (!Array.isArray(paths) || paths.some((entry) => typeof entry !== 'string')) {

@@ -16,11 +16,13 @@
 //   calls are not recorded. Nothing ever logs a body.
 // - 'delay' answers normally after the delay, and acts even if the client has given up meanwhile
 //   (as a real service would); reset() and stop() drop requests still held by a delay, without acting.
+// - 'echo' answers its status (default 500) with the request body as it came (the key included), as a
+//   careless service's error page might; for tests that the client never shows or keeps that text.
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { type ControlTarget, handleControl } from './control';
 import { FaultQueue, type Fault, type FaultOptions } from './faults';
-import { BodyTooLargeError, drop, dropMidBody, mediaType, readBody, sendJson, sendProblem, sendText } from './http';
+import { BodyTooLargeError, drop, dropMidBody, mediaType, readBody, send, sendJson, sendProblem, sendText } from './http';
 import { type KeyBody, type KeyPath, type OpenAIState, GLOBAL_ID, KEY_SCHEMAS, applyKeyCall, isKeyPath, keyResponseBody, userResponseBody } from './state';
 import { contractValidator } from './validator';
 
@@ -53,7 +55,7 @@ export interface StandIn {
   readonly controlUrl: string | undefined;
   /** Whether the service port is listening. */
   readonly listening: boolean;
-  failNext(count: number, fault: Fault, options?: { delayMs?: number; paths?: string[] }): void;
+  failNext(count: number, fault: Fault, options?: FaultOptions): void;
   clearFaults(): void;
   reset(): void;
   stop(): Promise<void>;
@@ -272,18 +274,19 @@ class StandInServer implements StandIn, ControlTarget {
 
     if (path === HEALTH || path === VERSION) {
       if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
-      if (!(await this.applyFault(path, res))) return;
+      if (!(await this.applyFault(path, res, ''))) return;
       return sendText(res, 200, path === HEALTH ? 'ok' : this.version);
     }
     if (path === USER) {
       if (method !== 'GET') return sendText(res, 405, 'Method Not Allowed', { allow: 'GET' });
-      if (!(await this.applyFault(path, res))) return;
+      if (!(await this.applyFault(path, res, ''))) return;
       return sendJson(res, 200, userResponseBody(this.signedIn, this.userId, this.stored));
     }
     if (isKeyPath(path)) {
       if (method !== 'POST') return sendText(res, 405, 'Method Not Allowed', { allow: 'POST' });
-      const body = await this.readKeyBody(path, req, res);
-      if (body === undefined || !(await this.applyFault(path, res))) return;
+      const read = await this.readKeyBody(path, req, res);
+      if (read === undefined || !(await this.applyFault(path, res, read.text))) return;
+      const body = read.body;
       if (!this.signedIn) return sendText(res, 401, 'Invalid Authentication: nobody is signed in to Pieces');
       if (body.user !== this.userId) return sendText(res, 401, 'Invalid Authentication: unknown user');
       this.stored = applyKeyCall(this.stored, path, body);
@@ -292,8 +295,8 @@ class StandInServer implements StandIn, ControlTarget {
     sendText(res, 404, 'Not Found');
   }
 
-  /** The validated body, or undefined after answering 413/415/422. */
-  private async readKeyBody(path: KeyPath, req: http.IncomingMessage, res: http.ServerResponse): Promise<KeyBody | undefined> {
+  /** The validated body and its text, or undefined after answering 413/415/422. */
+  private async readKeyBody(path: KeyPath, req: http.IncomingMessage, res: http.ServerResponse): Promise<{ body: KeyBody; text: string } | undefined> {
     let text: string;
     try {
       text = await readBody(req);
@@ -323,11 +326,14 @@ class StandInServer implements StandIn, ControlTarget {
       sendProblem(res, 422, 'Invalid request', `the body is not a valid ${KEY_SCHEMAS[path].request}`, result.errors);
       return undefined;
     }
-    return body as KeyBody;
+    return { body: body as KeyBody, text };
   }
 
-  /** Applies the next matching fault. False when it answered (or dropped) instead of the call. */
-  private async applyFault(path: string, res: http.ServerResponse): Promise<boolean> {
+  /**
+   * Applies the next matching fault. False when it answered (or dropped) instead of the call.
+   * `requestText` is the request body, for 'echo'.
+   */
+  private async applyFault(path: string, res: http.ServerResponse, requestText: string): Promise<boolean> {
     const queued = this.faults.take(path);
     if (!queued) return true;
     switch (queued.fault) {
@@ -342,6 +348,9 @@ class StandInServer implements StandIn, ControlTarget {
         return false;
       case 'dropMidBody':
         dropMidBody(res, JSON.stringify({ metadata: { global_id: GLOBAL_ID }, note: 'dropped mid body' }));
+        return false;
+      case 'echo':
+        send(res, queued.status, 'application/json', requestText);
         return false;
       case 'invalidJson':
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '9' });

@@ -241,6 +241,21 @@ describe('stand-in', function () {
       assert.throws(() => JSON.parse(answer.text) as unknown, SyntaxError);
     });
 
+    it('echo: answers the status asked for (default 500) with the request body, key and all, state unchanged', async () => {
+      standIn.failNext(1, 'echo', { paths: [CREATE] });
+      standIn.failNext(1, 'echo', { paths: [UPDATE], status: 400 });
+      const sent = JSON.stringify(createBody);
+      const created = await post(CREATE, sent);
+      assert.equal(created.status, 500);
+      assert.match(created.contentType, /^application\/json/);
+      assert.equal(created.text, sent);
+      const updated = await post(UPDATE, sent);
+      assert.equal(updated.status, 400);
+      assert.equal(updated.text, sent);
+      assert.equal(standIn.openAI, undefined);
+      assert.throws(() => standIn.failNext(1, 'echo', { status: 200 }), RangeError);
+    });
+
     it('refuses bad fault arguments', () => {
       assert.throws(() => standIn.failNext(1, 'explode' as never), TypeError);
       assert.throws(() => standIn.failNext(-1, 'drop'), RangeError);
@@ -295,6 +310,10 @@ describe('stand-in', function () {
       assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'serverError', paths: ['/user'] })).status, 204);
       assert.equal((await fetch(url('/user'))).status, 500);
       assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'nope' })).status, 400);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 'x' })).status, 400);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 302 })).status, 400);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 503, paths: ['/user'] })).status, 204);
+      assert.equal((await fetch(url('/user'))).status, 503);
 
       assert.equal((await post('/__stand-in/signed-in', { signedIn: false })).status, 204);
       assert.equal(standIn.signedIn, false);
