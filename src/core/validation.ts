@@ -1,7 +1,7 @@
 // Checks for what a user types. A refusal explains what is wrong; an unexpected prefix is only a
 // warning, since providers change their key formats. Messages never quote the key.
 import { t } from './l10n';
-import type { ProviderInfo } from './providers';
+import { PROVIDERS, type ProviderInfo } from './providers';
 
 export const MIN_KEY_LENGTH = 8;
 export const MAX_KEY_LENGTH = 512;
@@ -45,11 +45,22 @@ export function validateOrganizationId(input: string): Checked {
   return { ok: true, value };
 }
 
-/** A key's display name: not empty, one short line, unique per provider (case-insensitive). */
+const KEY_PREFIXES = PROVIDERS.flatMap((provider) => provider.keyPrefixes);
+const LONG_KEY_RUN = /[A-Za-z0-9_-]{32,}/;
+
+/** Whether a name looks like a pasted key: a catalogue prefix with 8 or more key characters after it, or a long run. */
+function looksLikeKey(name: string): boolean {
+  if (LONG_KEY_RUN.test(name)) return true;
+  return name.split(/\s+/).some((word) => KEY_PREFIXES.some((prefix) => word.startsWith(prefix) && /^[\x21-\x7e]{8,}$/.test(word.slice(prefix.length))));
+}
+
+/** A key's display name: not empty, one short line, not a key, unique per provider (case-insensitive). */
 export function validateKeyName(input: string, takenNames: Iterable<string> = []): Checked {
   const value = input.trim();
   if (value === '') return { ok: false, error: t('Enter a name for the key, such as "Personal" or "Work".') };
   if (CONTROL.test(value) || /[\r\n]/.test(value)) return { ok: false, error: t('A name is a single line of visible characters.') };
+  // Names are stored in plain text (globalState), so a key pasted into the name box must not be kept.
+  if (looksLikeKey(value)) return { ok: false, error: t('That looks like an API key. Names are stored in plain text: paste the key in the next step, and give it a name such as "Work".') };
   if (value.length > MAX_NAME_LENGTH) return { ok: false, error: t('A name has at most {0} characters.', MAX_NAME_LENGTH) };
   const lower = value.toLowerCase();
   for (const taken of takenNames) {

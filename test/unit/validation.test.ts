@@ -105,7 +105,17 @@ describe('validateKeyName', () => {
     assert.equal(validateKeyName('a\u0007b').ok, false);
   });
   it('refuses a name longer than 64 characters', () => {
-    assert.equal(validateKeyName('x'.repeat(65)).ok, false);
-    assert.equal(validateKeyName('x'.repeat(64)).ok, true);
+    // Words, so that a long run of key characters (refused on its own) does not decide it.
+    const words = 'work key '.repeat(8);
+    assert.equal(validateKeyName(`${words}ab`.slice(0, 65)).ok, false);
+    assert.equal(validateKeyName(`${words}ab`.slice(0, 64)).ok, true);
+  });
+  it('refuses a key pasted as a name (a catalogue prefix with key characters, or a long run), and says why', () => {
+    for (const pasted of ['sk-proj-abcdefgh12345678', 'my sk-ant-api03-abcdefgh', 'gsk_0123456789abcdef', 'AIzaSyA-abcdefgh', 'a'.repeat(32)]) {
+      const result = validateKeyName(pasted);
+      assert.ok(!result.ok && /looks like an API key/.test(result.error), pasted.slice(0, 6));
+      assert.ok(!result.ok && !result.error.includes(pasted), 'the message quotes the name');
+    }
+    for (const fine of ['sk-learn', 'Work', 'Personal (sk-…)', 'gsk_ test', 'a'.repeat(31)]) assert.equal(validateKeyName(fine).ok, true, fine);
   });
 });
