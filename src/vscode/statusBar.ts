@@ -69,6 +69,8 @@ export class StatusBar implements vscode.Disposable {
     }
     const view = this.view();
     this.item.text = view.text;
+    // Screen readers get the words, not the icon's name and the tooltip's Markdown (VS Code's default).
+    this.item.accessibilityInformation = { label: `${view.text.replace(/\$\([^)]*\)\s*/g, '')}. ${view.tooltip}`, role: 'button' };
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${t('Provider Keys for Pieces OS')}**\n\n`);
     tooltip.appendText(view.tooltip);
