@@ -1,7 +1,8 @@
 // The leak scan (issue 9): searches every byte a run touched for canary keys and every 8-character
 // window of them, in the encodings a key could be written in by accident: plain text, base64 and
 // base64url at all three byte alignments, hex (both cases), URL percent-encoding (both cases) and
-// UTF-16LE. Zip files (the VSIX) are searched raw and entry by entry, inflated.
+// UTF-16LE. Zip files (the VSIX) are searched raw and entry by entry, inflated; LevelDB tables
+// (Chromium's IndexedDB and localStorage after a compaction) raw and block by block, decompressed.
 //
 // A hit is reported by file, offset, encoding and which window of which canary matched, never with
 // the bytes themselves: the report is test output, and test output must not hold key bytes either.
@@ -10,6 +11,7 @@
 import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { isLevelDbTable, levelDbBlocks } from './leveldb';
 
 export const WINDOW = 8;
 /** The `canary` of a needle that several canaries share. */
@@ -264,6 +266,13 @@ export function scan(options: ScanOptions): ScanReport {
       rootFiles++;
       rootBytes += data.length;
       listing.push({ file: label, bytes: data.length });
+      if (isLevelDbTable(data)) {
+        try {
+          for (const block of levelDbBlocks(data)) search(`${label}#block@${block.offset}`, block.contents);
+        } catch (error) {
+          unreadable.push(`${label} (LevelDB table: ${error instanceof Error ? error.message : String(error)})`);
+        }
+      }
       if ((data.length >= 4 && data.readUInt32LE(0) === 0x04034b50) || /\.(vsix|zip)$/i.test(path)) {
         let entries: ReturnType<typeof zipEntries> = [];
         try {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPlanted, makeCanary, plant } from '../e2e/leakPlant';
 import { type Canary, SHARED, WINDOW, base64Core, describeHit, needlesFor, scan, summarize } from '../e2e/leakScan';
+import { buildLevelDbTable, isLevelDbTable, levelDbBlocks, snappyDecompress } from '../e2e/leveldb';
 
 describe('leak scan', () => {
   let folder: string;
@@ -107,5 +108,53 @@ describe('leak scan', () => {
     assert.match(text, /\(base64@0\), \d+ matches, the whole key/);
     const secret = canary.value.slice(canary.publicPrefix.length);
     for (let i = 0; i + 5 <= secret.length; i++) assert.ok(!text.includes(secret.slice(i, i + 5)), 'the report shows key bytes');
+  });
+});
+
+describe('leak scan: LevelDB tables', () => {
+  it('decompresses Snappy literals and copies, overlapping runs included', () => {
+    // "abcabcabcX": literal "abc", copy 6 bytes from offset 3 (overlapping), literal "X".
+    const stream = Buffer.from([10, (3 - 1) << 2, 0x61, 0x62, 0x63, 0x01 | ((6 - 4) << 2), 3, (1 - 1) << 2, 0x58]);
+    assert.equal(snappyDecompress(stream).toString(), 'abcabcabcX');
+    assert.throws(() => snappyDecompress(Buffer.from([4, 0x01, 9])), /copy out of range/);
+  });
+
+  it('finds a canary that only a decompressed block holds whole', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'provider-keys-leak-ldb-'));
+    try {
+      const canary = makeCanary('sk-proj-');
+      const middle = canary.value.slice(20, 28);
+      const before = Buffer.from(`zz${middle}zz`);
+      const head = Buffer.from(canary.value.slice(0, 20));
+      const tail = Buffer.from(canary.value.slice(28));
+      // Snappy: literal(before), literal(head), copy(8 bytes of `middle` from `before`), literal(tail).
+      const literal = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from([(bytes.length - 1) << 2]), bytes]);
+      const distance = before.length + head.length - 2;
+      const snappy = Buffer.concat([Buffer.from([before.length + head.length + 8 + tail.length]), literal(before), literal(head), Buffer.from([0x01 | ((8 - 4) << 2), distance]), literal(tail)]);
+      const table = buildLevelDbTable([{ contents: Buffer.from('plain block, nothing here') }, { contents: Buffer.alloc(0), snappy }]);
+      assert.ok(isLevelDbTable(table));
+      assert.equal(levelDbBlocks(table)[1]?.contents.toString(), `${before.toString()}${canary.value}`);
+      assert.ok(!table.includes(Buffer.from(canary.value)), 'the raw file holds the canary whole: the test proves nothing');
+      writeFileSync(join(folder, '000005.ldb'), table);
+      const report = scan({ roots: [{ label: 'db', path: folder }], canaries: [canary] });
+      const whole = report.hits.filter((hit) => hit.start === -1 && hit.encoding === 'plain').map((hit) => hit.file);
+      assert.deepEqual(whole, [`db/000005.ldb#block@${levelDbBlocks(table)[1]?.offset}`]);
+      assert.deepEqual(report.unreadable, []);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('counts a table it cannot decode as unreadable, so the scan fails rather than passes', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'provider-keys-leak-ldb-'));
+    try {
+      const table = buildLevelDbTable([{ contents: Buffer.alloc(0), snappy: Buffer.from([50, 0x01, 9]) }]);
+      writeFileSync(join(folder, '000007.ldb'), table);
+      const report = scan({ roots: [{ label: 'db', path: folder }], canaries: [makeCanary('sk-proj-')] });
+      assert.equal(report.unreadable.length, 1);
+      assert.match(report.unreadable[0] ?? '', /000007\.ldb \(LevelDB table: snappy/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
