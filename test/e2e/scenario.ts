@@ -4,7 +4,7 @@
 import type { Canary } from './leakScan';
 import { makeCanary } from './leakPlant';
 import { KEY_PATHS, type StandInControl } from './standInControl';
-import { RECONNECT_MS, type Workbench, until } from './workbench';
+import { RECONNECT_MS, WAIT_MS, type Workbench, until } from './workbench';
 
 /**
  * Every text of the extension's UI that the scenario matches, in one place: when the wording changes,
@@ -26,6 +26,8 @@ export const UI = {
   providers: { openai: 'OpenAI', anthropic: 'Anthropic' },
   addTitle: (provider?: string): RegExp => (provider ? new RegExp(`^Add ${provider} Key`) : /^Add Key\b/),
   updateTitle: (name: string): RegExp => new RegExp(`^Update "${name}"`),
+  /** How many steps each flow has (VS Code shows "(n/m)" in the title). */
+  steps: { addOpenAI: 4, addLocalOnly: 3, update: 2 },
   invalid: { empty: /Enter the API key/, space: /has no spaces/, nameLooksLikeKey: /looks like an API key/ },
   /** A row's accessible name: a key row starts with the key's name, a provider row with its label. */
   keyRow: (name: string): RegExp => new RegExp(`^${name},`),
@@ -88,6 +90,8 @@ export interface Step {
 }
 
 const OPENAI = UI.providers.openai;
+/** A quick input title at step `n` of `total`, optionally after `title`. */
+const atStep = (n: number, total: number, title?: RegExp): RegExp => new RegExp(`${title ? `${title.source}.*` : ''}\\(${n}/${total}\\)`);
 
 async function expectHeld(ctx: ScenarioContext, key: string | undefined, name?: string): Promise<void> {
   await until(key ? `the stand-in to hold "${name}" (${UI.maskedTail(key)})` : 'the stand-in to hold no key', async () => {
@@ -130,7 +134,7 @@ async function rotate(ctx: ScenarioContext, name: string, key: string): Promise<
   if (box.type !== 'password') throw new Error(`the new key is typed into a "${box.type}" box, not a password box`);
   await wb.replaceInput(key, 'paste');
   await wb.page.keyboard.press('Enter');
-  await wb.waitForQuickInput(/\(2\/2\)/);
+  await wb.waitForQuickInput(atStep(2, UI.steps.update));
   await wb.page.keyboard.press('Enter');
   await wb.waitForQuickInputClosed();
 }
@@ -159,11 +163,11 @@ export const STEPS: readonly Step[] = [
       await wb.waitForStatus(UI.status.notRunning, RECONNECT_MS);
       await wb.openViewContainer(UI.viewContainer);
       const welcome = wb.page.getByRole('region', { name: 'Welcome' }).filter({ hasText: UI.welcome.intro });
-      await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ timeout: 30_000 });
+      await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ timeout: WAIT_MS });
       await ctx.shot('not-running');
       await ctx.standIn.start();
       await wb.waitForStatus(UI.status.connected, RECONNECT_MS);
-      await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ state: 'detached', timeout: 30_000 });
+      await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ state: 'detached', timeout: WAIT_MS });
     },
   },
   {
@@ -174,16 +178,16 @@ export const STEPS: readonly Step[] = [
       await wb.runCommand(UI.commands.addKey);
       await wb.waitForQuickInput(UI.addTitle());
       await wb.pickByTyping(OPENAI);
-      await wb.waitForQuickInput(new RegExp(`${UI.addTitle(OPENAI).source}.*\\(2/4\\)`));
+      await wb.waitForQuickInput(atStep(2, UI.steps.addOpenAI, UI.addTitle(OPENAI)));
       await wb.replaceInput('Personal', 'type');
       await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(/\(3\/4\)/);
+      await wb.waitForQuickInput(atStep(3, UI.steps.addOpenAI));
       const keyBox = await wb.quickInputState();
       if (keyBox.type !== 'password') throw new Error(`the key is typed into a "${keyBox.type}" box, not a password box`);
       await wb.replaceInput(keys.personal, 'paste');
       await ctx.shot('add-key-password');
       await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(/\(4\/4\)/);
+      await wb.waitForQuickInput(atStep(4, UI.steps.addOpenAI));
       const organization = await wb.quickInputState();
       if (organization.type === 'password' || organization.value !== '') throw new Error('the organization box is not an empty text box');
       await wb.page.keyboard.press('Enter');
@@ -205,14 +209,14 @@ export const STEPS: readonly Step[] = [
       await wb.click(wb.page.getByRole('button', { name: UI.actions.addKey, exact: true }).filter({ visible: true }).first(), 'Add Key in the view title');
       await wb.waitForQuickInput(UI.addTitle());
       await wb.pickByClick(UI.providers.anthropic);
-      const nameStep = new RegExp(`${UI.addTitle(UI.providers.anthropic).source}.*\\(2/3\\)`);
+      const nameStep = atStep(2, UI.steps.addLocalOnly, UI.addTitle(UI.providers.anthropic));
       await wb.waitForQuickInput(nameStep);
       await wb.replaceInput(keys.pastedAsName, 'paste');
       await enterIsRefused(ctx, UI.invalid.nameLooksLikeKey, nameStep);
       await ctx.shot('invalid-name');
       await wb.replaceInput('Claude', 'type');
       await wb.page.keyboard.press('Enter');
-      const keyStep = /\(3\/3\)/;
+      const keyStep = atStep(3, UI.steps.addLocalOnly);
       await wb.waitForQuickInput(keyStep);
       await enterIsRefused(ctx, UI.invalid.empty, keyStep);
       await wb.replaceInput(keys.withSpace, 'paste');
@@ -272,13 +276,13 @@ export const STEPS: readonly Step[] = [
       await wb.click(wb.page.getByRole('button', { name: UI.actions.addKey, exact: true }).filter({ visible: true }).first(), 'Add Key in the view title');
       await wb.waitForQuickInput(UI.addTitle());
       await wb.pickByClick(OPENAI);
-      await wb.waitForQuickInput(/\(2\/4\)/);
+      await wb.waitForQuickInput(atStep(2, UI.steps.addOpenAI));
       await wb.replaceInput('Work', 'type');
       await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(/\(3\/4\)/);
+      await wb.waitForQuickInput(atStep(3, UI.steps.addOpenAI));
       await wb.replaceInput(keys.work, 'paste');
       await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(/\(4\/4\)/);
+      await wb.waitForQuickInput(atStep(4, UI.steps.addOpenAI));
       await wb.page.keyboard.press('Enter');
       const question = await wb.waitForDialog(UI.questions.switchKey('Work'));
       await ctx.shot('switch-question');
