@@ -168,7 +168,11 @@ async function setUp(lib: VSCodeLib): Promise<Running> {
   const port = await lib.freePort({ avoid: DISCOVERY_PORTS });
   const server = lib.startCodeServer({ dirs, port, env, logFile: serverLog, say });
   cleanups.push({ what: 'code-server', run: () => server.stop() });
-  await server.ready;
+  try {
+    await server.ready;
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- code-server log (last 30 lines) ---\n${lib.tail(serverLog, 30)}`);
+  }
   say(`code-server ready on 127.0.0.1:${port} (pid ${server.pid}, its own process group)`);
 
   const running: Running = { dirs, base, vsix, serverLog, standIn, standInLog, browserLog: [], secretsValues: new Set() };
