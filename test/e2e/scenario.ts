@@ -162,7 +162,7 @@ export const STEPS: readonly Step[] = [
       const { wb } = ctx;
       await wb.waitForStatus(UI.status.notRunning, RECONNECT_MS);
       await wb.openViewContainer(UI.viewContainer);
-      const welcome = wb.page.getByRole('region', { name: 'Welcome' }).filter({ hasText: UI.welcome.intro });
+      const welcome = wb.welcomeView().filter({ hasText: UI.welcome.intro });
       await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ timeout: WAIT_MS });
       await ctx.shot('not-running');
       await ctx.standIn.start();

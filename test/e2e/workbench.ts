@@ -81,6 +81,11 @@ export class Workbench {
     await this.runCommand(`View: Show ${name}`);
   }
 
+  /** A view's welcome content (shown while its tree is empty). */
+  welcomeView(): Locator {
+    return this.page.getByRole('region', { name: 'Welcome' });
+  }
+
   tree(name: string): Locator {
     return this.page.getByRole('tree', { name });
   }
