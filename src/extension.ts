@@ -143,7 +143,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     await ready;
     const state = await connection.check();
     if (state.kind === 'connected') {
-      await sync.drain();
+      await sync.drain({ now: true });
       await sync.reconcile();
     }
     tree.refresh();
@@ -218,7 +218,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     }),
     connection.onDidReconnect(() => {
       sync.forgetUser();
-      void ready.then(() => sync.drain()).then(() => sync.reconcile());
+      void ready.then(() => sync.drain({ now: true })).then(() => sync.reconcile());
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.serviceUrl}`) || event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.allowRemoteService}`)) {

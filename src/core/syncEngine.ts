@@ -38,6 +38,11 @@ export type SyncOutcome =
 /** A failure the engine reports: a Pieces OS error, or the keyring that did not give the key. */
 export type SyncError = PiecesError | KeyringUnavailableError;
 
+/** What a plan sends, as a string (the same plan twice is the same call). */
+function planKey(planned: Plan): string {
+  return planned.kind === 'push' ? `push:${planned.keyId}:${planned.version}:${planned.nonce}` : planned.kind === 'remove' ? `remove:${planned.nonce}` : planned.kind;
+}
+
 /** The first failure among `outcomes`, if any. */
 export function firstFailure(outcomes: readonly SyncOutcome[]): Extract<SyncOutcome, { kind: 'failed' }> | undefined {
   return outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
@@ -109,6 +114,8 @@ export class SyncEngine implements Disposable {
   private retryHandle: unknown;
   private nextRetryAt: number | undefined;
   private drift: Partial<Record<ProviderId, Drift>> = {};
+  /** The last failed attempt per provider in this window, while its retry waits (answered again, not re-sent). */
+  private readonly recentFailure = new Map<ProviderId, { plan: string; outcome: Extract<SyncOutcome, { kind: 'failed' }> }>();
   private readonly ignoredDrift = new Map<ProviderId, string>();
   private disposed = false;
   private draining = false;
@@ -207,13 +214,17 @@ export class SyncEngine implements Disposable {
         const failure = failureOf(planned, this.store.sent(provider.id));
         if (failure?.parked) await this.store.renewNonce(provider.id, failure.nonce);
       }
-      return this.drainNow(true);
+      return this.drainNow(true, true);
     });
   }
 
-  /** One pass over the providers (respecting `autoSync` and the lease). */
-  drain(): Promise<SyncOutcome[]> {
-    return this.serialized(() => this.drainNow(false));
+  /**
+   * One pass over the providers (respecting `autoSync` and the lease). A change whose last attempt
+   * failed moments ago and waits for its retry is answered with that failure, not sent again at once;
+   * `now` sends it anyway (Pieces OS came back, the user asked to refresh).
+   */
+  drain(options: { now?: boolean } = {}): Promise<SyncOutcome[]> {
+    return this.serialized(() => this.drainNow(false, options.now ?? false));
   }
 
   /** Resolves when every drain, sync and reconciliation asked for so far has finished. */
@@ -309,17 +320,17 @@ export class SyncEngine implements Disposable {
       this.retryHandle = undefined;
       this.nextRetryAt = undefined;
       // If a drain queued ahead of this one scheduled a retry with backoff, that retry does the work.
-      void this.serialized(async () => (this.retryHandle === undefined ? this.drainNow(false) : [])).catch((error: unknown) =>
+      void this.serialized(async () => (this.retryHandle === undefined ? this.drainNow(false, true) : [])).catch((error: unknown) =>
         this.log(`Sync stopped: ${error instanceof Error ? error.message : String(error)}`),
       );
     }, delay);
   }
 
-  private async drainNow(force: boolean): Promise<SyncOutcome[]> {
+  private async drainNow(force: boolean, now: boolean): Promise<SyncOutcome[]> {
     this.draining = true;
     this.kickedWhileDraining = false;
     try {
-      const outcomes = await this.drainPass(force);
+      const outcomes = await this.drainPass(force, now);
       if (this.kickedWhileDraining && this.retryHandle === undefined && this.state.pending > 0) this.schedule(0);
       return outcomes;
     } finally {
@@ -328,9 +339,13 @@ export class SyncEngine implements Disposable {
     }
   }
 
-  /** Providers with a call to make (fresh from disk), repairing choices that name a deleted key. */
-  private async providersWithWork(): Promise<ProviderId[]> {
+  /**
+   * Providers with a call to make (fresh from disk), repairing choices that name a deleted key; and, for
+   * changes parked for the user, the failure this window saw (so a flow can say what waits for the user).
+   */
+  private async providersWithWork(): Promise<{ work: ProviderId[]; parked: SyncOutcome[] }> {
     const work: ProviderId[] = [];
+    const parked: SyncOutcome[] = [];
     for (const provider of this.providers) {
       await this.store.refreshProvider(provider.id);
       let planned = this.planFor(provider.id);
@@ -338,25 +353,31 @@ export class SyncEngine implements Disposable {
         await this.store.repairChoice(provider.id);
         planned = this.planFor(provider.id);
       }
-      if ((planned.kind === 'push' || planned.kind === 'remove') && !failureOf(planned, this.store.sent(provider.id))?.parked) work.push(provider.id);
+      if (planned.kind !== 'push' && planned.kind !== 'remove') continue;
+      if (!failureOf(planned, this.store.sent(provider.id))?.parked) {
+        work.push(provider.id);
+        continue;
+      }
+      const recent = this.recentFailure.get(provider.id);
+      if (recent && recent.plan === planKey(planned)) parked.push(recent.outcome);
     }
-    return work;
+    return { work, parked };
   }
 
-  private async drainPass(force: boolean): Promise<SyncOutcome[]> {
+  private async drainPass(force: boolean, now: boolean): Promise<SyncOutcome[]> {
     if (!force && this.options.autoSync && !this.options.autoSync()) return [{ kind: 'waiting', reason: 'autoSyncOff' }];
-    const work = await this.providersWithWork();
+    const { work, parked } = await this.providersWithWork();
     const lease = this.options.lease;
     if (work.length === 0) {
       await lease?.release();
-      return [];
+      return parked;
     }
     if (lease && !(await lease.acquire())) {
       // Another window sends; look again when its lease would run out (never later than the TTL).
       this.schedule(clamp((await lease.waitMs()) + 100, 100, lease.ttlMs));
       return [{ kind: 'waiting', reason: 'otherWindow' }];
     }
-    const outcomes: SyncOutcome[] = [];
+    const outcomes: SyncOutcome[] = [...parked];
     let retryMs: number | undefined;
     try {
       for (const provider of work) {
@@ -365,10 +386,24 @@ export class SyncEngine implements Disposable {
           if (round > 0) await this.store.refreshProvider(provider);
           const planned = this.planFor(provider);
           if (planned.kind !== 'push' && planned.kind !== 'remove') break;
-          if (failureOf(planned, this.store.sent(provider))?.parked) break;
+          // A change that just failed waits for its retry (backoff, Retry-After), or for the user if it is
+          // parked: a drain asked for meanwhile (a flow, a kick) answers with that failure, when this
+          // window saw it, instead of sending it again at once.
+          const recent = this.recentFailure.get(provider);
+          const sameAsRecent = recent !== undefined && recent.plan === planKey(planned);
+          if (failureOf(planned, this.store.sent(provider))?.parked) {
+            if (sameAsRecent && round > 0) outcomes.push(recent.outcome); // parked during this pass
+            break;
+          }
+          if (!now && sameAsRecent && this.retryHandle !== undefined) {
+            outcomes.push(recent.outcome);
+            break;
+          }
           if (lease && !(await lease.acquire())) throw new LeaseLostError();
           const outcome = await this.sendOne(provider, planned);
           outcomes.push(outcome);
+          if (outcome.kind === 'failed') this.recentFailure.set(provider, { plan: planKey(planned), outcome });
+          else this.recentFailure.delete(provider);
           if (outcome.kind === 'waiting') {
             retryMs = Math.min(retryMs ?? Infinity, SECRET_RECHECK_MS);
             break;

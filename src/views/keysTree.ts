@@ -17,7 +17,7 @@ export type TreeNode =
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Longer names are clipped in the row (the tooltip has them whole), so the mask stays visible. */
-const ROW_NAME_MAX = 24;
+const ROW_NAME_MAX = 16;
 
 /** Marks other parts add to a key row (Use the keys: "in terminals", the last verification). */
 export interface KeyRowExtras {
@@ -110,8 +110,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.id = `key:${record.id}`;
     item.contextValue = !provider?.syncsToPieces ? ItemContext.localKey : isActive ? ItemContext.activeKey : ItemContext.inactiveKey;
     if (record.previousRev) item.contextValue += ItemContext.withPreviousSuffix;
-    const parts = [mask];
-    if (isActive) parts.push(t('used by Pieces OS'));
+    // What matters most comes first, so that the default sidebar width shows it: whether Pieces OS uses
+    // the key, then the tail of the mask (the provider is the row above; the tooltip and the accessible
+    // name have the whole mask), then a problem.
+    const parts = isActive ? [t('in Pieces OS'), rowTail(mask)] : [rowTail(mask)];
     if (isProblem(state)) parts.push(stateWord(state));
     const extras = this.rowExtras(record);
     parts.push(...extras.badges);
@@ -179,8 +181,14 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   }
 }
 
+/** "sk-proj-…9f3a" → "…9f3a"; other texts as they are. */
+function rowTail(mask: string): string {
+  const at = mask.indexOf('…');
+  return at > 0 && mask.endsWith(mask.slice(at)) ? mask.slice(at) : mask;
+}
+
 function maskText(mask: MaskView): string {
-  if (mask === 'loading') return '…';
+  if (mask === 'loading') return t('loading');
   if (mask === 'unavailable') return t('keyring unavailable');
   return mask;
 }

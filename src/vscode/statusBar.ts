@@ -23,6 +23,8 @@ interface Problem {
   text: string;
   line: string;
   severity: 'warning' | 'error';
+  /** The "changes waiting" problem itself. */
+  waiting?: boolean;
 }
 
 export class StatusBar implements vscode.Disposable {
@@ -61,7 +63,9 @@ export class StatusBar implements vscode.Disposable {
       // While the first attempt of a waiting change is in flight, say so; a retry after a failure keeps the text steady.
       const onlyWaiting = problems.length === 1 && engine.pending > 0 && !engine.lastError;
       if (onlyWaiting && engine.busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, lines: [t('Sending your change to Pieces OS…')], title: t('Syncing with Pieces OS'), severity: 'busy' };
-      return { text: worst.text, lines: problems.map((p) => p.line), title: problems.length === 1 ? stripIcon(worst.text) : t('{0} (and {1} more)', stripIcon(worst.text), problems.length - 1), severity: worst.severity };
+      // Changes waiting behind a worse problem are still counted in the text: "not running · 1 waiting".
+      const text = engine.pending > 0 && !worst.waiting ? `${worst.text} · ${t('{0} waiting', engine.pending)}` : worst.text;
+      return { text, lines: problems.map((p) => p.line), title: problems.length === 1 ? stripIcon(worst.text) : t('{0} (and {1} more)', stripIcon(worst.text), problems.length - 1), severity: worst.severity };
     }
     if (engine.busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, lines: [t('Sending your change to Pieces OS…')], title: t('Syncing with Pieces OS'), severity: 'busy' };
     if (state.kind === 'connected') return { text: `$(check) ${t('Pieces OS')}`, lines: [connectionText(state)], title: t('Pieces OS: connected'), severity: 'ok' };
@@ -132,6 +136,7 @@ export class StatusBar implements vscode.Disposable {
         text: `$(clock) ${t('Pieces OS: {0}', changesWaiting(waiting))}`,
         line: signIn ? t('{0}: sign in to Pieces to send them.', changesWaiting(waiting)) : t('{0}: sent when Pieces OS answers (Sync Now sends them at once).', changesWaiting(waiting)),
         severity: 'warning',
+        waiting: true,
       });
     }
     return problems;

@@ -52,7 +52,7 @@ describe('sync engine against the stand-in under faults', function () {
   it('down at start, then up: the change is sent', async () => {
     await standIn.stop();
     const secret = await addActive();
-    const [outcome] = await engine.drain();
+    const [outcome] = await engine.drain({ now: true });
     assert.equal(outcome?.kind === 'failed' && outcome.error.kind, 'unreachable');
     assert.ok(engine.state.nextRetryAt, 'a retry is scheduled');
     await standIn.restart();
@@ -64,17 +64,17 @@ describe('sync engine against the stand-in under faults', function () {
     const secret = await addActive();
     standIn.failNext(3, 'serverError', { paths: [CREATE] });
     for (let i = 0; i < 3; i++) {
-      const [outcome] = await engine.drain();
+      const [outcome] = await engine.drain({ now: true });
       assert.equal(outcome?.kind === 'failed' && outcome.error.kind, 'server');
     }
-    assert.equal((await engine.drain())[0]?.kind, 'pushed');
+    assert.equal((await engine.drain({ now: true }))[0]?.kind, 'pushed');
     assert.equal(standIn.openAI?.api_key, secret);
   });
 
   it('slower than the timeout: retried, and ends right', async () => {
     const secret = await addActive();
     standIn.failNext(1, 'delay', { delayMs: 1000, paths: [CREATE] });
-    const [outcome] = await engine.drain();
+    const [outcome] = await engine.drain({ now: true });
     assert.ok(outcome?.kind === 'failed' && outcome.error.kind === 'unreachable' && /did not answer in time/.test(outcome.error.message));
     await sleep(700); // the slow answer still lands on the stand-in's side
     await settle();
@@ -84,7 +84,7 @@ describe('sync engine against the stand-in under faults', function () {
   it('connection dropped mid-body: retried, and ends right', async () => {
     const secret = await addActive();
     standIn.failNext(1, 'dropMidBody', { paths: [CREATE] });
-    assert.equal((await engine.drain())[0]?.kind, 'failed');
+    assert.equal((await engine.drain({ now: true }))[0]?.kind, 'failed');
     await settle();
     assert.equal(standIn.openAI?.api_key, secret);
   });
@@ -92,7 +92,7 @@ describe('sync engine against the stand-in under faults', function () {
   it('invalid JSON: retried, and ends right', async () => {
     const secret = await addActive();
     standIn.failNext(1, 'invalidJson', { paths: [CREATE] });
-    const [outcome] = await engine.drain();
+    const [outcome] = await engine.drain({ now: true });
     assert.equal(outcome?.kind === 'failed' && outcome.error.kind, 'badResponse');
     await settle();
     assert.equal(standIn.openAI?.api_key, secret);
@@ -132,7 +132,7 @@ describe('sync engine against the stand-in under faults', function () {
         keys[slot] = undefined;
         if (active === slot) active = undefined;
       }
-      void engine.drain();
+      void engine.drain({ now: true });
       await sleep(200);
     }
     await ended;

@@ -46,7 +46,7 @@ async function tree(): Promise<Record<string, Row[]>> {
   };
   for (let i = 0; i < 50; i++) {
     const rows = await read();
-    if (!JSON.stringify(rows).includes('"…')) return rows; // masks still loading
+    if (!JSON.stringify(rows).includes('loading')) return rows; // masks still loading
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return read();
@@ -88,7 +88,7 @@ describe('key management in VS Code', function () {
     assert.equal(await api.store.secret(record.id), KEY_1);
     const rows = await tree();
     assert.deepEqual(rows.OpenAI?.map(({ label, description, contextValue }) => ({ label, description, contextValue })), [
-      { label: 'Personal', description: 'sk-…0001 · used by Pieces OS', contextValue: 'key.syncable.active' },
+      { label: 'Personal', description: 'in Pieces OS · …0001', contextValue: 'key.syncable.active' },
     ]);
     assert.match(rows.OpenAI?.[0]?.accessible ?? '', /^Personal, OpenAI key sk-…0001, used by Pieces OS, synced$/);
     assert.deepEqual(standIn.openAI, { api_key: KEY_1, api_key_name: 'Personal', organization_key: 'org-FAKEhost01' });
@@ -104,7 +104,7 @@ describe('key management in VS Code', function () {
 
     await run(Commands.updateKey, [{ input: KEY_2 }, { input: '' }], { record: first });
     assert.equal(standIn.openAI?.api_key, KEY_2);
-    assert.equal((await tree()).OpenAI?.[0]?.description, 'sk-…0002 · used by Pieces OS');
+    assert.equal((await tree()).OpenAI?.[0]?.description, 'in Pieces OS · …0002');
 
     await run(Commands.renameKey, [{ input: 'Home' }], first.id);
     assert.equal(standIn.openAI?.api_key_name, 'Home');
@@ -143,7 +143,7 @@ describe('key management in VS Code', function () {
     await run(Commands.addKey, [{ pick: 'Anthropic' }, { input: 'Default' }, { input: 'sk-ant-FAKE-host-0000000000000001' }]);
     const rows = await tree();
     assert.deepEqual(rows.Anthropic?.map(({ label, description, contextValue }) => ({ label, description, contextValue })), [
-      { label: 'Default', description: 'sk-ant-…0001', contextValue: 'key.local' },
+      { label: 'Default', description: '…0001', contextValue: 'key.local' },
     ]);
     assert.deepEqual(keyCalls(), []);
   });

@@ -74,7 +74,7 @@ describe('using the keys', function () {
       const last = prompter.messages.at(-1);
       assert.equal(last?.severity, 'error');
       assert.deepEqual(last?.buttons, ['Update Key', 'Get a Key…']);
-      assert.equal((await keyRow(id)).description, 'sk-…0001 · used by Pieces OS · rejected by OpenAI');
+      assert.equal((await keyRow(id)).description, 'in Pieces OS · …0001 · rejected by OpenAI');
       assertMessagesClean(prompter);
     });
 
@@ -127,7 +127,7 @@ describe('using the keys', function () {
       assert.equal(collection.get('OPENAI_API_KEY')?.value, KEY_1);
       assert.match(String(collection.description), /OPENAI_API_KEY \("Personal"\)/);
       assert.match(prompter.messages.at(-1)?.message ?? '', /^New terminals get OPENAI_API_KEY from "Personal"/);
-      assert.equal((await keyRow(id)).description, 'sk-…0001 · used by Pieces OS · in terminals');
+      assert.equal((await keyRow(id)).description, 'in Pieces OS · …0001 · in terminals');
       assert.equal(await terminalSees('OPENAI_API_KEY'), sha256(KEY_1), 'a new terminal does not see the key');
 
       await api.store.rotate(id, KEY_2);
@@ -137,7 +137,7 @@ describe('using the keys', function () {
       await run(Commands.stopUsingInTerminals, [], id);
       assert.equal(collection.get('OPENAI_API_KEY'), undefined);
       assert.equal(await terminalSees('OPENAI_API_KEY'), sha256(''));
-      assert.equal((await keyRow(id)).description, 'sk-…0002 · used by Pieces OS');
+      assert.equal((await keyRow(id)).description, 'in Pieces OS · …0002');
       assertGlobalStateClean();
       assertMessagesClean(prompter);
     });
@@ -149,7 +149,7 @@ describe('using the keys', function () {
       const prompter = await run(Commands.useInTerminals, [], second);
       assert.match(prompter.messages.at(-1)?.message ?? '', /It replaces "Personal": one key per variable\.$/);
       assert.equal(api.useKeys.collection.get('OPENAI_API_KEY')?.value, KEY_2);
-      assert.equal((await keyRow(first)).description, 'sk-…0001 · used by Pieces OS', 'no longer in terminals');
+      assert.equal((await keyRow(first)).description, 'in Pieces OS · …0001', 'no longer in terminals');
 
       await run(Commands.deleteKey, [{ confirm: true }], second);
       await until('the variable to be removed', () => api.useKeys.collection.get('OPENAI_API_KEY') === undefined);

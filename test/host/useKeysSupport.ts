@@ -58,7 +58,7 @@ export async function keyRow(id: string): Promise<vscode.TreeItem> {
     }
     throw new Error(`no row for ${id}`);
   };
-  await until('the row\'s mask', async () => !String((await row()).description).startsWith('…'));
+  await until('the row\'s mask', async () => !String((await row()).description).includes('loading'));
   return row();
 }
 

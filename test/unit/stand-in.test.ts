@@ -364,6 +364,10 @@ describe('stand-in', function () {
       assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'serverError', paths: ['/user'] })).status, 204);
       assert.equal((await fetch(url('/user'))).status, 500);
       assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'nope' })).status, 400);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 'x' })).status, 400);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 302 })).status, 400);
+      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 503, paths: ['/user'] })).status, 204);
+      assert.equal((await fetch(url('/user'))).status, 503);
 
       assert.equal((await post('/__stand-in/signed-in', { signedIn: false })).status, 204);
       assert.equal(standIn.signedIn, false);

@@ -193,6 +193,19 @@ describe('sync engine', () => {
   });
 
   describe('transient failures retry; they never park', () => {
+    it('a drain asked for while a failed change waits for its retry answers with that failure and sends nothing', async () => {
+      const { store, engine, service } = await make();
+      await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });
+      service.nextErrors.push(new ServerError(500, 'Internal Server Error'));
+      const [first] = await engine.drain();
+      assert.equal(first?.kind, 'failed');
+      const [again] = await engine.drain();
+      assert.deepEqual(again, first, 'the same failure, not a second call');
+      assert.equal(service.calls.length, 1);
+      const [now] = await engine.drain({ now: true }); // Pieces OS came back, or the user refreshed
+      assert.equal(now?.kind, 'pushed');
+    });
+
     it('503 with Retry-After waits that long (capped at the backoff maximum), then retries', async () => {
       const { store, engine, service, clock, advance } = await make();
       await store.add({ provider: 'openai', name: 'A', secret: K1 }, { choose: true });

@@ -1,0 +1,289 @@
+// Driving VS Code's workbench (code-server in Chromium) the way a person does: the command palette,
+// the keyboard, clicks on what is on screen. Elements are found by role and accessible name, or by
+// the workbench's own widget structure (the quick input, notifications, dialogs), never by position.
+// Every wait is for a condition, with a timeout scaled by PROVIDER_KEYS_E2E_TIMEOUT_SCALE.
+import type { Locator, Page } from 'playwright-core';
+
+const SCALE = Number(process.env.PROVIDER_KEYS_E2E_TIMEOUT_SCALE) || 1;
+/** How long a condition may take on a busy 2-core machine. */
+export const WAIT_MS = 30_000 * SCALE;
+/** How long Pieces OS may take to be noticed again (the extension retries with backoff). */
+export const RECONNECT_MS = 75_000 * SCALE;
+
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `probe` returns something other than undefined; fails with `what` and the last value seen. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeout = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error instanceof Error ? error.message.split('\n')[0] : error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${(timeout / 1000).toFixed(0)} s waiting for ${what}${last ? ` (last: ${String(last)})` : ''}`);
+    await sleep(delay);
+  }
+}
+
+export interface TreeRow {
+  readonly label: string;
+  readonly level: number;
+  readonly text: string;
+}
+
+export class Workbench {
+  /** While set, any use of the mouse fails the test: the flow must be done with the keyboard alone. */
+  keyboardOnly = false;
+
+  constructor(
+    readonly page: Page,
+    private readonly statusItemId: string,
+  ) {}
+
+  private mouse(what: string): void {
+    if (this.keyboardOnly) throw new Error(`the mouse was used (${what}) during a keyboard-only flow`);
+  }
+
+  async click(target: Locator, what: string, options: { button?: 'right' } = {}): Promise<void> {
+    this.mouse(what);
+    await target.click({ timeout: WAIT_MS, ...options });
+  }
+
+  // --- status bar ---------------------------------------------------------------------------------
+
+  statusItem(): Locator {
+    return this.page.locator(`[id="${this.statusItemId}"]`);
+  }
+
+  async statusText(): Promise<string> {
+    return ((await this.statusItem().textContent({ timeout: WAIT_MS })) ?? '').trim();
+  }
+
+  async waitForStatus(pattern: RegExp, timeout = WAIT_MS): Promise<string> {
+    return until(`the status bar to show ${pattern}`, async () => {
+      const text = await this.statusText();
+      return pattern.test(text) ? text : undefined;
+    }, timeout);
+  }
+
+  // --- views --------------------------------------------------------------------------------------
+
+  async openViewContainer(name: string): Promise<void> {
+    await this.click(this.page.getByRole('tab', { name }), `the ${name} activity bar item`);
+  }
+
+  /** View: Show <container>: opens the view container, never toggles it closed (as a click on its icon can). */
+  async showViewContainer(name: string): Promise<void> {
+    await this.runCommand(`View: Show ${name}`);
+  }
+
+  /** A view's welcome content (shown while its tree is empty). */
+  welcomeView(): Locator {
+    return this.page.getByRole('region', { name: 'Welcome' });
+  }
+
+  tree(name: string): Locator {
+    return this.page.getByRole('tree', { name });
+  }
+
+  /** The rows of a tree as the accessibility tree sees them. */
+  async treeRows(name: string): Promise<TreeRow[]> {
+    return this.tree(name)
+      .getByRole('treeitem')
+      .evaluateAll((rows) =>
+        rows.map((row) => ({
+          label: row.getAttribute('aria-label') ?? '',
+          level: Number(row.getAttribute('aria-level')),
+          text: (row.textContent ?? '').trim(),
+        })),
+      );
+  }
+
+  /** A tree row whose accessible name matches. */
+  row(tree: string, name: RegExp): Locator {
+    return this.tree(tree).getByRole('treeitem', { name });
+  }
+
+  async waitForRow(tree: string, name: RegExp, timeout = WAIT_MS): Promise<TreeRow> {
+    return until(`a row ${name} in the ${tree} tree`, async () => (await this.treeRows(tree)).find((row) => name.test(row.label)), timeout);
+  }
+
+  async waitForNoRow(tree: string, name: RegExp): Promise<void> {
+    await until(`no row ${name} in the ${tree} tree`, async () => ((await this.treeRows(tree)).some((row) => name.test(row.label)) ? undefined : true));
+  }
+
+  /**
+   * Waits until the tree that holds `row` has not changed for `quietMs`. A row redrawn under the
+   * pointer (the extension redraws after every sync) can run its action without the row as argument,
+   * so clicks on rows wait for this.
+   */
+  async waitForQuietTree(row: Locator, quietMs = 300): Promise<void> {
+    await row.locator('xpath=ancestor::*[@role="tree"]').evaluate(
+      (tree, [quiet, limit]) =>
+        new Promise<void>((resolve) => {
+          // Runs in the page; the test build has no DOM types, hence the cast.
+          type Observer = { observe(target: unknown, options: object): void; disconnect(): void };
+          const { MutationObserver } = globalThis as unknown as { MutationObserver: new (callback: () => void) => Observer };
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const observer = new MutationObserver(() => {
+            clearTimeout(timer);
+            timer = setTimeout(done, quiet);
+          });
+          const deadline = setTimeout(done, limit);
+          function done(): void {
+            observer.disconnect();
+            clearTimeout(timer);
+            clearTimeout(deadline);
+            resolve();
+          }
+          observer.observe(tree, { subtree: true, childList: true, attributes: true, characterData: true });
+          timer = setTimeout(done, quiet);
+        }),
+      [quietMs, WAIT_MS] as const,
+    );
+  }
+
+  /** Clicks an inline action of a tree row (shown on hover). */
+  async inlineAction(row: Locator, action: string): Promise<void> {
+    this.mouse(`inline action ${action}`);
+    await this.waitForQuietTree(row);
+    await row.hover({ timeout: WAIT_MS });
+    await row.getByRole('button', { name: action, exact: true }).click({ timeout: WAIT_MS });
+    await this.moveMouseAway();
+  }
+
+  /** Moves the pointer off the sidebar, so that no hover effect stays on a row. */
+  async moveMouseAway(): Promise<void> {
+    const size = this.page.viewportSize();
+    if (size) await this.page.mouse.move(size.width * 0.7, size.height * 0.5);
+  }
+
+  /** Hovers over a row until its tooltip shows `text`. */
+  async hoverTooltip(row: Locator, text: RegExp): Promise<void> {
+    this.mouse('hover for a tooltip');
+    await this.waitForQuietTree(row);
+    await row.hover({ timeout: WAIT_MS });
+    await this.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: WAIT_MS });
+  }
+
+  async contextMenu(row: Locator, item: string): Promise<void> {
+    await this.waitForQuietTree(row);
+    await this.click(row, 'a tree row', { button: 'right' });
+    const entry = this.page.getByRole('menuitem', { name: item, exact: true });
+    await entry.waitFor({ state: 'visible', timeout: WAIT_MS });
+    // A menu item ignores mouse-up for its first 100 ms (so the right-click that opened the menu cannot
+    // choose an item); a person is never that quick, but Playwright is.
+    await this.page.waitForTimeout(200);
+    await this.click(entry, `menu item ${item}`);
+    await this.moveMouseAway();
+  }
+
+  // --- the quick input (palette, quick picks, input boxes) -----------------------------------------
+
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  quickInputBox(): Locator {
+    return this.quickInput().locator('.quick-input-box input');
+  }
+
+  async quickInputState(): Promise<{ visible: boolean; title: string; message: string; value: string; type: string; error: boolean }> {
+    const widget = this.quickInput();
+    const visible = await widget.isVisible();
+    if (!visible) return { visible, title: '', message: '', value: '', type: '', error: false };
+    const box = this.quickInputBox();
+    return {
+      visible,
+      title: ((await widget.locator('.quick-input-title').textContent()) ?? '').trim(),
+      message: ((await widget.locator('.quick-input-message').textContent()) ?? '').trim(),
+      value: await box.inputValue(),
+      type: (await box.getAttribute('type')) ?? '',
+      error: /\berror\b/.test((await widget.locator('.monaco-inputbox').getAttribute('class')) ?? ''),
+    };
+  }
+
+  /** Waits for the quick input to show a title matching `title` (a step of a flow). */
+  async waitForQuickInput(title: RegExp): Promise<void> {
+    await until(`the quick input titled ${title}`, async () => {
+      const state = await this.quickInputState();
+      return state.visible && title.test(state.title) ? true : undefined;
+    });
+  }
+
+  async waitForQuickInputClosed(): Promise<void> {
+    await until('the quick input to close', async () => ((await this.quickInput().isVisible()) ? undefined : true));
+  }
+
+  /** F1, the command's title, Enter: as a person runs a command. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    await until('the command palette', async () => ((await this.quickInputState()).visible ? true : undefined));
+    await this.page.keyboard.type(title);
+    // The first row must be the command itself before Enter runs it (the list filters as we type).
+    const first = this.quickInput().getByRole('option').first();
+    await until(`"${title}" first in the palette`, async () => ((await first.getAttribute('aria-label'))?.startsWith(title) ? true : undefined));
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Developer: Reload Window, and the page loaded again. */
+  async reloadWindow(): Promise<void> {
+    const loaded = this.page.waitForEvent('load', { timeout: 2 * WAIT_MS });
+    await this.runCommand('Developer: Reload Window');
+    await loaded;
+  }
+
+  /** Picks the option whose accessible name starts with `label`, by typing it and pressing Enter. */
+  async pickByTyping(label: string): Promise<void> {
+    await this.page.keyboard.type(label);
+    const first = this.quickInput().getByRole('option').first();
+    await until(`"${label}" first in the list`, async () => ((await first.getAttribute('aria-label'))?.startsWith(label) ? true : undefined));
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Clicks the option whose accessible name starts with `label`. */
+  async pickByClick(label: string): Promise<void> {
+    await this.click(this.quickInput().getByRole('option', { name: new RegExp(`^${escapeRegExp(label)}`) }), `option ${label}`);
+  }
+
+  /** Replaces the input box's text, as select-all and typing (or pasting) does. */
+  async replaceInput(text: string, how: 'type' | 'paste'): Promise<void> {
+    await this.page.keyboard.press('ControlOrMeta+A');
+    await this.page.keyboard.press('Backspace');
+    if (how === 'paste') await this.page.keyboard.insertText(text);
+    else await this.page.keyboard.type(text);
+  }
+
+  // --- notifications and dialogs ------------------------------------------------------------------
+
+  notification(text: RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-list-item').filter({ hasText: text });
+  }
+
+  async waitForNotification(text: RegExp, timeout = WAIT_MS): Promise<Locator> {
+    const toast = this.notification(text).first();
+    await toast.waitFor({ state: 'visible', timeout });
+    return toast;
+  }
+
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
+    await until('no notification toasts', async () => ((await this.page.locator('.notifications-toasts .notification-list-item').count()) === 0 ? true : undefined));
+  }
+
+  /** A modal dialog whose message (not its buttons or detail) matches. */
+  async waitForDialog(message: RegExp): Promise<Locator> {
+    const dialog = this.page.getByRole('dialog').filter({ has: this.page.locator('.dialog-message-text', { hasText: message }) });
+    await dialog.waitFor({ state: 'visible', timeout: WAIT_MS });
+    return dialog;
+  }
+
+  async answerDialog(dialog: Locator, button: string): Promise<void> {
+    await this.click(dialog.getByRole('button', { name: button, exact: true }), `dialog button ${button}`);
+    await dialog.waitFor({ state: 'hidden', timeout: WAIT_MS });
+  }
+}
