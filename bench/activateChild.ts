@@ -36,7 +36,7 @@ if (mode === 'inspect') {
   const original = Module.prototype.require;
   Module.prototype.require = function (this: Module, id: string) {
     if (Module.isBuiltin(id) && !requested.includes(id)) requested.push(id);
-    return original.call(this, id);
+    return original.call(this, id) as unknown;
   } as typeof original;
 }
 

@@ -76,7 +76,8 @@ export async function readBody(response: Response, limit: number, json = false):
     await body.cancel().catch(() => undefined);
     return { text: '', problem: 'tooLarge' };
   }
-  const reader = body.getReader();
+  // A fetch body is a stream of bytes (Node's types leave the chunks untyped).
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
   const budget = json ? new JsonBudget() : undefined;
   const chunks: Uint8Array[] = [];
   let size = 0;

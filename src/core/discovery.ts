@@ -36,7 +36,7 @@ export function discoverService(options: DiscoveryOptions = {}): Promise<string 
   const graceMs = options.graceMs ?? PRIORITY_GRACE_MS;
   const signal = options.signal;
   return new Promise<string | undefined>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? abortError());
+    if (signal?.aborted) return reject(asError(signal.reason) ?? abortError());
     // Per port, by priority: undefined while pending, true once it answered 200, false otherwise.
     const outcome: Array<boolean | undefined> = ports.map(() => undefined);
     const requests: http.ClientRequest[] = [];
@@ -51,7 +51,7 @@ export function discoverService(options: DiscoveryOptions = {}): Promise<string 
       signal?.removeEventListener('abort', onAbort);
       // Destroying a request closes its socket, so a port that accepted and hung is left alone.
       for (const request of requests) request.destroy();
-      if (error !== undefined) reject(error);
+      if (error !== undefined) reject(asError(error) ?? abortError());
       else resolve(result);
     };
     /** Decides as soon as the best port that answered has no pending port above it (or the grace ran out). */
@@ -90,6 +90,12 @@ export function discoverService(options: DiscoveryOptions = {}): Promise<string 
       requests.push(request);
     });
   });
+}
+
+/** An abort reason as an Error (AbortSignal reasons are usually DOMExceptions, which are Errors). */
+function asError(reason: unknown): Error | undefined {
+  if (reason === undefined) return undefined;
+  return reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'aborted');
 }
 
 function abortError(): Error {

@@ -6,11 +6,17 @@ import { maskKey } from './mask';
 import type { KeyRecord, KeyStore } from './store/keyStore';
 import { KeyringUnavailableError } from './store/secretVault';
 
-/** A row's mask: the text, 'loading' while its secret is read, or 'unavailable' when the keyring gave nothing. */
+/**
+ * A row's mask: the text (always with an ellipsis, such as "sk-…9f3a"), 'loading' while its secret is
+ * read, or 'unavailable' when the keyring gave nothing. The literals document the two words a mask never is.
+ */
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
 export type MaskView = string | 'loading' | 'unavailable';
+/** A mask, or 'unavailable' (never 'loading'). */
+export type Mask = Exclude<MaskView, 'loading'>;
 
 export class MaskCache implements Disposable {
-  private readonly masks = new Map<string, { rev: string; mask: string | 'unavailable' }>();
+  private readonly masks = new Map<string, { rev: string; mask: Mask }>();
   private readonly queued = new Map<string, KeyRecord>();
   private filling: Promise<void> | undefined;
   private readonly changed = new Emitter<void>();
@@ -32,7 +38,7 @@ export class MaskCache implements Disposable {
   }
 
   /** The mask, reading the secret if needed; 'unavailable' when the keyring gives nothing. */
-  async get(record: KeyRecord): Promise<string | 'unavailable'> {
+  async get(record: KeyRecord): Promise<Mask> {
     const cached = this.masks.get(record.id);
     if (cached && cached.rev === record.secretRev) return cached.mask;
     return this.read(record);
@@ -71,8 +77,8 @@ export class MaskCache implements Disposable {
     }
   }
 
-  private async read(record: KeyRecord): Promise<string | 'unavailable'> {
-    let mask: string | 'unavailable';
+  private async read(record: KeyRecord): Promise<Mask> {
+    let mask: Mask;
     try {
       this.reads++;
       mask = maskKey(await this.store.secret(record.id));

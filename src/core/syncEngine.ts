@@ -268,16 +268,10 @@ export class SyncEngine implements Disposable {
       // Pieces OS already holds it: only the lease holder may record that; otherwise the holder sends it once more.
       if (!this.options.lease || (await this.options.lease.acquire())) {
         const choice = this.store.choice(provider);
-        await this.store.writeSent(provider, (current) => ({
-          ...current,
-          holds: 'ours',
-          keyId: record.id,
-          version: keyVersion(record),
-          nonce: choice?.nonce ?? '',
-          at: this.iso(),
-          attempts: 0,
-          failure: undefined,
-        }));
+        await this.store.writeSent(provider, (current) => {
+          const { failure: _cleared, ...rest } = current;
+          return { ...rest, holds: 'ours', keyId: record.id, version: keyVersion(record), nonce: choice?.nonce ?? '', at: this.iso(), attempts: 0 };
+        });
       }
       this.drift[provider] = { kind: 'inSync' };
       this.changed.fire();
@@ -597,8 +591,9 @@ export class SyncEngine implements Disposable {
     await this.store.writeSent(provider, (current) => {
       if (current.holds !== 'maybe') return current;
       if (!ours) return { ...current, holds: 'none' };
-      const exact = ours.name === heldName;
-      return { ...current, holds: 'ours', keyId: ours.id, ...(exact ? { version: keyVersion(ours) } : { version: undefined }) };
+      // The version is known only when what Pieces OS holds is exactly ours (same name); otherwise it is sent again.
+      const { version: _unknown, ...rest } = current;
+      return { ...rest, holds: 'ours', keyId: ours.id, ...(ours.name === heldName ? { version: keyVersion(ours) } : {}) };
     });
   }
 

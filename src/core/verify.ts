@@ -95,7 +95,7 @@ export async function verifyKey(request: VerifyRequest): Promise<VerifyResult> {
 
 /** Reads at most MAX_ERROR_BODY_BYTES of the body, then drops the rest. */
 async function readSome(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
   if (!reader) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

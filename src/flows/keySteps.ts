@@ -110,7 +110,7 @@ export function organizationStep<S extends KeyAnswers>(prompter: () => Prompter,
 
 /** The step that ends a flow. */
 export function doneStep<S>(): Step<S> {
-  return async () => DONE;
+  return () => Promise.resolve(DONE);
 }
 
 /** How many steps the key and organization questions take for `provider` (2 with an organization). */

@@ -155,7 +155,7 @@ describe('PiecesClient against the stand-in', function () {
       // The identity check passes for the stand-in's user; the call then names another user on the wire.
       const otherUser: FetchFn = (input, init) => {
         const body = typeof init?.body === 'string' ? init.body.replace(standIn.userId, 'someone-else') : init?.body;
-        return fetch(input, { ...init, body });
+        return fetch(input, { ...init, ...(body !== undefined ? { body } : {}) });
       };
       assertNoSecrets(await rejectsWith(() => makeClient({ fetch: otherUser }).createKey(standIn.userId, { apiKey: FAKE_KEY }), UnauthorizedError));
       assert.equal(standIn.openAI, undefined);
@@ -198,7 +198,7 @@ describe('PiecesClient against the stand-in', function () {
 
       const camelCase: FetchFn = (input, init) => {
         const body = typeof init?.body === 'string' ? init.body.replace('"open_AI"', '"openAI"') : init?.body;
-        return fetch(input, { ...init, body });
+        return fetch(input, { ...init, ...(body !== undefined ? { body } : {}) });
       };
       const error = await rejectsWith(() => makeClient({ fetch: camelCase }).createKey(standIn.userId, { apiKey: FAKE_KEY }), InvalidInputError);
       assert.match(error.message, /422/);

@@ -16,15 +16,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** Waits until `probe` returns something other than undefined; fails with `what` and the last value seen. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeout = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeout;
-  let last: unknown;
+  let last: string | undefined;
   for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
     try {
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
-      last = error instanceof Error ? error.message.split('\n')[0] : error;
+      last = error instanceof Error ? error.message.split('\n')[0] : String(error);
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${(timeout / 1000).toFixed(0)} s waiting for ${what}${last ? ` (last: ${String(last)})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${(timeout / 1000).toFixed(0)} s waiting for ${what}${last ? ` (last: ${last})` : ''}`);
     await sleep(delay);
   }
 }

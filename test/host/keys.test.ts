@@ -29,18 +29,22 @@ interface Row {
   accessible: string;
 }
 
+function labelOf(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
 /** The tree as a user sees it, once the masks are read. */
 async function tree(): Promise<Record<string, Row[]>> {
   const read = async (): Promise<Record<string, Row[]>> => {
     const result: Record<string, Row[]> = {};
     for (const providerNode of api.tree.getChildren()) {
-      const providerItem = await api.tree.getTreeItem(providerNode);
+      const providerItem = api.tree.getTreeItem(providerNode);
       const rows: Row[] = [];
       for (const keyNode of api.tree.getChildren(providerNode)) {
-        const item = await api.tree.getTreeItem(keyNode);
-        rows.push({ label: String(item.label), description: String(item.description), contextValue: String(item.contextValue), accessible: item.accessibilityInformation?.label ?? '' });
+        const item = api.tree.getTreeItem(keyNode);
+        rows.push({ label: labelOf(item), description: String(item.description), contextValue: String(item.contextValue), accessible: item.accessibilityInformation?.label ?? '' });
       }
-      result[String(providerItem.label)] = rows;
+      result[labelOf(providerItem)] = rows;
     }
     return result;
   };
@@ -198,7 +202,7 @@ describe('key management in VS Code', function () {
     assert.deepEqual(prompter.messages.find((m) => m.severity === 'error')?.buttons, ['Update Key', 'Show Log']);
     assert.match(api.statusBar.view().text, /key rejected/);
     const node: TreeNode = { kind: 'key', record: record! };
-    assert.match(String((await api.tree.getTreeItem(node)).description), /rejected$/);
+    assert.match(String(api.tree.getTreeItem(node).description), /rejected$/);
   });
 
   it('says not signed in and sends nothing when nobody is signed in to Pieces', async () => {

@@ -51,7 +51,7 @@ describe('settings in VS Code', function () {
       const [provider] = api.tree.getChildren();
       const [key] = provider ? api.tree.getChildren(provider) : [];
       assert.ok(key);
-      return ((await api.tree.getTreeItem(key)).iconPath as vscode.ThemeIcon | undefined)?.id;
+      return (api.tree.getTreeItem(key).iconPath as vscode.ThemeIcon | undefined)?.id;
     };
     assert.equal(await iconOf(), 'pass', 'no reminder while the setting is 0');
     try {

@@ -40,7 +40,7 @@ describe('offline-first sync in VS Code', function () {
     assert.ok(provider);
     const [first] = api.tree.getChildren(provider);
     assert.equal(first?.kind, 'drift');
-    const item = await api.tree.getTreeItem(first);
+    const item = api.tree.getTreeItem(first);
     assert.equal(item.label, 'Pieces OS holds a different key');
     assert.equal(item.contextValue, 'drift');
     assert.match(String(item.description), /…pcs9 · Set in Pieces/);

@@ -125,7 +125,8 @@ describe('using the keys', function () {
       const collection = api.useKeys.collection;
       assert.equal(collection.persistent, false);
       assert.equal(collection.get('OPENAI_API_KEY')?.value, KEY_1);
-      assert.match(String(collection.description), /OPENAI_API_KEY \("Personal"\)/);
+      const description = collection.description;
+      assert.match(typeof description === 'string' ? description : (description?.value ?? ''), /OPENAI_API_KEY \("Personal"\)/);
       assert.match(prompter.messages.at(-1)?.message ?? '', /^New terminals get OPENAI_API_KEY from "Personal"/);
       assert.equal((await keyRow(id)).description, 'in Pieces OS · …0001 · in terminals');
       assert.equal(await terminalSees('OPENAI_API_KEY'), sha256(KEY_1), 'a new terminal does not see the key');

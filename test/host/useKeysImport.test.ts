@@ -102,13 +102,13 @@ describe('importing keys', function () {
         assert.deepEqual(prompter.asked[0]?.labels, ['openai', 'Other service name…']);
         const [record] = api.store.keysOf('openai');
         assert.equal(record?.name, 'personal');
-        assert.equal(await api.store.secret(record!.id), KEY_1);
+        assert.equal(await api.store.secret(record.id), KEY_1);
 
         // A service name of one's own, and a key whose provider neither name nor prefix tells.
         await run(Commands.importFromKeychain, [{ pick: 'Other service name…' }, { input: 'my-llm-keys' }, { pick: 'Mistral AI' }, { pickMany: (items) => items }]);
         const [mistral] = api.store.keysOf('mistral');
         assert.equal(mistral?.name, 'mistral-work');
-        assert.equal(await api.store.secret(mistral!.id), MISTRAL);
+        assert.equal(await api.store.secret(mistral.id), MISTRAL);
         assertGlobalStateClean();
         assertMessagesClean(prompter);
       });

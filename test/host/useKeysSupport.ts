@@ -8,7 +8,6 @@ import * as vscode from 'vscode';
 import { Commands, StateKeys } from '../../src/constants';
 import type { TestingApi } from '../../src/extension';
 import type { StandIn } from '../../stand-in/server';
-import type { TreeNode } from '../../src/views/keysTree';
 import { type FakeProvider, startFakeProvider } from '../support/fakeProvider';
 import type { Answer, ScriptedPrompter } from '../support/scriptedPrompter';
 import { addOpenAI, runScripted, useStandIn } from './support';
@@ -52,7 +51,7 @@ export async function addKey(name: string, key: string): Promise<string> {
 export async function keyRow(id: string): Promise<vscode.TreeItem> {
   const row = async (): Promise<vscode.TreeItem> => {
     for (const providerNode of api.tree.getChildren()) {
-      for (const node of api.tree.getChildren(providerNode) as TreeNode[]) {
+      for (const node of api.tree.getChildren(providerNode)) {
         if (node.kind === 'key' && node.record.id === id) return api.tree.getTreeItem(node);
       }
     }

@@ -72,8 +72,10 @@ export class WindowSecrets implements SecretStoragePort {
     this.emit(key);
   }
 
-  get keys(): (() => Promise<string[]>) | undefined {
-    return this.listable ? async () => [...this.copy.keys()] : undefined;
+  /** Below VS Code 1.106 there is no keys(): `listable = false` makes it fail, which the store takes the same way. */
+  async keys(): Promise<string[]> {
+    if (!this.listable) throw new TypeError('secrets.keys is not a function');
+    return [...this.copy.keys()];
   }
 
   onDidChange(listener: (event: { key: string }) => unknown): Disposable {

@@ -49,7 +49,7 @@ export class ScriptedPrompter implements Prompter {
     const item =
       typeof answer.pick === 'string'
         ? options.items.find((i) => i.label === answer.pick)
-        : (answer.pick(options.items as Array<PickItem<unknown>>) as PickItem<T> | undefined);
+        : (answer.pick(options.items) as PickItem<T> | undefined);
     if (!item) throw new Error(`no item "${String(answer.pick)}" in ${options.items.map((i) => i.label).join(', ')}`);
     return item.value;
   }
@@ -62,7 +62,7 @@ export class ScriptedPrompter implements Prompter {
     if (typeof answer !== 'object' || !('pickMany' in answer)) throw new Error(`expected a pickMany answer for "${options.title}", got ${JSON.stringify(answer)}`);
     const chosen =
       typeof answer.pickMany === 'function'
-        ? (answer.pickMany(options.items as Array<PickItem<unknown>>) as Array<PickItem<T>>)
+        ? (answer.pickMany(options.items) as Array<PickItem<T>>)
         : answer.pickMany.map((label) => {
             const item = options.items.find((i) => i.label === label);
             if (!item) throw new Error(`no item "${label}" in ${options.items.map((i) => i.label).join(', ')}`);

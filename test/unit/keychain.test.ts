@@ -15,6 +15,8 @@ const HELPER = path.join(REPO_ROOT, 'out', 'src', 'core', 'keychainHelper.js');
 const OPENAI = 'sk-test-FAKE-keychain-0000000000000001';
 const MISTRAL = 'FAKEmistralkeychain00000000000002';
 
+// The linter's type service does not follow this import attribute; tsc does (the type is checked there).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
 type KeyringModule = typeof import('../../scripts/lib/keyring.mjs', { with: { 'resolution-mode': 'import' } });
 // The script is an ES module shared with the host-test runner; TypeScript keeps this import() as is.
 const keyringModule = (): Promise<KeyringModule> => import(pathToFileURL(path.join(REPO_ROOT, 'scripts', 'lib', 'keyring.mjs')).href);

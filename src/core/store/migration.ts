@@ -69,7 +69,7 @@ export async function openStore(
   if (newer) {
     store.setReadOnly(newer);
     log(`The key store was written by a newer version (format ${newer}); it is read-only here.`);
-    return { readOnly: store.readOnly };
+    return { readOnly: newer };
   }
   let migrated: OpenReport['migrated'];
   await store.change(async () => {

@@ -79,7 +79,7 @@ export async function resolveKey(deps: FlowDeps, arg: unknown, title: string, pl
 export async function resolveProvider(deps: FlowDeps, arg: unknown, title: string, placeholder: string): Promise<ProviderInfo | undefined> {
   if (typeof arg === 'string') return getProvider(arg);
   if (arg && typeof arg === 'object' && 'provider' in arg) {
-    const provider = (arg as { provider: unknown }).provider;
+    const provider = (arg).provider;
     return typeof provider === 'string' ? getProvider(provider) : getProvider((provider as ProviderInfo).id);
   }
   const answer = await deps.prompter().pick({ title, placeholder, items: PROVIDERS.map((p) => ({ label: p.label, value: p })) });

@@ -41,7 +41,7 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
       title: t('Import from OS Keychain'),
       placeholder: t('Which keychain service holds your keys?'),
       items: [
-        ...withEntries.map((s) => ({ label: s, description: t('{0} entries', first.found[s]?.length ?? 0), value: s as string | typeof OTHER })),
+        ...withEntries.map((s) => ({ label: s, description: t('{0} entries', first.found[s]?.length ?? 0), value: s })),
         { label: t('Other service name…'), description: t('type the name the key was stored under'), value: OTHER },
       ],
     });

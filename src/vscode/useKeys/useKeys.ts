@@ -105,7 +105,7 @@ export class UseKeys implements vscode.Disposable {
     clearTimeout(this.startup);
     this.focus.dispose();
     this.changed.dispose();
-    void this.loaded?.then((flows) => flows.dispose(), () => undefined);
+    void this.loaded?.then((flows) => void flows.dispose(), () => undefined);
   }
 
   private hasTerminalKeys(): boolean {
