@@ -1,5 +1,6 @@
 // Bundles the extension, in the shape of the `yo code` esbuild template: dist/extension.js is what
-// activates; dist/use-keys.js (the "use the keys" flows and dotenv) is loaded on first use;
+// activates; dist/commands.js (the key flows) is loaded on the first command and dist/use-keys.js (the
+// "use the keys" flows and dotenv) on first use;
 // dist/keychain-helper.js runs keytar in a child process (see src/core/keychain.ts).
 // `--production` minifies and drops source maps; `--watch` rebuilds on change.
 // `--stand-in` instead bundles what the scripts run without compiling the tests: the stand-in Pieces OS
@@ -66,7 +67,11 @@ function extensionOptions(production) {
 
 /** The bundles loaded later (first use), beside the activation bundle. @returns {import('esbuild').BuildOptions} */
 function laterOptions(production) {
-  return { ...common(production), entryPoints: { 'use-keys': 'src/vscode/useKeys/flows.ts', 'keychain-helper': 'src/core/keychainHelper.ts' }, outdir: 'dist' };
+  return {
+    ...common(production),
+    entryPoints: { commands: 'src/commands/keyCommands.ts', 'use-keys': 'src/vscode/useKeys/flows.ts', 'keychain-helper': 'src/core/keychainHelper.ts' },
+    outdir: 'dist',
+  };
 }
 
 async function main() {

@@ -26,7 +26,7 @@ const out = option('--out') ? resolve(option('--out')) : join(root, target ? `${
 const KB = 1024;
 // Ceilings that fail the build, not targets: the activation bundle's target (issue 12, `npm run bench`)
 // is 40 KB, and the README's Performance section says how far it is and why. keytar.node adds its own size.
-const LIMITS = { vsix: 150 * KB, platformVsix: 250 * KB, bundle: 120 * KB, flows: 40 * KB };
+const LIMITS = { vsix: 150 * KB, platformVsix: 250 * KB, bundle: 120 * KB, commands: 40 * KB, flows: 48 * KB };
 
 const NATIVE_SOURCE = join(root, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node');
 const NATIVE = join(root, 'dist', 'keytar.node');
@@ -60,6 +60,7 @@ const size = (file) => statSync(join(root, file)).size;
 const sizes = {
   vsix: statSync(out).size,
   bundle: size('dist/extension.js'),
+  commands: size('dist/commands.js'),
   flows: size('dist/use-keys.js'),
   helper: size('dist/keychain-helper.js'),
 };
@@ -67,7 +68,8 @@ const kb = (bytes) => `${(bytes / KB).toFixed(1)} KB`;
 const vsixLimit = target ? LIMITS.platformVsix : LIMITS.vsix;
 console.log(`VSIX: ${out} ${kb(sizes.vsix)} (limit ${kb(vsixLimit)}) ${target ?? 'universal'}`);
 console.log(`dist/extension.js (production): ${kb(sizes.bundle)} (limit ${kb(LIMITS.bundle)})`);
+console.log(`dist/commands.js (production, loaded on the first command): ${kb(sizes.commands)} (limit ${kb(LIMITS.commands)})`);
 console.log(`dist/use-keys.js (production, loaded on first use): ${kb(sizes.flows)} (limit ${kb(LIMITS.flows)})`);
 console.log(`dist/keychain-helper.js (production): ${kb(sizes.helper)}`);
 if (target) console.log(`dist/keytar.node (${target}): ${kb(statSync(NATIVE_SOURCE).size)}`);
-if (sizes.vsix > vsixLimit || sizes.bundle > LIMITS.bundle || sizes.flows > LIMITS.flows) fail('over the size limit');
+if (sizes.vsix > vsixLimit || sizes.bundle > LIMITS.bundle || sizes.commands > LIMITS.commands || sizes.flows > LIMITS.flows) fail('over the size limit');

@@ -16,14 +16,11 @@ import { type StoreBundle, createStore } from './core/store/createStore';
 import type { KeyStore } from './core/store/keyStore';
 import { SyncEngine } from './core/syncEngine';
 import { changesWaiting } from './core/vocabulary';
-import { DriftActions } from './flows/driftActions';
-import { KeyActions } from './flows/keyActions';
 import type { Prompter } from './flows/prompter';
 import { keyringAdvice } from './flows/reportFailure';
 import { KeysTreeProvider } from './views/keysTree';
 import { readServiceUrl } from './vscode/config';
 import { Log } from './vscode/log';
-import { WindowPrompter } from './vscode/prompts';
 import { StatusBar } from './vscode/statusBar';
 import { UseKeys } from './vscode/useKeys/useKeys';
 
@@ -39,7 +36,6 @@ export interface TestingApi {
   statusBar: StatusBar;
   tree: KeysTreeProvider;
   masks: MaskCache;
-  actions: KeyActions;
   useKeys: UseKeys;
   client: PiecesClient;
   globalState: vscode.Memento;
@@ -96,17 +92,8 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   const masks = new MaskCache(store);
   const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true));
 
-  let prompter: Prompter = new WindowPrompter();
-  const defaultPrompter = prompter;
-  const actions = new KeyActions({
-    store,
-    sync,
-    masks,
-    prompter: () => prompter,
-    autoSync,
-    runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
-    log,
-  });
+  /** The prompter the tests put in place; undefined: the real window's (the command bundle makes it). */
+  let prompter: Prompter | undefined;
 
   const useKeys = new UseKeys({
     context,
@@ -175,11 +162,14 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     tree,
     treeView,
     ...registerCommands({
-      actions,
-      drift: new DriftActions(sync, () => prompter, (error, keyId) => actions.report.failure(error, keyId)),
+      store,
+      sync,
+      masks,
       log,
       prompter: () => prompter,
+      autoSync,
       refresh,
+      distPath: path.join(context.extensionPath, 'dist'),
       ready,
       foundUrl: () => locator.current,
       statusBar: status,
@@ -252,7 +242,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   return {
     testing: {
       setPrompter: (next) => {
-        prompter = next ?? defaultPrompter;
+        prompter = next;
       },
       store,
       bundle,
@@ -262,7 +252,6 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       statusBar: status,
       tree,
       masks,
-      actions,
       useKeys,
       client,
       globalState: context.globalState,

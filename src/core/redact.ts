@@ -4,6 +4,7 @@
 // Two nets: the keys the user actually stored (`knownSecrets`, filled by the key store), matched
 // down to any fragment of FRAGMENT_LENGTH characters whatever their format; and a pattern for
 // anything that merely looks like a key. Both run in time linear in the text.
+import { shared } from './shared';
 import { knownPrefixOf } from './providers';
 import { MAX_SHOWN_NAME_LENGTH, cleanServiceText, stripInvisible } from './text';
 
@@ -211,8 +212,11 @@ function fingerprint(text: string, end: number): [number, number] {
   return [h1, h2 | 1];
 }
 
-/** The secrets the user stored; the key store remembers each key it reads or writes. */
-export const knownSecrets = new SecretRedactor();
+/**
+ * The secrets the user stored; the key store remembers each key it reads or writes. One registry for
+ * every bundle of the extension (see shared.ts), so that a bundle loaded later redacts them too.
+ */
+export const knownSecrets: SecretRedactor = shared('knownSecrets', () => new SecretRedactor());
 
 function merge(ranges: Ranges): Ranges {
   if (ranges.length <= 2) return ranges;

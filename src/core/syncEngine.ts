@@ -22,7 +22,6 @@ import { type GenerationLock, clamp } from './store/lock';
 import { type KeyRecord, type SentRecord, STORE_VERSION, keyVersion } from './store/records';
 import { KeyringUnavailableError } from './store/secretVault';
 import { type KeyState, type Plan, failureOf, keyState, plan } from './sync/plan';
-import { adoptHeldKey } from './sync/adopt';
 
 export type { Drift } from './drift';
 export type { KeyState } from './sync/plan';
@@ -46,6 +45,14 @@ function planKey(planned: Plan): string {
 /** The first failure among `outcomes`, if any. */
 export function firstFailure(outcomes: readonly SyncOutcome[]): Extract<SyncOutcome, { kind: 'failed' }> | undefined {
   return outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
+}
+
+/** What keeping the key Pieces OS holds works with (sync/adopt.ts). */
+export interface AdoptDeps {
+  store: KeyStore;
+  service: ServicePort;
+  fingerprints: KeyFingerprints;
+  provider: ProviderId;
 }
 
 export interface EngineState {
@@ -261,10 +268,14 @@ export class SyncEngine implements Disposable {
     this.kick();
   }
 
-  /** Drift answer "keep theirs": keep the key Pieces OS holds in SecretStorage and make it the one in use. */
-  adopt(provider: ProviderId): Promise<KeyRecord> {
+  /**
+   * Drift answer "keep theirs": `keep` (sync/adopt.ts, passed in by the drift command so that its
+   * validation loads with the commands) stores the key Pieces OS holds and makes it the one in use;
+   * here, one change at a time with sending, it is recorded as held, so nothing is sent back.
+   */
+  adopt(provider: ProviderId, keep: (deps: AdoptDeps) => Promise<KeyRecord>): Promise<KeyRecord> {
     return this.serialized(async () => {
-      const record = await adoptHeldKey({ store: this.store, service: this.service, fingerprints: this.fingerprints, provider });
+      const record = await keep({ store: this.store, service: this.service, fingerprints: this.fingerprints, provider });
       // Pieces OS already holds it: only the lease holder may record that; otherwise the holder sends it once more.
       if (!this.options.lease || (await this.options.lease.acquire())) {
         const choice = this.store.choice(provider);

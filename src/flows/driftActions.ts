@@ -3,6 +3,7 @@
 import { t } from '../core/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../core/providers';
 import type { KeyRecord } from '../core/store/keyStore';
+import { adoptHeldKey } from '../core/sync/adopt';
 import { type SyncEngine, type SyncError, firstFailure } from '../core/syncEngine';
 import type { Prompter } from './prompter';
 
@@ -33,7 +34,7 @@ export class DriftActions {
   async adoptFromPieces(arg: DriftArgument): Promise<KeyRecord | undefined> {
     const provider = this.driftProvider(arg);
     if (!provider) return undefined;
-    const record = await this.sync.adopt(provider);
+    const record = await this.sync.adopt(provider, adoptHeldKey);
     void this.prompter().message('info', t('Kept the key Pieces OS holds as "{0}"; Pieces OS uses it.', record.name));
     return record;
   }

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { BACKOFF_MAX_MS } from '../../src/core/connection';
 import { NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
 import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
+import { adoptHeldKey } from '../../src/core/sync/adopt';
 import { MAX_BAD_RESPONSES } from '../../src/core/syncEngine';
 import { type Harness, harness } from '../support/engineHarness';
 import { FakeClock } from '../support/fakeClock';
@@ -309,11 +310,11 @@ describe('sync engine', () => {
 
       service.held_.set('openai', { apiKey: 'sk-test-FAKE-with\nnewline-000000000', name: 'bad' });
       await engine.reconcile();
-      await assert.rejects(engine.adopt('openai'), /cannot be kept: An API key is a single line/);
+      await assert.rejects(engine.adopt('openai', adoptHeldKey), /cannot be kept: An API key is a single line/);
 
       service.held_.set('openai', { apiKey: K3, name: '\u202eevil name' });
       await engine.reconcile();
-      const adopted = await engine.adopt('openai');
+      const adopted = await engine.adopt('openai', adoptHeldKey);
       assert.equal(adopted.name, 'evil name', 'bidi characters are stripped from names that come from the service');
       assert.equal(await store.secret(adopted.id), K3);
       assert.equal(engine.planFor('openai').kind, 'none', 'nothing is sent: Pieces OS holds it already');

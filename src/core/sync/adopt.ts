@@ -1,20 +1,14 @@
 // Drift answer "keep the key Pieces OS holds": the key is validated exactly as a key the user types,
 // stored in SecretStorage (or found among the user's keys), and becomes the one Pieces OS uses.
 // Nothing is sent: Pieces OS holds it already.
-import type { KeyFingerprints } from '../drift';
 import { t } from '../l10n';
-import { getProvider, type ProviderId } from '../providers';
-import type { ServicePort } from '../servicePort';
-import type { KeyRecord, KeyStore } from '../store/keyStore';
+import { getProvider } from '../providers';
+import type { KeyRecord } from '../store/keyStore';
+import type { AdoptDeps } from '../syncEngine';
 import { cleanServiceText } from '../text';
 import { validateHeldApiKey, validateKeyName, validateOrganizationId } from '../validation';
 
-export async function adoptHeldKey(deps: {
-  store: KeyStore;
-  service: ServicePort;
-  fingerprints: KeyFingerprints;
-  provider: ProviderId;
-}): Promise<KeyRecord> {
+export async function adoptHeldKey(deps: AdoptDeps): Promise<KeyRecord> {
   const { store, service, fingerprints, provider } = deps;
   const info = getProvider(provider);
   const held = await service.held(provider);

@@ -6,6 +6,8 @@ import { setTranslator, t } from '../../core/l10n';
 import { PROVIDER_APIS } from '../../core/providerApis';
 import type { ImportResult } from '../../core/importKeys';
 import type { VerifyResult } from '../../core/verify';
+import type { Prompter } from '../../flows/prompter';
+import { WindowPrompter } from '../prompts';
 import { CopyKey } from './copyKey';
 import { type FlowDeps, resolveProvider } from './flowDeps';
 import { runImportFromEnvironment } from './importEnvironment';
@@ -22,8 +24,11 @@ export interface UseKeyFlows extends vscode.Disposable {
   importFromKeychain(): Promise<ImportResult[]>;
 }
 
-export function createFlows(deps: FlowDeps): UseKeyFlows {
+/** `prompter` may answer undefined (no test prompter): the real window's is made here, in this bundle. */
+export function createFlows(given: Omit<FlowDeps, 'prompter'> & { prompter(): Prompter | undefined }): UseKeyFlows {
   setTranslator(vscode.l10n.t);
+  const window = new WindowPrompter();
+  const deps: FlowDeps = { ...given, prompter: () => given.prompter() ?? window };
   const copy = new CopyKey(deps);
   return {
     getKey: async (arg) => {

@@ -8,11 +8,14 @@ import { Commands, ContextKeys } from '../../constants';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
 import { getProvider } from '../../core/providers';
+import type { Prompter } from '../../flows/prompter';
 import type { FlowDeps, UseKeysKnobs } from './flowDeps';
 import type { UseKeyFlows } from './flows';
 import { readTerminalAssignments } from './terminalState';
 
-export type UseKeysDeps = Omit<FlowDeps, 'knobs' | 'terminalsChanged' | 'collection' | 'globalState' | 'distPath'> & {
+export type UseKeysDeps = Omit<FlowDeps, 'knobs' | 'terminalsChanged' | 'collection' | 'globalState' | 'distPath' | 'prompter'> & {
+  /** The prompter the tests put in place; undefined: the real window's (made in dist/use-keys.js). */
+  prompter(): Prompter | undefined;
   readonly context: Pick<vscode.ExtensionContext, 'environmentVariableCollection' | 'globalState' | 'extensionPath'>;
 };
 
