@@ -15,6 +15,7 @@ import type { Prompter } from '../flows/prompter';
 import type { Log } from '../vscode/log';
 import { WindowPrompter } from '../vscode/prompts';
 import type { StatusBar } from '../vscode/statusBar';
+import type { UseKeysCommand } from '../vscode/useKeys/useKeys';
 import { selectServiceUrl } from './serviceUrl';
 
 export interface KeyCommandDeps {
@@ -30,16 +31,8 @@ export interface KeyCommandDeps {
   statusBar: StatusBar;
 }
 
-/** The commands this bundle answers (the activation bundle answers Refresh and Show Log itself). */
-export type KeyCommandId = Exclude<CommandId, typeof Commands.refresh | typeof Commands.showLog | UseKeysCommandId>;
-type UseKeysCommandId =
-  | typeof Commands.getKey
-  | typeof Commands.copyKey
-  | typeof Commands.verifyKey
-  | typeof Commands.useInTerminals
-  | typeof Commands.stopUsingInTerminals
-  | typeof Commands.importFromEnvironment
-  | typeof Commands.importFromKeychain;
+/** The commands this bundle answers (the activation bundle answers Refresh and Show Log; use-keys.js its own). */
+export type KeyCommandId = Exclude<CommandId, typeof Commands.refresh | typeof Commands.showLog | UseKeysCommand>;
 
 export function createKeyCommands(deps: KeyCommandDeps): Record<KeyCommandId, (...args: unknown[]) => unknown> {
   const window = new WindowPrompter();
