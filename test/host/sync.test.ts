@@ -101,3 +101,36 @@ describe('offline-first sync in VS Code', function () {
     }
   });
 });
+
+describe('the status bar while Pieces OS hangs', function () {
+  this.timeout(60_000);
+
+  useStandIn((a, s) => {
+    api = a;
+    standIn = s;
+  });
+
+  it('does not flip between two texts while every key call hangs past the timeout', async () => {
+    // Every key call is answered only after the client gave up (5 s): the change keeps waiting.
+    standIn.failNext(10, 'delay', { delayMs: 20_000, paths: ['/external_provider/api_key/create', '/external_provider/api_key/update'] });
+    const texts: string[] = [];
+    const timer = setInterval(() => {
+      const text = api.statusBar.view().text;
+      if (texts.at(-1) !== text) texts.push(text);
+    }, 50);
+    try {
+      api.setPrompter(new ScriptedPrompter(addOpenAI('Mine', KEY_1)));
+      const adding = vscode.commands.executeCommand(Commands.addKey);
+      await new Promise((resolve) => setTimeout(resolve, 14_000)); // the first call and at least one retry time out
+      api.setPrompter(undefined);
+      await Promise.race([adding, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    } finally {
+      clearInterval(timer);
+      standIn.clearFaults();
+    }
+    // "syncing" during the first attempt only; once it failed, one steady text through every retry.
+    const firstFailure = texts.findIndex((text, i) => i > 0 && /syncing/.test(texts[i - 1] ?? '') && /waiting/.test(text));
+    assert.ok(firstFailure > 0, `the first attempt was not seen failing: ${texts.join(' → ')}`);
+    assert.deepEqual(texts.slice(firstFailure), [texts[firstFailure]], `the text changed after the first failure: ${texts.join(' → ')}`);
+  });
+});
