@@ -15,6 +15,9 @@ export const MAX_TEXT_BYTES = 4096;
 export const MAX_JSON_TOKENS = 10_000;
 export const MAX_JSON_DEPTH = 64;
 
+/** Up to this declared length, a body is read in one go rather than as a stream. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
 export type BodyProblem = 'tooLarge' | 'tooComplex';
 
 export interface BodyRead {
@@ -77,6 +80,14 @@ export async function readBody(response: Response, limit: number, json = false):
     return { text: '', problem: 'tooLarge' };
   }
   // A fetch body is a stream of bytes (Node's types leave the chunks untyped).
+  // A small body whose length is declared is read in one go: HTTP framing ends it at that length, so it
+  // is bounded without the stream loop (most answers of Pieces OS: a few hundred bytes to a few KB).
+  if (Number.isFinite(declared) && declared <= SMALL_BODY_BYTES && declared <= limit) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > limit) return { text: '', problem: 'tooLarge' };
+    if (json && !new JsonBudget().feed(bytes)) return { text: '', problem: 'tooComplex' };
+    return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') };
+  }
   const reader = (body as ReadableStream<Uint8Array>).getReader();
   const budget = json ? new JsonBudget() : undefined;
   const chunks: Uint8Array[] = [];
