@@ -1,6 +1,8 @@
 // One cell of the fault table: the real flows (KeyActions with a scripted Prompter), the real store over a
 // temporary folder, the real engine and client against the stand-in. The engine's retry timers run on a
 // FakeClock (so a 7 s Retry-After takes no time); the client's deadline and the stand-in's delays are real.
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { MaskCache } from '../../src/core/masks';
 import { PiecesClient } from '../../src/core/piecesClient';
 import { piecesServicePort } from '../../src/core/servicePort';
@@ -55,7 +57,7 @@ export class World {
     // As the extension builds it: the address from a (pinned) locator; identity age on the same clock.
     const locator = new ServiceLocator({ configuredUrl: () => standIn.url });
     const client = new PiecesClient({ baseUrl: locator, timeoutMs: CLIENT_TIMEOUT_MS, now: () => clock.now() });
-    const engine = new SyncEngine({ store: temp.store, service: piecesServicePort(client), clock, random: () => 0.5 });
+    const engine = new SyncEngine({ store: temp.store, service: piecesServicePort(client), clock, random: () => 0.5, log: (m) => holder.world?.logs.push(m) });
     const holder: { world?: World } = {};
     const actions = new KeyActions({
       store: temp.store,
@@ -133,6 +135,20 @@ export class World {
     const key = this.standIn.openAI?.api_key;
     if (key === undefined) return 'none';
     return key === NEW_KEY ? 'new key' : key === OLD_KEY ? 'old key' : 'another key';
+  }
+
+  /** Everything this cell wrote outside SecretStorage: the log, the messages, every file of the store. */
+  textOutsideSecretStorage(): string {
+    const texts = [...this.logs, ...this.prompter.messages.map((m) => `${m.message} ${m.buttons.join(' ')}`)];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else texts.push(readFileSync(full, 'utf8'));
+      }
+    };
+    walk(this.temp.root);
+    return texts.join('\n');
   }
 
   /** Lets the engine's next retry fire (FakeClock), and waits for it. */
