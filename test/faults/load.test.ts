@@ -41,8 +41,8 @@ describe('load: 200 keys at once against a flapping Pieces OS (child process)', 
     const run = await runLoad();
     const done = run.lines.find((l) => l.event === 'done');
     const trouble = run.lines.filter((l) => l.event !== 'done' && l.event !== 'phase');
-    const seed = done?.seed ?? '?';
-    const context = `seed ${String(seed)} (LOAD_SEED=${String(seed)} repeats it); output:\n${run.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${run.stderr}`;
+    const seed = typeof done?.seed === 'number' || typeof done?.seed === 'string' ? String(done.seed) : '?';
+    const context = `seed ${seed} (LOAD_SEED=${seed} repeats it); output:\n${run.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${run.stderr}`;
     assert.deepEqual(trouble, [], `the run reported problems: ${context}`);
     assert.ok(done, `the run never finished: ${context}`);
     assert.equal(done.ok, true, context);
