@@ -161,6 +161,21 @@ export class SyncEngine implements Disposable {
     return keyState(key, syncs, { choice, sent: this.store.sent(key.provider), active: key, heldNone: this.drift[key.provider]?.kind === 'holdsNone' });
   }
 
+  /**
+   * Removals that wait for the user (Pieces OS refused them: 401, 404, 409, 422, garbled answers). No key
+   * row shows them (the key is gone), so the status bar names them.
+   */
+  parkedRemovals(): Array<{ provider: ProviderId; reason: string }> {
+    const removals: Array<{ provider: ProviderId; reason: string }> = [];
+    for (const provider of this.providers) {
+      const planned = this.planFor(provider.id);
+      if (planned.kind !== 'remove') continue;
+      const failure = failureOf(planned, this.store.sent(provider.id));
+      if (failure?.parked) removals.push({ provider: provider.id, reason: failure.reason });
+    }
+    return removals;
+  }
+
   get state(): EngineState {
     let pending = 0;
     let parked = 0;

@@ -126,6 +126,10 @@ export class StatusBar implements vscode.Disposable {
       const state = this.sync.stateOf(key);
       problems.push({ text: `$(warning) ${t('Pieces OS: sync failed')}`, line: t('"{0}" could not be sent: {1}', key.name, 'reason' in state ? (state.reason ?? '') : ''), severity: 'error' });
     }
+    for (const removal of this.sync.parkedRemovals()) {
+      const label = getProvider(removal.provider)?.label ?? removal.provider;
+      problems.push({ text: `$(warning) ${t('Pieces OS: sync failed')}`, line: t('Pieces OS still holds your {0} key: removing it failed ({1}). Sync Now tries again.', label, removal.reason), severity: 'error' });
+    }
     for (const key of this.activeKeysIn('keyring')) {
       problems.push({ text: `$(lock) ${t('Keyring unavailable')}`, line: t('VS Code\'s secret storage did not give "{0}"; it is sent once it does.', key.name), severity: 'warning' });
     }

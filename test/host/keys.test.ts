@@ -205,6 +205,22 @@ describe('key management in VS Code', function () {
     assert.match(String(api.tree.getTreeItem(node).description), /rejected$/);
   });
 
+  it('names a removal Pieces OS refused in the status bar, and Sync Now sends it again', async () => {
+    await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+    assert.equal(standIn.openAI?.api_key, KEY_1);
+    standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/delete'] });
+    await run(Commands.deleteKey, [{ confirm: true }], api.store.list()[0]?.id);
+    assert.deepEqual(api.store.list(), [], 'the key is gone here');
+    assert.equal(standIn.openAI?.api_key, KEY_1, 'Pieces OS still holds it');
+    const view = api.statusBar.view();
+    assert.match(view.text, /sync failed/, 'no key row shows the removal, so the status bar must');
+    assert.equal(view.severity, 'error');
+    assert.ok(view.lines.some((l) => /still holds your OpenAI key: removing it failed/.test(l)), view.lines.join(' | '));
+    await vscode.commands.executeCommand(Commands.syncNow);
+    assert.equal(standIn.openAI, undefined, 'Sync Now sent the removal again');
+    assert.match(api.statusBar.view().text, /check\) Pieces OS$/);
+  });
+
   it('says not signed in and sends nothing when nobody is signed in to Pieces', async () => {
     standIn.signedIn = false;
     await api.monitor.check();
