@@ -8,8 +8,12 @@ import { DEFAULT_TIMEOUT_MS, PiecesClient } from '../src/core/piecesClient';
 import { BENCH_KEY, BENCH_KEY_NAME, BENCH_USER, type Calls, OPERATIONS, type Operation } from './calls';
 import { median, p99, round } from './stats';
 
-/** `raw_timeout` is raw fetch plus the per-call `AbortSignal.timeout` our client adds: a diagnostic. */
-export const CONTENDERS = ['raw', 'ours', 'sdk', 'raw_timeout'] as const;
+/**
+ * Diagnostics beside the three contenders: `raw_timeout` is raw fetch plus the per-call
+ * `AbortSignal.timeout` our client adds; `ours_no_check` is our client without the `GET /user` it asks
+ * before every key call (identity before keys, SECURITY.md), i.e. what the client itself costs.
+ */
+export const CONTENDERS = ['raw', 'ours', 'sdk', 'raw_timeout', 'ours_no_check'] as const;
 export type Contender = (typeof CONTENDERS)[number];
 
 export interface OpStats {
@@ -22,12 +26,15 @@ export interface OpResult {
   ours: OpStats;
   sdk: OpStats;
   raw_timeout: OpStats;
+  ours_no_check: OpStats;
   ratio_vs_raw_median: number;
   ratio_vs_sdk_median: number;
   ratio_vs_raw_p99: number;
   ratio_vs_sdk_p99: number;
   /** What a per-call `AbortSignal.timeout` alone adds to raw fetch. */
   raw_timeout_vs_raw_median: number;
+  /** Our client without the identity check before key calls, against raw fetch. */
+  no_check_vs_raw_median: number;
 }
 
 export interface OpsResult {
@@ -39,6 +46,8 @@ export interface OpsResult {
   /** Best and worst operation. */
   op_ratio_vs_raw_range: [number, number];
   op_ratio_vs_sdk_range: [number, number];
+  /** The worst operation's ratio without the identity check: the client's own overhead. */
+  op_ratio_no_check_vs_raw_median: number;
 }
 
 /** The floor: what the same calls cost with nothing but `fetch`, a status check and a parse. */
@@ -60,8 +69,8 @@ export function rawCalls(baseUrl: string, timeoutMs?: number): Calls {
   };
 }
 
-export function ourCalls(baseUrl: string): Calls {
-  const client = new PiecesClient({ baseUrl });
+export function ourCalls(baseUrl: string, identityMaxAgeMs?: number): Calls {
+  const client = new PiecesClient({ baseUrl, ...(identityMaxAgeMs === undefined ? {} : { identityMaxAgeMs }) });
   return {
     create: () => client.createKey(BENCH_USER, { apiKey: BENCH_KEY, name: BENCH_KEY_NAME }),
     update: () => client.updateKey(BENCH_USER, { apiKey: BENCH_KEY }),
@@ -101,7 +110,7 @@ export async function measureOps(options: OpsOptions): Promise<OpsResult> {
   const server = await startServer(options.serverScript);
   try {
     const { sdkCalls } = (await import(pathToFileURL(options.sdkBundle).href)) as typeof import('./sdkCalls');
-    const contenders: Record<Contender, Calls> = { raw: rawCalls(server.url), ours: ourCalls(server.url), sdk: sdkCalls(server.url), raw_timeout: rawCalls(server.url, DEFAULT_TIMEOUT_MS) };
+    const contenders: Record<Contender, Calls> = { raw: rawCalls(server.url), ours: ourCalls(server.url), sdk: sdkCalls(server.url), raw_timeout: rawCalls(server.url, DEFAULT_TIMEOUT_MS), ours_no_check: ourCalls(server.url, Infinity) };
     const times = Object.fromEntries(CONTENDERS.map((c) => [c, Object.fromEntries(OPERATIONS.map((op) => [op, [] as number[]]))])) as Record<
       Contender,
       Record<Operation, number[]>
@@ -120,17 +129,19 @@ export async function measureOps(options: OpsOptions): Promise<OpsResult> {
     const stats = (values: number[]): OpStats => ({ median_ms: round(median(values), 4), p99_ms: round(p99(values), 4) });
     const perOp = {} as Record<Operation, OpResult>;
     for (const op of OPERATIONS) {
-      const [raw, ours, sdk, rawTimeout] = [stats(times.raw[op]), stats(times.ours[op]), stats(times.sdk[op]), stats(times.raw_timeout[op])];
+      const [raw, ours, sdk, rawTimeout, noCheck] = [stats(times.raw[op]), stats(times.ours[op]), stats(times.sdk[op]), stats(times.raw_timeout[op]), stats(times.ours_no_check[op])];
       perOp[op] = {
         raw,
         ours,
         sdk,
         raw_timeout: rawTimeout,
+        ours_no_check: noCheck,
         ratio_vs_raw_median: round(ours.median_ms / raw.median_ms),
         ratio_vs_sdk_median: round(ours.median_ms / sdk.median_ms),
         ratio_vs_raw_p99: round(ours.p99_ms / raw.p99_ms),
         ratio_vs_sdk_p99: round(ours.p99_ms / sdk.p99_ms),
         raw_timeout_vs_raw_median: round(rawTimeout.median_ms / raw.median_ms),
+        no_check_vs_raw_median: round(noCheck.median_ms / raw.median_ms),
       };
     }
     const vsRaw = OPERATIONS.map((op) => perOp[op].ratio_vs_raw_median);
@@ -142,6 +153,7 @@ export async function measureOps(options: OpsOptions): Promise<OpsResult> {
       op_ratio_vs_sdk_median: Math.max(...vsSdk),
       op_ratio_vs_raw_range: [Math.min(...vsRaw), Math.max(...vsRaw)],
       op_ratio_vs_sdk_range: [Math.min(...vsSdk), Math.max(...vsSdk)],
+      op_ratio_no_check_vs_raw_median: Math.max(...OPERATIONS.map((op) => perOp[op].no_check_vs_raw_median)),
     };
   } finally {
     await server.stop();

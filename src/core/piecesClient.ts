@@ -3,8 +3,8 @@
 //
 // Identity before keys: the client remembers which address its verified user came from. A key call
 // goes only to an address whose `GET /user` answered, as Pieces OS does, for the very user the call
-// is for, recently (IDENTITY_MAX_AGE_MS) and since the address last changed; otherwise the client
-// asks that address first. A key call is never retried, and never sent anywhere else.
+// is for, just before the call (IDENTITY_MAX_AGE_MS is 0) and since the address last changed: the
+// client asks that address first. A key call is never retried, and never sent anywhere else.
 import { MAX_ANSWER_BYTES, MAX_TEXT_BYTES, readBody } from './answer';
 import {
   BadResponseError,
@@ -91,11 +91,12 @@ export interface PiecesUser {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 /**
- * A user verified at an address is trusted for key calls this long. Within it, a process that took
- * the port over without any call failing in between could go unnoticed; beyond it, the next key
- * call asks `GET /user` again (one loopback round trip, about a millisecond).
+ * How long a user verified at an address is trusted for key calls. 0: every key call asks `GET /user`
+ * first (one loopback round trip, well under a millisecond), so that a process that took the port over
+ * since the last call, without any call failing in between, is asked before it could be sent a key.
+ * What is left is the moment between that answer and the key call itself (see SECURITY.md).
  */
-export const IDENTITY_MAX_AGE_MS = 10_000;
+export const IDENTITY_MAX_AGE_MS = 0;
 
 class FixedBaseUrl implements BaseUrlSource {
   constructor(private readonly url: string) {}
@@ -234,7 +235,7 @@ export class PiecesClient {
       known !== undefined &&
       known.baseUrl === baseUrl &&
       known.generation === this.source.generation &&
-      this.now() - known.at <= this.identityMaxAgeMs;
+      this.now() - known.at < this.identityMaxAgeMs;
     if (!fresh) {
       try {
         this.readUser(await this.send(baseUrl, 'GET', PiecesPaths.user, undefined, [], options));
@@ -248,7 +249,7 @@ export class PiecesClient {
 
   /**
    * After a 401 on a key call: the key is at fault only if the same user is still signed in there.
-   * Someone signing out or in within IDENTITY_MAX_AGE_MS would otherwise read as "key rejected".
+   * Someone signing out or in between the check and the call would otherwise read as "key rejected".
    */
   private async blameKey(baseUrl: string, user: string, operation: string, options: CallOptions | undefined): Promise<void> {
     try {

@@ -12,7 +12,7 @@ import {
   UnauthorizedError,
   UserChangedError,
 } from '../../src/core/errors';
-import { PiecesClient } from '../../src/core/piecesClient';
+import { IDENTITY_MAX_AGE_MS, PiecesClient } from '../../src/core/piecesClient';
 import { type StandIn, DEFAULT_USER_ID, startStandIn } from '../../stand-in/server';
 import { FAKE_KEY, FAKE_KEY_2, assertNoSecrets, rejectsWith } from './helpers';
 
@@ -33,7 +33,7 @@ describe('PiecesClient: identity before keys', function () {
   });
 
   /** A client whose locator "discovers" whatever `where.url` says at the time, as re-discovery would. */
-  function clientFor(where: { url: string }, options: { now?: () => number } = {}): { client: PiecesClient; locator: ServiceLocator } {
+  function clientFor(where: { url: string }, options: { now?: () => number; identityMaxAgeMs?: number } = {}): { client: PiecesClient; locator: ServiceLocator } {
     const locator = new ServiceLocator({ configuredUrl: () => undefined, discover: async () => where.url });
     return { client: new PiecesClient({ baseUrl: locator, timeoutMs: 2000, ...options }), locator };
   }
@@ -119,17 +119,50 @@ describe('PiecesClient: identity before keys', function () {
     assert.equal(posts(second), 0);
   });
 
-  it('the same address is verified again after it was invalidated, and after IDENTITY_MAX_AGE_MS', async () => {
+  it('every key call asks GET /user first, even right after a GET /user (IDENTITY_MAX_AGE_MS is 0)', async () => {
+    assert.equal(IDENTITY_MAX_AGE_MS, 0);
+    const service = await standIn();
+    const { client } = clientFor({ url: service.url });
+    await client.getUser();
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    await client.updateKey(DEFAULT_USER_ID, { name: 'Renamed' });
+    await client.deleteKey(DEFAULT_USER_ID);
+    assert.deepEqual(calls(service), [
+      'GET /user 200',
+      'GET /user 200',
+      `POST ${CREATE} 200`,
+      'GET /user 200',
+      'POST /external_provider/api_key/update 200',
+      'GET /user 200',
+      'POST /external_provider/api_key/delete 200',
+    ]);
+  });
+
+  it('a process that took the port since the last key call, with nothing failing in between, is asked first and sent nothing', async () => {
+    const service = await standIn();
+    const { client } = clientFor({ url: service.url });
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    await service.stop();
+    service.impostor = 'notFound'; // another web server on the very same port, a moment later
+    await service.restart();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // fetch notices the old process's connection has closed
+    assertNoSecrets(await rejectsWith(() => client.updateKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 }), NotFoundError));
+    assert.deepEqual(calls(service).slice(0, 2), ['GET /user 200', `POST ${CREATE} 200`]);
+    assert.deepEqual(calls(service).slice(2).filter((line) => !line.startsWith('GET /user ')), [], 'the newcomer was sent a key call');
+    assert.ok(calls(service).includes('GET /user 404'), calls(service).join(', '));
+  });
+
+  it('with a window configured, the same address is verified again after it was invalidated, and once the window has passed', async () => {
     const service = await standIn();
     let now = 0;
     const where = { url: service.url };
-    const { client, locator } = clientFor(where, { now: () => now });
+    const { client, locator } = clientFor(where, { now: () => now, identityMaxAgeMs: 10_000 });
     await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
     await client.updateKey(DEFAULT_USER_ID, { name: 'Renamed' });
     assert.deepEqual(calls(service).map((line) => line.split(' ')[1]), ['/user', CREATE, '/external_provider/api_key/update'], 'verified once while fresh');
     locator.invalidate(); // e.g. the user pressed Refresh: the process behind the port may have changed
     await client.updateKey(DEFAULT_USER_ID, { name: 'Again' });
-    now += 10_001; // older than IDENTITY_MAX_AGE_MS
+    now += 10_001; // older than the window
     await client.deleteKey(DEFAULT_USER_ID);
     assert.deepEqual(
       calls(service).map((line) => line.split(' ')[1]).slice(3),
@@ -147,7 +180,8 @@ describe('PiecesClient: identity before keys', function () {
     where.url = second.url;
     const error = await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), ServiceUnreachableError);
     assert.equal(error.reason, 'reset');
-    assert.deepEqual(calls(first), ['GET /user 200', `POST ${CREATE} 0`]);
+    // The key call asked the address it was about to use (the first one) and went nowhere else.
+    assert.deepEqual(calls(first), ['GET /user 200', 'GET /user 200', `POST ${CREATE} 0`]);
     assert.deepEqual(calls(second), []);
   });
 
@@ -161,7 +195,7 @@ describe('PiecesClient: identity before keys', function () {
     where.url = second.url;
     assert.equal((await client.getUser()).id, DEFAULT_USER_ID);
     await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
-    assert.deepEqual(calls(second), ['GET /user 200', `POST ${CREATE} 200`], 'the retried GET /user verified the new address');
+    assert.deepEqual(calls(second), ['GET /user 200', 'GET /user 200', `POST ${CREATE} 200`], 'the retried GET /user, then the key call\'s own check');
   });
 
   it('a 401 on a key call blames the key only if the same user is still signed in there', async () => {
@@ -170,10 +204,24 @@ describe('PiecesClient: identity before keys', function () {
     await client.getUser();
     service.failNext(1, 'unauthorized', { paths: [CREATE] });
     await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), UnauthorizedError);
-    service.signedIn = false; // signed out in Pieces since the last check: the stand-in answers 401
+    // The 401 is followed by one GET /user at the same address: the same user, so the key is rejected.
+    assert.deepEqual(calls(service), ['GET /user 200', 'GET /user 200', `POST ${CREATE} 401`, 'GET /user 200']);
+    // Signed out in Pieces between the check and the call: the stand-in answers 401, and the GET /user after it says nobody.
+    const signedOutMidway = await standIn();
+    const racing = new PiecesClient({
+      baseUrl: signedOutMidway.url,
+      timeoutMs: 2000,
+      fetch: (input, init) => {
+        if ((input instanceof Request ? input.url : input instanceof URL ? input.href : input).endsWith(CREATE)) signedOutMidway.signedIn = false;
+        return fetch(input, init);
+      },
+    });
+    await rejectsWith(() => racing.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), NotSignedInError);
+    assert.deepEqual(calls(signedOutMidway), ['GET /user 200', `POST ${CREATE} 401`, 'GET /user 200']);
+    // Signed out before the call: the check before it sees nobody, and no key is sent.
+    service.signedIn = false;
     await rejectsWith(() => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), NotSignedInError);
-    // Each 401 is followed by one GET /user at the same address: the same user (the key is rejected), then nobody.
-    assert.deepEqual(calls(service), ['GET /user 200', `POST ${CREATE} 401`, 'GET /user 200', `POST ${CREATE} 401`, 'GET /user 200']);
+    assert.deepEqual(calls(service).slice(4), ['GET /user 200']);
   });
 
   it('while the service URL setting is refused, nothing is discovered or sent', async () => {

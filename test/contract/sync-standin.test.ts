@@ -97,8 +97,9 @@ describe('SyncEngine against the stand-in', function () {
     assert.ok(again.kind === 'failed' && again.parked && again.error.kind === 'unauthorized', 'a drain meanwhile says what waits for the user, and sends nothing');
     const userCalls = standIn.requests.filter((r) => r.path === '/user').length;
     assert.equal((await sync.syncNow())[0]?.kind, 'pushed');
-    // One GET /user for the user id (forgotten after the 401), one to compare what Pieces OS then holds.
-    assert.equal(standIn.requests.filter((r) => r.path === '/user').length, userCalls + 2);
+    // One GET /user for the user id (forgotten after the 401), the key call's own check, and one to
+    // compare what Pieces OS then holds.
+    assert.equal(standIn.requests.filter((r) => r.path === '/user').length, userCalls + 3);
   });
 
   it('sends nothing and says so when nobody is signed in', async () => {

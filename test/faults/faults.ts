@@ -59,9 +59,8 @@ export const FAULTS: readonly FaultCase[] = [
   onKeyCall('oversized body (2 MiB)', 'huge'),
   {
     // Pieces OS quits; a minute later another web server answers on its port (health as Pieces OS,
-    // `/user` 404); then the user acts. Recovery: Pieces OS has the port again. (Within
-    // IDENTITY_MAX_AGE_MS of the last good `GET /user`, with no failed call in between, the client does
-    // not ask again: see SECURITY.md, "What we do not protect against".)
+    // `/user` 404); then the user acts. Recovery: Pieces OS has the port again. (Every key call asks
+    // `GET /user` first: see SECURITY.md.)
     name: 'impostor after restart',
     arm: async (world) => {
       await world.standIn.stop();
