@@ -46,18 +46,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [Commands.showLog]: () => deps.log.show(),
     ...deps.useKeys.handlers(),
   };
+  // Every command resolves to undefined, whoever ran it: another extension running `executeCommand`
+  // must not get back what a flow produced (an import's records, a key).
   return Object.entries(handlers).map(([id, handler]) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    vscode.commands.registerCommand(id, async (...args: unknown[]): Promise<undefined> => {
       try {
         await deps.ready;
-        return await handler(...args);
+        await handler(...args);
       } catch (error) {
         if (isPiecesError(error) && error.kind === 'cancelled') return undefined;
         const message = error instanceof Error ? error.message : String(error);
         deps.log.error(`${id} failed: ${message}`);
         void vscode.window.showErrorMessage(message, t('Show Log')).then((choice) => choice && deps.log.show());
-        return undefined;
       }
+      return undefined;
     }),
   );
 }
