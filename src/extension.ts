@@ -145,6 +145,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     }
     redraw();
     sync.kick();
+    useKeys.storeOpened(); // sets the terminal variables, now that the keys they come from are known
   })().catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     log.error(`The key store could not be opened: ${message}`);

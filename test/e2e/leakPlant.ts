@@ -87,6 +87,17 @@ export function plant(canary: Canary, places: readonly PlantPlace[], excluded?: 
   return plantings;
 }
 
+/**
+ * Writes `canary` whole into a file called `name` in `place`: next to a file the scan skips by its
+ * path, a file of the same name elsewhere must still be searched.
+ */
+export function plantNamed(canary: Canary, place: PlantPlace, name: string): Planting {
+  const before = noise(13);
+  mkdirSync(place.dir, { recursive: true });
+  writeFileSync(join(place.dir, name), Buffer.concat([Buffer.from('OPENAI_API_KEY=', 'latin1'), before, Buffer.from(canary.value, 'latin1'), Buffer.from('\n', 'latin1')]));
+  return { file: `${place.label}/${name}`, encoding: 'plain', start: -1, offset: 'OPENAI_API_KEY='.length + before.length };
+}
+
 /** The plantings the scan did not find (file, encoding, window and, when known, offset must match). */
 export function checkPlanted(plantings: readonly Planting[], hits: readonly Hit[], canary: number): Planting[] {
   return plantings.filter(

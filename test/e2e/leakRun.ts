@@ -4,10 +4,14 @@
 // and TMPDIR folders; the VSIX, raw and entry by entry) and the test output (test-results/e2e/) for
 // the run's canaries. Before that, one more canary is planted in each place, in each encoding, so the
 // scan is seen to find what is there: it cannot pass by looking nowhere.
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// Two things are left out, exactly: the values written to SecretStorage's encrypted store, and the
+// files that hold a key by design (the workspace's `.env` that Import from Environment reads), each by
+// its full path and only while its bytes are exactly what the run wrote.
+import { basename, dirname, join, relative } from 'node:path';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { type PlantPlace, checkPlanted, makeCanary, plant } from './leakPlant';
+import { type PlantPlace, type Planting, checkPlanted, makeCanary, plant, plantNamed } from './leakPlant';
 import { type Canary, needlesFor, scan, summarize } from './leakScan';
 
 export interface LeakRunOptions {
@@ -16,8 +20,10 @@ export interface LeakRunOptions {
   /** The test output folder. */
   results: string;
   canaries: Readonly<Record<string, Canary>>;
-  /** Every value written to localStorage['secrets.provider']: the only bytes the scan leaves out. */
+  /** Every value written to localStorage['secrets.provider']: bytes the scan leaves out (its occurrences only). */
   secretsValues: ReadonlySet<string>;
+  /** Files under `base` that hold a key by design, with the bytes the run wrote: skipped, and checked unchanged. */
+  keyFiles?: ReadonlyArray<{ path: string; content: Buffer }>;
   say(message: string): void;
   shout(message: string): void;
 }
@@ -42,20 +48,26 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
     { dir: join(base, 'user-data', 'logs'), label: 'user-data/logs' },
     { dir: join(results, 'planted'), label: 'test-results/e2e/planted' },
   ];
-  const plantings = plant(planted, places, exclude[0]);
+  const plantings: Planting[] = plant(planted, places, exclude[0]);
+  const keyFiles = options.keyFiles ?? [];
+  // A file of the same name in another folder is searched: the skip is by path, not by name.
+  const keyFilePlaces = keyFiles.map(({ path }) => ({ dir: join(dirname(path), 'planted-same-name'), label: relative(base, join(dirname(path), 'planted-same-name')) }));
+  keyFiles.forEach(({ path }, index) => plantings.push(plantNamed(planted, keyFilePlaces[index]!, basename(path))));
+  places.push(...keyFilePlaces);
   const roots = readdirSync(base)
     .sort()
     .map((name) => ({ label: name, path: join(base, name) }));
   roots.push({ label: 'test-results/e2e', path: results });
   let report;
   try {
-    report = scan({ roots, canaries, exclude });
+    report = scan({ roots, canaries, exclude, skipFiles: keyFiles.map((file) => file.path) });
   } finally {
     for (const planting of plantings) {
       const place = places.find((p) => planting.file.startsWith(`${p.label}/`));
       if (place) rmSync(join(place.dir, planting.file.slice(place.label.length + 1).replace(/!.*$/, '')), { force: true });
     }
     rmSync(join(results, 'planted'), { recursive: true, force: true });
+    for (const place of keyFilePlaces) rmSync(place.dir, { recursive: true, force: true });
   }
 
   const patterns = needlesFor(canaries).length;
@@ -74,13 +86,35 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
     ok = false;
     shout(`  SELF-CHECK FAILED: the planted canary was not found in ${missed.map((m) => `${m.file} (${m.encoding})`).join(', ')}`);
   } else {
-    say(`  self-check: the planted canary was found in all ${plantings.length} places and encodings it was put (${[...new Set(plantings.map((p) => p.encoding))].join(', ')}; a single window; a zip entry; right after an excluded value)`);
+    say(`  self-check: the planted canary was found in all ${plantings.length} places and encodings it was put (${[...new Set(plantings.map((p) => p.encoding))].join(', ')}; a single window; a zip entry; right after an excluded value${keyFiles.length > 0 ? '; in a file of the same name as a skipped one' : ''})`);
   }
   if (options.secretsValues.size === 0) {
     ok = false;
     shout('  SecretStorage was never written (no localStorage["secrets.provider"] value seen): the run did not store a key, or the exclusion looks in the wrong place');
   } else {
     say(`  excluded: ${report.excluded} matches inside the ${options.secretsValues.size} values written to localStorage["secrets.provider"] (SecretStorage's encrypted store), nothing else`);
+  }
+  for (const { path, content } of keyFiles) {
+    const label = relative(base, path);
+    let now: Buffer | undefined;
+    try {
+      now = readFileSync(path);
+    } catch {
+      // gone: reported below
+    }
+    if (!now || !now.equals(content)) {
+      ok = false;
+      shout(`  ${label} is not byte-for-byte what the run wrote (${now ? `${now.length} bytes, was ${content.length}` : 'gone'}): something wrote to a file that holds a key`);
+    } else if (!report.skipped.some((s) => s.file === label)) {
+      ok = false;
+      shout(`  ${label} was never reached, so its exclusion is untested`);
+    } else {
+      say(`  skipped: ${label} (${content.length} bytes, holds a key by design; byte-for-byte as written), no other file`);
+    }
+  }
+  if (report.skipped.length !== keyFiles.length) {
+    ok = false;
+    shout(`  skipped ${report.skipped.length} files, expected ${keyFiles.length}: ${report.skipped.map((s) => s.file).join(', ')}`);
   }
   if (report.unreadable.length > 0) {
     ok = false;

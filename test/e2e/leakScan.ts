@@ -6,10 +6,11 @@
 //
 // A hit is reported by file, offset, encoding and which window of which canary matched, never with
 // the bytes themselves: the report is test output, and test output must not hold key bytes either.
-// The only exclusion is exact: bytes that lie inside an occurrence of a value given in `exclude`
-// (the encrypted SecretStorage blob), nothing around it.
+// The exclusions are exact: bytes that lie inside an occurrence of a value given in `exclude` (the
+// encrypted SecretStorage blob), nothing around it; and the files named in `skipFiles` by their full
+// path (a `.env` file that holds a key by design), no other file of the same name.
 import { readFileSync, readdirSync, lstatSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { isLevelDbTable, levelDbBlocks } from './leveldb';
 
@@ -46,6 +47,8 @@ export interface ScanReport {
   readonly hits: Hit[];
   /** Hits that lay wholly inside an excluded value. */
   readonly excluded: number;
+  /** The files left out because `skipFiles` names them, as the scan names files, with their size. */
+  readonly skipped: Array<{ file: string; bytes: number }>;
   /** Files that could not be read (a reason to fail: they were not searched). */
   readonly unreadable: string[];
   readonly perRoot: Array<{ root: string; files: number; bytes: number }>;
@@ -224,6 +227,8 @@ export interface ScanOptions {
   canaries: readonly Canary[];
   /** Exact values whose occurrences are not searched (the encrypted SecretStorage blob). */
   exclude?: readonly Buffer[];
+  /** Files not searched, each named by its full path (compared after `path.resolve`, nothing else). */
+  skipFiles?: readonly string[];
 }
 
 /** Searches every file under `roots`; zip files also entry by entry. */
@@ -234,6 +239,8 @@ export function scan(options: ScanOptions): ScanReport {
   const unreadable: string[] = [];
   const perRoot: ScanReport['perRoot'] = [];
   const listing: ScanReport['listing'] = [];
+  const skip = new Set((options.skipFiles ?? []).map((file) => resolve(file)));
+  const skipped: ScanReport['skipped'] = [];
   let excluded = 0;
   let files = 0;
   let bytes = 0;
@@ -262,6 +269,10 @@ export function scan(options: ScanOptions): ScanReport {
       }
       const shown = relative(root.path, path) || '.';
       const label = `${root.label}/${shown}`;
+      if (skip.has(resolve(path))) {
+        skipped.push({ file: label, bytes: data.length });
+        continue;
+      }
       search(label, data);
       rootFiles++;
       rootBytes += data.length;
@@ -296,7 +307,7 @@ export function scan(options: ScanOptions): ScanReport {
     files += rootFiles;
     bytes += rootBytes;
   }
-  return { files, bytes, hits, excluded, unreadable, perRoot, listing };
+  return { files, bytes, hits, excluded, skipped, unreadable, perRoot, listing };
 }
 
 /** Hits grouped by file, canary and encoding: one line each, with the first offset and how many matched. */

@@ -15,20 +15,25 @@ import { performance } from 'node:perf_hooks';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { runLeakScan } from './leakRun';
-import { type KeyName, STEPS, type ScenarioContext, makeKeys } from './scenario';
-import { checkScreen } from './screenChecks';
+import { allVariables } from '../../src/core/envImport';
+import { OPENAI_ORG_ENV } from '../../src/core/providerApis';
+import { DOTENV_FILE, type KeyName, STEPS, type ScenarioContext, dotenvText, makeKeys } from './scenario';
+import { checkScreen, holdsKey } from './screenChecks';
 import { StandInControl } from './standInControl';
 import { Workbench } from './workbench';
 
 const ROOT = resolve(__dirname, '../../..');
 const RESULTS = join(ROOT, 'test-results', 'e2e');
 const MEDIA = join(ROOT, 'media', 'screenshots');
-/** The screenshots the README shows: the scenario's shot name → the file in media/screenshots/. */
-const README_SHOTS: Record<string, string> = {
-  'add-key-password': 'add-key.png',
-  'two-keys': 'tree-with-keys.png',
-  waiting: 'waiting-for-pieces-os.png',
-  'rejected-401': 'key-rejected.png',
+/**
+ * The screenshots the README shows: the scenario's shot name → the file in media/screenshots/, and the
+ * part of the window it shows (the whole window when the tree, the status bar and a message all matter).
+ */
+const README_SHOTS: Record<string, { file: string; clip?: { x: number; y: number; width: number; height: number } }> = {
+  'add-key-password': { file: 'add-key.png', clip: { x: 0, y: 0, width: 960, height: 340 } },
+  'two-keys': { file: 'tree-with-keys.png', clip: { x: 0, y: 0, width: 640, height: 200 } },
+  waiting: { file: 'waiting-for-pieces-os.png' },
+  'rejected-401': { file: 'key-rejected.png' },
 };
 const shots = new Map<string, string>();
 const EXTENSION_STATUS_ITEM = 'provider-keys.provider-keys.providerKeys.status';
@@ -61,14 +66,21 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 mkdirSync(RESULTS, { recursive: true });
 for (const name of readdirSync(RESULTS)) rmSync(join(RESULTS, name), { recursive: true, force: true });
 const RUN_LOG = join(RESULTS, 'run.log');
+/**
+ * The last guard of the test output: a line that holds more of one of the run's keys than a mask
+ * shows (an accessible name or an error that quotes one, say) is withheld, not printed.
+ */
+let runKeys: readonly string[] = [];
+const guard = (message: string): string => (holdsKey(message, runKeys) ? '(line withheld: it held more of a key than its mask; a leak to look into)' : message);
 function say(message: string): void {
-  const line = `[e2e] ${message}`;
+  const line = `[e2e] ${guard(message)}`;
   console.log(line);
   appendFileSync(RUN_LOG, `${line}\n`);
 }
 function shout(message: string): void {
-  console.error(`[e2e] ${message}`);
-  appendFileSync(RUN_LOG, `[e2e] ${message}\n`);
+  const line = `[e2e] ${guard(message)}`;
+  console.error(line);
+  appendFileSync(RUN_LOG, `${line}\n`);
 }
 
 // --- teardown: last in, first out, once; also on Ctrl-C --------------------------------------------
@@ -108,6 +120,8 @@ interface Running {
   standInLog: string[];
   browserLog: string[];
   secretsValues: Set<string>;
+  /** The workspace's .env file and the bytes written to it (it holds a key by design). */
+  dotenv: { path: string; content: Buffer };
   context?: BrowserContext;
   page?: Page;
 }
@@ -128,7 +142,7 @@ async function startStandInOffDiscoveryPorts(log: string[]): Promise<StandIn> {
   throw new Error('no free port for the stand-in outside the ports Pieces OS discovery scans');
 }
 
-async function setUp(lib: VSCodeLib): Promise<Running> {
+async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Running> {
   lib.ensureCodeServer(say);
   const base = mkdtempSync(join(tmpdir(), 'provider-keys-e2e-'));
   cleanups.push({
@@ -142,6 +156,12 @@ async function setUp(lib: VSCodeLib): Promise<Running> {
   // Temporary files of this process (Playwright's) and of every child land where the leak scan looks.
   process.env.TMPDIR = dirs.tmp;
   const env = lib.codeServerEnv(dirs);
+  // A developer's own keys in these variables would reach Import from Environment, the terminals and
+  // the screenshots: code-server (and so the extension host and every terminal) starts without them.
+  for (const variable of [...allVariables(), OPENAI_ORG_ENV]) delete env[variable];
+  // The workspace (trusted in this run) has a .env file with a key, for Import from Environment.
+  const dotenv = { path: join(dirs.workspace!, DOTENV_FILE), content: Buffer.from(dotenvText(keys.dotenv, keys.anthropic), 'utf8') };
+  writeFileSync(dotenv.path, dotenv.content);
 
   const vsix = join(base, 'provider-keys.vsix');
   packageVsix(vsix, { ...process.env, TMPDIR: dirs.tmp });
@@ -159,6 +179,8 @@ async function setUp(lib: VSCodeLib): Promise<Running> {
     'workbench.tips.enabled': false,
     'git.openRepositoryInParentFolders': 'never',
     'remote.autoForwardPorts': false,
+    // The terminal draws its rows as DOM text (not on a canvas), so the run can read them.
+    'terminal.integrated.gpuAcceleration': 'off',
   });
   // Machine-scoped settings are read from Machine/settings.json in code-server (see scripts/start.mjs).
   lib.writeJson(join(dirs['user-data']!, 'Machine', 'settings.json'), { 'providerKeys.serviceUrl': standIn.url });
@@ -175,7 +197,7 @@ async function setUp(lib: VSCodeLib): Promise<Running> {
   }
   say(`code-server ready on 127.0.0.1:${port} (pid ${server.pid}, its own process group)`);
 
-  const running: Running = { dirs, base, vsix, serverLog, standIn, standInLog, browserLog: [], secretsValues: new Set() };
+  const running: Running = { dirs, base, vsix, serverLog, standIn, standInLog, browserLog: [], secretsValues: new Set(), dotenv };
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(dirs.browser!, {
     executablePath: lib.CHROMIUM,
@@ -183,7 +205,7 @@ async function setUp(lib: VSCodeLib): Promise<Running> {
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
-    viewport: { width: 1024, height: 640 },
+    viewport: { width: 1280, height: 800 },
     env: { ...process.env, HOME: dirs.home!, TMPDIR: dirs.tmp!, XDG_CONFIG_HOME: dirs.config!, XDG_CACHE_HOME: dirs.cache! },
     args: [
       '--no-sandbox',
@@ -210,11 +232,15 @@ async function setUp(lib: VSCodeLib): Promise<Running> {
       };
     })();`,
   });
+  // Copy Key writes the key to the browser's clipboard and reads it back 30 s later to clear it: the
+  // user of this workbench has allowed both (a browser asks once). The run checks what it holds.
+  const origin = `http://127.0.0.1:${port}`;
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const page = context.pages()[0] ?? (await context.newPage());
   running.page = page;
   page.on('console', (message) => running.browserLog.push(`[${message.type()}] ${message.text()}`));
   page.on('pageerror', (error) => running.browserLog.push(`[pageerror] ${error.message}`));
-  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace!)}`;
+  const url = `${origin}/?folder=${encodeURIComponent(dirs.workspace!)}`;
   await page.goto(url, { waitUntil: 'domcontentloaded' });
   say(`workbench opened: ${url}`);
   return running;
@@ -268,9 +294,17 @@ async function runScenario(running: Running, keyValues: Record<KeyName, string>)
       await checkScreen(wb, all);
       const file = join(RESULTS, `${prefix()}-${String.fromCharCode(97 + shotIndex++)}-${name}.png`);
       await page.screenshot({ path: file, animations: 'disabled' });
-      shots.set(name, file);
+      const clip = README_SHOTS[name]?.clip;
+      if (clip) {
+        const clipped = file.replace(/\.png$/, '.readme.png');
+        await page.screenshot({ path: clipped, animations: 'disabled', clip });
+        shots.set(name, clipped);
+      } else {
+        shots.set(name, file);
+      }
     },
     say,
+    memo: {},
   };
   for (; stepIndex < STEPS.length; stepIndex++) {
     const step = STEPS[stepIndex]!;
@@ -295,7 +329,8 @@ async function main(): Promise<number> {
   const lib = (await import(join(ROOT, 'scripts', 'lib', 'vscode.mjs'))) as VSCodeLib;
   const canaries = makeKeys();
   const keyValues = Object.fromEntries(Object.entries(canaries).map(([name, canary]) => [name, canary.value])) as Record<KeyName, string>;
-  const running = await setUp(lib);
+  runKeys = Object.values(keyValues);
+  const running = await setUp(lib, keyValues);
   if (finishing) return new Promise<number>(() => undefined);
   let failure: string | undefined;
   try {
@@ -319,10 +354,10 @@ async function main(): Promise<number> {
   if (failure) shout(`FAILED: ${failure}`);
   saveLogs(running, lib, failure !== undefined);
 
-  const scan = runLeakScan({ base: running.base, results: RESULTS, canaries, secretsValues: running.secretsValues, say, shout });
+  const scan = runLeakScan({ base: running.base, results: RESULTS, canaries, secretsValues: running.secretsValues, keyFiles: [running.dotenv], say, shout });
   if (!failure && scan.ok && process.env.PROVIDER_KEYS_E2E_MEDIA === '1') {
     mkdirSync(MEDIA, { recursive: true });
-    for (const [name, target] of Object.entries(README_SHOTS)) {
+    for (const [name, { file: target }] of Object.entries(README_SHOTS)) {
       const file = shots.get(name);
       if (file) copyFileSync(file, join(MEDIA, target));
       else shout(`no screenshot named "${name}" was taken; media/screenshots/${target} is unchanged`);

@@ -1,10 +1,11 @@
-// The end-to-end scenario (issue 10, section 3): the installed VSIX in code-server, driven only through
-// the UI, against the stand-in Pieces OS. run.ts starts everything and runs these steps in order,
-// with a screenshot after each; every key typed is a canary for the leak scan that follows.
+// The end-to-end scenario (issue 10, section 3; the keys in use of issue 11 from step 9 on): the
+// installed VSIX in code-server, driven only through the UI, against the stand-in Pieces OS. run.ts
+// starts everything and runs these steps in order, with a screenshot after each; every key typed (or
+// imported, copied, handed to a terminal) is a canary for the leak scan that follows.
 import type { Canary } from './leakScan';
 import { makeCanary } from './leakPlant';
 import { KEY_PATHS, type StandInControl } from './standInControl';
-import { RECONNECT_MS, WAIT_MS, type Workbench, until } from './workbench';
+import { RECONNECT_MS, WAIT_MS, type Workbench, escapeRegExp, sha256, until } from './workbench';
 
 /**
  * Every text of the extension's UI that the scenario matches, in one place: when the wording changes,
@@ -13,9 +14,21 @@ import { RECONNECT_MS, WAIT_MS, type Workbench, until } from './workbench';
 export const UI = {
   viewContainer: 'Provider Keys',
   tree: 'Keys',
-  commands: { addKey: 'Provider Keys: Add Key' },
+  commands: {
+    addKey: 'Provider Keys: Add Key',
+    importFromEnvironment: 'Provider Keys: Import from Environment',
+    stopUsingInTerminals: 'Provider Keys: Stop Using in Terminals',
+    /** VS Code's own "Focus on <view> View" command for the tree. */
+    focusKeys: 'Provider Keys: Focus on Keys View',
+  },
   /** Buttons in the view's title bar and on a key's row (inline), and context-menu items. */
-  actions: { addKey: 'Add Key…', updateKey: 'Update (Rotate) Key…', deleteKey: 'Delete Key…' },
+  actions: {
+    addKey: 'Add Key…',
+    updateKey: 'Update (Rotate) Key…',
+    deleteKey: 'Delete Key…',
+    copyKey: 'Copy Key',
+    useInTerminals: 'Use in Terminals',
+  },
   status: {
     notRunning: /^Pieces OS: not running$/,
     connected: /^Pieces OS$/,
@@ -31,7 +44,7 @@ export const UI = {
   steps: { addOpenAI: 4, addLocalOnly: 3, update: 2 },
   invalid: { empty: /Enter the API key/, space: /has no spaces/, nameLooksLikeKey: /looks like an API key/ },
   /** A row's accessible name: a key row starts with the key's name, a provider row with its label. */
-  keyRow: (name: string): RegExp => new RegExp(`^${name},`),
+  keyRow: (name: string): RegExp => new RegExp(`^${escapeRegExp(name)},`),
   providerRow: (label: string): RegExp => new RegExp(`^${label}\\b`),
   /** What a key row shows of the key: the last 4 characters after an ellipsis. */
   maskedTail: (key: string): string => `…${key.slice(-4)}`,
@@ -42,6 +55,8 @@ export const UI = {
     rejected: /, rejected(,|$)/,
     inactive: /, not used by Pieces OS(,|$)/,
     localOnly: /, local only(,|$)/,
+    /** Not a state: the mark of a key that new terminals get. */
+    inTerminals: /, in terminals(,|$)/,
   },
   /** Which key Pieces OS uses: on the key's own row, or named on its provider's row. */
   usedByPieces: {
@@ -55,15 +70,54 @@ export const UI = {
     rejected: /Pieces OS rejected "[^"]+" \(401\)/,
     restored: /Restored the previous key of "Personal"/,
     unreachable: /is sent when Pieces OS answers/,
+    copied: (name: string, key: string): RegExp =>
+      new RegExp(`Copied "${escapeRegExp(name)}" \\(sk-[a-z]*-?…${escapeRegExp(key.slice(-4))}\\)\\. The clipboard will be cleared in 30 seconds if it still holds the key`),
+    imported: (name: string, file: string): RegExp =>
+      new RegExp(`Imported 1 into VS Code's secret storage: "${escapeRegExp(name)}" \\(OpenAI\\)\\. Pieces OS will use "${escapeRegExp(name)}"\\. A plain-text copy stays in ${escapeRegExp(file)}`),
+    terminalsGet: (variable: string, name: string): RegExp => new RegExp(`New terminals get ${variable} from "${escapeRegExp(name)}"`),
+    terminalsNoLonger: (variable: string): RegExp => new RegExp(`New terminals no longer get ${variable}`),
   },
-  buttons: { updateKey: 'Update Key', restorePrevious: 'Restore Previous Key', useKey: (name: string): string => `Use "${name}" in Pieces OS`, confirmDelete: 'Delete' },
-  questions: { switchKey: (_name: string): RegExp => /Which OpenAI key should Pieces OS use\?/, deleteKey: (name: string): RegExp => new RegExp(`^Delete "${name}"`) },
+  buttons: {
+    updateKey: 'Update Key',
+    restorePrevious: 'Restore Previous Key',
+    useKey: (name: string): string => `Use "${name}" in Pieces OS`,
+    confirmDelete: 'Delete',
+    copy: 'Copy',
+    openFile: (file: string): string => `Open ${file}`,
+  },
+  questions: {
+    switchKey: (_name: string): RegExp => /Which OpenAI key should Pieces OS use\?/,
+    deleteKey: (name: string): RegExp => new RegExp(`^Delete "${name}"`),
+    copyKey: (name: string): RegExp => new RegExp(`^Copy "${escapeRegExp(name)}" to the clipboard\\?`),
+  },
+  imports: {
+    environmentTitle: /^Import from Environment/,
+    /** A found key: its provider and mask, with where it was found. */
+    item: (provider: string, key: string): RegExp => new RegExp(`^${provider}\\s+sk-[a-z]*-?…${escapeRegExp(key.slice(-4))}\\b`),
+    source: (variable: string, file: string): RegExp => new RegExp(`${variable} in ${escapeRegExp(file)}`),
+    alreadyStored: (name: string): RegExp => new RegExp(`Already stored as "${escapeRegExp(name)}"`),
+    /** The key an import from a `.env` file is stored as: named after the file. */
+    name: (file: string): string => file,
+  },
+  terminals: {
+    variable: 'OPENAI_API_KEY',
+    stopTitle: /^Stop Using in Terminals/,
+  },
 } as const;
 
-export const KEY_NAMES = ['personal', 'personalRotated', 'personalEcho', 'personalRejected', 'work', 'workOffline', 'anthropic', 'pastedAsName', 'withSpace'] as const;
+export const KEY_NAMES = ['personal', 'personalRotated', 'personalEcho', 'personalRejected', 'work', 'workOffline', 'anthropic', 'pastedAsName', 'withSpace', 'dotenv'] as const;
 export type KeyName = (typeof KEY_NAMES)[number];
 
-/** The canaries typed in the run: OpenAI ones with distinct last 4 characters, so each is told apart by its mask. */
+/** The workspace's `.env` file (written by run.ts before the workbench opens), as VS Code names it. */
+export const DOTENV_FILE = '.env';
+/**
+ * The text of that file: `key` is the OpenAI key Import from Environment finds there and imports;
+ * `stored` an Anthropic key the run has stored already by then (listed as such, not imported).
+ */
+export const dotenvText = (key: string, stored: string): string =>
+  `# Keys for the end-to-end run's Import from Environment (fake)\n${UI.terminals.variable}=${key}\nexport ANTHROPIC_API_KEY="${stored}"\n`;
+
+/** The canaries of the run (typed, pasted, imported): OpenAI ones with distinct last 4 characters, so each is told apart by its mask. */
 export function makeKeys(): Record<KeyName, Canary> {
   for (;;) {
     const keys = {} as Record<KeyName, Canary>;
@@ -83,6 +137,8 @@ export interface ScenarioContext {
   holds(key: string | undefined): boolean;
   shot(name: string): Promise<void>;
   say(message: string): void;
+  /** What one step leaves for a later one (when the key was copied). */
+  readonly memo: { copiedAt?: number };
 }
 
 export interface Step {
@@ -154,6 +210,24 @@ async function enterIsRefused(ctx: ScenarioContext, message: RegExp, title: RegE
   if (!title.test(after.title) || after.value !== before.value || !after.error) {
     throw new Error(`Enter was not refused: title "${after.title}", value kept: ${after.value === before.value}, shown as an error: ${after.error}`);
   }
+}
+
+/** Clears the clipboard this long after Copy Key (the extension's CLIPBOARD_CLEAR_MS). */
+const CLIPBOARD_CLEAR_MS = 30_000;
+const EMPTY_SHA256 = sha256('');
+/**
+ * Prints whether the variable is set and the SHA-256 of its value: the test compares the digest with
+ * the key's, so the key itself never reaches the terminal, the screen or the test output. The echoed
+ * command line cannot match the output pattern ("%s" follows the marker there).
+ */
+const TERMINAL_CHECK = `printf 'KEYCHECK:%s:' "\${${UI.terminals.variable}+set}"; printf %s "$${UI.terminals.variable}" | sha256sum`;
+const TERMINAL_OUTPUT = /KEYCHECK:(set)?:([0-9a-f]{64}) +-/;
+
+/** A new integrated terminal; returns whether it has the variable, and whether its value is `key`. */
+async function terminalGets(ctx: ScenarioContext, key: string): Promise<{ set: boolean; same: boolean; empty: boolean }> {
+  await ctx.wb.newTerminal();
+  const [, set, digest] = await ctx.wb.runInTerminal(TERMINAL_CHECK, TERMINAL_OUTPUT);
+  return { set: set === 'set', same: digest === sha256(key), empty: digest === EMPTY_SHA256 };
 }
 
 export const STEPS: readonly Step[] = [
@@ -296,6 +370,10 @@ export const STEPS: readonly Step[] = [
       await expectUsed(ctx, 'Personal', false);
       await expectHeld(ctx, keys.work, 'Work');
       await wb.hoverTooltip(wb.row(UI.tree, UI.keyRow('Work')), UI.usedByPieces.tooltip);
+      await ctx.shot('two-keys-tooltip');
+      // The README's picture of the tree: no tooltip over the rows.
+      await wb.moveMouseAway();
+      await until('no tooltip', async () => ((await wb.page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).count()) === 0 ? true : undefined));
       await ctx.shot('two-keys');
     },
   },
@@ -310,6 +388,8 @@ export const STEPS: readonly Step[] = [
       await wb.waitForNotification(UI.messages.unreachable);
       await expectKeyRow(ctx, 'Work', UI.state.waiting, keys.workOffline);
       await wb.waitForStatus(UI.status.waiting);
+      // The row stays selected after its menu, and a selected row shows its action buttons over its text.
+      await wb.clearTreeSelection(UI.tree);
       await ctx.shot('waiting');
       await ctx.standIn.start();
       await expectKeyRow(ctx, 'Work', UI.state.synced, keys.workOffline, RECONNECT_MS);
@@ -348,6 +428,151 @@ export const STEPS: readonly Step[] = [
       await until('the same rows as before the reload', async () => (JSON.stringify(await wb.treeRows(UI.tree)) === JSON.stringify(before) ? true : undefined));
       await expectKeyRow(ctx, 'Claude', UI.state.localOnly, keys.anthropic);
       await expectHeld(ctx, undefined);
+    },
+  },
+  {
+    title: 'Copy Key with the keyboard only: context menu, the first-time question, the 30-second message; the clipboard holds it',
+    async run(ctx) {
+      const { wb, keys } = ctx;
+      await wb.clearNotifications();
+      wb.keyboardOnly = true;
+      await wb.focusRowByKeyboard(UI.commands.focusKeys, UI.keyRow('Claude'));
+      await wb.contextMenuByKeyboard(UI.actions.copyKey);
+      const question = await wb.waitForDialog(UI.questions.copyKey('Claude'));
+      await ctx.shot('copy-question');
+      await wb.pressUntilFocused('Tab', new RegExp(`^${UI.buttons.copy}$`), 'the question\'s Copy button', 6);
+      await wb.page.keyboard.press('Enter');
+      await question.waitFor({ state: 'hidden', timeout: WAIT_MS });
+      ctx.memo.copiedAt = Date.now();
+      const copied = UI.messages.copied('Claude', keys.anthropic);
+      await wb.waitForNotification(copied);
+      // A screen reader user reaches the message with the keyboard and hears all of it.
+      const readOut = await wb.focusNotificationByKeyboard(copied);
+      await ctx.shot('copied');
+      ctx.say(`  read out: "${readOut}"`);
+      await wb.page.keyboard.press('Escape');
+      wb.keyboardOnly = false;
+      if ((await wb.clipboardDigest()) !== sha256(keys.anthropic)) throw new Error('the clipboard does not hold the copied key');
+    },
+  },
+  {
+    title: 'Import from Environment with the keyboard only: the .env keys listed masked, one as stored; the new one imported, sent',
+    async run(ctx) {
+      const { wb, keys } = ctx;
+      const name = UI.imports.name(DOTENV_FILE);
+      await wb.clearNotifications();
+      wb.keyboardOnly = true;
+      await wb.runCommand(UI.commands.importFromEnvironment);
+      await wb.waitForQuickInput(UI.imports.environmentTitle);
+      const rows = await until('the keys found', async () => {
+        const found = await wb.quickPickRows();
+        return found.length > 0 ? found : undefined;
+      });
+      // The .env file's two keys and nothing else: code-server's environment has none of the catalogue's
+      // variables (run.ts). A row is not printed: were it to show more than a mask, the output would hold it.
+      const openai = rows.filter((row) => UI.imports.item(UI.providers.openai, keys.dotenv).test(row.label) && UI.imports.source(UI.terminals.variable, DOTENV_FILE).test(row.label));
+      const anthropic = rows.filter((row) => UI.imports.item(UI.providers.anthropic, keys.anthropic).test(row.label) && UI.imports.alreadyStored('Claude').test(row.label));
+      if (rows.length !== 2 || openai.length !== 1 || anthropic.length !== 1) {
+        throw new Error(`the quick pick lists ${rows.length} keys; the new .env key masked with its source: ${openai.length}; the stored one marked as stored: ${anthropic.length}`);
+      }
+      if (rows.some((row) => row.role !== 'checkbox' || row.checked)) throw new Error(`the keys found are not unticked checkboxes: ${rows.map((r) => `${r.role}${r.checked ? ' (ticked)' : ''}`).join(', ')}`);
+      // A screen reader reads the accessible name: icons must not be read out as "$(check)".
+      if (rows.some((row) => /\$\(/.test(row.label))) throw new Error('a row\'s accessible name reads out an icon name ("$(…)")');
+      // Nothing is ticked at first; Down to the new key, Space ticks it, Enter imports what is ticked.
+      await wb.pressUntilFocused('ArrowDown', UI.imports.item(UI.providers.openai, keys.dotenv), 'the new key in the list', 4);
+      await wb.page.keyboard.press('Space');
+      await until('the new key ticked, and only it', async () => {
+        const now = await wb.quickPickRows();
+        return now.filter((row) => row.checked).length === 1 && now.find((row) => row.checked)?.label === openai[0]!.label ? true : undefined;
+      });
+      await ctx.shot('import-pick');
+      // What a screen reader reads for each row (checked above, at the screenshot, to hold no more than masks).
+      for (const row of rows) ctx.say(`  read out: "${row.label}"`);
+      await wb.page.keyboard.press('Enter');
+      await wb.waitForQuickInputClosed();
+      const imported = UI.messages.imported(name, DOTENV_FILE);
+      await wb.waitForNotification(imported);
+      // The message offers to open the file (only on request): its button is reached with the keyboard.
+      const readOut = await wb.focusNotificationByKeyboard(imported);
+      await wb.pressUntilFocused('Tab', new RegExp(`^${escapeRegExp(UI.buttons.openFile(DOTENV_FILE))}$`), 'the message\'s Open button', 6);
+      await wb.page.keyboard.press('Escape');
+      wb.keyboardOnly = false;
+      await expectKeyRow(ctx, name, UI.state.synced, keys.dotenv);
+      await expectUsed(ctx, name, true);
+      await expectHeld(ctx, keys.dotenv, name);
+      await ctx.shot('imported');
+      ctx.say(`  read out: "${readOut}"`);
+    },
+  },
+  {
+    title: 'Use in Terminals from the context menu: a new terminal has OPENAI_API_KEY (its SHA-256 matches)',
+    async run(ctx) {
+      const { wb, keys } = ctx;
+      const name = UI.imports.name(DOTENV_FILE);
+      const variable = UI.terminals.variable;
+      await wb.clearNotifications();
+      await wb.contextMenu(wb.row(UI.tree, UI.keyRow(name)), UI.actions.useInTerminals);
+      await wb.waitForNotification(UI.messages.terminalsGet(variable, name));
+      await expectKeyRow(ctx, name, UI.state.inTerminals, keys.dotenv);
+      const withKey = await terminalGets(ctx, keys.dotenv);
+      if (!withKey.set || !withKey.same) throw new Error(`a new terminal ${withKey.set ? 'has another value in' : 'does not have'} ${variable}`);
+      await ctx.shot('terminal-with-key');
+    },
+  },
+  {
+    title: 'the clipboard still holds the copied key until 30 s have passed, and is empty after',
+    async run(ctx) {
+      const { wb, keys } = ctx;
+      const copiedAt = ctx.memo.copiedAt;
+      if (copiedAt === undefined) throw new Error('nothing was copied');
+      const due = copiedAt + CLIPBOARD_CLEAR_MS;
+      // Some margin for the extension host's timer and the round trip to the browser.
+      if (Date.now() < due - 2_000 && (await wb.clipboardDigest()) !== sha256(keys.anthropic)) throw new Error('the clipboard was cleared before 30 s');
+      ctx.say(`  waiting ${((due - Date.now()) / 1000).toFixed(1)} s for the clipboard's 30 s`);
+      await until('the clipboard to be empty', async () => ((await wb.clipboardDigest()) === EMPTY_SHA256 ? true : undefined), Math.max(0, due - Date.now()) + WAIT_MS);
+      const late = Date.now() - due;
+      if (late < -1_000) throw new Error(`the clipboard was cleared ${(-late / 1000).toFixed(1)} s early`);
+    },
+  },
+  {
+    title: 'reload with that terminal open: it comes back; new terminals still get the key; Stop Using (keyboard): they do not',
+    async run(ctx) {
+      const { wb, keys } = ctx;
+      const name = UI.imports.name(DOTENV_FILE);
+      const variable = UI.terminals.variable;
+      // VS Code keeps terminals across a reload (persistent sessions): the shell that has the key lives
+      // on, and its buffer is replayed; the leak scan covers whatever that leaves on disk.
+      await wb.reloadWindow();
+      await wb.waitForStatus(UI.status.connected, RECONNECT_MS);
+      await wb.showViewContainer(UI.viewContainer);
+      await until('the terminal from before the reload, with its output', async () => {
+        const match = TERMINAL_OUTPUT.exec((await wb.terminalText()).replace(/\n/g, ''));
+        return match?.[1] === 'set' && match[2] === sha256(keys.dotenv) ? true : undefined;
+      });
+      await expectKeyRow(ctx, name, UI.state.inTerminals, keys.dotenv);
+      // The collection is not persisted (nothing written to disk): the extension sets it again at start.
+      const again = await terminalGets(ctx, keys.dotenv);
+      if (!again.set || !again.same) throw new Error(`after the reload a new terminal ${again.set ? 'has another value in' : 'does not have'} ${variable}`);
+
+      // Stop, with the keyboard: the palette, then the quick pick of keys that terminals get.
+      await wb.clearNotifications();
+      wb.keyboardOnly = true;
+      await wb.runCommand(UI.commands.stopUsingInTerminals);
+      await wb.waitForQuickInput(UI.terminals.stopTitle);
+      await wb.pickByTyping(name);
+      await wb.waitForQuickInputClosed();
+      const stopped = UI.messages.terminalsNoLonger(variable);
+      await wb.waitForNotification(stopped);
+      await wb.focusNotificationByKeyboard(stopped);
+      await wb.page.keyboard.press('Escape');
+      wb.keyboardOnly = false;
+      await until(`the row of "${name}" without the terminal mark`, async () => {
+        const row = (await wb.treeRows(UI.tree)).find((r) => UI.keyRow(name).test(r.label));
+        return row && !UI.state.inTerminals.test(row.label) ? true : undefined;
+      });
+      const without = await terminalGets(ctx, keys.dotenv);
+      if (without.set || !without.empty) throw new Error(`after Stop Using in Terminals a new terminal still has ${variable}${without.same ? ' (the key)' : ''}`);
+      await ctx.shot('terminal-without-key');
     },
   },
 ];

@@ -3,8 +3,8 @@
 import { UI } from './scenario';
 import type { Workbench } from './workbench';
 
-/** Visible text that holds more of a key than its last 4 characters (a mask shows no more). */
-function keyOnScreen(text: string, keys: readonly string[]): boolean {
+/** Text that holds more of a key than its last 4 characters (a mask shows no more). */
+export function holdsKey(text: string, keys: readonly string[]): boolean {
   return keys.some((key) => {
     const secret = key.replace(/^sk-(proj|ant)-/, '');
     for (let i = 0; i + 5 <= secret.length; i++) if (text.includes(secret.slice(i, i + 5))) return true;
@@ -31,9 +31,14 @@ async function accessibilityProblems(wb: Workbench): Promise<string[]> {
   return problems;
 }
 
-/** What every screenshot moment must satisfy: labels present, no more of a key on screen than a mask shows. */
+/**
+ * What every screenshot moment must satisfy: labels present, no more of a key on screen than a mask
+ * shows, and none in what a screen reader or a hover reads out instead (accessible names, titles).
+ */
 export async function checkScreen(wb: Workbench, keys: readonly string[]): Promise<void> {
   const problems = await accessibilityProblems(wb);
   if (problems.length > 0) throw new Error(`accessibility: ${problems.join('; ')}`);
-  if (keyOnScreen(await wb.page.locator('body').innerText(), keys)) throw new Error('more of a key than its last 4 characters is on screen');
+  if (holdsKey(await wb.page.locator('body').innerText(), keys)) throw new Error('more of a key than its last 4 characters is on screen');
+  const spoken = await wb.page.locator('[aria-label], [title]').evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('aria-label') ?? ''}\n${node.getAttribute('title') ?? ''}`));
+  if (spoken.some((text) => holdsKey(text, keys))) throw new Error('more of a key than its last 4 characters is in an accessible name or a title');
 }

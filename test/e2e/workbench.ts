@@ -2,6 +2,7 @@
 // the keyboard, clicks on what is on screen. Elements are found by role and accessible name, or by
 // the workbench's own widget structure (the quick input, notifications, dialogs), never by position.
 // Every wait is for a condition, with a timeout scaled by PROVIDER_KEYS_E2E_TIMEOUT_SCALE.
+import { createHash } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 
 const SCALE = Number(process.env.PROVIDER_KEYS_E2E_TIMEOUT_SCALE) || 1;
@@ -9,6 +10,9 @@ const SCALE = Number(process.env.PROVIDER_KEYS_E2E_TIMEOUT_SCALE) || 1;
 export const WAIT_MS = 30_000 * SCALE;
 /** How long Pieces OS may take to be noticed again (the extension retries with backoff). */
 export const RECONNECT_MS = 75_000 * SCALE;
+
+/** SHA-256 in hex: how the run compares a secret it must not print. */
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -162,6 +166,19 @@ export class Workbench {
     if (size) await this.page.mouse.move(size.width * 0.7, size.height * 0.5);
   }
 
+  /**
+   * Clicks the empty space below a tree's rows, as a person does to clear its selection: a selected row
+   * shows its action buttons over its text. Then moves the pointer off the sidebar.
+   */
+  async clearTreeSelection(tree: string): Promise<void> {
+    this.mouse('a click below the tree rows');
+    const box = await this.tree(tree).boundingBox();
+    if (!box) throw new Error(`the ${tree} tree is not on screen`);
+    await this.page.mouse.click(box.x + box.width / 2, box.y + box.height - 10);
+    await until(`no selected row in the ${tree} tree`, async () => ((await this.tree(tree).locator('[role="treeitem"][aria-selected="true"]').count()) === 0 ? true : undefined));
+    await this.moveMouseAway();
+  }
+
   /** Hovers over a row until its tooltip shows `text`. */
   async hoverTooltip(row: Locator, text: RegExp): Promise<void> {
     this.mouse('hover for a tooltip');
@@ -180,6 +197,101 @@ export class Workbench {
     await this.page.waitForTimeout(200);
     await this.click(entry, `menu item ${item}`);
     await this.moveMouseAway();
+  }
+
+  // --- the keyboard: focus, as a screen reader reads it out -----------------------------------------
+
+  /** The accessible name of the element that has keyboard focus (inside shadow roots too), or of the
+   * row a list or tree marks as active (`aria-activedescendant`), which is what a screen reader reads. */
+  async focusedName(): Promise<{ role: string; name: string; text: string }> {
+    return this.page.evaluate(`(() => {
+      let el = document.activeElement;
+      while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+      if (!el) return { role: '', name: '', text: '' };
+      const active = el.getAttribute('aria-activedescendant');
+      const target = (active && (el.getRootNode().getElementById ? el.getRootNode().getElementById(active) : document.getElementById(active))) || el;
+      return {
+        role: target.getAttribute('role') || target.tagName.toLowerCase(),
+        name: (target.getAttribute('aria-label') || '').trim(),
+        text: (target.textContent || '').trim(),
+      };
+    })()`);
+  }
+
+  /** Presses `key` until the focused element's accessible name (or text) matches `name`; at most `limit` times. */
+  async pressUntilFocused(key: string, name: RegExp, what: string, limit = 20): Promise<void> {
+    for (let i = 0; ; i++) {
+      const focused = await this.focusedName();
+      if (name.test(focused.name) || (!focused.name && name.test(focused.text))) return;
+      if (i >= limit) throw new Error(`${what}: ${key} ${limit} times did not reach ${name} (focus on ${focused.role} "${focused.name || focused.text.slice(0, 60)}")`);
+      await this.page.keyboard.press(key);
+      await this.page.waitForTimeout(60);
+    }
+  }
+
+  /** Focuses a tree with its "Focus on … View" command, then moves to the row whose accessible name matches. */
+  async focusRowByKeyboard(focusCommand: string, name: RegExp): Promise<void> {
+    await this.runCommand(focusCommand);
+    await until('the tree to have keyboard focus', async () => {
+      const focused = await this.focusedName();
+      // The tree itself (no row focused yet) or one of its rows.
+      if (focused.role !== 'tree' && focused.role !== 'treeitem') throw new Error(`focus on ${focused.role} "${focused.name || focused.text.slice(0, 60)}"`);
+      return true;
+    });
+    await this.page.keyboard.press('Home');
+    await this.pressUntilFocused('ArrowDown', name, 'the tree row');
+  }
+
+  /** Shift+F10 on the focused element, then the arrow keys to `item` and Enter: a context menu without the mouse. */
+  async contextMenuByKeyboard(item: string): Promise<void> {
+    await this.page.keyboard.press('Shift+F10');
+    await this.page.getByRole('menu').first().waitFor({ state: 'visible', timeout: WAIT_MS });
+    await this.pressUntilFocused('ArrowDown', new RegExp(`^${escapeRegExp(item)}$`), 'the context menu');
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Notifications: Focus Notification Toast; returns what a screen reader reads out for the focused toast. */
+  async focusNotificationByKeyboard(text: RegExp): Promise<string> {
+    await this.runCommand('Notifications: Focus Notification Toast');
+    return until(`keyboard focus on the notification ${text}`, async () => {
+      const focused = await this.focusedName();
+      return text.test(focused.name) ? focused.name : undefined;
+    });
+  }
+
+  // --- the clipboard ------------------------------------------------------------------------------
+
+  /** The SHA-256 of the text on the browser's clipboard (the text itself never leaves this method). */
+  async clipboardDigest(): Promise<string> {
+    return sha256(await this.page.evaluate<string>('navigator.clipboard.readText()'));
+  }
+
+  // --- the integrated terminal ----------------------------------------------------------------------
+
+  /** The visible terminal's rows, as text (the DOM renderer; the run turns GPU acceleration off). */
+  async terminalText(): Promise<string> {
+    const rows = this.page.locator('.terminal-wrapper.active .xterm-rows');
+    if ((await rows.count()) === 0) return '';
+    return rows.first().evaluate((el) => (el as unknown as { innerText: string }).innerText);
+  }
+
+  /** Terminal: Create New Terminal, and its shell's first prompt. */
+  async newTerminal(): Promise<void> {
+    const before = await this.page.locator('.terminal-wrapper').count();
+    await this.runCommand('Terminal: Create New Terminal');
+    await until('a new terminal with a prompt', async () =>
+      (await this.page.locator('.terminal-wrapper').count()) > before && (await this.terminalText()).trim().length > 0 ? true : undefined,
+    );
+  }
+
+  /**
+   * Types a command line into the focused terminal and waits for output matching `output`. The rows
+   * are joined without line breaks, since a narrow terminal wraps long output over several rows.
+   */
+  async runInTerminal(line: string, output: RegExp): Promise<RegExpExecArray> {
+    await this.page.keyboard.type(line);
+    await this.page.keyboard.press('Enter');
+    return until(`terminal output ${output}`, async () => output.exec((await this.terminalText()).replace(/\u00a0/g, ' ').replace(/\n/g, '')) ?? undefined);
   }
 
   // --- the quick input (palette, quick picks, input boxes) -----------------------------------------
@@ -205,6 +317,19 @@ export class Workbench {
       type: (await box.getAttribute('type')) ?? '',
       error: /\berror\b/.test((await widget.locator('.monaco-inputbox').getAttribute('class')) ?? ''),
     };
+  }
+
+  /** The rows of the quick pick as a screen reader has them (options, or checkboxes in a multi-select pick). */
+  async quickPickRows(): Promise<Array<{ role: string; label: string; checked: boolean }>> {
+    return this.quickInput()
+      .locator('.quick-input-list .monaco-list-row')
+      .evaluateAll((rows) =>
+        rows.map((row) => ({
+          role: row.getAttribute('role') ?? '',
+          label: row.getAttribute('aria-label') ?? '',
+          checked: row.getAttribute('aria-checked') === 'true',
+        })),
+      );
   }
 
   /** Waits for the quick input to show a title matching `title` (a step of a flow). */

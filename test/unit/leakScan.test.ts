@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkPlanted, makeCanary, plant } from '../e2e/leakPlant';
+import { checkPlanted, makeCanary, plant, plantNamed } from '../e2e/leakPlant';
 import { type Canary, SHARED, WINDOW, base64Core, describeHit, needlesFor, scan, summarize } from '../e2e/leakScan';
 import { buildLevelDbTable, isLevelDbTable, levelDbBlocks, snappyDecompress } from '../e2e/leveldb';
 
@@ -95,6 +95,23 @@ describe('leak scan', () => {
     const expected = [-1];
     for (let start = cut - WINDOW + 1; start + WINDOW <= canary.value.length; start++) expected.push(start);
     assert.deepEqual(starts.sort((x, y) => x - y), expected);
+  });
+
+  it('skips a file named by its path, and only it: a file of the same name elsewhere is searched', () => {
+    const canary = makeCanary('sk-proj-');
+    mkdirSync(join(folder, 'workspace'));
+    const dotenv = join(folder, 'workspace', '.env');
+    writeFileSync(dotenv, `OPENAI_API_KEY=${canary.value}\n`);
+    const planting = plantNamed(canary, { dir: join(folder, 'workspace', 'sub'), label: 'r/workspace/sub' }, '.env');
+    // The path as given may be spelled differently (`..`); it is compared resolved.
+    const report = scan({ roots: [{ label: 'r', path: folder }], canaries: [canary], skipFiles: [join(folder, 'workspace', 'sub', '..', '.env')] });
+    assert.deepEqual(report.skipped, [{ file: 'r/workspace/.env', bytes: `OPENAI_API_KEY=${canary.value}\n`.length }]);
+    assert.deepEqual(checkPlanted([planting], report.hits, 0), []);
+    assert.deepEqual([...new Set(report.hits.map((hit) => hit.file))], ['r/workspace/sub/.env']);
+    assert.ok(!report.listing.some((entry) => entry.file === 'r/workspace/.env'), 'the skipped file is listed as searched');
+
+    const unskipped = scan({ roots: [{ label: 'r', path: folder }], canaries: [canary] });
+    assert.ok(unskipped.hits.some((hit) => hit.file === 'r/workspace/.env'), 'without the skip the key in .env is found');
   });
 
   it('reports hits without the bytes that matched', () => {

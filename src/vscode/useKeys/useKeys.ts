@@ -32,14 +32,13 @@ export class UseKeys implements vscode.Disposable {
   /** Fires when which keys new terminals get changed (the tree redraws its marks). */
   readonly onDidChange = this.changed.event;
 
-  private readonly startup: ReturnType<typeof setTimeout> | undefined;
+  /** Until the key store is open every key looks deleted, and applying would drop every opt-in. */
+  private storeOpen = false;
   private readonly focus: vscode.Disposable;
 
   constructor(private readonly deps: UseKeysDeps) {
     deps.context.environmentVariableCollection.persistent = false;
     this.updateContext();
-    // After activate() returns: loading the flows bundle is no work for the activation path.
-    if (this.hasTerminalKeys()) this.startup = setTimeout(() => void this.refreshTerminals(), 0);
     // Another window may have changed which keys terminals get (globalState is shared): catch up on focus.
     this.focus = vscode.window.onDidChangeWindowState((state) => {
       if (!state.focused) return;
@@ -66,9 +65,15 @@ export class UseKeys implements vscode.Disposable {
     };
   }
 
+  /** The key store is open (after activation): set the terminal variables again. */
+  storeOpened(): void {
+    this.storeOpen = true;
+    this.onKeysChanged();
+  }
+
   /** After any key change: rotated keys update their variable, deleted keys lose it. */
   onKeysChanged(): void {
-    if (this.hasTerminalKeys() || this.loaded) void this.refreshTerminals();
+    if (this.storeOpen && (this.hasTerminalKeys() || this.loaded)) void this.refreshTerminals();
   }
 
   /** Sets the terminal variables from the current keys again (at start, after changes, for tests). */
@@ -105,7 +110,6 @@ export class UseKeys implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.startup);
     this.focus.dispose();
     this.changed.dispose();
     void this.loaded?.then((flows) => void flows.dispose(), () => undefined);
