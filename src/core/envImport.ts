@@ -48,12 +48,12 @@ export function isDotenvFileName(name: string): boolean {
 
 /** Keys in an environment object, such as the extension host's `process.env`. */
 export function candidatesFromEnvironment(env: Readonly<Record<string, string | undefined>>): Candidate[] {
-  return collect(env, (variable) => ({ kind: 'environment', variable }), 'Environment');
+  return collect(env, (variable) => ({ kind: 'environment', variable }), t('From environment'));
 }
 
 /** Keys in the text of one `.env` file; `file` is how the file is named to the user (a relative path). */
 export function candidatesFromDotenv(text: string, file: string): Candidate[] {
-  return collect(parse(text), (variable) => ({ kind: 'dotenv', variable, file }), file);
+  return collect(parse(text), (variable) => ({ kind: 'dotenv', variable, file }), t('From {0}', file));
 }
 
 function collect(vars: Readonly<Record<string, string | undefined>>, source: (variable: string) => CandidateSource, name: string): Candidate[] {

@@ -8,6 +8,7 @@ import { type ProviderId, type ProviderInfo, getProvider } from '../core/provide
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
 import { validateKeyName } from '../core/validation';
+import { nothingToPick } from '../core/vocabulary';
 import { runSteps } from './multiStep';
 import { type KeyAnswers, doneStep, nameStep, providerStep, secretStep, secretSteps, toCheck } from './keySteps';
 import { BACK, type InputButton, type Prompter } from './prompter';
@@ -185,8 +186,9 @@ export class KeyActions {
   }
 
   async useForPieces(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Use for Pieces OS'), t('Which key should Pieces OS use?'), (k) => {
-      return !!getProvider(k.provider)?.syncsToPieces && this.deps.store.choice(k.provider)?.activeId !== k.id;
+    const record = await this.resolveKey(arg, t('Use for Pieces OS'), t('Which key should Pieces OS use?'), {
+      fits: (k) => !!getProvider(k.provider)?.syncsToPieces && this.deps.store.choice(k.provider)?.activeId !== k.id,
+      noneFits: t('There is no other key Pieces OS could use: it takes OpenAI keys, and uses the one it has.'),
     });
     if (!record) return undefined;
     if (!getProvider(record.provider)?.syncsToPieces) {
@@ -201,7 +203,10 @@ export class KeyActions {
 
   /** Undoes a rotation Pieces OS rejected: the key it accepted before becomes the current one again. */
   async restorePrevious(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Restore Previous Key'), t('Which key should get its previous value back?'), (k) => !!k.previousRev);
+    const record = await this.resolveKey(arg, t('Restore Previous Key'), t('Which key should get its previous value back?'), {
+      fits: (k) => !!k.previousRev,
+      noneFits: t('No key has a previous value to restore: it is kept only until Pieces OS accepts the new one.'),
+    });
     if (!record) return undefined;
     const next = await this.deps.store.restorePrevious(record.id);
     this.deps.masks.forget(record.id);
@@ -259,12 +264,14 @@ export class KeyActions {
     return mask === 'unavailable' ? '…' : mask;
   }
 
-  private async resolveKey(arg: KeyArgument, title: string, placeholder: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord | undefined> {
+  /** The key a command is about; asks among the keys that pass `filter`, or says why there are none. */
+  private async resolveKey(arg: KeyArgument, title: string, placeholder: string, filter?: { fits: (k: KeyRecord) => boolean; noneFits: string }): Promise<KeyRecord | undefined> {
     if (typeof arg === 'string') return this.deps.store.get(arg);
     if (arg && typeof arg === 'object' && 'record' in arg) return this.deps.store.get(arg.record.id);
-    const keys = this.deps.store.list().filter(filter);
+    const all = this.deps.store.list();
+    const keys = filter ? all.filter(filter.fits) : all;
     if (keys.length === 0) {
-      void this.prompter.message('info', t('There is no key to choose. Add one with "Provider Keys: Add Key".'));
+      void this.prompter.message('info', nothingToPick(all.length > 0, filter?.noneFits ?? ''));
       return undefined;
     }
     const items = await Promise.all(

@@ -110,11 +110,13 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.id = `key:${record.id}`;
     item.contextValue = !provider?.syncsToPieces ? ItemContext.localKey : isActive ? ItemContext.activeKey : ItemContext.inactiveKey;
     if (record.previousRev) item.contextValue += ItemContext.withPreviousSuffix;
-    // What matters most comes first, so that the default sidebar width shows it: whether Pieces OS uses
-    // the key, then the tail of the mask (the provider is the row above; the tooltip and the accessible
-    // name have the whole mask), then a problem.
-    const parts = isActive ? [t('in Pieces OS'), rowTail(mask)] : [rowTail(mask)];
-    if (isProblem(state)) parts.push(stateWord(state));
+    // What matters most comes first, so that the default sidebar width (300 px) shows it: whether Pieces
+    // OS uses the key, then the tail of the mask (the provider is the row above; the tooltip and the
+    // accessible name have the whole mask). A problem only ever concerns the key Pieces OS uses, so it
+    // takes the place of "in Pieces OS" after the tail: "…9f3a · waiting", not cut off at the edge.
+    const problem = isProblem(state);
+    const parts = isActive && !problem ? [t('in Pieces OS'), rowTail(mask)] : [rowTail(mask)];
+    if (problem) parts.push(stateWord(state));
     const extras = this.rowExtras(record);
     parts.push(...extras.badges);
     item.description = parts.join(' · ');

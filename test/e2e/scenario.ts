@@ -73,7 +73,7 @@ export const UI = {
     copied: (name: string, key: string): RegExp =>
       new RegExp(`Copied "${escapeRegExp(name)}" \\(sk-[a-z]*-?…${escapeRegExp(key.slice(-4))}\\)\\. The clipboard will be cleared in 30 seconds if it still holds the key`),
     imported: (name: string, file: string): RegExp =>
-      new RegExp(`Imported 1 into VS Code's secret storage: "${escapeRegExp(name)}" \\(OpenAI\\)\\. Pieces OS will use "${escapeRegExp(name)}"\\. A plain-text copy stays in ${escapeRegExp(file)}`),
+      new RegExp(`Imported 1 key into VS Code's secret storage: "${escapeRegExp(name)}" \\(OpenAI\\)\\. Pieces OS will use "${escapeRegExp(name)}"\\. A plain-text copy stays in ${escapeRegExp(file)}`),
     terminalsGet: (variable: string, name: string): RegExp => new RegExp(`New terminals get ${variable} from "${escapeRegExp(name)}"`),
     terminalsNoLonger: (variable: string): RegExp => new RegExp(`New terminals no longer get ${variable}`),
   },
@@ -97,7 +97,7 @@ export const UI = {
     source: (variable: string, file: string): RegExp => new RegExp(`${variable} in ${escapeRegExp(file)}`),
     alreadyStored: (name: string): RegExp => new RegExp(`Already stored as "${escapeRegExp(name)}"`),
     /** The key an import from a `.env` file is stored as: named after the file. */
-    name: (file: string): string => file,
+    name: (file: string): string => `From ${file}`,
   },
   terminals: {
     variable: 'OPENAI_API_KEY',

@@ -202,7 +202,9 @@ describe('key management in VS Code', function () {
     assert.deepEqual(prompter.messages.find((m) => m.severity === 'error')?.buttons, ['Update Key', 'Show Log']);
     assert.match(api.statusBar.view().text, /key rejected/);
     const node: TreeNode = { kind: 'key', record: record! };
-    assert.match(String(api.tree.getTreeItem(node).description), /rejected$/);
+    // The problem takes the place of "in Pieces OS", so that it fits the default sidebar width.
+    assert.equal(String(api.tree.getTreeItem(node).description), '…0001 · rejected');
+    assert.match(api.tree.getTreeItem(node).accessibilityInformation?.label ?? '', /used by Pieces OS, rejected/);
   });
 
   it('names a removal Pieces OS refused in the status bar, and Sync Now sends it again', async () => {

@@ -46,6 +46,29 @@ describe('using the keys', function () {
       assertGlobalStateClean();
     });
 
+    it('empties a clipboard it cannot read back (a browser without read permission), since it may hold the key', async () => {
+      const id = await addKey('Personal', KEY_1);
+      let held = 'before';
+      const writes: string[] = [];
+      // As a browser answers when the page may write the clipboard but not read it: nothing, no error.
+      api.useKeys.knobs.clipboard = {
+        readText: () => Promise.resolve(''),
+        writeText: (text: string) => {
+          held = text;
+          writes.push(text === KEY_1 ? 'the key' : JSON.stringify(text));
+          return Promise.resolve();
+        },
+      };
+      api.useKeys.knobs.clipboardClearMs = 300;
+      try {
+        await run(Commands.copyKey, [{ confirm: true }], id);
+        await until('the clipboard to be emptied', () => held === '');
+        assert.deepEqual(writes, ['the key', '""']);
+      } finally {
+        delete api.useKeys.knobs.clipboard;
+      }
+    });
+
     it('copies nothing when the question is declined', async () => {
       const id = await addKey('Personal', KEY_1);
       await vscode.env.clipboard.writeText('before');

@@ -38,14 +38,14 @@ describe('importing keys', function () {
         'Mistral AI  … | MISTRAL_API_KEY in .env',
       ]);
       assert.match(offered[3]?.detail ?? '', /Cannot be imported: That is too short/);
-      assert.deepEqual(api.store.list().map((k) => `${k.provider}:${k.name}`), ['openai:Environment', 'anthropic:.env', 'groq:Environment']);
+      assert.deepEqual(api.store.list().map((k) => `${k.provider}:${k.name}`), ['openai:From environment', 'anthropic:From .env', 'groq:From environment']);
       const openai = api.store.keysOf('openai')[0];
       assert.ok(openai);
       assert.equal(await api.store.secret(openai.id), KEY_1);
       // Synced like any new key: the first OpenAI key is the one Pieces OS uses.
       await until('Pieces OS to hold the imported key', () => standIn.openAI?.api_key === KEY_1);
       const summary = prompter.messages.at(-1);
-      assert.match(summary?.message ?? '', /^Imported 3 into VS Code's secret storage/);
+      assert.match(summary?.message ?? '', /^Imported 3 keys into VS Code's secret storage/);
       assert.match(summary?.message ?? '', /A plain-text copy stays in \.env; remove it there/);
       assert.deepEqual(summary?.buttons, ['Open .env']);
       assert.equal(fs.readFileSync(envFile, 'utf8'), ENV_TEXT, 'the .env file was changed');
@@ -64,7 +64,7 @@ describe('importing keys', function () {
       assert.equal(summary?.severity, 'warning');
       assert.match(summary?.message ?? '', /Already stored: "Personal"\./);
       assert.match(summary?.message ?? '', /Not imported: MISTRAL_API_KEY in \.env: That is too short for an API key/);
-      assert.deepEqual(api.store.list().map((k) => k.name), ['Personal', '.env']);
+      assert.deepEqual(api.store.list().map((k) => k.name), ['Personal', 'From .env']);
     });
 
     it('does not read .env files in an untrusted workspace, and says so', async () => {

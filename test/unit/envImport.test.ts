@@ -52,7 +52,7 @@ describe('.env files (parsed by dotenv)', () => {
     const found = candidatesFromDotenv(text, 'apps/web/.env.local');
     assert.deepEqual(secrets(found), [['openai', OPENAI], ['google', GEMINI]]);
     assert.equal(describeSources(found[1]?.sources ?? []), 'GOOGLE_API_KEY in apps/web/.env.local');
-    assert.equal(found[0]?.suggestedName, 'apps/web/.env.local');
+    assert.equal(found[0]?.suggestedName, 'From apps/web/.env.local');
   });
 
   it('takes OPENAI_ORG_ID along with the OpenAI key from the same file', () => {
@@ -71,6 +71,7 @@ describe('the environment', () => {
     const found = candidatesFromEnvironment({ OPENAI_API_KEY: OPENAI, PATH: '/usr/bin', MISTRAL_API_KEY: '', ANTHROPIC_API_KEY: ` ${ANTHROPIC} ` });
     assert.deepEqual(secrets(found), [['openai', OPENAI], ['anthropic', ANTHROPIC]]);
     assert.deepEqual(found[0]?.sources, [{ kind: 'environment', variable: 'OPENAI_API_KEY' }]);
+    assert.equal(found[0]?.suggestedName, 'From environment');
   });
 
   it('merges the same value found in several places into one candidate that names them all', () => {

@@ -15,10 +15,11 @@ export class CopyKey implements vscode.Disposable {
   /** Pending clears: the timer and the hash of what it clears. */
   private readonly pending = new Set<{ timer: ReturnType<typeof setTimeout>; hash: string }>();
 
-  constructor(
-    private readonly deps: FlowDeps,
-    private readonly clipboard: vscode.Clipboard = vscode.env.clipboard,
-  ) {}
+  constructor(private readonly deps: FlowDeps) {}
+
+  private get clipboard(): vscode.Clipboard {
+    return this.deps.knobs.clipboard ?? vscode.env.clipboard;
+  }
 
   async run(arg: unknown): Promise<boolean> {
     const record = await resolveKey(this.deps, arg, t('Copy Key'), t('Which key do you want to copy?'));
@@ -56,14 +57,22 @@ export class CopyKey implements vscode.Disposable {
     this.pending.add(entry);
   }
 
-  /** Empties the clipboard if it still holds the key with this hash; anything copied since is left alone. */
+  /**
+   * Empties the clipboard if it still holds the key with this hash; anything copied since is left alone.
+   * A clipboard that cannot be read (a browser that was not allowed to read it answers with nothing, or
+   * throws) is emptied anyway: it may still hold the key, and the message promised it would go.
+   */
   private async clearIfHolds(hash: string): Promise<void> {
+    let current: string | undefined;
     try {
-      const current = await this.clipboard.readText();
-      if (current && digest(current) === hash) {
-        await this.clipboard.writeText('');
-        this.deps.log.info('Cleared a copied key from the clipboard');
-      }
+      current = await this.clipboard.readText();
+    } catch (error) {
+      this.deps.log.warn(`Could not read the clipboard: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (current && digest(current) !== hash) return;
+    try {
+      await this.clipboard.writeText('');
+      this.deps.log.info(current ? 'Cleared a copied key from the clipboard' : 'Emptied the clipboard: it could not be read back, and may have held a copied key');
     } catch (error) {
       this.deps.log.warn(`Could not clear the clipboard: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -6,6 +6,7 @@ import { t } from '../../core/l10n';
 import { maskKey } from '../../core/mask';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../../core/providers';
 import type { SyncEngine } from '../../core/syncEngine';
+import { nothingToPick } from '../../core/vocabulary';
 import { BACK, type Prompter } from '../../flows/prompter';
 
 /** Seams the host tests turn; everything has a real default. */
@@ -21,6 +22,8 @@ export interface UseKeysKnobs {
   keychainTimeoutMs?: number;
   /** How long a copied key stays on the clipboard; default 30 s. */
   clipboardClearMs?: number;
+  /** Replaces `vscode.env.clipboard` (a browser that does not let the clipboard be read). */
+  clipboard?: vscode.Clipboard;
   verifyTimeoutMs?: number;
   /** Replaces `vscode.env.openExternal` (the tests record the address instead of opening it). */
   openExternal?: (url: string) => Promise<boolean>;
@@ -57,12 +60,19 @@ export function keyringUnavailable(name: string): string {
 export type KeyArg = { readonly record: KeyRecord } | string | undefined;
 
 /** The key a command is about: from its argument, or picked from the stored keys that pass `filter`. */
-export async function resolveKey(deps: FlowDeps, arg: unknown, title: string, placeholder: string, filter: (k: KeyRecord) => boolean = () => true): Promise<KeyRecord | undefined> {
+export async function resolveKey(
+  deps: FlowDeps,
+  arg: unknown,
+  title: string,
+  placeholder: string,
+  filter?: { fits: (k: KeyRecord) => boolean; noneFits: string },
+): Promise<KeyRecord | undefined> {
   if (typeof arg === 'string') return deps.store.get(arg);
   if (arg && typeof arg === 'object' && 'record' in arg) return deps.store.get((arg as { record: KeyRecord }).record.id);
-  const keys = deps.store.list().filter(filter);
+  const all = deps.store.list();
+  const keys = filter ? all.filter(filter.fits) : all;
   if (keys.length === 0) {
-    void deps.prompter().message('info', t('There is no key to choose. Add one with "Provider Keys: Add Key".'));
+    void deps.prompter().message('info', nothingToPick(all.length > 0, filter?.noneFits ?? ''));
     return undefined;
   }
   const items = await Promise.all(

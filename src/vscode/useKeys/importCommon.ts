@@ -27,7 +27,8 @@ export async function candidateItems(deps: FlowDeps, candidates: readonly Candid
       const stored = await storedAs(deps, candidate);
       const checked = provider ? validateApiKey(candidate.secret, provider) : undefined;
       let detail: string | undefined;
-      if (stored) detail = `$(check) ${t('Already stored as "{0}"', stored.name)}`;
+      // No icon: a screen reader reads "$(check)" out as "check".
+      if (stored) detail = t('Already stored as "{0}"', stored.name);
       else if (checked && !checked.ok) detail = `$(error) ${t('Cannot be imported: {0}', checked.error)}`;
       else if (checked?.ok && checked.warning) detail = `$(warning) ${checked.warning}`;
       return {
@@ -71,7 +72,8 @@ export function summarize(results: readonly ImportResult[]): string {
   const stored = results.filter((r) => r.kind === 'alreadyStored');
   const parts: string[] = [];
   if (added.length > 0) {
-    parts.push(t('Imported {0} into VS Code\'s secret storage: {1}.', added.length, added.map((r) => `"${r.record.name}" (${getProvider(r.record.provider)?.label ?? r.record.provider})`).join(', ')));
+    const names = added.map((r) => `"${r.record.name}" (${getProvider(r.record.provider)?.label ?? r.record.provider})`).join(', ');
+    parts.push(added.length === 1 ? t('Imported 1 key into VS Code\'s secret storage: {0}.', names) : t('Imported {0} keys into VS Code\'s secret storage: {1}.', added.length, names));
     for (const r of added) {
       if (r.usedByPieces) parts.push(t('Pieces OS will use "{0}".', r.record.name));
       if (r.note) parts.push(r.note);

@@ -18,7 +18,10 @@ export class TerminalKeys {
 
   async use(arg: unknown): Promise<KeyRecord | undefined> {
     const assignments = readTerminalAssignments(this.deps.globalState);
-    const record = await resolveKey(this.deps, arg, t('Use in Terminals'), t('Which key should new terminals get?'), (k) => assignments[k.provider] !== k.id);
+    const record = await resolveKey(this.deps, arg, t('Use in Terminals'), t('Which key should new terminals get?'), {
+      fits: (k) => assignments[k.provider] !== k.id,
+      noneFits: t('New terminals already get every key you have (one per variable).'),
+    });
     if (!record) return undefined;
     const provider = getProvider(record.provider);
     if (!provider) return undefined;
@@ -41,7 +44,10 @@ export class TerminalKeys {
   async stop(arg: unknown): Promise<KeyRecord | undefined> {
     const assignments = readTerminalAssignments(this.deps.globalState);
     const inUse = (k: KeyRecord): boolean => assignments[k.provider] === k.id;
-    const record = await resolveKey(this.deps, arg, t('Stop Using in Terminals'), t('Which key should new terminals no longer get?'), inUse);
+    const record = await resolveKey(this.deps, arg, t('Stop Using in Terminals'), t('Which key should new terminals no longer get?'), {
+      fits: inUse,
+      noneFits: t('New terminals get none of your keys.'),
+    });
     if (!record) return undefined;
     const provider = getProvider(record.provider);
     if (!inUse(record) || !provider) {

@@ -115,6 +115,21 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(sync.stateOf(temp.store.get(record!.id)!).kind, 'synced');
   });
 
+  it('a picker with nothing to offer says why: no key at all, or none that fits the command', async () => {
+    script([]);
+    assert.equal(await actions.restorePrevious(undefined), undefined);
+    assert.match(last(), /^There is no key to choose\. Add one with "Provider Keys: Add Key"\.$/);
+    script(add('Personal', K1));
+    await actions.addKey();
+    script([]);
+    assert.equal(await actions.restorePrevious(undefined), undefined);
+    assert.match(last(), /^No key has a previous value to restore/);
+    script([]);
+    assert.equal(await actions.useForPieces(undefined), undefined);
+    assert.match(last(), /^There is no other key Pieces OS could use/);
+    assert.equal(prompter.asked.length, 0, 'no empty picker was shown');
+  });
+
   it('the rotate flow\'s boxes match the add flow\'s: hidden key with a placeholder, then the organization', async () => {
     script(add('Personal', K1));
     await actions.addKey();
