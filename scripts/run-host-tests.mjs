@@ -34,12 +34,12 @@ import { clearInterval, setInterval } from 'node:timers';
 import { pathToFileURL } from 'node:url';
 import { missingKeyringTools, startTestKeyring, withoutDBus } from './lib/keyring.mjs';
 import {
-  CHROMIUM,
   ENV_DIRS,
   EXTENSION_ID,
   KILL_AFTER_MS,
   ROOT,
   USER_SETTINGS,
+  chromiumOptions,
   codeServerEnv,
   desktopVSCodeFromPath,
   ensureCodeServer,
@@ -296,26 +296,10 @@ async function runCodeServer({ servicePort }) {
   }
   say(`code-server ready on 127.0.0.1:${port} after ${seconds(performance.now() - serverStarted)}; service port ${servicePort}`);
 
-  const context = await chromium.launchPersistentContext(tmp.browser, {
-    executablePath: CHROMIUM,
-    headless: true,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    viewport: { width: 1280, height: 800 },
-    env: { ...process.env, HOME: tmp.home, TMPDIR: tmp.tmp, XDG_CONFIG_HOME: tmp.config, XDG_CACHE_HOME: tmp.cache },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // Resolve nothing but loopback: the run stays offline even if something tries to phone home.
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-    ],
-  });
+  const context = await chromium.launchPersistentContext(
+    tmp.browser,
+    chromiumOptions({ viewport: { width: 1280, height: 800 }, env: { ...process.env, HOME: tmp.home, TMPDIR: tmp.tmp, XDG_CONFIG_HOME: tmp.config, XDG_CACHE_HOME: tmp.cache } }),
+  );
   cleanups.push(() => Promise.race([context.close(), sleep(KILL_AFTER_MS)]));
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {

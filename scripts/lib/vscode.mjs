@@ -34,6 +34,33 @@ export const USER_SETTINGS = {
   'chat.disableAIFeatures': true,
 };
 
+/**
+ * How the host tests and the end-to-end run launch headless Chromium (playwright's
+ * launchPersistentContext): signals left to us, offline but for loopback, in the run's own folders.
+ */
+export function chromiumOptions({ viewport, env }) {
+  return {
+    executablePath: CHROMIUM,
+    headless: true,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    viewport,
+    env,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // Resolve nothing but loopback: the run stays offline even if something tries to phone home.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+    ],
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Files
 

@@ -11,8 +11,8 @@
 // path (a `.env` file that holds a key by design), no other file of the same name.
 import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { isLevelDbTable, levelDbBlocks } from './leveldb';
+import { zipEntries } from '../support/zip';
 
 export const WINDOW = 8;
 /** The `canary` of a needle that several canaries share. */
@@ -172,31 +172,6 @@ function excludedRanges(data: Buffer, values: readonly Buffer[]): Array<[number,
     for (let at = data.indexOf(value); at >= 0; at = data.indexOf(value, at + 1)) ranges.push([at, at + value.length]);
   }
   return ranges;
-}
-
-/** The entries of a zip file, inflated (stored and deflated entries; others are reported as unreadable). */
-export function zipEntries(data: Buffer): Array<{ name: string; content: Buffer | undefined }> {
-  const eocd = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) return [];
-  const count = data.readUInt16LE(eocd + 10);
-  let offset = data.readUInt32LE(eocd + 16);
-  const entries: Array<{ name: string; content: Buffer | undefined }> = [];
-  for (let i = 0; i < count; i++) {
-    if (data.readUInt32LE(offset) !== 0x02014b50) throw new Error(`bad zip central directory entry ${i}`);
-    const method = data.readUInt16LE(offset + 10);
-    const compressedSize = data.readUInt32LE(offset + 20);
-    const nameLength = data.readUInt16LE(offset + 28);
-    const extraLength = data.readUInt16LE(offset + 30);
-    const commentLength = data.readUInt16LE(offset + 32);
-    const local = data.readUInt32LE(offset + 42);
-    const name = data.toString('utf8', offset + 46, offset + 46 + nameLength);
-    const start = local + 30 + data.readUInt16LE(local + 26) + data.readUInt16LE(local + 28);
-    const raw = data.subarray(start, start + compressedSize);
-    const content = method === 0 ? raw : method === 8 ? inflateRawSync(raw) : undefined;
-    entries.push({ name, content });
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
 }
 
 function listFiles(root: string, out: string[], unreadable: string[]): void {

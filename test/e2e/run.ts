@@ -45,7 +45,7 @@ const KILL_AFTER_MS = 10_000;
 interface VSCodeLib {
   ENV_DIRS: string[];
   USER_SETTINGS: Record<string, unknown>;
-  CHROMIUM: string;
+  chromiumOptions(options: { viewport: { width: number; height: number }; env: NodeJS.ProcessEnv }): Parameters<typeof import('playwright-core').chromium.launchPersistentContext>[1];
   ensureCodeServer(say: (message: string) => void): void;
   makeDirs(base: string, names: string[]): Record<string, string>;
   codeServerEnv(dirs: Record<string, string>, extra?: Record<string, string>): Record<string, string>;
@@ -199,25 +199,10 @@ async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Run
 
   const running: Running = { dirs, base, vsix, serverLog, standIn, standInLog, browserLog: [], secretsValues: new Set(), dotenv };
   const { chromium } = await import('playwright-core');
-  const context = await chromium.launchPersistentContext(dirs.browser!, {
-    executablePath: lib.CHROMIUM,
-    headless: true,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    viewport: { width: 1280, height: 800 },
-    env: { ...process.env, HOME: dirs.home!, TMPDIR: dirs.tmp!, XDG_CONFIG_HOME: dirs.config!, XDG_CACHE_HOME: dirs.cache! },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-    ],
-  });
+  const context = await chromium.launchPersistentContext(
+    dirs.browser!,
+    lib.chromiumOptions({ viewport: { width: 1280, height: 800 }, env: { ...process.env, HOME: dirs.home!, TMPDIR: dirs.tmp!, XDG_CONFIG_HOME: dirs.config!, XDG_CACHE_HOME: dirs.cache! } }),
+  );
   cleanups.push({ what: 'the browser', run: () => context.close() });
   running.context = context;
   // The leak scan excludes SecretStorage's own encrypted store, exactly: every value the workbench
