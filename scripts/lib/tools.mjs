@@ -148,3 +148,39 @@ export function ensureTools(say = (message) => console.log(`[tools] ${message}`)
   return { node: NODE24, entry: CODE_SERVER_ENTRY };
 }
 
+/**
+ * keytar (optional at run time, needed by the keychain tests) built for this node. keytar's install tries a
+ * prebuilt binary from GitHub, then node-gyp, which fetches Node's headers from nodejs.org unless told where
+ * they are; where neither site is reachable (registry-only networks) npm drops the optional package without a
+ * word. This builds it again, once, against the headers that ship beside this node (`<prefix>/include/node`,
+ * as Debian's nodejs and the official tarballs have them). Returns whether keytar is built.
+ */
+export function ensureKeytar(say = (message) => console.log(`[tools] ${message}`)) {
+  const built = path.join(ROOT, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node');
+  if (exists(built)) return true;
+  let version;
+  try {
+    version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages?.['node_modules/keytar']?.version;
+  } catch {
+    version = undefined;
+  }
+  if (!version) {
+    say('keytar is not in package-lock.json: not built');
+    return false;
+  }
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  const headers = exists(path.join(prefix, 'include', 'node', 'node.h'));
+  say(`keytar ${version} is not built (npm drops an optional package whose native build failed); building it${headers ? ` against the Node headers in ${prefix}` : ''}`);
+  try {
+    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `keytar@${version}`], {
+      cwd: ROOT,
+      env: cleanNpmEnv(headers ? { npm_config_nodedir: prefix } : {}),
+    });
+  } catch (error) {
+    say(`${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (exists(built)) return true;
+  say('keytar could not be built: install libsecret-1-dev, python3, make and g++ (see .ci/run), then run npm ci');
+  return false;
+}
+
