@@ -49,9 +49,17 @@ export const NODE24 = nodeIn(TOOLS);
 export const NODE24_BIN = path.dirname(NODE24);
 export const CODE_SERVER_ENTRY = entryIn(TOOLS);
 
+/**
+ * How the outer npm reaches the registry (its CA file, registry, proxies), from any of its config files: a
+ * nested install keeps these. It runs with another HOME, and node 24's npm reads another global config, so
+ * without them it would not trust a company's TLS proxy, or use its registry mirror.
+ */
+const NETWORK_CONFIG = /^npm_config_(cafile|ca|strict_ssl|registry|proxy|https_proxy|http_proxy|noproxy|no_proxy|@[^:]+:registry)$/i;
+
 /** Every environment variable npm sets for a script, which a nested `npm install` must not inherit. */
 function isNpmVariable(name) {
-  return /^npm_/i.test(name) || name === 'NODE' || name === 'INIT_CWD' || name === 'npm_config_user_agent';
+  if (NETWORK_CONFIG.test(name)) return false;
+  return /^npm_/i.test(name) || name === 'NODE' || name === 'INIT_CWD';
 }
 
 /**
