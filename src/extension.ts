@@ -98,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   const useKeys = new UseKeys({
     context,
     store,
+    masks,
     sync,
     hasKeyInUse: (provider) => store.choice(provider)?.activeId !== undefined,
     prompter: () => prompter,

@@ -57,11 +57,3 @@ export function isProblem(state: KeyState): boolean {
 export function changesWaiting(count: number): string {
   return count === 1 ? t('1 change waiting') : t('{0} changes waiting', count);
 }
-
-/**
- * What a key picker says when it has nothing to offer: no key at all (add one), or keys that do not fit
- * the command (`noneFits`, e.g. "No key has a previous value to restore.").
- */
-export function nothingToPick(hasKeys: boolean, noneFits: string): string {
-  return hasKeys ? noneFits : t('There is no key to choose. Add one with "Provider Keys: Add Key".');
-}

@@ -8,11 +8,13 @@ import { type ProviderId, type ProviderInfo, getProvider } from '../core/provide
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
 import { validateKeyName } from '../core/validation';
-import { nothingToPick } from '../core/vocabulary';
 import { runSteps } from './multiStep';
 import { type KeyAnswers, doneStep, nameStep, providerStep, secretStep, secretSteps, toCheck } from './keySteps';
 import { BACK, type InputButton, type Prompter } from './prompter';
+import { type KeyArgument, type KeyQuestion, resolveKey } from './pickKey';
 import { FailureReporter } from './reportFailure';
+
+export type { KeyArgument } from './pickKey';
 
 export interface KeyActionsDeps {
   store: KeyStore;
@@ -29,9 +31,6 @@ interface Outcome {
   confirmed: string;
   waiting: string;
 }
-
-/** What a command receives: a tree item's key, a key id, or nothing (then it asks). */
-export type KeyArgument = { readonly record: KeyRecord } | string | undefined;
 
 export class KeyActions {
   readonly report: FailureReporter;
@@ -264,24 +263,10 @@ export class KeyActions {
     return mask === 'unavailable' ? '…' : mask;
   }
 
-  /** The key a command is about; asks among the keys that pass `filter`, or says why there are none. */
-  private async resolveKey(arg: KeyArgument, title: string, placeholder: string, filter?: { fits: (k: KeyRecord) => boolean; noneFits: string }): Promise<KeyRecord | undefined> {
-    if (typeof arg === 'string') return this.deps.store.get(arg);
-    if (arg && typeof arg === 'object' && 'record' in arg) return this.deps.store.get(arg.record.id);
-    const all = this.deps.store.list();
-    const keys = filter ? all.filter(filter.fits) : all;
-    if (keys.length === 0) {
-      void this.prompter.message('info', nothingToPick(all.length > 0, filter?.noneFits ?? ''));
-      return undefined;
-    }
-    const items = await Promise.all(
-      keys.map(async (k) => {
-        const inUse = this.deps.store.choice(k.provider)?.activeId === k.id ? ` · ${t('used by Pieces OS')}` : '';
-        return { label: k.name, description: `${getProvider(k.provider)?.label ?? k.provider} · ${await this.maskOf(k)}${inUse}`, value: k };
-      }),
-    );
-    const answer = await this.prompter.pick({ title, placeholder, items });
-    return answer === BACK ? undefined : answer;
+  /** The key a command is about (pickKey.ts); the picker marks the key Pieces OS uses. */
+  private resolveKey(arg: KeyArgument, title: string, placeholder: string, filter?: KeyQuestion['filter']): Promise<KeyRecord | undefined> {
+    const inUse = (k: KeyRecord): string | undefined => (this.deps.store.choice(k.provider)?.activeId === k.id ? t('used by Pieces OS') : undefined);
+    return resolveKey(this.deps, arg, { title, placeholder, ...(filter ? { filter } : {}), note: inUse });
   }
 }
 

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { StateKeys } from '../../constants';
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/mask';
-import { type FlowDeps, keyringUnavailable, readSecret, resolveKey } from './flowDeps';
+import { resolveKey } from '../../flows/pickKey';
+import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';
 
 export const CLIPBOARD_CLEAR_MS = 30_000;
 
@@ -22,7 +23,7 @@ export class CopyKey implements vscode.Disposable {
   }
 
   async run(arg: unknown): Promise<boolean> {
-    const record = await resolveKey(this.deps, arg, t('Copy Key'), t('Which key do you want to copy?'));
+    const record = await resolveKey(this.deps, arg, { title: t('Copy Key'), placeholder: t('Which key do you want to copy?') });
     if (!record) return false;
     const secret = await readSecret(this.deps, record.id);
     if (!secret) {

@@ -1,12 +1,11 @@
-// What the "use the keys" flows share: their dependencies, the test knobs, and the key and provider
-// pickers. Every question goes through the Prompter, as in the key flows.
+// What the "use the keys" flows share: their dependencies, the test knobs, and the provider picker (the
+// key picker is the key flows' own, src/flows/pickKey.ts). Every question goes through the Prompter.
 import type * as vscode from 'vscode';
-import type { KeyRecord, KeyStore } from '../../core/store/keyStore';
+import type { KeyStore } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
-import { maskKey } from '../../core/mask';
+import type { MaskCache } from '../../core/masks';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../../core/providers';
 import type { SyncEngine } from '../../core/syncEngine';
-import { nothingToPick } from '../../core/vocabulary';
 import { BACK, type Prompter } from '../../flows/prompter';
 
 /** Seams the host tests turn; everything has a real default. */
@@ -32,6 +31,8 @@ export interface UseKeysKnobs {
 export interface FlowDeps {
   /** The key store; the flows use list/get/keysOf/secret/add and setVerified. */
   readonly store: Pick<KeyStore, 'list' | 'get' | 'keysOf' | 'secret' | 'add' | 'setVerified'>;
+  /** The tree's masks: a key picker reads no secret for a key already shown. */
+  readonly masks: Pick<MaskCache, 'get'>;
   readonly sync: Pick<SyncEngine, 'choose' | 'kick'>;
   hasKeyInUse(provider: ProviderId): boolean;
   prompter(): Prompter;
@@ -54,35 +55,6 @@ export function readSecret(deps: Pick<FlowDeps, 'store'>, id: string): Promise<s
 /** The message when the keyring gives nothing for a key that exists: never "deleted". */
 export function keyringUnavailable(name: string): string {
   return t('VS Code\'s secret storage did not give "{0}" (the keyring may be locked). Unlock it, then try again.', name);
-}
-
-/** What a command receives: a tree item's key, a key id, or nothing (then it asks). */
-export type KeyArg = { readonly record: KeyRecord } | string | undefined;
-
-/** The key a command is about: from its argument, or picked from the stored keys that pass `filter`. */
-export async function resolveKey(
-  deps: FlowDeps,
-  arg: unknown,
-  title: string,
-  placeholder: string,
-  filter?: { fits: (k: KeyRecord) => boolean; noneFits: string },
-): Promise<KeyRecord | undefined> {
-  if (typeof arg === 'string') return deps.store.get(arg);
-  if (arg && typeof arg === 'object' && 'record' in arg) return deps.store.get((arg as { record: KeyRecord }).record.id);
-  const all = deps.store.list();
-  const keys = filter ? all.filter(filter.fits) : all;
-  if (keys.length === 0) {
-    void deps.prompter().message('info', nothingToPick(all.length > 0, filter?.noneFits ?? ''));
-    return undefined;
-  }
-  const items = await Promise.all(
-    keys.map(async (k) => {
-      const secret = await readSecret(deps, k.id);
-      return { label: k.name, description: `${getProvider(k.provider)?.label ?? k.provider} · ${secret ? maskKey(secret) : '…'}`, value: k };
-    }),
-  );
-  const answer = await deps.prompter().pick({ title, placeholder, items });
-  return answer === BACK ? undefined : answer;
 }
 
 /** The provider a command is about: a provider row, a provider id, or picked. */

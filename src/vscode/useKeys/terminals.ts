@@ -7,7 +7,8 @@ import { Commands } from '../../constants';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
 import { PROVIDERS, getProvider } from '../../core/providers';
-import { type FlowDeps, resolveKey } from './flowDeps';
+import { resolveKey } from '../../flows/pickKey';
+import type { FlowDeps } from './flowDeps';
 import { readTerminalAssignments, writeTerminalAssignments } from './terminalState';
 
 export class TerminalKeys {
@@ -18,9 +19,10 @@ export class TerminalKeys {
 
   async use(arg: unknown): Promise<KeyRecord | undefined> {
     const assignments = readTerminalAssignments(this.deps.globalState);
-    const record = await resolveKey(this.deps, arg, t('Use in Terminals'), t('Which key should new terminals get?'), {
-      fits: (k) => assignments[k.provider] !== k.id,
-      noneFits: t('New terminals already get every key you have (one per variable).'),
+    const record = await resolveKey(this.deps, arg, {
+      title: t('Use in Terminals'),
+      placeholder: t('Which key should new terminals get?'),
+      filter: { fits: (k) => assignments[k.provider] !== k.id, noneFits: t('New terminals already get every key you have (one per variable).') },
     });
     if (!record) return undefined;
     const provider = getProvider(record.provider);
@@ -44,9 +46,10 @@ export class TerminalKeys {
   async stop(arg: unknown): Promise<KeyRecord | undefined> {
     const assignments = readTerminalAssignments(this.deps.globalState);
     const inUse = (k: KeyRecord): boolean => assignments[k.provider] === k.id;
-    const record = await resolveKey(this.deps, arg, t('Stop Using in Terminals'), t('Which key should new terminals no longer get?'), {
-      fits: inUse,
-      noneFits: t('New terminals get none of your keys.'),
+    const record = await resolveKey(this.deps, arg, {
+      title: t('Stop Using in Terminals'),
+      placeholder: t('Which key should new terminals no longer get?'),
+      filter: { fits: inUse, noneFits: t('New terminals get none of your keys.') },
     });
     if (!record) return undefined;
     const provider = getProvider(record.provider);

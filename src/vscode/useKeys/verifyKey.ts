@@ -7,7 +7,8 @@ import { t } from '../../core/l10n';
 import { PROVIDER_APIS } from '../../core/providerApis';
 import { type ProviderId, getProvider } from '../../core/providers';
 import { type BaseUrlCheck, type VerifyResult, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../core/verify';
-import { type FlowDeps, keyringUnavailable, readSecret, resolveKey } from './flowDeps';
+import { resolveKey } from '../../flows/pickKey';
+import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';
 
 /** The base URL for `provider`: the machine setting when set (and allowed), else the catalogue's. */
 export function verifyBaseUrl(provider: ProviderId): BaseUrlCheck {
@@ -18,7 +19,7 @@ export function verifyBaseUrl(provider: ProviderId): BaseUrlCheck {
 }
 
 export async function runVerifyKey(deps: FlowDeps, arg: unknown): Promise<VerifyResult | undefined> {
-  const record = await resolveKey(deps, arg, t('Verify Key'), t('Which key should its provider check?'));
+  const record = await resolveKey(deps, arg, { title: t('Verify Key'), placeholder: t('Which key should its provider check?') });
   if (!record) return undefined;
   const provider = getProvider(record.provider);
   const secret = await readSecret(deps, record.id);

@@ -1,0 +1,49 @@
+// Which key a command is about, for every command that acts on one key (the key flows and the "use the
+// keys" flows alike): the key given by a tree row or an id, or one picked among the stored keys that fit,
+// with its mask from the MaskCache (no secret read for a key the tree has shown).
+import { t } from '../core/l10n';
+import type { MaskCache } from '../core/masks';
+import { getProvider } from '../core/providers';
+import type { KeyRecord, KeyStore } from '../core/store/keyStore';
+import { BACK, type Prompter } from './prompter';
+
+/** What a command receives: a tree item's key, a key id, or nothing (then it asks). */
+export type KeyArgument = { readonly record: KeyRecord } | string | undefined;
+
+export interface PickKeyDeps {
+  readonly store: Pick<KeyStore, 'get' | 'list'>;
+  readonly masks: Pick<MaskCache, 'get'>;
+  prompter(): Prompter;
+}
+
+export interface KeyQuestion {
+  title: string;
+  placeholder: string;
+  /** Only the keys that fit the command are offered; `noneFits` says why when there are keys but none fits. */
+  filter?: { fits: (k: KeyRecord) => boolean; noneFits: string };
+  /** A word after the mask, such as "used by Pieces OS". */
+  note?: (k: KeyRecord) => string | undefined;
+}
+
+/** The key `arg` names, or the one the user picks; undefined when there is none or the user cancels. */
+export async function resolveKey(deps: PickKeyDeps, arg: unknown, question: KeyQuestion): Promise<KeyRecord | undefined> {
+  if (typeof arg === 'string') return deps.store.get(arg);
+  if (arg && typeof arg === 'object' && 'record' in arg) return deps.store.get((arg as { record: KeyRecord }).record.id);
+  const all = deps.store.list();
+  const keys = question.filter ? all.filter(question.filter.fits) : all;
+  if (keys.length === 0) {
+    const text = all.length > 0 && question.filter ? question.filter.noneFits : t('There is no key to choose. Add one with "Provider Keys: Add Key".');
+    void deps.prompter().message('info', text);
+    return undefined;
+  }
+  const items = await Promise.all(
+    keys.map(async (k) => {
+      const mask = await deps.masks.get(k);
+      const note = question.note?.(k);
+      const description = `${getProvider(k.provider)?.label ?? k.provider} · ${mask === 'unavailable' ? '…' : mask}${note ? ` · ${note}` : ''}`;
+      return { label: k.name, description, value: k };
+    }),
+  );
+  const answer = await deps.prompter().pick({ title: question.title, placeholder: question.placeholder, items });
+  return answer === BACK ? undefined : answer;
+}
