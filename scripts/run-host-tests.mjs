@@ -31,7 +31,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
-import { pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { missingKeyringTools, startTestKeyring, withoutDBus } from './lib/keyring.mjs';
 import {
   ENV_DIRS,
@@ -40,6 +41,7 @@ import {
   ROOT,
   USER_SETTINGS,
   chromiumOptions,
+  codeServerBuild,
   codeServerEnv,
   desktopVSCodeFromPath,
   ensureCodeServer,
@@ -60,7 +62,11 @@ const EXTENSION_TESTS = path.join(ROOT, 'out', 'test', 'host', 'index.js');
 // behind (queued changes in globalState, keys in SecretStorage) must still be there and be acted on.
 const EXTENSION_TESTS_AFTER_RESTART = path.join(ROOT, 'out', 'test', 'host-restart', 'index.js');
 const EXTENSION_MAIN = path.join(ROOT, 'dist', 'extension.js');
-const RESULTS = path.join(ROOT, 'test-results', 'host');
+// Which VS Code builds to run on (code-server; see scripts/lib/tools.mjs): `newest` and `floor` (VS Code
+// 1.90, the oldest `engines.vscode` admits). Each runs in a child process of its own (one code-server at a
+// time), its artifacts in test-results/host/<which>/.
+const BUILDS = (process.env.PROVIDER_KEYS_VSCODE || 'newest,floor').split(',').map((which) => which.trim()).filter(Boolean);
+const RESULTS = path.join(ROOT, 'test-results', 'host', BUILDS.length === 1 ? BUILDS[0] : 'all');
 const TIMEOUT_MS = Number(process.env.PROVIDER_KEYS_HOST_TEST_TIMEOUT_MS) || 10 * 60 * 1000;
 
 const startedAt = performance.now();
@@ -189,7 +195,23 @@ function withUseKeysEnv(env, setup) {
 // ---------------------------------------------------------------------------------------------------
 // Desktop VS Code through @vscode/test-electron
 
-async function runDesktop({ executable, servicePort }) {
+/**
+ * The desktop VS Code `executable` for the newest build; for `floor`, VS Code 1.90.2 as @vscode/test-electron
+ * downloads it (the standard way on a developer's machine; it needs internet once).
+ */
+async function runDesktopBuilds({ executable, servicePort }) {
+  let code = 0;
+  for (const which of BUILDS) {
+    const build = codeServerBuild(which);
+    say(which === 'floor' ? `VS Code ${build.vscode} (downloaded by @vscode/test-electron)` : `VS Code: ${executable ?? 'downloaded by @vscode/test-electron'}`);
+    const result = await runDesktop(which === 'floor' ? { version: build.vscode, servicePort } : { executable, servicePort });
+    say(`${which}: ${result === 0 ? 'passed' : `FAILED (exit ${result})`}`);
+    code ||= result;
+  }
+  return code;
+}
+
+async function runDesktop({ executable, version, servicePort }) {
   const { runTests } = require('@vscode/test-electron');
   const tmp = makeTempTree();
   // Desktop VS Code prints the extension host's console itself; the report copy only proves the tests ran.
@@ -207,6 +229,7 @@ async function runDesktop({ executable, servicePort }) {
     for (const extensionTestsPath of [EXTENSION_TESTS, EXTENSION_TESTS_AFTER_RESTART]) {
       await runTests({
         ...(executable ? { vscodeExecutablePath: executable } : {}),
+        ...(version ? { version } : {}),
         extensionDevelopmentPath: ROOT,
         extensionTestsPath,
         launchArgs: [tmp.workspace, `--user-data-dir=${tmp['user-data']}`, `--extensions-dir=${tmp.extensions}`],
@@ -261,8 +284,9 @@ function followFile(file) {
   };
 }
 
-async function runCodeServer({ servicePort }) {
-  ensureCodeServer(say);
+async function runCodeServer({ servicePort, which }) {
+  const build = ensureCodeServer(say, 'test', which);
+  say(`VS Code ${build.vscode} (code-server ${build.codeServer}, node ${build.node})`);
   fs.rmSync(RESULTS, { recursive: true, force: true }); // no stale artifacts from an earlier run
   const { chromium } = await import('playwright-core');
   const tmp = makeTempTree();
@@ -279,14 +303,18 @@ async function runCodeServer({ servicePort }) {
   writeJson(path.join(tmp['user-data'], 'Machine', 'settings.json'), { 'providerKeys.serviceUrl': serviceUrl, ...useKeys.machineSettings });
 
   const env = withUseKeysEnv(
-    codeServerEnv(tmp, {
-      PROVIDER_KEYS_TEST_SERVICE_PORT: String(servicePort),
-      PROVIDER_KEYS_TEST_REPORT: reportFile,
-    }),
+    codeServerEnv(
+      tmp,
+      {
+        PROVIDER_KEYS_TEST_SERVICE_PORT: String(servicePort),
+        PROVIDER_KEYS_TEST_REPORT: reportFile,
+      },
+      build,
+    ),
     useKeys,
   );
   const serverStarted = performance.now();
-  const server = startCodeServer({ dirs: tmp, port, env, logFile: serverLog, smokeTestDriver: true, say });
+  const server = startCodeServer({ dirs: tmp, port, env, logFile: serverLog, smokeTestDriver: true, say, build });
   cleanups.push(server.stop);
   try {
     await server.ready;
@@ -301,6 +329,10 @@ async function runCodeServer({ servicePort }) {
     chromiumOptions({ viewport: { width: 1280, height: 800 }, env: { ...process.env, HOME: tmp.home, TMPDIR: tmp.tmp, XDG_CONFIG_HOME: tmp.config, XDG_CACHE_HOME: tmp.cache } }),
   );
   cleanups.push(() => Promise.race([context.close(), sleep(KILL_AFTER_MS)]));
+  // The host tests read back what Copy Key wrote; VS Code 1.90's web clipboard reads only with this permission
+  // (newer versions fall back to what the workbench itself wrote). The end-to-end run covers the browser that
+  // refuses reading.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {
     // The workbench's own log lines arrive through codeAutomationLog as well; keep those once.
@@ -408,16 +440,16 @@ async function main() {
     if (explicit) {
       if (!isFile(explicit)) throw new Error(`VSCODE_EXECUTABLE=${explicit} is not a file`);
       say(`desktop VS Code from VSCODE_EXECUTABLE: ${explicit}`);
-      return runDesktop({ executable: explicit, servicePort });
+      return runDesktopBuilds({ executable: explicit, servicePort });
     }
     const found = desktopVSCodeFromPath();
     if (found) {
       say(`desktop VS Code from \`code\` on PATH (${found.cli}): ${found.executable}`);
-      return runDesktop({ executable: found.executable, servicePort });
+      return runDesktopBuilds({ executable: found.executable, servicePort });
     }
     if (process.env.PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD === '1') {
       say('no desktop VS Code found; PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD=1: letting @vscode/test-electron download one');
-      return runDesktop({ executable: undefined, servicePort });
+      return runDesktopBuilds({ executable: undefined, servicePort });
     }
     if (forced === 'desktop') {
       throw new Error('PROVIDER_KEYS_HOST=desktop, but there is no desktop VS Code (set VSCODE_EXECUTABLE, put `code` on PATH, or set PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD=1)');
@@ -427,8 +459,25 @@ async function main() {
   if (process.platform !== 'linux') {
     throw new Error('no desktop VS Code found (set VSCODE_EXECUTABLE, put `code` on PATH, or set PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD=1); the code-server fallback runs on Linux only');
   }
+  for (const which of BUILDS) codeServerBuild(which); // an unknown name fails before anything starts
+  if (BUILDS.length > 1) return runEachBuild();
   say('no desktop VS Code: using code-server + headless Chromium');
-  return runCodeServer({ servicePort });
+  return runCodeServer({ servicePort, which: BUILDS[0] });
+}
+
+/** Runs this script once per build, one after another (one code-server at a time); 0 when all pass. */
+async function runEachBuild() {
+  const results = [];
+  for (const which of BUILDS) {
+    const build = codeServerBuild(which);
+    say(`--- ${which}: VS Code ${build.vscode} (code-server ${build.codeServer}) ---`);
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, PROVIDER_KEYS_VSCODE: which } });
+    cleanups.push(async () => void child.kill('SIGTERM'));
+    const code = await new Promise((resolve) => child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+    results.push({ which, build, code });
+  }
+  for (const { which, build, code } of results) say(`${which}: VS Code ${build.vscode} (code-server ${build.codeServer}): ${code === 0 ? 'passed' : `FAILED (exit ${code})`}`);
+  return results.every((r) => r.code === 0) ? 0 : 1;
 }
 
 main().then(

@@ -334,7 +334,7 @@ function printService(service) {
 // code-server
 
 async function runCodeServer({ options, service, base, updateLock }) {
-  ensureCodeServer(say);
+  ensureCodeServer(say, 'start');
   const dirs = makeDirs(base, [...ENV_DIRS, 'user-data', 'extensions', 'workspace']);
   const env = codeServerEnv(dirs);
   // code-server listens on a Unix socket in the user-data folder; Linux allows 107 bytes for its path.

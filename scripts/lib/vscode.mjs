@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { CHROMIUM, CODE_SERVER_ENTRY, NODE24, NODE24_BIN, ROOT, ensureTools } from './tools.mjs';
+import { CHROMIUM, CODE_SERVER_BUILDS, CODE_SERVER_ENTRY, ROOT, codeServerBuild, ensureFloorCodeServer, ensureTools } from './tools.mjs';
 
-export { CHROMIUM, CODE_SERVER_ENTRY, ROOT };
+export { CHROMIUM, CODE_SERVER_ENTRY, ROOT, codeServerBuild };
 export const EXTENSION_ID = 'provider-keys.provider-keys';
 /** This checkout's own state (`npm start`'s profile), git-ignored. The tools live in ./tools.mjs's folder. */
 export const CACHE = path.join(ROOT, '.cache');
@@ -206,16 +206,23 @@ export function envWithoutVSCode() {
 // ---------------------------------------------------------------------------------------------------
 // code-server
 
-/** Installs node 24, code-server and Chromium (./tools.mjs) unless all are present. */
-export function ensureCodeServer(say = console.log) {
-  ensureTools(say);
+/**
+ * Installs node 24, code-server and, for the tests, Chromium (./tools.mjs) unless all are present, and the
+ * `floor` build (VS Code 1.90) when asked for. Returns the build (see CODE_SERVER_BUILDS).
+ */
+export function ensureCodeServer(say = console.log, purpose = 'test', which = 'newest') {
+  ensureTools(say, purpose);
+  return which === 'floor' ? ensureFloorCodeServer(say) : codeServerBuild(which);
 }
 
-/** Environment for code-server: our own minus VS Code's, with every user folder in `dirs` (ENV_DIRS). */
-export function codeServerEnv(dirs, extra) {
+/**
+ * Environment for code-server: our own minus VS Code's, with every user folder in `dirs` (ENV_DIRS), and the
+ * node of `build` first on PATH.
+ */
+export function codeServerEnv(dirs, extra, build = CODE_SERVER_BUILDS.newest) {
   return {
     ...envWithoutVSCode(),
-    PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+    PATH: `${build.nodeBin}${path.delimiter}${process.env.PATH ?? ''}`,
     HOME: dirs.home,
     XDG_CONFIG_HOME: dirs.config,
     XDG_DATA_HOME: dirs.data,
@@ -229,15 +236,15 @@ export function codeServerEnv(dirs, extra) {
 }
 
 /** The code-server options every call shares: its config file and the user-data and extensions folders. */
-function baseArgs(dirs) {
+function baseArgs(dirs, build) {
   const config = path.join(dirs.base, 'code-server.yaml');
   fs.writeFileSync(config, 'auth: none\ncert: false\n');
-  return [CODE_SERVER_ENTRY, '--config', config, '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions];
+  return [build.entry, '--config', config, '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions];
 }
 
 /** `code-server --install-extension <vsix> --force` into `dirs`; throws with its output on failure. */
-export function installExtension({ dirs, env, vsix }) {
-  const result = spawnSync(NODE24, [...baseArgs(dirs), '--install-extension', vsix, '--force'], {
+export function installExtension({ dirs, env, vsix, build = CODE_SERVER_BUILDS.newest }) {
+  const result = spawnSync(build.node, [...baseArgs(dirs, build), '--install-extension', vsix, '--force'], {
     cwd: dirs.base,
     env,
     encoding: 'utf8',
@@ -268,21 +275,21 @@ export function signalGroup(pid, signal) {
  * (a built VS Code ignores the extensionDevelopmentPath/extensionTestsPath payload without it) and
  * which hides notifications, so a run for people leaves it off.
  */
-export function startCodeServer({ dirs, port, env, logFile, smokeTestDriver = false, say = console.log }) {
+export function startCodeServer({ dirs, port, env, logFile, smokeTestDriver = false, say = console.log, build = CODE_SERVER_BUILDS.newest }) {
   const args = [
-    ...baseArgs(dirs),
+    ...baseArgs(dirs, build),
     '--bind-addr', `127.0.0.1:${port}`,
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    ...(smokeTestDriver ? build.smokeTestDriver : []),
     dirs.workspace,
   ];
   const log = fs.openSync(logFile, 'a');
   // detached: the child calls setsid(), so it leads a process group we can stop as a whole.
-  const child = spawn(NODE24, args, { cwd: dirs.workspace, env, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(build.node, args, { cwd: dirs.workspace, env, detached: true, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let running = true;
