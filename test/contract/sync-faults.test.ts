@@ -7,7 +7,11 @@ import { piecesServicePort } from '../../src/core/servicePort';
 import type { KeyStore } from '../../src/core/store/keyStore';
 import { SyncEngine } from '../../src/core/syncEngine';
 import { type StandIn, startStandIn } from '../../stand-in/server';
+import { sized } from '../support/sizes';
 import { type TempStore, openTempStore, removeRoot } from '../support/tempStore';
+
+/** Operations 200 ms apart while the service flaps: 4 s in `npm test`, 10 s in the long run. */
+const FLAP_OPERATIONS = sized('FLAP_OPERATIONS', 20, 50);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const CREATE = '/external_provider/api_key/create';
@@ -98,7 +102,7 @@ describe('sync engine against the stand-in under faults', function () {
     assert.equal(standIn.openAI?.api_key, secret);
   });
 
-  it('flapping every 200 ms for 10 s under 50 random operations ends in the state the user chose', async function () {
+  it(`flapping every 200 ms for ${FLAP_OPERATIONS / 5} s under ${FLAP_OPERATIONS} random operations ends in the state the user chose`, async function () {
     this.timeout(90_000);
     let seed = 42;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -111,8 +115,8 @@ describe('sync engine against the stand-in under faults', function () {
         await sleep(200);
       }
     })();
-    const ended = sleep(10_000).then(() => (flapping = false));
-    for (let op = 0; op < 50; op++) {
+    const ended = sleep(FLAP_OPERATIONS * 200).then(() => (flapping = false));
+    for (let op = 0; op < FLAP_OPERATIONS; op++) {
       const slot = Math.floor(random() * 3);
       const key = keys[slot];
       if (!key) {

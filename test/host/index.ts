@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import Mocha from 'mocha';
+import * as vscode from 'vscode';
 
 const TEST_FILE = /\.test\.js$/;
 
@@ -64,6 +65,8 @@ export async function runTestsIn(dir: string): Promise<void> {
     // PROVIDER_KEYS_HOST_GREP runs only the tests whose title matches (while working on one suite).
     const grep = process.env.PROVIDER_KEYS_HOST_GREP;
     const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 20_000, reporter: 'spec', diff: false, ...(grep ? { grep } : {}) });
+    // The runner's log names the VS Code each run was on (the host tests run on the newest and on the oldest).
+    log(`VS Code ${vscode.version} (${vscode.env.appName}, ${vscode.env.appHost})`);
     const files = findTestFiles(dir);
     if (files.length === 0) throw new Error(`no *.test.js files under ${dir}`);
     for (const file of files) mocha.addFile(file);

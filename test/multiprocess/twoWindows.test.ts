@@ -12,10 +12,11 @@ import * as path from 'node:path';
 import { secretOwner, unwrapSecret } from '../../src/core/store/secretVault';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { mulberry32 } from '../support/random';
+import { sized } from '../support/sizes';
 import { removeRoot, tempRoot } from '../support/tempStore';
 import type { Op, Request, Snapshot } from './window';
 
-const SEQUENCES = Number(process.env.TWO_WINDOW_SEQUENCES ?? 1000);
+const SEQUENCES = sized('TWO_WINDOW_SEQUENCES', 150, 2000);
 const BATCHES = 6;
 const SEED = Number(process.env.TWO_WINDOW_SEED ?? 4242);
 

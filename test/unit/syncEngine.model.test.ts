@@ -10,9 +10,10 @@ import { BACKOFF_MAX_MS } from '../../src/core/connection';
 import { harness } from '../support/engineHarness';
 import { type Held, MODES } from '../support/fakeService';
 import { mulberry32 } from '../support/random';
+import { sized } from '../support/sizes';
 import { removeRoot } from '../support/tempStore';
 
-const SEQUENCES = Number(process.env.MODEL_SEQUENCES ?? 300);
+const SEQUENCES = sized('MODEL_SEQUENCES', 100, 1000);
 const STEPS = 25;
 const SEED = Number(process.env.MODEL_SEED ?? 20261129);
 
