@@ -36,8 +36,8 @@ describe('OS keychain (keytar in a helper process)', function () {
   before(async () => {
     keyring = await keyringModule();
     const missing = keyring.missingKeyringTools();
-    assert.deepEqual(missing, [], 'these tests need a real keychain: apt-get install dbus-daemon gnome-keyring libsecret-1-dev (see .ci/run)');
-    assert.ok(fs.existsSync(path.join(REPO_ROOT, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')), 'keytar is not built: install libsecret-1-dev and run npm ci');
+    assert.deepEqual(missing, [], 'these tests need a real keychain: `npm run setup` installs it (scripts/lib/system.mjs lists the packages)');
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')), 'keytar is not built: `npm run setup` builds it');
   });
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'provider-keys-keyring-'));
