@@ -171,7 +171,7 @@ async function useKeysSetup(tmp) {
   if (mode !== 'private' && mode !== 'none') throw new Error(`PROVIDER_KEYS_KEYRING must be "private" or "none", not "${mode}"`);
   const missing = missingKeyringTools();
   if (mode === 'private' && missing.length > 0) {
-    if (process.env.CI) throw new Error(`the keychain tests need ${missing.join(' and ')} (`npm run setup` installs them; scripts/lib/system.mjs lists them)`);
+    if (process.env.CI) throw new Error(`the keychain tests need ${missing.join(' and ')} ('npm run setup' installs them; scripts/lib/system.mjs lists them)`);
     say(`no ${missing.join(' or ')}: running without D-Bus; the keychain test checks the "unavailable" message only`);
     mode = 'none';
   }

@@ -6,10 +6,11 @@
 //      sudo; without either, the exact `apt-get install` line and exit 1;
 //   2. keytar, when `npm ci` could not build it (before libsecret-1-dev was there, or without GitHub and
 //      nodejs.org): built again here, so no second `npm ci` is needed (ensureKeytar);
-//   3. node 24 and code-server, when no desktop VS Code is installed (./lib/tools.mjs).
+//   3. node 24 and code-server (the newest, and 4.90.3 for VS Code 1.90), when no desktop VS Code is
+//      installed (./lib/tools.mjs).
 // Quick when all is present.
 import { findDesktopVSCode } from './lib/vscode.mjs';
-import { ensureKeytar, ensureTools } from './lib/tools.mjs';
+import { ensureFloorCodeServer, ensureKeytar, ensureTools } from './lib/tools.mjs';
 import { ensureSystemPackages } from './lib/system.mjs';
 
 const say = (message) => console.log(`[setup] ${message}`);
@@ -25,6 +26,8 @@ try {
   } else {
     const { node, entry } = ensureTools(say);
     say(`code-server ready (${entry}, node ${node})`);
+    const floor = ensureFloorCodeServer(say);
+    say(`code-server ${floor.codeServer} ready (VS Code ${floor.vscode}, the oldest we support)`);
   }
 } catch (error) {
   console.error(`[setup] ${error instanceof Error ? error.message : error}`);

@@ -31,7 +31,7 @@ export function withoutDBus(env = process.env) {
 export async function startTestKeyring({ dir, unlock = true, timeoutMs = 15_000 }) {
   const missing = missingKeyringTools();
   if (missing.length > 0) {
-    throw new Error(`a test keyring needs ${missing.join(' and ')} (`npm run setup` installs them; scripts/lib/system.mjs lists them)`);
+    throw new Error(`a test keyring needs ${missing.join(' and ')} ('npm run setup' installs them; scripts/lib/system.mjs lists them)`);
   }
   const dirs = {};
   for (const name of ['home', 'data', 'runtime', 'config', 'cache']) {

@@ -114,7 +114,7 @@ function isNpmVariable(name) {
 export function cleanNpmEnv(extra = {}) {
   const env = {};
   for (const [name, value] of Object.entries(process.env)) if (!isNpmVariable(name)) env[name] = value;
-  return { ...env, ...extra };
+  return { ...env, npm_config_update_notifier: 'false', ...extra };
 }
 
 function run(command, args, options) {
