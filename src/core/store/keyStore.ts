@@ -9,6 +9,7 @@ import { t } from '../l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers';
 import type { StoreMutex } from './mutex';
 import type { RecordCache } from './recordCache';
+import { ForeignEntryError } from './ownEntries';
 import type { RecordFolderPort } from './recordFolder';
 import {
   type ChoiceRecord,
@@ -67,6 +68,8 @@ export interface RemoveResult {
 }
 
 export const newRev = (): string => randomBytes(6).toString('hex');
+
+const FOREIGN = Symbol('foreign');
 
 export class KeyStore implements Disposable {
   private readonly folder: RecordFolderPort;
@@ -417,12 +420,23 @@ export class KeyStore implements Disposable {
   }
 
   async freshKey(id: string): Promise<KeyRecord | undefined> {
-    const text = await this.folder.read(keyFile(id));
+    const text = await this.readRecord(keyFile(id));
+    if (text === FOREIGN) throw new Error(t('The record of this key cannot be read ({0}); it is left as it is.', 'foreign'));
     if (text === undefined) return undefined;
     const parsed = parseKey(text, id);
     if (!parsed.ok) throw new Error(t('The record of this key cannot be read ({0}); it is left as it is.', parsed.why));
     this.cache.set(keyFile(id), text);
     return parsed.value;
+  }
+
+  /** A record's text; FOREIGN when something that is not a record file sits at its name (never read). */
+  private async readRecord(name: string): Promise<string | undefined | typeof FOREIGN> {
+    try {
+      return await this.folder.read(name);
+    } catch (error) {
+      if (error instanceof ForeignEntryError) return FOREIGN;
+      throw error;
+    }
   }
 
   private async freshVisibleKeyOrUndefined(id: string): Promise<KeyRecord | undefined> {
@@ -437,8 +451,8 @@ export class KeyStore implements Disposable {
   }
 
   async freshChoice(provider: ProviderId): Promise<ChoiceRecord | undefined> {
-    const text = await this.folder.read(choiceFile(provider));
-    if (text === undefined) return undefined;
+    const text = await this.readRecord(choiceFile(provider));
+    if (text === undefined || text === FOREIGN) return undefined; // not ours: a new choice is written in its place
     const parsed = parseChoice(text, provider);
     if (!parsed.ok) return undefined; // malformed: a new choice replaces it; a newer one made the store read-only
     this.cache.set(choiceFile(provider), text);
@@ -446,8 +460,8 @@ export class KeyStore implements Disposable {
   }
 
   private async freshSent(provider: ProviderId): Promise<SentRecord | undefined> {
-    const text = await this.folder.read(sentFile(provider));
-    if (text === undefined) return undefined;
+    const text = await this.readRecord(sentFile(provider));
+    if (text === undefined || text === FOREIGN) return undefined;
     const parsed = parseSent(text, provider);
     if (!parsed.ok) return undefined;
     this.cache.set(sentFile(provider), text);

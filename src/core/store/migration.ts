@@ -10,6 +10,7 @@ import { t } from '../l10n';
 import { PROVIDERS, type ProviderId } from '../providers';
 import type { KeyStore } from './keyStore';
 import { newRev } from './keyStore';
+import { ForeignEntryError } from './ownEntries';
 import type { RecordFolderPort } from './recordFolder';
 import {
   type ChoiceRecord,
@@ -65,7 +66,7 @@ export async function openStore(
 ): Promise<OpenReport> {
   const log = options.log ?? (() => undefined);
   await store.refresh();
-  const newer = checkMeta(await folder.read(META_NAME));
+  const newer = checkMeta(await readMeta(folder));
   if (newer) {
     store.setReadOnly(newer);
     log(`The key store was written by a newer version (format ${newer}); it is read-only here.`);
@@ -73,7 +74,7 @@ export async function openStore(
   }
   let migrated: OpenReport['migrated'];
   await store.change(async () => {
-    if ((await folder.read(META_NAME)) !== undefined) return; // another window finished first
+    if ((await readMeta(folder)) !== undefined) return; // another window finished first
     const now = (options.now ?? (() => new Date()))().toISOString();
     const legacy = options.memento?.get<unknown>(LEGACY_KEYS.metadata);
     if (legacy !== undefined) migrated = await migrateLegacy(store, legacy, now, log);
@@ -87,6 +88,16 @@ export async function openStore(
     log(`Moved ${migrated.keys} key(s) from the old storage layout${migrated.skipped ? `; ${migrated.skipped} unreadable row(s) skipped` : ''}.`);
   }
   return migrated ? { migrated } : {};
+}
+
+/** meta.json's text; undefined when it is absent, or when what is there is not a file the store wrote. */
+async function readMeta(folder: RecordFolderPort): Promise<string | undefined> {
+  try {
+    return await folder.read(META_NAME);
+  } catch (error) {
+    if (error instanceof ForeignEntryError) return undefined; // written again (the entry moved aside) like a missing one
+    throw error;
+  }
 }
 
 /** A message when meta.json is from a newer version; undefined when it is ours, absent or unreadable. */
