@@ -17,6 +17,8 @@ import { SecretVault, type SecretStoragePort } from './secretVault';
 
 /** How long the window that sends to Pieces OS keeps the lease without renewing it. */
 export const SENDER_LEASE_TTL_MS = 20_000;
+/** How soon recovery tries again to finish an add whose last write failed. */
+export const FINISH_RETRY_MS = 1000;
 
 export interface StoreSetup {
   /** The folder that holds `records/` and `locks/` (the extension's global storage, plus "store"). */
@@ -71,7 +73,25 @@ export function createStore(setup: StoreSetup): StoreBundle {
   const now = setup.now ?? (() => new Date());
   const lockIn = (name: 'store' | 'sender') => path.join(root, 'locks', name);
   const mutex = new StoreMutex(new GenerationLock(lockIn('store'), windowId, STORE_LOCK_TTL_MS, undefined, { base: root, onForeign: foreignLog(log, 'locks/store') }));
-  const store = new KeyStore({ folder, cache, vault, mutex, now, ...(setup.providers ? { providers: setup.providers } : {}), ...(setup.onSecret ? { onSecret: setup.onSecret } : {}) });
+  // An add whose last write failed is finished by recovery: soon, not only at the next focus or start.
+  let finishTimer: ReturnType<typeof setTimeout> | undefined;
+  const finishSoon = (): void => {
+    finishTimer ??= setTimeout(() => {
+      finishTimer = undefined;
+      recover(store, log).catch((error: unknown) => log(`Could not finish a change yet: ${error instanceof Error ? error.message : String(error)}`));
+    }, FINISH_RETRY_MS);
+    finishTimer.unref?.();
+  };
+  const store = new KeyStore({
+    folder,
+    cache,
+    vault,
+    mutex,
+    now,
+    onUnfinished: finishSoon,
+    ...(setup.providers ? { providers: setup.providers } : {}),
+    ...(setup.onSecret ? { onSecret: setup.onSecret } : {}),
+  });
   const lease = new GenerationLock(lockIn('sender'), windowId, SENDER_LEASE_TTL_MS, () => now().getTime(), { base: root, onForeign: foreignLog(log, 'locks/sender') });
   cache.onSkipped = ({ name, why }) =>
     log(
@@ -119,6 +139,7 @@ export function createStore(setup: StoreSetup): StoreBundle {
     recover: () => (store.readOnly ? Promise.resolve({ finished: 0, undone: 0, waiting: 0, orphansDeleted: 0 }) : recover(store, log)),
     dispose() {
       clearTimeout(timer);
+      clearTimeout(finishTimer);
       for (const subscription of subscriptions) subscription.dispose();
       store.dispose();
       cache.dispose();

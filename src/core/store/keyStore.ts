@@ -25,6 +25,7 @@ import {
   sentFile,
 } from './records';
 import { KeyringUnavailableError, type SecretVault } from './secretVault';
+import { AddUnfinishedError } from './unfinished';
 
 export type { KeyRecord, Verification } from './records';
 
@@ -60,6 +61,8 @@ export interface KeyStoreParts {
   providers?: readonly ProviderInfo[];
   /** Every secret the store reads or writes, for redaction of logs and messages. */
   onSecret?: (secret: string) => void;
+  /** A change was left half done with its mark (an add whose last write failed): recovery should run soon. */
+  onUnfinished?: () => void;
 }
 
 export interface RemoveResult {
@@ -193,7 +196,13 @@ export class KeyStore implements Disposable {
         throw error;
       }
       this.parts.onSecret?.(input.secret);
-      return this.finishAdd(record);
+      try {
+        return await this.finishAdd(record);
+      } catch (error) {
+        // The key bytes are stored and the mark says so: this add is not lost, recovery finishes it.
+        this.parts.onUnfinished?.();
+        throw new AddUnfinishedError(record, error);
+      }
     });
   }
 
