@@ -5,7 +5,7 @@ import { type Candidate, candidatesFromDotenv, candidatesFromEnvironment, descri
 import { importKeys, uniqueName } from '../../src/core/importKeys';
 import type { ProviderId } from '../../src/core/providers';
 import type { KeyStore } from '../../src/core/store/keyStore';
-import { type TempStore, openTempStore, removeRoot } from '../support/tempStore';
+import { type TempStore, interceptWrites, openTempStore, removeRoot } from '../support/tempStore';
 
 const OPENAI = 'sk-test-FAKE-env-000000000000000000001';
 const OPENAI_2 = 'sk-test-FAKE-env-000000000000000000002';
@@ -166,18 +166,12 @@ describe('importKeys', () => {
     removeRoot(temp.root);
     let failures = 1;
     temp = await openTempStore({
-      wrapFolder: (folder) => ({
-        ...folder,
-        read: (name) => folder.read(name),
-        list: () => folder.list(),
-        watch: (listener) => folder.watch(listener),
-        remove: (name) => folder.remove(name),
-        write: async (name, text) => {
+      wrapFolder: (folder) =>
+        interceptWrites(folder, async (name, text, next) => {
           // The write that makes the first key visible (its record without the add mark) fails once.
           if (name.startsWith('key-') && !text.includes('"pending"') && failures-- > 0) throw new Error('EIO: i/o error');
-          await folder.write(name, text);
-        },
-      }),
+          await next();
+        }),
     });
     store = temp.store;
     const results = await importKeys(deps(), [candidate('openai', OPENAI, 'First'), candidate('anthropic', ANTHROPIC, 'Second')]);

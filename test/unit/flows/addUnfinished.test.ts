@@ -9,25 +9,19 @@ import { SyncEngine } from '../../../src/core/syncEngine';
 import { KeyActions } from '../../../src/flows/keyActions';
 import { type StandIn, startStandIn } from '../../../stand-in/server';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';
-import { type TempStore, openTempStore, removeRoot } from '../../support/tempStore';
+import { type TempStore, interceptWrites, openTempStore, removeRoot } from '../../support/tempStore';
 
 const KEY = 'sk-test-FAKE-unfinished-00000000000001';
 
 /** Fails the write that would make a new key visible (its record without the add mark), `times` times. */
 function failingLastWrite(inner: RecordFolderPort, state: { times: number }): RecordFolderPort {
-  return {
-    read: (name) => inner.read(name),
-    list: () => inner.list(),
-    watch: (listener) => inner.watch(listener),
-    remove: (name) => inner.remove(name),
-    write: async (name, text) => {
-      if (name.startsWith('key-') && !text.includes('"pending"') && state.times > 0) {
-        state.times--;
-        throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
-      }
-      await inner.write(name, text);
-    },
-  };
+  return interceptWrites(inner, async (name, text, next) => {
+    if (name.startsWith('key-') && !text.includes('"pending"') && state.times > 0) {
+      state.times--;
+      throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+    }
+    await next();
+  });
 }
 
 describe('an add whose last write fails after the key bytes are stored', function () {
