@@ -2,6 +2,7 @@
 // and sync like any new key. Kept small and behind narrow ports (store.keysOf/secret/add, sync.kick).
 import type { Candidate } from './envImport';
 import type { KeyRecord, NewKey } from './store/keyStore';
+import { isAddUnfinished } from './store/unfinished';
 import { t } from './l10n';
 import { getProvider, type ProviderId } from './providers';
 import { MAX_NAME_LENGTH, validateApiKey, validateKeyName, validateOrganizationId } from './validation';
@@ -54,7 +55,15 @@ export async function importKeys(deps: ImportDeps, picked: readonly Candidate[])
     const name = uniqueName(candidate.suggestedName, deps.store.keysOf(provider.id).map((k) => k.name));
     // The first key of a provider that Pieces OS accepts becomes the one it uses, as in Add Key.
     const usedByPieces = provider.syncsToPieces && !chosen.has(provider.id) && !deps.hasKeyInUse(provider.id);
-    const record = await deps.store.add({ provider: provider.id, name, secret: checked.value, ...(organization ? { organization } : {}) }, { choose: usedByPieces });
+    let record: KeyRecord;
+    try {
+      record = await deps.store.add({ provider: provider.id, name, secret: checked.value, ...(organization ? { organization } : {}) }, { choose: usedByPieces });
+    } catch (error) {
+      if (!isAddUnfinished(error)) throw error;
+      // Saved; recovery finishes it. Not a failure, and the rest of the import goes on.
+      record = error.record;
+      note = [note, t('It is being finished and appears in the list shortly.')].filter(Boolean).join(' ');
+    }
     if (usedByPieces) chosen.add(provider.id);
     results.push({ kind: 'added', candidate, record, usedByPieces, ...(note ? { note } : {}) });
   }

@@ -6,6 +6,7 @@ import { t } from '../core/l10n';
 import type { MaskCache } from '../core/masks';
 import { type ProviderId, type ProviderInfo, getProvider } from '../core/providers';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
+import { isAddUnfinished } from '../core/store/unfinished';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
 import { validateKeyName } from '../core/validation';
 import { runSteps } from './multiStep';
@@ -84,10 +85,20 @@ export class KeyActions {
       if (answer === undefined) return undefined;
       choose = answer === useNew;
     }
-    const record = await this.deps.store.add(
-      { provider: provider.id, name: state.name, secret: state.secret, ...(state.organization ? { organization: state.organization } : {}) },
-      { choose },
-    );
+    let record: KeyRecord;
+    try {
+      record = await this.deps.store.add(
+        { provider: provider.id, name: state.name, secret: state.secret, ...(state.organization ? { organization: state.organization } : {}) },
+        { choose },
+      );
+    } catch (error) {
+      if (!isAddUnfinished(error)) throw error;
+      // Not a failed add: the key is saved, and recovery finishes it (then it is listed and sent).
+      this.deps.masks.note(error.record, state.secret);
+      this.deps.log.warn(`Added ${provider.label} key "${error.record.name}", but its last write failed (${String(error.reason)}); it is being finished`);
+      void this.prompter.message('warning', t('Saved "{0}" ({1}); it is being finished and appears in the list shortly.', error.record.name, this.deps.masks.peek(error.record)));
+      return undefined;
+    }
     this.deps.masks.note(record, state.secret);
     this.deps.log.info(`Added ${provider.label} key "${record.name}"`);
     const saved = t('Saved "{0}" ({1}).', record.name, this.deps.masks.peek(record));

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { type StoreBundle, type StoreSetup, createStore } from '../../src/core/store/createStore';
 import type { KeyStore } from '../../src/core/store/keyStore';
 import type { MementoPort } from '../../src/core/store/migration';
+import type { RecordFolderPort } from '../../src/core/store/recordFolder';
 import type { SecretStoragePort } from '../../src/core/store/secretVault';
 import { MemorySecrets } from './memoryStorage';
 
@@ -40,4 +41,15 @@ export async function openTempStore(
   const bundle = createStore({ ...options, root, secrets });
   if (options.open !== false) await bundle.open(options.memento ? { memento: options.memento } : {});
   return { root, bundle, store: bundle.store, secrets, close: () => bundle.dispose() };
+}
+
+/** `inner` with every record write passed to `write`, which calls `next` to write it, or throws (a fault). */
+export function interceptWrites(inner: RecordFolderPort, write: (name: string, text: string, next: () => Promise<void>) => Promise<void>): RecordFolderPort {
+  return {
+    read: (name) => inner.read(name),
+    list: () => inner.list(),
+    watch: (listener) => inner.watch(listener),
+    remove: (name) => inner.remove(name),
+    write: (name, text) => write(name, text, () => inner.write(name, text)),
+  };
 }

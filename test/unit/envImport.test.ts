@@ -5,7 +5,7 @@ import { type Candidate, candidatesFromDotenv, candidatesFromEnvironment, descri
 import { importKeys, uniqueName } from '../../src/core/importKeys';
 import type { ProviderId } from '../../src/core/providers';
 import type { KeyStore } from '../../src/core/store/keyStore';
-import { type TempStore, openTempStore, removeRoot } from '../support/tempStore';
+import { type TempStore, interceptWrites, openTempStore, removeRoot } from '../support/tempStore';
 
 const OPENAI = 'sk-test-FAKE-env-000000000000000000001';
 const OPENAI_2 = 'sk-test-FAKE-env-000000000000000000002';
@@ -159,6 +159,26 @@ describe('importKeys', () => {
     assert.equal(good.record.organization, 'org-FAKEimport1');
     assert.equal(bad.record.organization, undefined);
     assert.match(bad.note ?? '', /organization id found with it was left out/);
+  });
+
+  it('a key whose last write fails is added and being finished, not a failure; the rest of the import goes on', async () => {
+    temp.close();
+    removeRoot(temp.root);
+    let failures = 1;
+    temp = await openTempStore({
+      wrapFolder: (folder) =>
+        interceptWrites(folder, async (name, text, next) => {
+          // The write that makes the first key visible (its record without the add mark) fails once.
+          if (name.startsWith('key-') && !text.includes('"pending"') && failures-- > 0) throw new Error('EIO: i/o error');
+          await next();
+        }),
+    });
+    store = temp.store;
+    const results = await importKeys(deps(), [candidate('openai', OPENAI, 'First'), candidate('anthropic', ANTHROPIC, 'Second')]);
+    assert.deepEqual(results.map((r) => r.kind), ['added', 'added']);
+    assert.match(results[0]?.kind === 'added' ? (results[0].note ?? '') : '', /being finished/);
+    await temp.bundle.recover(); // what the store does by itself a moment later (or at the next focus or start)
+    assert.deepEqual(store.list().map((k) => k.name).sort(), ['First', 'Second']);
   });
 
   it('makes unique, valid names: suffixes on a clash, long paths shortened from the left', () => {

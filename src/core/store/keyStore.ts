@@ -9,6 +9,7 @@ import { t } from '../l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers';
 import type { StoreMutex } from './mutex';
 import type { RecordCache } from './recordCache';
+import { ForeignEntryError } from './ownEntries';
 import type { RecordFolderPort } from './recordFolder';
 import {
   type ChoiceRecord,
@@ -24,6 +25,7 @@ import {
   sentFile,
 } from './records';
 import { KeyringUnavailableError, type SecretVault } from './secretVault';
+import { AddUnfinishedError } from './unfinished';
 
 export type { KeyRecord, Verification } from './records';
 
@@ -59,6 +61,8 @@ export interface KeyStoreParts {
   providers?: readonly ProviderInfo[];
   /** Every secret the store reads or writes, for redaction of logs and messages. */
   onSecret?: (secret: string) => void;
+  /** A change was left half done with its mark (an add whose last write failed): recovery should run soon. */
+  onUnfinished?: () => void;
 }
 
 export interface RemoveResult {
@@ -67,6 +71,8 @@ export interface RemoveResult {
 }
 
 export const newRev = (): string => randomBytes(6).toString('hex');
+
+const FOREIGN = Symbol('foreign');
 
 export class KeyStore implements Disposable {
   private readonly folder: RecordFolderPort;
@@ -190,7 +196,13 @@ export class KeyStore implements Disposable {
         throw error;
       }
       this.parts.onSecret?.(input.secret);
-      return this.finishAdd(record);
+      try {
+        return await this.finishAdd(record);
+      } catch (error) {
+        // The key bytes are stored and the mark says so: this add is not lost, recovery finishes it.
+        this.parts.onUnfinished?.();
+        throw new AddUnfinishedError(record, error);
+      }
     });
   }
 
@@ -417,12 +429,23 @@ export class KeyStore implements Disposable {
   }
 
   async freshKey(id: string): Promise<KeyRecord | undefined> {
-    const text = await this.folder.read(keyFile(id));
+    const text = await this.readRecord(keyFile(id));
+    if (text === FOREIGN) throw new Error(t('The record of this key cannot be read ({0}); it is left as it is.', 'foreign'));
     if (text === undefined) return undefined;
     const parsed = parseKey(text, id);
     if (!parsed.ok) throw new Error(t('The record of this key cannot be read ({0}); it is left as it is.', parsed.why));
     this.cache.set(keyFile(id), text);
     return parsed.value;
+  }
+
+  /** A record's text; FOREIGN when something that is not a record file sits at its name (never read). */
+  private async readRecord(name: string): Promise<string | undefined | typeof FOREIGN> {
+    try {
+      return await this.folder.read(name);
+    } catch (error) {
+      if (error instanceof ForeignEntryError) return FOREIGN;
+      throw error;
+    }
   }
 
   private async freshVisibleKeyOrUndefined(id: string): Promise<KeyRecord | undefined> {
@@ -437,8 +460,8 @@ export class KeyStore implements Disposable {
   }
 
   async freshChoice(provider: ProviderId): Promise<ChoiceRecord | undefined> {
-    const text = await this.folder.read(choiceFile(provider));
-    if (text === undefined) return undefined;
+    const text = await this.readRecord(choiceFile(provider));
+    if (text === undefined || text === FOREIGN) return undefined; // not ours: a new choice is written in its place
     const parsed = parseChoice(text, provider);
     if (!parsed.ok) return undefined; // malformed: a new choice replaces it; a newer one made the store read-only
     this.cache.set(choiceFile(provider), text);
@@ -446,8 +469,8 @@ export class KeyStore implements Disposable {
   }
 
   private async freshSent(provider: ProviderId): Promise<SentRecord | undefined> {
-    const text = await this.folder.read(sentFile(provider));
-    if (text === undefined) return undefined;
+    const text = await this.readRecord(sentFile(provider));
+    if (text === undefined || text === FOREIGN) return undefined;
     const parsed = parseSent(text, provider);
     if (!parsed.ok) return undefined;
     this.cache.set(sentFile(provider), text);

@@ -14,6 +14,10 @@ import {
   recordOf,
 } from './records';
 import type { RecordFolderPort } from './recordFolder';
+import { ForeignEntryError } from './ownEntries';
+
+/** Stands for the text of an entry that is not a record file (never read), so that it is reported once. */
+const FOREIGN = '\u0000foreign';
 
 /** A record file that could not be used, kept so that it is reported once and never overwritten. */
 export interface SkippedRecord {
@@ -128,8 +132,10 @@ export class RecordCache {
     let text: string | undefined;
     try {
       text = await this.folder.read(name);
-    } catch {
-      return false; // unreadable now; the next event or rescan tries again
+    } catch (error) {
+      // Unreadable now: the next event or rescan tries again. Not a record file at all: skipped, like a malformed one.
+      if (!(error instanceof ForeignEntryError) || this.generation.get(name) !== started || recordOf(name)?.kind === 'meta') return false;
+      return this.reject(name, FOREIGN, 'foreign');
     }
     if (this.generation.get(name) !== started) return false; // a newer read or a local write came meanwhile
     if (text === undefined) return quietOnMissing ? this.forget(name) : false;
@@ -142,15 +148,7 @@ export class RecordCache {
     if (!record || record.kind === 'meta') return false;
     const parsed: Parsed<KeyRecord | ChoiceRecord | SentRecord> =
       record.kind === 'key' ? parseKey(text, record.id) : record.kind === 'choice' ? parseChoice(text, record.id) : parseSent(text, record.id);
-    if (!parsed.ok) {
-      this.removeParsed(name);
-      this.texts.set(name, text);
-      if (this.skipped.get(name) !== parsed.why) {
-        this.skipped.set(name, parsed.why);
-        this.onSkipped?.({ name, why: parsed.why });
-      }
-      return true;
-    }
+    if (!parsed.ok) return this.reject(name, text, parsed.why);
     this.skipped.delete(name);
     this.texts.set(name, text);
     if (record.kind === 'key') {
@@ -160,6 +158,18 @@ export class RecordCache {
       this.choices.set(record.id as ProviderId, parsed.value as ChoiceRecord);
     } else {
       this.sents.set(record.id as ProviderId, parsed.value as SentRecord);
+    }
+    return true;
+  }
+
+  /** Keeps a record file that cannot be used out of the cache, its name taken, and reports it once. */
+  private reject(name: string, text: string, why: Rejection): boolean {
+    if (this.texts.get(name) === text) return false;
+    this.removeParsed(name);
+    this.texts.set(name, text);
+    if (this.skipped.get(name) !== why) {
+      this.skipped.set(name, why);
+      this.onSkipped?.({ name, why });
     }
     return true;
   }

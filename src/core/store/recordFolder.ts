@@ -2,21 +2,26 @@
 // written atomically (a temporary file, flushed, then renamed over the old one), so a reader sees the
 // old record or the new one, never a mix, and a crash leaves at most a stray temporary file.
 // Other windows' writes are seen through a file watcher, which names the record that changed.
+// Only regular files at record names are read; whatever else is in the folder is stepped around
+// (ownEntries.ts).
 import { randomUUID } from 'node:crypto';
 import { watch as watchFolder, promises as fs, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { Disposable } from '../emitter';
-import { isCode } from './lock';
+import { MOVED_ASIDE, entryKind, ensureOwnFolder, isCode, moveAside, readOwnFile, reportOnce } from './ownEntries';
 
 /** What the store needs of a folder of records; tests wrap it to inject faults and count writes. */
 export interface RecordFolderPort {
-  /** The record's text, or undefined when there is no such record. */
+  /**
+   * The record's text, or undefined when there is no such record; ForeignEntryError when something
+   * that is not a record file sits at its name (a folder, a link, a file too large to be one).
+   */
   read(name: string): Promise<string | undefined>;
-  /** Replaces the record atomically. */
+  /** Replaces the record atomically (a folder in its place is moved aside first). */
   write(name: string, text: string): Promise<void>;
-  /** Removes the record; removing a missing record is not an error. */
+  /** Removes the record; removing a missing record is not an error, and a folder at its name is left alone. */
   remove(name: string): Promise<void>;
-  /** The names of every record (temporary files excluded). */
+  /** The names of every entry at a record's name, whatever it is (temporary files excluded). */
   list(): Promise<string[]>;
   /**
    * Calls `listener` with the name of a record that changed (in any process), or with undefined when
@@ -26,26 +31,51 @@ export interface RecordFolderPort {
 }
 
 const RECORD_NAME = /^[A-Za-z0-9._-]+\.json$/;
+/** This folder's own temporary files (a crash can leave one behind). */
+const TEMP_FILE = /^\..+\.[0-9a-f-]{36}\.tmp$/;
+/** A record is a few hundred bytes; a file this large is not one, and is not read. */
+export const MAX_RECORD_BYTES = 64 * 1024;
 /** Windows may refuse a rename over a file another process has open for an instant. */
 const RENAME_ATTEMPTS = 5;
 
-export class FsRecordFolder implements RecordFolderPort {
-  constructor(readonly dir: string) {}
+export interface RecordFolderOptions {
+  /** Which names are records (others in the folder are reported once and never read). */
+  isRecordName?: (name: string) => boolean;
+  /** Hears once of each entry the folder does not recognise (its name, as found). */
+  onForeign?: (entry: string) => void;
+  /** The store's folder: every folder from it down to this one must be a real folder. */
+  base?: string;
+}
 
-  async read(name: string): Promise<string | undefined> {
-    try {
-      return await fs.readFile(this.file(name), 'utf8');
-    } catch (error) {
-      if (isCode(error, 'ENOENT')) return undefined;
-      throw error;
-    }
+export class FsRecordFolder implements RecordFolderPort {
+  private readonly isRecordName: (name: string) => boolean;
+  private readonly reportForeign: (entry: string) => void;
+  private readonly base: string;
+
+  constructor(
+    readonly dir: string,
+    options: RecordFolderOptions = {},
+  ) {
+    this.isRecordName = options.isRecordName ?? ((name) => RECORD_NAME.test(name) && !name.startsWith('.'));
+    this.reportForeign = reportOnce(options.onForeign ?? (() => undefined));
+    this.base = options.base ?? path.dirname(dir);
+  }
+
+  read(name: string): Promise<string | undefined> {
+    return readOwnFile(this.file(name), MAX_RECORD_BYTES);
   }
 
   async write(name: string, text: string): Promise<void> {
     const target = this.file(name);
-    await fs.mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `.${name}.${randomUUID()}.tmp`);
-    const handle = await fs.open(temp, 'w', 0o600);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(temp, 'wx', 0o600);
+    } catch (error) {
+      if (!isCode(error, 'ENOENT') && !isCode(error, 'ENOTDIR')) throw error;
+      await ensureOwnFolder(this.dir, this.base, this.reportForeign); // not made yet, or something else in its place
+      handle = await fs.open(temp, 'wx', 0o600);
+    }
     try {
       await handle.writeFile(text, 'utf8');
       await handle.datasync(); // the bytes are on disk before the name points at them
@@ -54,9 +84,17 @@ export class FsRecordFolder implements RecordFolderPort {
     }
     for (let attempt = 1; ; attempt++) {
       try {
+        // A link or another file at the name is replaced, not followed (rename never follows its target).
         await fs.rename(temp, target);
         return;
       } catch (error) {
+        // A folder at the record's name: moved aside (what is in it is not ours to delete), then the rename again.
+        const folderInTheWay = attempt < RENAME_ATTEMPTS && (await entryKind(target).catch(() => 'absent')) === 'directory';
+        if (folderInTheWay) {
+          this.reportForeign(name);
+          await moveAside(target);
+          continue;
+        }
         const retry = (isCode(error, 'EPERM') || isCode(error, 'EACCES') || isCode(error, 'EBUSY')) && attempt < RENAME_ATTEMPTS;
         if (!retry) {
           await fs.rm(temp, { force: true });
@@ -68,16 +106,31 @@ export class FsRecordFolder implements RecordFolderPort {
   }
 
   async remove(name: string): Promise<void> {
-    await fs.rm(this.file(name), { force: true });
+    try {
+      await fs.unlink(this.file(name)); // a link is removed, not what it points at
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return;
+      // A folder at the name is not a record of ours: it stays.
+      if ((isCode(error, 'EISDIR') || isCode(error, 'EPERM') || isCode(error, 'EACCES')) && (await entryKind(this.file(name))) === 'directory') return;
+      throw error;
+    }
   }
 
   async list(): Promise<string[]> {
+    let names: string[];
     try {
-      return (await fs.readdir(this.dir)).filter((name) => RECORD_NAME.test(name) && !name.startsWith('.'));
+      names = await fs.readdir(this.dir);
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return [];
+      if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return [];
       throw error;
     }
+    // Every entry at a record's name counts, whatever it is: its id stays taken, and its key's secret is kept.
+    const records: string[] = [];
+    for (const name of names) {
+      if (this.isRecordName(name)) records.push(name);
+      else if (!TEMP_FILE.test(name) && !MOVED_ASIDE.test(name)) this.reportForeign(name);
+    }
+    return records;
   }
 
   watch(listener: (name: string | undefined) => void): Disposable {
@@ -116,7 +169,7 @@ export class FsRecordFolder implements RecordFolderPort {
   }
 
   private file(name: string): string {
-    if (!RECORD_NAME.test(name) || name.startsWith('.')) throw new Error(`not a record name: ${name}`);
+    if (!RECORD_NAME.test(name) || name.startsWith('.')) throw new Error(`not a record name: ${name.slice(0, 80)}`);
     return path.join(this.dir, name);
   }
 }

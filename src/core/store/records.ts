@@ -99,8 +99,11 @@ export function recordOf(name: string): { kind: 'key' | 'choice' | 'sent'; id: s
   return match ? { kind: match[1] as 'key' | 'choice' | 'sent', id: match[2] as string } : undefined;
 }
 
-/** Why a parsed value cannot be used: 'newer' (a later version wrote it) or 'malformed'. */
-export type Rejection = 'newer' | 'malformed';
+/**
+ * Why a record file cannot be used: 'newer' (a later version wrote it), 'malformed', or 'foreign'
+ * (not a file the store wrote at all: a folder, a link, a file too large; never read).
+ */
+export type Rejection = 'newer' | 'malformed' | 'foreign';
 export type Parsed<T> = { ok: true; value: T } | { ok: false; why: Rejection };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

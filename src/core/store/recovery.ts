@@ -9,10 +9,12 @@
 //   rotate  secret has the new revision → finish it; still the old revision → undo the mark;
 //           unreadable → leave it.
 //   delete  finish it: move the choice, delete the secrets, drop the record (retried while the keyring refuses).
-// Orphans: where SecretStorage can list its keys (VS Code 1.106+), a secret whose id has no record file
-// at all (readable or not) is deleted, and so is a previous secret that no record keeps. Below 1.106 every
-// secret this store writes has its record written first, so only secrets from before this format can be
-// orphans, and those cannot be found.
+// Orphans: where SecretStorage can list its keys (VS Code 1.106+), a secret this format wrote (a value
+// with a revision) whose id has no entry at a record's name at all (readable or not, a file or not) is
+// deleted, and so is a previous secret that no record keeps. A raw value (written by 0.1: a row that
+// migration could not move, or data left for a newer version) is never deleted here. Below 1.106 every
+// secret this store writes has its record written first, so only secrets from before this format can
+// be orphans, and those cannot be found.
 import { type KeyRecord, KEY_PREFIX, keyFile, recordOf } from './records';
 import type { KeyStore } from './keyStore';
 import { KeyringUnavailableError, type StoredSecret, secretName, secretOwner } from './secretVault';
@@ -126,6 +128,7 @@ async function collectOrphans(store: KeyStore): Promise<number> {
       const record = records.get(owner.id);
       const strayPrevious = owner.slot === 'previous' && record && !record.previousRev && !record.pending;
       if (known && !strayPrevious) continue;
+      if (!(await store.vault.writtenByStore(name))) continue; // 0.1's raw value: not ours to collect
       try {
         await store.vault.deleteRaw(name);
         deleted++;

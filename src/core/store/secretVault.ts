@@ -60,15 +60,20 @@ export function wrapSecret(rev: string, key: string): string {
 }
 
 export function unwrapSecret(value: string): StoredSecret {
+  return wrapped(value) ?? { rev: LEGACY_REV, key: value };
+}
+
+/** The revision and key of a value this store wrote; undefined for a raw value (written by 0.1). */
+function wrapped(value: string): StoredSecret | undefined {
   if (value.startsWith('{')) {
     try {
-      const parsed = JSON.parse(value) as { rev?: unknown; key?: unknown };
-      if (typeof parsed.rev === 'string' && typeof parsed.key === 'string') return { rev: parsed.rev, key: parsed.key };
+      const parsed = JSON.parse(value) as { rev?: unknown; key?: unknown } | null;
+      if (typeof parsed?.rev === 'string' && typeof parsed.key === 'string') return { rev: parsed.rev, key: parsed.key };
     } catch {
       // not ours: a raw value
     }
   }
-  return { rev: LEGACY_REV, key: value };
+  return undefined;
 }
 
 /** Reads and writes wrapped secrets, turning every keyring failure into KeyringUnavailableError. */
@@ -117,6 +122,20 @@ export class SecretVault {
       return (await this.secrets.keys()).filter((name) => name.startsWith(SECRET_PREFIX));
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Whether the value under `name` was written by this store (with a revision). False for a raw value,
+   * which only 0.1 wrote (its row may not have been moved, or been left for a newer version), and for
+   * one that cannot be read now: recovery deletes only what this format wrote.
+   */
+  async writtenByStore(name: string): Promise<boolean> {
+    try {
+      const value = await this.secrets.get(name);
+      return value !== undefined && wrapped(value) !== undefined;
+    } catch {
+      return false;
     }
   }
 
