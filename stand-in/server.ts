@@ -131,8 +131,7 @@ class StandInServer implements StandIn, ControlTarget {
       const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
       res.on('close', () => this.log?.(`${req.method ?? 'GET'} ${path} ${res.writableFinished ? res.statusCode : 0} (control)`));
       if (!path.startsWith(CONTROL_PREFIX)) return sendText(res, 404, 'Not Found: this port serves /__stand-in/ only');
-      const target: ControlTarget = { ...this.controlTarget(), goAway: () => this.stopService(), comeBack: () => this.listen() };
-      handleControl(target, req.method ?? 'GET', path, req, res).catch(() => sendText(res, 500, SERVER_ERROR_TEXT));
+      handleControl(this.controlTarget({ withServicePort: true }), req.method ?? 'GET', path, req, res).catch(() => sendText(res, 500, SERVER_ERROR_TEXT));
     });
     await new Promise<void>((resolve, reject) => {
       control.once('error', reject);
@@ -157,11 +156,16 @@ class StandInServer implements StandIn, ControlTarget {
     }
   }
 
-  /** The ControlTarget view of this server (signedIn must stay a live property). */
-  private controlTarget(): ControlTarget {
+  /**
+   * The ControlTarget view of this server. `signedIn` and `impostor` are accessors that write through
+   * to the server, so this object must be used as it is: spreading it (`{ ...target }`) copies their
+   * values and drops the setters, and the commands would then change a copy (answering 204, doing
+   * nothing). `withServicePort` adds stop and start, which only the separate control port offers.
+   */
+  private controlTarget(options: { withServicePort?: boolean } = {}): ControlTarget {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    return {
+    const target: ControlTarget = {
       get signedIn() {
         return self.signedIn;
       },
@@ -174,10 +178,15 @@ class StandInServer implements StandIn, ControlTarget {
       set impostor(value: ImpostorMode) {
         self.impostor = value;
       },
-      failNext: (count, fault, options) => self.failNext(count, fault, options),
+      failNext: (count, fault, faultOptions) => self.failNext(count, fault, faultOptions),
       reset: () => self.reset(),
       snapshot: () => self.snapshot(),
     };
+    if (options.withServicePort) {
+      target.goAway = () => self.stopService();
+      target.comeBack = () => self.listen();
+    }
+    return target;
   }
 
   private hostForUrl(): string {
