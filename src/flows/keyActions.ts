@@ -57,7 +57,11 @@ export class KeyActions {
     if (preset) state.provider = preset;
     const title = (): string => (state.provider ? t('Add {0} Key', state.provider.label) : t('Add Key'));
     const taken = (s: KeyAnswers): string[] => (s.provider ? this.deps.store.keysOf(s.provider.id).map((k) => k.name) : []);
-    const prompt = (provider: ProviderInfo): string => t('Paste the {0} API key. It is kept in VS Code\'s secret storage, nowhere else.', provider.label);
+    // Where the key goes, truthfully: an OpenAI key is also sent to Pieces OS once Pieces OS uses it.
+    const prompt = (provider: ProviderInfo): string =>
+      provider.syncsToPieces
+        ? t('Paste the {0} API key. It is kept in VS Code\'s secret storage and, once Pieces OS uses it, in Pieces OS on this computer.', provider.label)
+        : t('Paste the {0} API key. It is kept in VS Code\'s secret storage only: Pieces OS does not take {0} keys.', provider.label);
     // "Get a key…" beside the key box opens the provider's key page (the box stays open).
     const getKey = (provider: ProviderInfo): InputButton[] => [
       { icon: 'link-external', tooltip: t('Get a key from {0}…', provider.label), run: () => void this.deps.runCommand(Commands.getKey, provider.id) },
@@ -108,7 +112,11 @@ export class KeyActions {
     if (!provider) return undefined;
     const state: KeyAnswers = { provider, name: record.name, organization: record.organization ?? '' };
     const title = (): string => t('Update "{0}"', record.name);
-    const prompt = (p: ProviderInfo): string => t('Paste the new {0} API key for "{1}". The old one is replaced in VS Code\'s secret storage.', p.label, record.name);
+    const usedByPieces = provider.syncsToPieces && this.deps.store.choice(record.provider)?.activeId === record.id;
+    const prompt = (p: ProviderInfo): string =>
+      usedByPieces
+        ? t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage and in Pieces OS on this computer.', p.label, record.name)
+        : t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage.', p.label, record.name);
     if (!(await runSteps(secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>()), state, () => secretSteps(provider)))) return undefined;
     if (state.secret === undefined) return undefined;
     const next = await this.deps.store.rotate(record.id, state.secret, provider.hasOrganization ? { organization: state.organization ?? '' } : {});

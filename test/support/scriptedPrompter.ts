@@ -19,6 +19,8 @@ export interface Asked {
   password?: boolean;
   value?: string;
   placeholder?: string;
+  /** input: the text under the box. */
+  prompt?: string;
   labels?: string[];
   /** pick and pickMany: the items as offered (label, description, detail). */
   items?: Array<{ label: string; description?: string; detail?: string }>;
@@ -72,7 +74,7 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async input(options: InputOptions): Promise<string | undefined | Back> {
-    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '', placeholder: options.placeholder, buttons: (options.buttons ?? []).map((b) => b.tooltip) });
+    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '', placeholder: options.placeholder, ...(options.prompt ? { prompt: options.prompt } : {}), buttons: (options.buttons ?? []).map((b) => b.tooltip) });
     for (;;) {
       const answer = this.next(`input "${options.title}"`);
       if (answer === 'escape') return undefined;

@@ -65,6 +65,18 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.deepEqual(logs.filter((l) => l.startsWith('Added')), ['Added OpenAI key "Personal"'], 'the log says "OpenAI key", not "openai key"');
   });
 
+  it('the key box says where the key goes: secret storage, and Pieces OS for a key it uses', async () => {
+    script([...add('Personal', K1), { pick: 'Anthropic' }, { input: 'Claude' }, { input: 'sk-ant-FAKE-0000000000000' }]);
+    await actions.addKey();
+    await actions.addKey();
+    const [openai, anthropic] = prompter.asked.filter((a) => a.password).map((a) => a.prompt ?? '');
+    assert.equal(openai, 'Paste the OpenAI API key. It is kept in VS Code\'s secret storage and, once Pieces OS uses it, in Pieces OS on this computer.');
+    assert.equal(anthropic, 'Paste the Anthropic API key. It is kept in VS Code\'s secret storage only: Pieces OS does not take Anthropic keys.');
+    script([{ input: K2 }, { input: '' }]);
+    await actions.updateKey(temp.store.list().find((k) => k.name === 'Personal')!.id);
+    assert.match(prompter.asked[0]?.prompt ?? '', /replaces the old one in VS Code's secret storage and in Pieces OS on this computer\.$/);
+  });
+
   it('going Back from the organization step keeps the pasted key; going back to the provider forgets it', async () => {
     script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: K1 }, 'back', { input: K1 }, { input: '' }]);
     await actions.addKey();
