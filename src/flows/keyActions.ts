@@ -75,18 +75,21 @@ export class KeyActions {
     if (!provider || state.name === undefined || state.secret === undefined) return undefined;
 
     // Which key Pieces OS should use is asked before anything is stored: one question, two plain answers.
+    // The question says the new key is saved whatever the answer, so closing it (Cancel, Escape) keeps
+    // the key too, without switching: a key pasted through four steps is never dropped without a word.
     const current = provider.syncsToPieces ? this.deps.store.activeKey(provider.id) : undefined;
     let choose = provider.syncsToPieces && !current;
+    let closed = false;
     if (current) {
       const useNew = t('Use "{0}" in Pieces OS', state.name);
       const keep = t('Keep "{0}" in Pieces OS', current.name);
       const answer = await this.prompter.ask(
         t('Which {0} key should Pieces OS use?', provider.label),
-        t('Pieces OS holds one {0} key and uses "{1}" now. "{2}" is saved in VS Code either way.', provider.label, current.name, state.name),
+        t('Pieces OS holds one {0} key and uses "{1}" now. "{2}" is saved in VS Code whatever you answer; Cancel keeps "{1}" in Pieces OS.', provider.label, current.name, state.name),
         [useNew, keep],
       );
-      if (answer === undefined) return undefined;
       choose = answer === useNew;
+      closed = answer === undefined;
     }
     const record = await this.deps.store.add(
       { provider: provider.id, name: state.name, secret: state.secret, ...(state.organization ? { organization: state.organization } : {}) },
@@ -98,7 +101,10 @@ export class KeyActions {
     if (!provider.syncsToPieces) {
       void this.prompter.message('info', t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label));
     } else if (!choose && current) {
-      void this.prompter.message('info', t('{0} Pieces OS keeps using "{1}".', saved, current.name));
+      const kept = closed
+        ? t('{0} You closed the question without an answer, so Pieces OS keeps using "{1}"; "Use for Pieces OS" switches to "{2}" any time.', saved, current.name, record.name)
+        : t('{0} Pieces OS keeps using "{1}".', saved, current.name);
+      void this.prompter.message('info', kept);
     } else {
       await this.sendChange(provider.id, this.outcome(saved), record.id);
     }

@@ -103,12 +103,24 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.match(last(), /^Saved "Team" \(sk-…0003\)\. Pieces OS is up to date\.$/);
   });
 
-  it('cancelling the question stores nothing', async () => {
+  it('closing the question keeps the new key, as the question says, without switching, and says so', async () => {
     script(add('Personal', K1));
     await actions.addKey();
     script(add('Work', K2, ['escape']));
     await actions.addKey();
-    assert.deepEqual(temp.store.list().map((k) => k.name), ['Personal']);
+    assert.deepEqual(temp.store.list().map((k) => k.name).sort(), ['Personal', 'Work']);
+    const work = temp.store.list().find((k) => k.name === 'Work')!;
+    assert.equal(await temp.store.secret(work.id), K2, 'the pasted key is kept');
+    assert.equal(temp.store.choice('openai')?.activeId, temp.store.list().find((k) => k.name === 'Personal')!.id, 'Pieces OS still uses "Personal"');
+    assert.equal(standIn.openAI?.api_key, K1);
+    assert.equal(last(), 'Saved "Work" (sk-…0002). You closed the question without an answer, so Pieces OS keeps using "Personal"; "Use for Pieces OS" switches to "Work" any time.');
+  });
+
+  it('escaping a step before the question stores nothing and sends nothing', async () => {
+    script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: K1 }, 'escape']);
+    await actions.addKey();
+    assert.deepEqual(temp.store.list(), []);
+    assert.equal(standIn.requests.filter((r) => r.method === 'POST').length, 0);
   });
 
   it('a rejected rotation can be undone: the 401 message offers Restore Previous Key, which restores it', async () => {
