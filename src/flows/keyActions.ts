@@ -7,6 +7,7 @@ import type { MaskCache } from '../core/masks';
 import { type ProviderId, type ProviderInfo, getProvider } from '../core/providers';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
+import { uniqueName } from '../core/importKeys';
 import { validateKeyName } from '../core/validation';
 import { runSteps } from './multiStep';
 import { type KeyAnswers, doneStep, nameStep, providerStep, secretStep, secretSteps, toCheck } from './keySteps';
@@ -66,7 +67,14 @@ export class KeyActions {
     const getKey = (provider: ProviderInfo): InputButton[] => [
       { icon: 'link-external', tooltip: t('Get a key from {0}…', provider.label), run: () => void this.deps.runCommand(Commands.getKey, provider.id) },
     ];
-    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKey);
+    // A key of another provider pasted here is added under that provider, if the user says so; the name
+    // stays unless that provider has a key of that name already (then it gets " (2)").
+    const moveTo = (s: KeyAnswers, other: ProviderInfo): void => {
+      s.provider = other;
+      if (s.name !== undefined) s.name = uniqueName(s.name, taken(s));
+      if (!other.hasOrganization) delete s.organization;
+    };
+    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKey, moveTo);
     const name = nameStep(() => this.prompter, title, taken, afterName);
     const first = preset ? name : providerStep(() => this.prompter, title, name);
     const total = (s: KeyAnswers): number => (preset ? 0 : 1) + 1 + secretSteps(s.provider);

@@ -77,6 +77,49 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.match(prompter.asked[0]?.prompt ?? '', /replaces the old one in VS Code's secret storage and in Pieces OS on this computer\.$/);
   });
 
+  it('a key of another provider in the key box: a warning, then a question with a button to add it there', async () => {
+    const claude = `sk-ant-api03-FAKE${'0'.repeat(90)}1`;
+    script([{ pick: 'Anthropic' }, { input: 'Work' }, { input: `sk-ant-api03-FAKE${'0'.repeat(90)}2` }]);
+    await actions.addKey();
+    // Cancel on the question shows the box again with the key as pasted; the second Enter takes the offer.
+    script([{ pick: 'OpenAI' }, { input: 'Work' }, { input: claude }, { confirm: false }, { input: claude }, { confirm: true }]);
+    await actions.addKey();
+    assert.deepEqual(prompter.warnings, [
+      'This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI. Press Enter to add it there instead.',
+      'This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI. Press Enter to add it there instead.',
+    ]);
+    const questions = prompter.asked.filter((a) => a.kind === 'confirm');
+    assert.deepEqual(questions.map((q) => [q.title, q.labels]), [
+      ['This looks like a key from Anthropic, not from OpenAI.', ['Add as Anthropic Key']],
+      ['This looks like a key from Anthropic, not from OpenAI.', ['Add as Anthropic Key']],
+    ]);
+    const boxes = prompter.asked.filter((a) => a.password);
+    assert.equal(boxes[1]?.value, claude, 'the box shows the pasted key again (hidden) after Cancel');
+    const added = temp.store.keysOf('anthropic').find((k) => k.name === 'Work (2)');
+    assert.ok(added, `stored under Anthropic, as "Work (2)" since "Work" is taken there: ${temp.store.list().map((k) => `${k.provider}/${k.name}`).join(', ')}`);
+    assert.equal(await temp.store.secret(added.id), claude);
+    assert.deepEqual(temp.store.keysOf('openai'), [], 'nothing stored as an OpenAI key');
+    assert.equal(standIn.requests.filter((r) => r.method === 'POST').length, 0, 'nothing sent to Pieces OS');
+    assert.match(last(), /^Saved "Work \(2\)" \(sk-ant-…0001\)\. It is kept in VS Code only: Pieces OS does not accept Anthropic keys\.$/);
+    for (const text of [...prompter.warnings, ...prompter.messages.map((m) => m.message)]) assert.ok(!text.includes(claude.slice(7, 20)), 'no key bytes in a message');
+
+    // Rotating cannot move a key to another provider: the same key is refused with the reason.
+    script(add('Personal', K1));
+    await actions.addKey();
+    script([{ input: claude }, { input: K2 }, { input: '' }]);
+    await actions.updateKey(temp.store.keysOf('openai')[0]!.id);
+    assert.deepEqual(prompter.refusals, ['This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI.']);
+    assert.equal(standIn.openAI?.api_key, K2);
+  });
+
+  it('refuses a key too short for any provider, and warns about one shorter than the provider\'s keys', async () => {
+    script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: 'sk-proj-abc' }, { input: K1 }, { input: '' }]);
+    await actions.addKey();
+    assert.deepEqual(prompter.refusals, ['That is too short for an API key (11 characters; at least 20).']);
+    assert.deepEqual(prompter.warnings, ['OpenAI keys have 51 to 256 characters; this one has 38. Check that you copied all of it; it can still be saved.']);
+    assert.equal(standIn.openAI?.api_key, K1);
+  });
+
   it('going Back from the organization step keeps the pasted key; going back to the provider forgets it', async () => {
     script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: K1 }, 'back', { input: K1 }, { input: '' }]);
     await actions.addKey();
