@@ -9,6 +9,7 @@ import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
 import { uniqueName } from '../core/importKeys';
 import { validateKeyName } from '../core/validation';
+import { deleteEffect, stateWord } from '../core/vocabulary';
 import { runSteps } from './multiStep';
 import { type KeyAnswers, doneStep, nameStep, providerStep, secretStep, secretSteps, toCheck } from './keySteps';
 import { BACK, type InputButton, type Prompter } from './prompter';
@@ -166,12 +167,17 @@ export class KeyActions {
     const isActive = !!provider?.syncsToPieces && this.deps.store.choice(record.provider)?.activeId === record.id;
     const mask = await this.maskOf(record);
     const others = this.deps.store.keysOf(record.provider).filter((k) => k.id !== record.id);
+    // What Pieces OS holds is worded from what it confirmed, not from the choice (a rejected key is not "used").
+    const effect = deleteEffect(this.deps.sync.stateOf(record), this.deps.sync.holdOf(record), label);
     let successor: KeyRecord | undefined;
     if (isActive && others.length > 0) {
       // One question, before anything is deleted: which key takes over, or none.
+      const held = this.deps.sync.stateOf(record).kind === 'synced';
       const answer = await this.prompter.pick<KeyRecord | 'none'>({
         title: t('Delete "{0}" ({1})', record.name, mask),
-        placeholder: t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name),
+        placeholder: held
+          ? t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name)
+          : t('You chose "{0}" for Pieces OS ({1}). Which key should it use after the delete?', record.name, stateWord(this.deps.sync.stateOf(record))),
         items: [
           ...others.map((k) => ({ label: t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name), description: this.deps.masks.peek(k), value: k })),
           { label: t('Delete "{0}"; Pieces OS holds no {1} key', record.name, label), value: 'none' as const },
@@ -183,7 +189,7 @@ export class KeyActions {
       const confirmed = await this.prompter.confirm(
         t('Delete "{0}" ({1})?', record.name, mask),
         isActive
-          ? t('Pieces OS uses this key; after the delete it holds no {0} key. The key is removed from VS Code\'s secret storage.', label)
+          ? t('{0} The key is removed from VS Code\'s secret storage. This cannot be undone.', effect)
           : t('The key is removed from VS Code\'s secret storage. This cannot be undone.'),
         t('Delete'),
       );

@@ -19,7 +19,7 @@ export interface Asked {
   password?: boolean;
   value?: string;
   placeholder?: string;
-  /** input: the text under the box. */
+  /** input: the text under the box; confirm (and ask): the question's detail. */
   prompt?: string;
   labels?: string[];
   /** pick and pickMany: the items as offered (label, description, detail). */
@@ -90,8 +90,8 @@ export class ScriptedPrompter implements Prompter {
     }
   }
 
-  async confirm(message: string): Promise<boolean> {
-    this.asked.push({ kind: 'confirm', title: message });
+  async confirm(message: string, detail: string): Promise<boolean> {
+    this.asked.push({ kind: 'confirm', title: message, prompt: detail });
     const answer = this.next(`confirm "${message}"`);
     if (answer === 'escape') return false;
     if (typeof answer !== 'object' || !('confirm' in answer)) throw new Error(`expected a confirm answer for "${message}"`);
@@ -99,8 +99,8 @@ export class ScriptedPrompter implements Prompter {
   }
 
   /** `{ confirm: true }` picks the first answer, `{ confirm: false }` the second. */
-  async ask(message: string, _detail: string, answers: string[]): Promise<string | undefined> {
-    this.asked.push({ kind: 'confirm', title: message, labels: answers });
+  async ask(message: string, detail: string, answers: string[]): Promise<string | undefined> {
+    this.asked.push({ kind: 'confirm', title: message, prompt: detail, labels: answers });
     const answer = this.next(`ask "${message}"`);
     if (answer === 'escape') return undefined;
     if (typeof answer !== 'object' || !('confirm' in answer)) throw new Error(`expected a confirm answer for "${message}"`);

@@ -227,6 +227,39 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(standIn.openAI, undefined);
   });
 
+  it('the delete question words what Pieces OS holds from what it confirmed: a key it rejected is not "used"', async () => {
+    standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/create'] });
+    script(add('Personal', K1));
+    await actions.addKey();
+    const record = temp.store.list()[0]!;
+    assert.equal(sync.stateOf(record).kind, 'rejected');
+    assert.match(prompter.messages.at(-1)?.message ?? '', /rejected/);
+    script([{ confirm: false }]);
+    await actions.deleteKey(record.id);
+    assert.equal(prompter.asked[0]?.prompt, 'Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no OpenAI key. The key is removed from VS Code\'s secret storage. This cannot be undone.');
+
+    // Confirmed by Pieces OS: "uses this key".
+    await actions.syncNow();
+    assert.equal(sync.stateOf(record).kind, 'synced');
+    script([{ confirm: false }]);
+    await actions.deleteKey(record.id);
+    assert.match(prompter.asked[0]?.prompt ?? '', /^Pieces OS uses this key; after the delete it holds no OpenAI key\./);
+
+    // Forgotten in Pieces: "holds no key", nothing to send.
+    await new PiecesClient({ baseUrl: standIn.url }).deleteKey(standIn.userId);
+    await sync.reconcile();
+    script([{ confirm: false }]);
+    await actions.deleteKey(record.id);
+    assert.match(prompter.asked[0]?.prompt ?? '', /^Pieces OS holds no OpenAI key, so nothing is sent to it\./);
+
+    // With another key to take over, the picker says "you chose" rather than "uses" for a key it does not hold.
+    script(add('Work', K2, [{ confirm: false }]));
+    await actions.addKey();
+    script(['escape']);
+    await actions.deleteKey(record.id);
+    assert.equal(prompter.asked[0]?.placeholder, 'You chose "Personal" for Pieces OS (not in Pieces OS). Which key should it use after the delete?');
+  });
+
   it('refuses invalid names and keys with messages that say why; the duplicate-name error names the existing key', async () => {
     script(add('Personal', K1));
     await actions.addKey();
