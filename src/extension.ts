@@ -21,6 +21,7 @@ import { keyringAdvice } from './flows/reportFailure';
 import { KeysTreeProvider } from './views/keysTree';
 import { readServiceUrl } from './vscode/config';
 import { Log } from './vscode/log';
+import { Redraw } from './vscode/redraw';
 import { StatusBar } from './vscode/statusBar';
 import { UseKeys } from './vscode/useKeys/useKeys';
 
@@ -117,12 +118,16 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     treeView.badge = pending > 0 ? { value: pending, tooltip: changesWaiting(pending) } : undefined;
   };
 
-  /** Shows the current keys, sync state and connection everywhere (the tree redraw is debounced). */
-  const redraw = (): void => {
-    tree.refresh();
-    status.update();
-    updateContext();
-  };
+  /** Shows the current keys, sync state and connection everywhere, in one frame (redraw.ts). */
+  const frame = new Redraw({
+    drawTree: () => tree.drawNow(),
+    treeVisible: () => treeView.visible,
+    drawOthers: () => {
+      status.update();
+      updateContext();
+    },
+  });
+  const redraw = (): void => frame.schedule();
 
   /** Re-checks the connection, then sends what waits and compares with what Pieces OS holds. */
   const refresh = async (): Promise<void> => {
@@ -163,6 +168,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     status,
     tree,
     treeView,
+    frame,
     ...registerCommands({
       store,
       sync,
@@ -175,6 +181,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       ready,
       foundUrl: () => locator.current,
       statusBar: status,
+      drawn: () => frame.drawn(),
       useKeys,
     }),
     store.onDidChange(() => {
