@@ -48,6 +48,12 @@ export interface StandInOptions {
   controlPort?: number;
   /** Start as an impostor (see ImpostorMode); reset() returns to this. */
   impostor?: ImpostorMode;
+  /**
+   * How long an idle keep-alive connection stays open before the stand-in closes it; default
+   * DEFAULT_IDLE_TIMEOUT_MS (node's own default, 5 s, would close the extension's idle connection to
+   * Pieces OS every 5 s, which a real Pieces OS does not).
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface StandIn {
@@ -71,6 +77,13 @@ export interface StandIn {
 }
 
 export const DEFAULT_USER_ID = '5f1e8d2c-7a3b-4c6d-8e9f-57a4d1e00001';
+/**
+ * Idle keep-alive connections are closed after this long: dart:io's HttpServer default (`idleTimeout`,
+ * 120 s), taken because Pieces OS is built with Dart; what a given Pieces OS uses was not measured. The
+ * extension copes with any value (a server that closes idle connections at once is asked with backoff).
+ * Tests that need idle connections closed sooner pass `idleTimeoutMs`.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 export const DEFAULT_VERSION = 'stand-in-1.0.0';
 export const UNAUTHORIZED_TEXT = 'Invalid Authentication, Incorrect API key provided or organization';
 export const SERVER_ERROR_TEXT = 'Internal Server Error';
@@ -102,6 +115,7 @@ class StandInServer implements StandIn, ControlTarget {
   private readonly history: Array<{ method: string; path: string; status: number }> = [];
   private control: http.Server | undefined;
   private controlPort: number | undefined;
+  private readonly idleTimeoutMs: number;
 
   constructor(options: StandInOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -114,6 +128,7 @@ class StandInServer implements StandIn, ControlTarget {
     this.version = options.version ?? DEFAULT_VERSION;
     this.log = options.log;
     this.controlPort = options.controlPort;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
   get controlUrl(): string | undefined {
@@ -238,6 +253,7 @@ class StandInServer implements StandIn, ControlTarget {
         else drop(res);
       });
     });
+    server.keepAliveTimeout = this.idleTimeoutMs;
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
