@@ -49,9 +49,13 @@ export class ConnectionMonitor implements Disposable {
   private readonly timers: Timers;
   private readonly line: IdleConnection | undefined;
   private readonly now: () => number;
-  /** When the idle connection was last opened, and how many in a row ended sooner than SHORTEST_IDLE_MS. */
+  /** When the idle connection was last opened; whether it is opening now. */
   private lineOpenedAt = 0;
-  private quickEnds = 0;
+  private lineOpening = false;
+  /** Setbacks in a row: idle connections that ended sooner than SHORTEST_IDLE_MS, or did not open. */
+  private setbacks = 0;
+  /** Whether a check followed the idle connection's last failure to open (and found Pieces OS all the same). */
+  private checkedAfterFailure = false;
   private reopenHandle: unknown;
 
   readonly onDidChange: Event<ConnectionState> = this.changed.event;
@@ -103,38 +107,47 @@ export class ConnectionMonitor implements Disposable {
     this.reconnected.dispose();
   }
 
-  /** Keeps the idle connection open to the address Pieces OS answered at; if it does not open, looks again. */
+  /** Keeps the idle connection open to the address Pieces OS answered at (see lineEnded for what follows). */
   private openLine(url: string): void {
     const line = this.line;
-    if (!line || line.isOpenTo(url)) return;
+    if (!line || this.lineOpening || line.isOpenTo(url)) return;
+    this.lineOpening = true;
     this.lineOpenedAt = this.now();
     void line.open(url).then((open) => {
-      if (!open && !this.disposed && this.current.kind === 'connected' && this.current.url === url) void this.check();
+      this.lineOpening = false;
+      if (open) this.checkedAfterFailure = false;
+      if (open || this.disposed || this.current.kind !== 'connected' || this.current.url !== url) return;
+      // It did not open: find out at once whether Pieces OS is still there. If it answers the check all
+      // the same (the idle connection alone is refused), it is tried again ever less often, not in a loop.
+      if (!this.checkedAfterFailure) {
+        this.checkedAfterFailure = true;
+        // A check that is finishing now started before this failure: ask again after it.
+        void (this.checking ?? Promise.resolve()).then(() => this.check());
+      } else {
+        this.setbacks++;
+        this.reopenLater(url);
+      }
     });
   }
 
   /**
    * The idle connection ended. Pieces OS may have quit, or only closed a connection it found idle; opening
-   * it again at once tells which (it answers, or nothing listens), and a check follows if it does not open.
+   * it again at once tells which (it answers, or nothing listens and a check says "not running"). If the
+   * last one also ended at once or did not open, the server keeps no idle connection: ever less often.
    */
   private lineEnded(): void {
     if (this.disposed || this.current.kind !== 'connected') return;
-    const url = this.current.url;
+    if (this.now() - this.lineOpenedAt >= SHORTEST_IDLE_MS) this.setbacks = 0;
+    if (this.setbacks++ === 0) this.openLine(this.current.url);
+    else this.reopenLater(this.current.url);
+  }
+
+  private reopenLater(url: string): void {
     this.timers.clearTimeout(this.reopenHandle);
-    this.reopenHandle = undefined;
-    const quick = this.now() - this.lineOpenedAt < SHORTEST_IDLE_MS;
-    if (!quick) this.quickEnds = 0;
-    // Opened again at once, unless it also ended at once the last time: a server that keeps no idle
-    // connection open is then asked ever less often (as while it is away), not in a loop.
-    if (!quick || this.quickEnds === 0) {
-      if (quick) this.quickEnds = 1;
-      this.openLine(url);
-      return;
-    }
     this.reopenHandle = this.timers.setTimeout(() => {
       this.reopenHandle = undefined;
       if (!this.disposed && this.current.kind === 'connected' && this.current.url === url) this.openLine(url);
-    }, backoffDelay(this.quickEnds++ - 1));
+    }, backoffDelay(Math.max(0, this.setbacks - 2)));
   }
 
   private async runCheck(): Promise<ConnectionState> {
@@ -172,7 +185,8 @@ export class ConnectionMonitor implements Disposable {
     if (next.kind !== 'connected') {
       this.timers.clearTimeout(this.reopenHandle);
       this.reopenHandle = undefined;
-      this.quickEnds = 0;
+      this.setbacks = 0;
+      this.checkedAfterFailure = false;
       this.line?.close();
     }
     if (next.kind === 'connected') {

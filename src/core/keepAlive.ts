@@ -87,7 +87,12 @@ export class KeepAliveConnection implements IdleConnection {
     return new Promise<boolean>((resolve) => {
       // The socket is taken when the request gets it: once the answer has ended, it is back in the agent's pool.
       let socket: Socket | undefined;
-      const request = (secure ? https : http).get(url, { agent, headers: { accept: 'text/plain' } }, (response) => {
+      // Not http.get: VS Code's extension host wraps http.get/request in a proxy agent that keeps no
+      // connection alive (microsoft/vscode#228872), so the idle connection would close after every answer.
+      // The ClientRequest constructor is not wrapped and uses this Agent as it is; Pieces OS is on this
+      // computer, where no proxy applies.
+      const options: http.ClientRequestArgs = { protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname, method: 'GET', agent, headers: { accept: 'text/plain' } };
+      const request = new http.ClientRequest(options, (response) => {
         const status = response.statusCode ?? 0;
         response.resume();
         response.on('end', () => {
@@ -105,6 +110,7 @@ export class KeepAliveConnection implements IdleConnection {
         socket = taken;
       });
       request.setTimeout(this.options.timeoutMs ?? 5000, () => request.destroy(new Error('no answer in time')));
+      request.end();
       request.on('error', (error) => {
         record(undefined, error.message);
         if (generation === this.generation) this.close();

@@ -173,6 +173,21 @@ describe('connection monitor (idle keep-alive connection)', () => {
     monitor.dispose();
   });
 
+  it('an idle connection refused while Pieces OS answers (a proxy, say): one check, then tries with backoff, not a loop', async () => {
+    const clock = new FakeClock();
+    const line = new FakeLine();
+    line.answer = false;
+    const state = { mode: 'up' as Mode, calls: 0 };
+    const monitor = new ConnectionMonitor(fakeClient(state), { timers: clock, line, now: () => clock.now() });
+    await monitor.check();
+    for (let i = 0; i < 5; i++) await settle();
+    assert.equal(monitor.state.kind, 'connected');
+    assert.equal(state.calls, 2, 'the first check and one more after the connection was refused');
+    assert.equal(line.opened.length, 2);
+    assert.ok(clock.nextAt() !== undefined, 'the next try waits for a timer');
+    monitor.dispose();
+  });
+
   it('a server that closes idle connections at once is asked again with backoff, not in a loop', async () => {
     const clock = new FakeClock();
     const line = new FakeLine();
