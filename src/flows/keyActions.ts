@@ -111,7 +111,7 @@ export class KeyActions {
       void this.prompter.message('info', t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label));
     } else if (!choose && current) {
       const kept = closed
-        ? t('{0} You closed the question without an answer, so Pieces OS keeps using "{1}"; "Use for Pieces OS" switches to "{2}" any time.', saved, current.name, record.name)
+        ? t('{0} Pieces OS keeps using "{1}" (the question was closed without an answer); "Use for Pieces OS" switches to "{2}" any time.', saved, current.name, record.name)
         : t('{0} Pieces OS keeps using "{1}".', saved, current.name);
       void this.prompter.message('info', kept);
     } else {

@@ -156,7 +156,7 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(await temp.store.secret(work.id), K2, 'the pasted key is kept');
     assert.equal(temp.store.choice('openai')?.activeId, temp.store.list().find((k) => k.name === 'Personal')!.id, 'Pieces OS still uses "Personal"');
     assert.equal(standIn.openAI?.api_key, K1);
-    assert.equal(last(), 'Saved "Work" (sk-…0002). You closed the question without an answer, so Pieces OS keeps using "Personal"; "Use for Pieces OS" switches to "Work" any time.');
+    assert.equal(last(), 'Saved "Work" (sk-…0002). Pieces OS keeps using "Personal" (the question was closed without an answer); "Use for Pieces OS" switches to "Work" any time.');
   });
 
   it('escaping a step before the question stores nothing and sends nothing', async () => {
