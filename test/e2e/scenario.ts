@@ -212,6 +212,22 @@ async function rotate(ctx: ScenarioContext, name: string, key: string): Promise<
   await wb.waitForQuickInputClosed();
 }
 
+/** Add Key from the palette, OpenAI, the name typed, the key pasted, no organization: up to what follows the last step. */
+async function addOpenAIKey(ctx: ScenarioContext, name: string, key: string): Promise<void> {
+  const { wb } = ctx;
+  await wb.runCommand(UI.commands.addKey);
+  await wb.waitForQuickInput(UI.addTitle());
+  await wb.pickByTyping(OPENAI);
+  await wb.waitForQuickInput(atStep(2, UI.steps.addOpenAI));
+  await wb.replaceInput(name, 'type');
+  await wb.page.keyboard.press('Enter');
+  await wb.waitForQuickInput(atStep(3, UI.steps.addOpenAI));
+  await wb.replaceInput(key, 'paste');
+  await wb.page.keyboard.press('Enter');
+  await wb.waitForQuickInput(atStep(4, UI.steps.addOpenAI));
+  await wb.page.keyboard.press('Enter');
+}
+
 /** Presses Enter on an input that holds an invalid value: the message stays, the step and the value too. */
 async function enterIsRefused(ctx: ScenarioContext, message: RegExp, title: RegExp): Promise<void> {
   const { wb } = ctx;
@@ -509,17 +525,7 @@ export const STEPS: readonly Step[] = [
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
-      await wb.runCommand(UI.commands.addKey);
-      await wb.waitForQuickInput(UI.addTitle());
-      await wb.pickByTyping(OPENAI);
-      await wb.waitForQuickInput(atStep(2, UI.steps.addOpenAI));
-      await wb.replaceInput('Spare', 'type');
-      await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(atStep(3, UI.steps.addOpenAI));
-      await wb.replaceInput(keys.spare, 'paste');
-      await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(atStep(4, UI.steps.addOpenAI));
-      await wb.page.keyboard.press('Enter');
+      await addOpenAIKey(ctx, 'Spare', keys.spare);
       const question = await wb.waitForDialog(UI.questions.switchKey('Spare'));
       await wb.page.keyboard.press('Escape');
       await question.waitFor({ state: 'hidden', timeout: WAIT_MS });
@@ -578,17 +584,7 @@ export const STEPS: readonly Step[] = [
       const { wb, keys } = ctx;
       await wb.clearNotifications();
       await ctx.standIn.fault({ count: 1, fault: 'unauthorized', paths: [KEY_PATHS.create] });
-      await wb.runCommand(UI.commands.addKey);
-      await wb.waitForQuickInput(UI.addTitle());
-      await wb.pickByTyping(OPENAI);
-      await wb.waitForQuickInput(atStep(2, UI.steps.addOpenAI));
-      await wb.replaceInput('Team', 'type');
-      await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(atStep(3, UI.steps.addOpenAI));
-      await wb.replaceInput(keys.team, 'paste');
-      await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(atStep(4, UI.steps.addOpenAI));
-      await wb.page.keyboard.press('Enter');
+      await addOpenAIKey(ctx, 'Team', keys.team);
       await wb.waitForNotification(UI.messages.rejected);
       // The moment the message shows, the status bar and the row say the same (one state, drawn once).
       const seen = async (): Promise<{ status: string; row: string }> => ({

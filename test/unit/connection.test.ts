@@ -4,7 +4,7 @@ import { Emitter } from '../../src/core/emitter';
 import { type IdleConnection, KeepAliveConnection } from '../../src/core/keepAlive';
 import { NotSignedInError, ServiceUnreachableError, ServiceUrlRefusedError, SessionExpiredError } from '../../src/core/errors';
 import { PiecesClient, type RequestRecord } from '../../src/core/piecesClient';
-import { startStandIn } from '../../stand-in/server';
+import { type StandIn, type StandInOptions, startStandIn } from '../../stand-in/server';
 import { FakeClock } from '../support/fakeClock';
 
 type Mode = 'down' | 'up' | 'signedOut' | 'sessionExpired' | 'refusedUrl' | 'nameless';
@@ -210,20 +210,46 @@ describe('connection monitor (idle keep-alive connection)', () => {
 describe('connection monitor against the stand-in: Pieces OS quits while connected', function () {
   this.timeout(10_000);
 
-  it('the state says "not running" within moments of the stand-in going away, with no polling before', async () => {
-    const standIn = await startStandIn({ port: 0 });
+  interface Watched {
+    standIn: StandIn;
+    line: KeepAliveConnection;
+    clock: FakeClock;
+    monitor: ConnectionMonitor;
+    /** The idle connection's own requests. */
+    requests: RequestRecord[];
+    /** The state kinds the monitor announced. */
+    kinds: string[];
+    /** How many health requests the stand-in answered. */
+    health(): number;
+  }
+
+  /** A stand-in and a monitor with a real idle connection to it; retries wait for the fake clock. */
+  async function watching(options: StandInOptions, run: (w: Watched) => Promise<void>): Promise<void> {
+    const standIn = await startStandIn({ port: 0, ...options });
     const requests: RequestRecord[] = [];
     const line = new KeepAliveConnection({ onRequest: (record) => requests.push(record) });
-    const client = new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 });
     const clock = new FakeClock();
-    const monitor = new ConnectionMonitor(client, { timers: clock, line });
+    const monitor = new ConnectionMonitor(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 }), { timers: clock, line });
+    const kinds: string[] = [];
+    monitor.onDidChange((state) => kinds.push(state.kind));
+    const health = (): number => standIn.requests.filter((r) => r.path === '/.well-known/health').length;
     try {
+      await run({ standIn, line, clock, monitor, requests, kinds, health });
+    } finally {
+      monitor.dispose();
+      line.dispose();
+      await standIn.stop();
+    }
+  }
+
+  it('the state says "not running" within moments of the stand-in going away, with no polling before', () =>
+    watching({}, async ({ standIn, line, clock, monitor, requests, health }) => {
       assert.equal((await monitor.check()).kind, 'connected');
       await until(() => line.isOpenTo(standIn.url), 'the idle connection to open');
       assert.equal(clock.nextAt(), undefined, 'nothing is polled while connected');
-      const healthBefore = standIn.requests.filter((r) => r.path === '/.well-known/health').length;
+      const healthBefore = health();
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(standIn.requests.filter((r) => r.path === '/.well-known/health').length, healthBefore, 'no request while idle');
+      assert.equal(health(), healthBefore, 'no request while idle');
 
       const quit = Date.now();
       await standIn.stop();
@@ -231,56 +257,29 @@ describe('connection monitor against the stand-in: Pieces OS quits while connect
       const tookMs = Date.now() - quit;
       assert.ok(tookMs < 2000, `told after ${tookMs} ms`);
       assert.ok(requests.some((r) => r.error !== undefined), 'the idle connection could not be opened again');
-    } finally {
-      monitor.dispose();
-      line.dispose();
-      await standIn.stop();
-    }
-  });
+    }));
 
-  it('the stand-in closing an idle connection is not quitting: it is opened again at once and the state stays', async () => {
-    // node's server closes an idle connection a moment after its keepAliveTimeout (here after about 3 s).
-    const standIn = await startStandIn({ port: 0, idleTimeoutMs: 2000 });
-    const line = new KeepAliveConnection();
-    const clock = new FakeClock();
-    const monitor = new ConnectionMonitor(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 }), { timers: clock, line });
-    const kinds: string[] = [];
-    monitor.onDidChange((s) => kinds.push(s.kind));
-    const health = (): number => standIn.requests.filter((r) => r.path === '/.well-known/health').length;
-    try {
+  // node's server closes an idle connection a moment after its keepAliveTimeout (here after about 3 s).
+  it('the stand-in closing an idle connection is not quitting: it is opened again at once and the state stays', () =>
+    watching({ idleTimeoutMs: 2000 }, async ({ standIn, line, clock, monitor, kinds, health }) => {
       await monitor.check();
       await until(() => line.isOpenTo(standIn.url), 'the idle connection to open');
       const opened = health();
       await until(() => health() === opened + 1 && line.isOpenTo(standIn.url), 'one health request to open it again after the stand-in closed it', 6000);
       assert.equal(clock.nextAt(), undefined, 'no timer: it was opened again at once');
       assert.deepEqual(kinds, ['connected'], 'the state never changed');
-    } finally {
-      monitor.dispose();
-      line.dispose();
-      await standIn.stop();
-    }
-  });
+    }));
 
-  it('a server that keeps no idle connection open is asked again once at once, then with backoff', async () => {
-    // Under 1 s, node's server announces "Keep-Alive: timeout=0", and node's client drops each connection at once.
-    const standIn = await startStandIn({ port: 0, idleTimeoutMs: 500 });
-    const line = new KeepAliveConnection();
-    const clock = new FakeClock();
-    const monitor = new ConnectionMonitor(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 }), { timers: clock, line });
-    const health = (): number => standIn.requests.filter((r) => r.path === '/.well-known/health').length;
-    try {
+  // Under 1 s, node's server announces "Keep-Alive: timeout=0", and node's client drops each connection at once.
+  it('a server that keeps no idle connection open is asked again once at once, then with backoff', () =>
+    watching({ idleTimeoutMs: 500 }, async ({ clock, monitor, health }) => {
       await monitor.check();
       await until(() => clock.nextAt() !== undefined, 'a backoff timer');
       const asked = health();
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(health(), asked, 'not asked in a loop');
       assert.equal(monitor.state.kind, 'connected');
-    } finally {
-      monitor.dispose();
-      line.dispose();
-      await standIn.stop();
-    }
-  });
+    }));
 });
 
 async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
