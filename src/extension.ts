@@ -7,6 +7,7 @@ import { registerCommands } from './commands/registerCommands';
 import { CONFIG_SECTION, Commands, ContextKeys, STORE_FOLDER, Settings, Views } from './constants';
 import { ConnectionMonitor } from './core/connection';
 import { ServiceLocator } from './core/discovery';
+import { KeepAliveConnection } from './core/keepAlive';
 import { setTranslator, t } from './core/l10n';
 import { MaskCache } from './core/masks';
 import { PiecesClient } from './core/piecesClient';
@@ -21,6 +22,7 @@ import { keyringAdvice } from './flows/reportFailure';
 import { KeysTreeProvider } from './views/keysTree';
 import { readServiceUrl } from './vscode/config';
 import { Log } from './vscode/log';
+import { Redraw } from './vscode/redraw';
 import { StatusBar } from './vscode/statusBar';
 import { UseKeys } from './vscode/useKeys/useKeys';
 
@@ -70,7 +72,10 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       connection.noteRequest(record);
     },
   });
-  const connection = new ConnectionMonitor(client);
+  // One idle keep-alive connection to Pieces OS: its end tells the status bar within moments that
+  // Pieces OS may have quit, with no request every few seconds (core/keepAlive.ts).
+  const line = new KeepAliveConnection({ onRequest: (record) => log.request(record) });
+  const connection = new ConnectionMonitor(client, { line });
 
   const storeRoot = path.join(context.globalStorageUri.fsPath, STORE_FOLDER);
   const bundle = createStore({
@@ -117,12 +122,16 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     treeView.badge = pending > 0 ? { value: pending, tooltip: changesWaiting(pending) } : undefined;
   };
 
-  /** Shows the current keys, sync state and connection everywhere (the tree redraw is debounced). */
-  const redraw = (): void => {
-    tree.refresh();
-    status.update();
-    updateContext();
-  };
+  /** Shows the current keys, sync state and connection everywhere, in one frame (redraw.ts). */
+  const frame = new Redraw({
+    drawTree: () => tree.drawNow(),
+    treeVisible: () => treeView.visible,
+    drawOthers: () => {
+      status.update();
+      updateContext();
+    },
+  });
+  const redraw = (): void => frame.schedule();
 
   /** Re-checks the connection, then sends what waits and compares with what Pieces OS holds. */
   const refresh = async (): Promise<void> => {
@@ -160,9 +169,11 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     bundle,
     masks,
     connection,
+    line,
     status,
     tree,
     treeView,
+    frame,
     ...registerCommands({
       store,
       sync,
@@ -175,6 +186,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       ready,
       foundUrl: () => locator.current,
       statusBar: status,
+      drawn: () => frame.drawn(),
       useKeys,
     }),
     store.onDidChange(() => {
@@ -223,7 +235,8 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     }),
     vscode.window.onDidChangeWindowState((state) => {
       if (!state.focused) return;
-      if (connection.state.kind !== 'connected') void connection.check();
+      // Connected or not: Pieces OS may have quit, or someone signed out, while the window was in the background.
+      void connection.check();
       // A keyring that was locked may be open now; another window's change may have been missed.
       masks.forgetUnavailable();
       void ready.then(() => store.refresh()).then(() => bundle.recover()).then(() => sync.kick());

@@ -48,6 +48,12 @@ export interface StandInOptions {
   controlPort?: number;
   /** Start as an impostor (see ImpostorMode); reset() returns to this. */
   impostor?: ImpostorMode;
+  /**
+   * How long an idle keep-alive connection stays open before the stand-in closes it; default
+   * DEFAULT_IDLE_TIMEOUT_MS (node's own default, 5 s, would close the extension's idle connection to
+   * Pieces OS every 5 s, which a real Pieces OS does not).
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface StandIn {
@@ -71,6 +77,13 @@ export interface StandIn {
 }
 
 export const DEFAULT_USER_ID = '5f1e8d2c-7a3b-4c6d-8e9f-57a4d1e00001';
+/**
+ * Idle keep-alive connections are closed after this long: dart:io's HttpServer default (`idleTimeout`,
+ * 120 s), taken because Pieces OS is built with Dart; what a given Pieces OS uses was not measured. The
+ * extension copes with any value (a server that closes idle connections at once is asked with backoff).
+ * Tests that need idle connections closed sooner pass `idleTimeoutMs`.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 export const DEFAULT_VERSION = 'stand-in-1.0.0';
 export const UNAUTHORIZED_TEXT = 'Invalid Authentication, Incorrect API key provided or organization';
 export const SERVER_ERROR_TEXT = 'Internal Server Error';
@@ -102,6 +115,7 @@ class StandInServer implements StandIn, ControlTarget {
   private readonly history: Array<{ method: string; path: string; status: number }> = [];
   private control: http.Server | undefined;
   private controlPort: number | undefined;
+  private readonly idleTimeoutMs: number;
 
   constructor(options: StandInOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -114,6 +128,7 @@ class StandInServer implements StandIn, ControlTarget {
     this.version = options.version ?? DEFAULT_VERSION;
     this.log = options.log;
     this.controlPort = options.controlPort;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
   get controlUrl(): string | undefined {
@@ -131,8 +146,7 @@ class StandInServer implements StandIn, ControlTarget {
       const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
       res.on('close', () => this.log?.(`${req.method ?? 'GET'} ${path} ${res.writableFinished ? res.statusCode : 0} (control)`));
       if (!path.startsWith(CONTROL_PREFIX)) return sendText(res, 404, 'Not Found: this port serves /__stand-in/ only');
-      const target: ControlTarget = { ...this.controlTarget(), goAway: () => this.stopService(), comeBack: () => this.listen() };
-      handleControl(target, req.method ?? 'GET', path, req, res).catch(() => sendText(res, 500, SERVER_ERROR_TEXT));
+      handleControl(this.controlTarget({ withServicePort: true }), req.method ?? 'GET', path, req, res).catch(() => sendText(res, 500, SERVER_ERROR_TEXT));
     });
     await new Promise<void>((resolve, reject) => {
       control.once('error', reject);
@@ -157,11 +171,16 @@ class StandInServer implements StandIn, ControlTarget {
     }
   }
 
-  /** The ControlTarget view of this server (signedIn must stay a live property). */
-  private controlTarget(): ControlTarget {
+  /**
+   * The ControlTarget view of this server. `signedIn` and `impostor` are accessors that write through
+   * to the server, so this object must be used as it is: spreading it (`{ ...target }`) copies their
+   * values and drops the setters, and the commands would then change a copy (answering 204, doing
+   * nothing). `withServicePort` adds stop and start, which only the separate control port offers.
+   */
+  private controlTarget(options: { withServicePort?: boolean } = {}): ControlTarget {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    return {
+    const target: ControlTarget = {
       get signedIn() {
         return self.signedIn;
       },
@@ -174,10 +193,15 @@ class StandInServer implements StandIn, ControlTarget {
       set impostor(value: ImpostorMode) {
         self.impostor = value;
       },
-      failNext: (count, fault, options) => self.failNext(count, fault, options),
+      failNext: (count, fault, faultOptions) => self.failNext(count, fault, faultOptions),
       reset: () => self.reset(),
       snapshot: () => self.snapshot(),
     };
+    if (options.withServicePort) {
+      target.goAway = () => self.stopService();
+      target.comeBack = () => self.listen();
+    }
+    return target;
   }
 
   private hostForUrl(): string {
@@ -229,6 +253,7 @@ class StandInServer implements StandIn, ControlTarget {
         else drop(res);
       });
     });
+    server.keepAliveTimeout = this.idleTimeoutMs;
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

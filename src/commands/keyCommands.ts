@@ -29,13 +29,15 @@ export interface KeyCommandDeps {
   refresh: () => Promise<void>;
   foundUrl: () => string | undefined;
   statusBar: StatusBar;
+  /** Resolves when the views show the state as it is now (a message waits for it: redraw.ts). */
+  drawn: () => Promise<void>;
 }
 
 /** The commands this bundle answers (the activation bundle answers Refresh and Show Log; use-keys.js its own). */
 export type KeyCommandId = Exclude<CommandId, typeof Commands.refresh | typeof Commands.showLog | UseKeysCommand>;
 
 export function createKeyCommands(deps: KeyCommandDeps): Record<KeyCommandId, (...args: unknown[]) => unknown> {
-  const window = new WindowPrompter();
+  const window = new WindowPrompter({ beforeMessage: deps.drawn });
   const prompter = (): Prompter => deps.prompter() ?? window;
   const actions = new KeyActions({
     store: deps.store,

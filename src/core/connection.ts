@@ -1,7 +1,10 @@
 // What the status bar says about Pieces OS, kept true: checked in the background after activation,
-// after every request, on demand, and again with backoff (1 s to 60 s, with jitter) while it is away.
+// after every request, on demand (Refresh, the window's focus), and again with backoff (1 s to 60 s, with
+// jitter) while it is away. While connected nothing is polled: one idle keep-alive connection stays open
+// (keepAlive.ts), and when it ends, the monitor looks at once (see lineEnded).
 import { Emitter, type Disposable, type Event } from './emitter';
 import { ServiceUrlRefusedError, isPiecesError } from './errors';
+import type { IdleConnection } from './keepAlive';
 import type { PiecesClient, RequestRecord } from './piecesClient';
 import { cleanServiceText } from './text';
 
@@ -22,6 +25,11 @@ export interface Timers {
 
 export const BACKOFF_MIN_MS = 1000;
 export const BACKOFF_MAX_MS = 60000;
+/**
+ * An idle connection that lived less than this was closed by a server that keeps none open (or closed at
+ * once, again and again): it is opened again with backoff, so such a server is not asked every moment.
+ */
+export const SHORTEST_IDLE_MS = 2000;
 
 /** The delay before retry number `attempt` (0-based): doubling from 1 s, capped at 60 s, ±20% jitter. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
@@ -39,6 +47,16 @@ export class ConnectionMonitor implements Disposable {
   private attempt = 0;
   private disposed = false;
   private readonly timers: Timers;
+  private readonly line: IdleConnection | undefined;
+  private readonly now: () => number;
+  /** When the idle connection was last opened; whether it is opening now. */
+  private lineOpenedAt = 0;
+  private lineOpening = false;
+  /** Setbacks in a row: idle connections that ended sooner than SHORTEST_IDLE_MS, or did not open. */
+  private setbacks = 0;
+  /** Whether a check followed the idle connection's last failure to open (and found Pieces OS all the same). */
+  private checkedAfterFailure = false;
+  private reopenHandle: unknown;
 
   readonly onDidChange: Event<ConnectionState> = this.changed.event;
   /** Fires when Pieces OS answers (signed in) after being away or unknown: time to replay. */
@@ -46,8 +64,11 @@ export class ConnectionMonitor implements Disposable {
 
   constructor(
     private readonly client: PiecesClient,
-    options: { timers?: Timers } = {},
+    options: { timers?: Timers; line?: IdleConnection; now?: () => number } = {},
   ) {
+    this.line = options.line;
+    this.now = options.now ?? (() => Date.now());
+    this.line?.onDidEnd(() => this.lineEnded());
     this.timers = options.timers ?? {
       setTimeout: (callback, ms) => {
         const handle = setTimeout(callback, ms);
@@ -80,8 +101,53 @@ export class ConnectionMonitor implements Disposable {
   dispose(): void {
     this.disposed = true;
     this.timers.clearTimeout(this.retryHandle);
+    this.timers.clearTimeout(this.reopenHandle);
+    this.line?.close();
     this.changed.dispose();
     this.reconnected.dispose();
+  }
+
+  /** Keeps the idle connection open to the address Pieces OS answered at (see lineEnded for what follows). */
+  private openLine(url: string): void {
+    const line = this.line;
+    if (!line || this.lineOpening || line.isOpenTo(url)) return;
+    this.lineOpening = true;
+    this.lineOpenedAt = this.now();
+    void line.open(url).then((open) => {
+      this.lineOpening = false;
+      if (open) this.checkedAfterFailure = false;
+      if (open || this.disposed || this.current.kind !== 'connected' || this.current.url !== url) return;
+      // It did not open: find out at once whether Pieces OS is still there. If it answers the check all
+      // the same (the idle connection alone is refused), it is tried again ever less often, not in a loop.
+      if (!this.checkedAfterFailure) {
+        this.checkedAfterFailure = true;
+        // A check that is finishing now started before this failure: ask again after it.
+        void (this.checking ?? Promise.resolve()).then(() => this.check());
+      } else {
+        this.setbacks++;
+        this.reopenLater(url);
+      }
+    });
+  }
+
+  /**
+   * The idle connection ended. Pieces OS may have quit, or only closed a connection it found idle; opening
+   * it again at once tells which (it answers, or nothing listens and a check says "not running"). If the
+   * last one also ended at once or did not open, the server keeps no idle connection: ever less often.
+   */
+  private lineEnded(): void {
+    if (this.disposed || this.current.kind !== 'connected') return;
+    if (this.now() - this.lineOpenedAt >= SHORTEST_IDLE_MS) this.setbacks = 0;
+    if (this.setbacks++ === 0) this.openLine(this.current.url);
+    else this.reopenLater(this.current.url);
+  }
+
+  private reopenLater(url: string): void {
+    this.timers.clearTimeout(this.reopenHandle);
+    this.reopenHandle = this.timers.setTimeout(() => {
+      this.reopenHandle = undefined;
+      if (!this.disposed && this.current.kind === 'connected' && this.current.url === url) this.openLine(url);
+    }, backoffDelay(Math.max(0, this.setbacks - 2)));
   }
 
   private async runCheck(): Promise<ConnectionState> {
@@ -116,8 +182,16 @@ export class ConnectionMonitor implements Disposable {
     this.current = next;
     this.timers.clearTimeout(this.retryHandle);
     this.retryHandle = undefined;
+    if (next.kind !== 'connected') {
+      this.timers.clearTimeout(this.reopenHandle);
+      this.reopenHandle = undefined;
+      this.setbacks = 0;
+      this.checkedAfterFailure = false;
+      this.line?.close();
+    }
     if (next.kind === 'connected') {
       this.attempt = 0;
+      this.openLine(next.url); // kept open while connected: its end is the first sign that Pieces OS quit
     } else if (next.kind === 'refusedUrl') {
       // Nothing to poll: only a change of the setting can fix it, and that triggers a check.
       this.attempt = 0;

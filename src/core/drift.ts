@@ -10,17 +10,21 @@ import { KeyringUnavailableError } from './store/secretVault';
 /** How what Pieces OS holds compares with the key the user chose. */
 export type Drift =
   | { readonly kind: 'inSync' }
-  /** Pieces OS holds a key other than ours; `ourKeyId` when it is one of our other keys. */
-  | { readonly kind: 'holdsOther'; readonly tail: string; readonly name?: string; readonly ourKeyId?: string }
+  /** Pieces OS holds a key other than ours; `ourKeyId` when it is one of our other keys. `mask` as maskKey shows it. */
+  | { readonly kind: 'holdsOther'; readonly mask: string; readonly name?: string; readonly ourKeyId?: string }
   /** Our key is marked as sent, but Pieces OS holds none. */
   | { readonly kind: 'holdsNone'; readonly activeId: string }
   /** We chose no key, yet Pieces OS holds one we do not have. */
-  | { readonly kind: 'holdsUnknown'; readonly tail: string; readonly name?: string };
+  | { readonly kind: 'holdsUnknown'; readonly mask: string; readonly name?: string };
+
+/** A drift that is a difference (not in sync). */
+export type Difference = Exclude<Drift, { readonly kind: 'inSync' }>;
 
 /** What Pieces OS holds, reduced to what a comparison and the tree need. */
 export interface HeldKey {
   readonly fingerprint: string;
-  readonly tail: string;
+  /** The key as every other view shows one (maskKey: no characters of a short key). */
+  readonly mask: string;
   readonly name?: string;
 }
 
@@ -79,7 +83,7 @@ export function compareWithHeld(
   held: HeldKey | undefined,
   ours: KeyRecord | undefined,
 ): Drift {
-  const about = held ? { tail: held.tail, ...(held.name ? { name: held.name } : {}) } : undefined;
+  const about = held ? { mask: held.mask, ...(held.name ? { name: held.name } : {}) } : undefined;
   if (active) {
     if (!held || !about) return { kind: 'holdsNone', activeId: active.id };
     if (held.fingerprint === active.fingerprint) return { kind: 'inSync' };

@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import type { CandidateSource } from './envImport';
 import { t } from './l10n';
 import { PROVIDER_APIS } from './providerApis';
-import { PROVIDERS, type ProviderId, knownPrefixOf } from './providers';
+import { PROVIDERS, type ProviderId, providerOfKey } from './providers';
 import { excerpt } from './redact';
 
 export interface KeychainCredential {
@@ -145,7 +145,7 @@ export function keychainMatches(service: string, credentials: readonly KeychainC
   return credentials
     .filter((c) => typeof c.password === 'string' && c.password.trim() !== '')
     .map((c) => {
-      const provider = providerOfService(service) ?? providerOfKey(c.password.trim());
+      const provider = providerOfService(service) ?? providerOfKey(c.password.trim())?.id;
       return { service, account: c.account, secret: c.password.trim(), ...(provider ? { provider } : {}), source: { kind: 'keychain', service, account: c.account } };
     });
 }
@@ -155,7 +155,4 @@ function providerOfService(service: string): ProviderId | undefined {
   return PROVIDERS.find((p) => PROVIDER_APIS[p.id].keychainServices.some((s) => s.toLowerCase() === lower) || lower === p.id)?.id;
 }
 
-function providerOfKey(secret: string): ProviderId | undefined {
-  const prefix = knownPrefixOf(secret);
-  return prefix ? PROVIDERS.find((p) => p.keyPrefixes.includes(prefix))?.id : undefined;
-}
+

@@ -1,4 +1,5 @@
-// How a key is shown: its known prefix, an ellipsis and at most its last 4 characters.
+// How a key is shown, everywhere (tree, drift row, pickers, messages): its known prefix, an ellipsis and
+// at most its last 4 characters.
 import { knownPrefixOf } from './providers';
 
 /** Keys shorter than this show no characters at all, so that a mask never reveals most of a key. */
@@ -11,7 +12,3 @@ export function maskKey(key: string): string {
   return `${prefix}…${value.slice(-4)}`;
 }
 
-/** The last 4 characters, for comparing a key with what Pieces OS holds without showing either. */
-export function keyTail(key: string): string {
-  return key.trim().slice(-4);
-}

@@ -8,11 +8,11 @@
 // failures retry with backoff (429/503 honour Retry-After); a 401 on a key call, another 4xx, or
 // repeated garbled answers park the change until the user acts. One call is in flight at a time.
 import { BACKOFF_MAX_MS, backoffDelay, type Timers } from './connection';
-import { type Drift, KeyFingerprints, compareWithHeld } from './drift';
+import { type Drift, type HeldKey, KeyFingerprints, compareWithHeld } from './drift';
 import { Emitter, type Disposable, type Event } from './emitter';
 import { ServiceUnreachableError, isPiecesError, type PiecesError } from './errors';
 import { t } from './l10n';
-import { keyTail } from './mask';
+import { maskKey } from './mask';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers';
 import { excerpt } from './redact';
 import { PiecesPaths } from './wire';
@@ -21,10 +21,10 @@ import type { KeyStore } from './store/keyStore';
 import { type GenerationLock, clamp } from './store/lock';
 import { type KeyRecord, type SentRecord, STORE_VERSION, keyVersion } from './store/records';
 import { KeyringUnavailableError } from './store/secretVault';
-import { type KeyState, type Plan, failureOf, keyState, plan } from './sync/plan';
+import { type HeldDifference, type Hold, type KeyState, type Plan, failureOf, holdOf, keyState, plan } from './sync/plan';
 
 export type { Drift } from './drift';
-export type { KeyState } from './sync/plan';
+export type { Hold, KeyState } from './sync/plan';
 
 /** Why a call was not made or failed, as the engine reports it. */
 export type SyncOutcome =
@@ -123,6 +123,9 @@ export class SyncEngine implements Disposable {
   private drift: Partial<Record<ProviderId, Drift>> = {};
   /** The last failed attempt per provider in this window, while its retry waits (answered again, not re-sent). */
   private readonly recentFailure = new Map<ProviderId, { plan: string; outcome: Extract<SyncOutcome, { kind: 'failed' }> }>();
+  /** What Pieces OS held at the last comparison, per provider: the salted fingerprint, or 'none'. */
+  private readonly heldMarker = new Map<ProviderId, string>();
+  /** The marker of a difference the user chose to leave as it is. */
   private readonly ignoredDrift = new Map<ProviderId, string>();
   private disposed = false;
   private draining = false;
@@ -145,20 +148,35 @@ export class SyncEngine implements Disposable {
   planFor(provider: ProviderId): Plan {
     const choice = this.store.choice(provider);
     const activeId = choice?.activeId;
+    const held = this.heldDifference(provider);
     return plan({
       choice,
       sent: this.store.sent(provider),
       active: activeId ? this.store.record(activeId) : undefined,
       activeSkipped: !!activeId && this.store.isSkipped(activeId),
-      heldNone: this.drift[provider]?.kind === 'holdsNone',
+      ...(held ? { held } : {}),
     });
   }
 
-  /** A key's state towards Pieces OS (synced, waiting, failed, rejected, keyring, local only, inactive). */
+  /** A key's state towards Pieces OS: the one state the tree, the status bar, dialogs and messages show. */
   stateOf(key: KeyRecord): KeyState {
     const syncs = this.providers.some((p) => p.id === key.provider);
     const choice = this.store.choice(key.provider);
-    return keyState(key, syncs, { choice, sent: this.store.sent(key.provider), active: key, heldNone: this.drift[key.provider]?.kind === 'holdsNone' });
+    const held = this.heldDifference(key.provider);
+    return keyState(key, syncs, { choice, sent: this.store.sent(key.provider), active: key, ...(held ? { held } : {}) });
+  }
+
+  /** What Pieces OS holds as far as it confirmed, compared with `key` (for dialogs: never from the choice alone). */
+  holdOf(key: KeyRecord): Hold {
+    return holdOf(key, this.store.sent(key.provider), this.heldDifference(key.provider));
+  }
+
+  /** What the last comparison found that Pieces OS holds, where it differs from the choice (the drift, as plan.ts takes it). */
+  private heldDifference(provider: ProviderId): HeldDifference | undefined {
+    const drift = this.drift[provider];
+    if (!drift || drift.kind === 'inSync') return undefined;
+    if (drift.kind === 'holdsNone') return { kind: 'none' };
+    return { kind: 'other', ...(drift.kind === 'holdsOther' && drift.ourKeyId ? { keyId: drift.ourKeyId } : {}) };
   }
 
   /**
@@ -308,9 +326,8 @@ export class SyncEngine implements Disposable {
 
   /** Drift answer "leave it": stop showing this difference until Pieces OS holds yet another key. */
   ignoreDrift(provider: ProviderId): void {
-    const drift = this.drift[provider];
-    if (drift && 'tail' in drift) this.ignoredDrift.set(provider, drift.tail);
-    if (drift?.kind === 'holdsNone') this.ignoredDrift.set(provider, 'none');
+    const held = this.heldMarker.get(provider);
+    if (held !== undefined) this.ignoredDrift.set(provider, held);
     delete this.drift[provider];
     this.changed.fire();
   }
@@ -588,11 +605,11 @@ export class SyncEngine implements Disposable {
       delete this.drift[provider]; // a change waits: its state in the tree explains the difference
       return;
     }
-    let heldKey: { fingerprint: string; tail: string; name?: string } | undefined;
+    let heldKey: HeldKey | undefined;
     try {
       const held = await this.service.held(provider);
-      // The key bytes are reduced to a fingerprint and a tail at once, and not kept.
-      heldKey = held?.apiKey ? { fingerprint: this.fingerprints.of(held.apiKey), tail: keyTail(held.apiKey), ...(held.name ? { name: held.name } : {}) } : undefined;
+      // The key bytes are reduced to a fingerprint and a mask at once (the mask rule of every other view), and not kept.
+      heldKey = held?.apiKey ? { fingerprint: this.fingerprints.of(held.apiKey), mask: maskKey(held.apiKey), ...(held.name ? { name: held.name } : {}) } : undefined;
     } catch (error) {
       if (!isPiecesError(error)) throw error;
       return; // nothing to compare with; the connection state says why
@@ -604,7 +621,8 @@ export class SyncEngine implements Disposable {
     const drift = compareWithHeld(active && activeFingerprint ? { id: active.id, fingerprint: activeFingerprint } : undefined, heldKey, ours);
     await this.settleMaybe(provider, ours, heldKey?.name);
     const ignored = this.ignoredDrift.get(provider);
-    const marker = 'tail' in drift ? drift.tail : drift.kind === 'holdsNone' ? 'none' : undefined;
+    const marker = heldKey?.fingerprint ?? 'none';
+    this.heldMarker.set(provider, marker);
     if (drift.kind === 'inSync') this.ignoredDrift.delete(provider);
     if (ignored && marker === ignored) delete this.drift[provider];
     else this.drift[provider] = drift;

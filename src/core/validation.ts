@@ -1,17 +1,22 @@
-// Checks for what a user types. A refusal explains what is wrong; an unexpected prefix is only a
-// warning, since providers change their key formats. Messages never quote the key.
+// Checks for what a user types. A refusal explains what is wrong; what is only unusual (a prefix or a
+// length the provider does not issue today) is a warning, since providers change their key formats.
+// Certain is refused: fewer characters than any provider's keys, or another provider's own prefix
+// ("sk-ant-" in the OpenAI box), which would send Pieces OS a key it cannot use. Messages never quote
+// the key (a catalogue prefix is not the key: masks show it too).
 import { t } from './l10n';
-import { PROVIDERS, type ProviderInfo } from './providers';
+import { PROVIDERS, type ProviderInfo, knownPrefixOf, providerOfKey } from './providers';
 import { knownSecrets } from './redact';
 import { hasInvisible } from './text';
 
-export const MIN_KEY_LENGTH = 8;
+/** No provider in the catalogue issues keys this short (the shortest, Mistral's, have 32 characters). */
+export const MIN_KEY_LENGTH = 20;
 export const MAX_KEY_LENGTH = 512;
 export const MAX_NAME_LENGTH = 64;
 
 export type Checked =
   | { readonly ok: true; readonly value: string; readonly warning?: string }
-  | { readonly ok: false; readonly error: string };
+  /** `otherProvider`: the key is refused because it is that provider's (a flow may offer to add it there). */
+  | { readonly ok: false; readonly error: string; readonly otherProvider?: ProviderInfo };
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/;
@@ -27,6 +32,8 @@ export function validateApiKey(input: string, provider: ProviderInfo): Checked {
   if (!KEY_CHARS.test(value)) return { ok: false, error: t('The key contains characters an API key never has (only printable ASCII is allowed).') };
   if (value.length < MIN_KEY_LENGTH) return { ok: false, error: t('That is too short for an API key ({0} characters; at least {1}).', value.length, MIN_KEY_LENGTH) };
   if (value.length > MAX_KEY_LENGTH) return { ok: false, error: t('That is too long for an API key ({0} characters; at most {1}).', value.length, MAX_KEY_LENGTH) };
+  const other = otherProviderOf(value, provider);
+  if (other) return { ok: false, error: t('This looks like a key from {0} (it starts with "{1}"), not from {2}.', other.label, knownPrefixOf(value), provider.label), otherProvider: other };
   if (provider.keyPrefixes.length > 0 && !provider.keyPrefixes.some((prefix) => value.startsWith(prefix))) {
     return {
       ok: true,
@@ -34,7 +41,22 @@ export function validateApiKey(input: string, provider: ProviderInfo): Checked {
       warning: t('{0} keys usually start with "{1}". Check that this is the right key; it can still be saved.', provider.label, provider.keyPrefixes[provider.keyPrefixes.length - 1] ?? ''),
     };
   }
+  const [shortest, longest] = provider.keyLength;
+  if (value.length < shortest || value.length > longest) {
+    const usual = shortest === longest ? t('{0} keys have {1} characters', provider.label, shortest) : t('{0} keys have {1} to {2} characters', provider.label, shortest, longest);
+    return { ok: true, value, warning: t('{0}; this one has {1}. Check that you copied all of it; it can still be saved.', usual, value.length) };
+  }
   return { ok: true, value };
+}
+
+/**
+ * The provider `key` certainly belongs to instead of `provider`: another provider's prefix is the longest
+ * one it starts with ("sk-ant-…" is Anthropic's, though "sk-" is OpenAI's). Undefined when the key fits
+ * `provider`, or no prefix tells.
+ */
+export function otherProviderOf(key: string, provider: ProviderInfo): ProviderInfo | undefined {
+  const owner = providerOfKey(key);
+  return owner && owner.id !== provider.id ? owner : undefined;
 }
 
 /**

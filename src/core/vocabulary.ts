@@ -1,8 +1,10 @@
 // One vocabulary for the states a key can be in, shared by the tree, tooltips, the status bar,
 // notifications and the log (and the README's words): synced, waiting, sign in, failed, rejected,
-// keyring unavailable, local only, not used by Pieces OS.
+// keyring unavailable, local only, not used by Pieces OS, not in Pieces OS, in Pieces OS instead; and
+// what Pieces OS holds when that differs from the choice (holds no key, holds another key).
+import type { Difference } from './drift';
 import { t } from './l10n';
-import type { KeyState } from './sync/plan';
+import type { Hold, KeyState } from './sync/plan';
 
 /** The short word for a state, as in "sk-…9f3a · waiting". */
 export function stateWord(state: KeyState): string {
@@ -23,6 +25,10 @@ export function stateWord(state: KeyState): string {
       return t('local only');
     case 'inactive':
       return t('not used by Pieces OS');
+    case 'heldInstead':
+      return t('in Pieces OS instead');
+    case 'notHeld':
+      return t('not in Pieces OS');
   }
 }
 
@@ -45,15 +51,58 @@ export function stateSentence(state: KeyState, formatDate: (iso: string) => stri
       return t('Local only: Pieces OS does not accept this provider.');
     case 'inactive':
       return t('Kept in VS Code; Pieces OS uses another key.');
+    case 'heldInstead':
+      return t('In Pieces OS instead of the key you chose: it was changed in Pieces. Keep it, or send yours again.');
+    case 'notHeld':
+      return state.held === 'none'
+        ? t('Not in Pieces OS: it was sent, but Pieces OS holds no key now. Send it again, or leave it.')
+        : t('Not in Pieces OS: it was sent, but Pieces OS holds another key now. Send it again, or keep that one.');
   }
 }
 
 /** Whether a state is a problem the user should see (the status bar never shows ✓ while one exists). */
 export function isProblem(state: KeyState): boolean {
-  return state.kind === 'waiting' || state.kind === 'signIn' || state.kind === 'failed' || state.kind === 'rejected' || state.kind === 'keyring';
+  return state.kind === 'waiting' || state.kind === 'signIn' || state.kind === 'failed' || state.kind === 'rejected' || state.kind === 'keyring' || state.kind === 'notHeld';
+}
+
+/** Whether Pieces OS holds the key (confirmed, and not contradicted by the last look): "in Pieces OS". */
+export function isHeld(state: KeyState): boolean {
+  return state.kind === 'synced' || state.kind === 'heldInstead';
+}
+
+/** The short words for what Pieces OS holds when it differs from the choice (status bar, log). */
+export function driftWord(drift: Difference): string {
+  return drift.kind === 'holdsNone' ? t('holds no key') : t('holds another key');
+}
+
+/**
+ * What Pieces OS holds when it differs from the choice, as one sentence (status bar tooltip, the tree's
+ * drift row tooltip): `chosen` is the name of the key the user chose, `other` of ours that it holds.
+ */
+export function driftSentence(drift: Difference, provider: string, chosen: string | undefined, other: string | undefined): string {
+  switch (drift.kind) {
+    case 'holdsNone':
+      return chosen ? t('Pieces OS holds no {0} key; you chose "{1}".', provider, chosen) : t('Pieces OS holds no {0} key.', provider);
+    case 'holdsOther':
+      if (other) return chosen ? t('Pieces OS holds "{0}", not "{1}", the {2} key you chose.', other, chosen, provider) : t('Pieces OS holds "{0}", though you chose no {1} key.', other, provider);
+      return chosen ? t('Pieces OS holds another {0} key than "{1}", the one you chose.', provider, chosen) : t('Pieces OS holds another {0} key.', provider);
+    case 'holdsUnknown':
+      return t('Pieces OS holds a key for {0} that you have not added.', provider);
+  }
 }
 
 /** "1 change waiting", "2 changes waiting". */
 export function changesWaiting(count: number): string {
   return count === 1 ? t('1 change waiting') : t('{0} changes waiting', count);
+}
+
+/**
+ * What deleting the key the user chose does in Pieces OS, worded from what Pieces OS confirmed (`hold`)
+ * and the key's state, never from the choice alone: a key it rejected or never confirmed is not "used".
+ */
+export function deleteEffect(state: KeyState, hold: Hold, provider: string): string {
+  if (state.kind === 'rejected') return t('Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no {0} key.', provider);
+  if (hold === 'this' && state.kind === 'synced') return t('Pieces OS uses this key; after the delete it holds no {0} key.', provider);
+  if (hold === 'none') return t('Pieces OS holds no {0} key, so nothing is sent to it.', provider);
+  return t('Pieces OS has not confirmed that it holds this key ({0}); after the delete it is told to hold no {1} key.', stateWord(state), provider);
 }

@@ -8,7 +8,9 @@ import { type ProviderId, type ProviderInfo, getProvider } from '../core/provide
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { isAddUnfinished } from '../core/store/unfinished';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
+import { uniqueName } from '../core/importKeys';
 import { validateKeyName } from '../core/validation';
+import { deleteEffect, stateWord } from '../core/vocabulary';
 import { runSteps } from './multiStep';
 import { type KeyAnswers, doneStep, nameStep, providerStep, secretStep, secretSteps, toCheck } from './keySteps';
 import { BACK, type InputButton, type Prompter } from './prompter';
@@ -58,12 +60,23 @@ export class KeyActions {
     if (preset) state.provider = preset;
     const title = (): string => (state.provider ? t('Add {0} Key', state.provider.label) : t('Add Key'));
     const taken = (s: KeyAnswers): string[] => (s.provider ? this.deps.store.keysOf(s.provider.id).map((k) => k.name) : []);
-    const prompt = (provider: ProviderInfo): string => t('Paste the {0} API key. It is kept in VS Code\'s secret storage, nowhere else.', provider.label);
+    // Where the key goes, truthfully: an OpenAI key is also sent to Pieces OS once Pieces OS uses it.
+    const prompt = (provider: ProviderInfo): string =>
+      provider.syncsToPieces
+        ? t('Paste the {0} API key. It is kept in VS Code\'s secret storage and, once Pieces OS uses it, in Pieces OS on this computer.', provider.label)
+        : t('Paste the {0} API key. It is kept in VS Code\'s secret storage only: Pieces OS does not take {0} keys.', provider.label);
     // "Get a key…" beside the key box opens the provider's key page (the box stays open).
     const getKey = (provider: ProviderInfo): InputButton[] => [
       { icon: 'link-external', tooltip: t('Get a key from {0}…', provider.label), run: () => void this.deps.runCommand(Commands.getKey, provider.id) },
     ];
-    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKey);
+    // A key of another provider pasted here is added under that provider, if the user says so; the name
+    // stays unless that provider has a key of that name already (then it gets " (2)").
+    const moveTo = (s: KeyAnswers, other: ProviderInfo): void => {
+      s.provider = other;
+      if (s.name !== undefined) s.name = uniqueName(s.name, taken(s));
+      if (!other.hasOrganization) delete s.organization;
+    };
+    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKey, moveTo);
     const name = nameStep(() => this.prompter, title, taken, afterName);
     const first = preset ? name : providerStep(() => this.prompter, title, name);
     const total = (s: KeyAnswers): number => (preset ? 0 : 1) + 1 + secretSteps(s.provider);
@@ -72,18 +85,21 @@ export class KeyActions {
     if (!provider || state.name === undefined || state.secret === undefined) return undefined;
 
     // Which key Pieces OS should use is asked before anything is stored: one question, two plain answers.
+    // The question says the new key is saved whatever the answer, so closing it (Cancel, Escape) keeps
+    // the key too, without switching: a key pasted through four steps is never dropped without a word.
     const current = provider.syncsToPieces ? this.deps.store.activeKey(provider.id) : undefined;
     let choose = provider.syncsToPieces && !current;
+    let closed = false;
     if (current) {
       const useNew = t('Use "{0}" in Pieces OS', state.name);
       const keep = t('Keep "{0}" in Pieces OS', current.name);
       const answer = await this.prompter.ask(
         t('Which {0} key should Pieces OS use?', provider.label),
-        t('Pieces OS holds one {0} key and uses "{1}" now. "{2}" is saved in VS Code either way.', provider.label, current.name, state.name),
+        t('Pieces OS holds one {0} key and uses "{1}" now. "{2}" is saved in VS Code whatever you answer; Cancel keeps "{1}" in Pieces OS.', provider.label, current.name, state.name),
         [useNew, keep],
       );
-      if (answer === undefined) return undefined;
       choose = answer === useNew;
+      closed = answer === undefined;
     }
     let record: KeyRecord;
     try {
@@ -105,7 +121,10 @@ export class KeyActions {
     if (!provider.syncsToPieces) {
       void this.prompter.message('info', t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label));
     } else if (!choose && current) {
-      void this.prompter.message('info', t('{0} Pieces OS keeps using "{1}".', saved, current.name));
+      const kept = closed
+        ? t('{0} Pieces OS keeps using "{1}" (the question was closed without an answer); "Use for Pieces OS" switches to "{2}" any time.', saved, current.name, record.name)
+        : t('{0} Pieces OS keeps using "{1}".', saved, current.name);
+      void this.prompter.message('info', kept);
     } else {
       await this.sendChange(provider.id, this.outcome(saved), record.id);
     }
@@ -119,7 +138,11 @@ export class KeyActions {
     if (!provider) return undefined;
     const state: KeyAnswers = { provider, name: record.name, organization: record.organization ?? '' };
     const title = (): string => t('Update "{0}"', record.name);
-    const prompt = (p: ProviderInfo): string => t('Paste the new {0} API key for "{1}". The old one is replaced in VS Code\'s secret storage.', p.label, record.name);
+    const usedByPieces = provider.syncsToPieces && this.deps.store.choice(record.provider)?.activeId === record.id;
+    const prompt = (p: ProviderInfo): string =>
+      usedByPieces
+        ? t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage and in Pieces OS on this computer.', p.label, record.name)
+        : t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage.', p.label, record.name);
     if (!(await runSteps(secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>()), state, () => secretSteps(provider)))) return undefined;
     if (state.secret === undefined) return undefined;
     const next = await this.deps.store.rotate(record.id, state.secret, provider.hasOrganization ? { organization: state.organization ?? '' } : {});
@@ -155,12 +178,17 @@ export class KeyActions {
     const isActive = !!provider?.syncsToPieces && this.deps.store.choice(record.provider)?.activeId === record.id;
     const mask = await this.maskOf(record);
     const others = this.deps.store.keysOf(record.provider).filter((k) => k.id !== record.id);
+    // What Pieces OS holds is worded from what it confirmed, not from the choice (a rejected key is not "used").
+    const effect = deleteEffect(this.deps.sync.stateOf(record), this.deps.sync.holdOf(record), label);
     let successor: KeyRecord | undefined;
     if (isActive && others.length > 0) {
       // One question, before anything is deleted: which key takes over, or none.
+      const held = this.deps.sync.stateOf(record).kind === 'synced';
       const answer = await this.prompter.pick<KeyRecord | 'none'>({
         title: t('Delete "{0}" ({1})', record.name, mask),
-        placeholder: t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name),
+        placeholder: held
+          ? t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name)
+          : t('You chose "{0}" for Pieces OS ({1}). Which key should it use after the delete?', record.name, stateWord(this.deps.sync.stateOf(record))),
         items: [
           ...others.map((k) => ({ label: t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name), description: this.deps.masks.peek(k), value: k })),
           { label: t('Delete "{0}"; Pieces OS holds no {1} key', record.name, label), value: 'none' as const },
@@ -172,7 +200,7 @@ export class KeyActions {
       const confirmed = await this.prompter.confirm(
         t('Delete "{0}" ({1})?', record.name, mask),
         isActive
-          ? t('Pieces OS uses this key; after the delete it holds no {0} key. The key is removed from VS Code\'s secret storage.', label)
+          ? t('{0} The key is removed from VS Code\'s secret storage. This cannot be undone.', effect)
           : t('The key is removed from VS Code\'s secret storage. This cannot be undone.'),
         t('Delete'),
       );

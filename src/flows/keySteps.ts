@@ -66,29 +66,54 @@ export function nameStep<S extends KeyAnswers>(
   };
 }
 
+/**
+ * The key box. A key that is certainly another provider's ("sk-ant-…" in the OpenAI box) is refused; with
+ * `moveTo` (the add flow) it is only a warning while typing, and Enter asks whether to add it under that
+ * provider instead: yes calls `moveTo` and goes on with that provider's steps, no shows the box again.
+ */
 export function secretStep<S extends KeyAnswers>(
   prompter: () => Prompter,
   title: () => string,
   prompt: (provider: ProviderInfo) => string,
   next: Step<S>,
   buttons: (provider: ProviderInfo) => InputButton[] = () => [],
+  moveTo?: (state: S, other: ProviderInfo) => void,
 ): Step<S> {
   return async (state, at) => {
-    const provider = state.provider;
-    if (!provider) return undefined;
-    const answer = await prompter().input({
-      title: title(),
-      step: at,
-      prompt: prompt(provider),
-      placeholder: keyPlaceholder(provider),
-      password: true,
-      ...(state.secret !== undefined ? { value: state.secret } : {}),
-      validate: (value) => toCheck(validateApiKey(value, provider)),
-      buttons: buttons(provider),
-    });
-    if (answer === undefined || answer === BACK) return answer;
-    state.secret = answer.trim();
-    return provider.hasOrganization ? organizationStep(prompter, title, next) : next;
+    for (;;) {
+      const provider = state.provider;
+      if (!provider) return undefined;
+      const answer = await prompter().input({
+        title: title(),
+        step: at,
+        prompt: prompt(provider),
+        placeholder: keyPlaceholder(provider),
+        password: true,
+        ...(state.secret !== undefined ? { value: state.secret } : {}),
+        validate: (value) => {
+          const checked = validateApiKey(value, provider);
+          if (moveTo && !checked.ok && checked.otherProvider) return { severity: 'warning', message: t('{0} Press Enter to add it there instead.', checked.error) };
+          return toCheck(checked);
+        },
+        buttons: buttons(provider),
+      });
+      if (answer === undefined || answer === BACK) return answer;
+      state.secret = answer.trim();
+      const checked = validateApiKey(answer, provider);
+      const other = !checked.ok ? checked.otherProvider : undefined;
+      if (moveTo && other) {
+        const move = t('Add as {0} Key', other.label);
+        const choice = await prompter().ask(
+          t('This looks like a key from {0}, not from {1}.', other.label, provider.label),
+          t('It starts as {0} keys do. Add it under {0}, or cancel and paste the {1} key.', other.label, provider.label),
+          [move],
+        );
+        if (choice !== move) continue; // the box again, with the key as pasted
+        moveTo(state, other);
+        return other.hasOrganization ? organizationStep(prompter, title, next) : next;
+      }
+      return provider.hasOrganization ? organizationStep(prompter, title, next) : next;
+    }
   };
 }
 

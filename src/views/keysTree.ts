@@ -7,15 +7,18 @@ import { t } from '../core/l10n';
 import type { MaskCache, MaskView } from '../core/masks';
 import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
+import type { Difference } from '../core/drift';
 import type { Drift, KeyState, SyncEngine } from '../core/syncEngine';
-import { isProblem, stateSentence, stateWord } from '../core/vocabulary';
+import { driftSentence, driftWord, isHeld, isProblem, stateSentence, stateWord } from '../core/vocabulary';
 
 export type TreeNode =
   | { readonly kind: 'provider'; readonly provider: ProviderInfo }
   | { readonly kind: 'key'; readonly record: KeyRecord }
-  | { readonly kind: 'drift'; readonly provider: ProviderInfo; readonly drift: Drift };
+  | { readonly kind: 'drift'; readonly provider: ProviderInfo; readonly drift: Difference };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** After VS Code's last request for rows following a redraw, how long before they count as read. */
+const READ_SETTLE_MS = 30;
 /** Longer names are clipped in the row (the tooltip has them whole), so the mask stays visible. */
 const ROW_NAME_MAX = 16;
 
@@ -29,6 +32,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private pendingRefresh: ReturnType<typeof setTimeout> | undefined;
+  /** Callers of drawNow() waiting for VS Code to read the rows. */
+  private readers: Array<() => void> = [];
+  private rootRead = false;
+  private settle: ReturnType<typeof setTimeout> | undefined;
   /** Redraws fired (for tests and the bench). */
   redraws = 0;
   private rowExtras: (record: KeyRecord) => KeyRowExtras = () => ({ badges: [], lines: [] });
@@ -55,7 +62,28 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     }, 50);
   }
 
+  /**
+   * Redraws now; resolves once VS Code has read the rows again (it asks for the root's children, then for
+   * each row), or after `maxWaitMs` if it does not ask (a view VS Code does not draw).
+   */
+  drawNow(maxWaitMs = 1000): Promise<void> {
+    clearTimeout(this.pendingRefresh);
+    this.pendingRefresh = undefined;
+    this.redraws++;
+    const read = new Promise<void>((resolve) => {
+      const timer = setTimeout(done, maxWaitMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.readers.push(done);
+    });
+    this.changed.fire(undefined);
+    return read;
+  }
+
   getChildren(node?: TreeNode): TreeNode[] {
+    this.noteRead(node);
     if (!node) {
       const keys = this.store.list();
       const providers = new Set(keys.map((k) => k.provider));
@@ -65,6 +93,21 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const drift = this.driftOf(node.provider);
     const keys: TreeNode[] = this.store.keysOf(node.provider.id).map((record) => ({ kind: 'key', record }));
     return drift ? [{ kind: 'drift', provider: node.provider, drift }, ...keys] : keys;
+  }
+
+  /**
+   * VS Code reads the root's children, then each expanded provider's (a request each), and the rows
+   * (getTreeItem) with them: the rows are read once such requests have stopped coming for a moment.
+   */
+  private noteRead(node: TreeNode | undefined): void {
+    // A provider's rows asked for before the root's were asked for since the redraw are from before it.
+    if (this.readers.length === 0 || (node !== undefined && !this.rootRead)) return;
+    this.rootRead = true;
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => {
+      this.rootRead = false;
+      for (const done of this.readers.splice(0)) done();
+    }, READ_SETTLE_MS);
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
@@ -81,6 +124,8 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
 
   dispose(): void {
     clearTimeout(this.pendingRefresh);
+    clearTimeout(this.settle);
+    for (const done of this.readers.splice(0)) done();
     this.changed.dispose();
   }
 
@@ -91,9 +136,12 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.contextValue = ItemContext.provider;
     item.description = count === 1 ? t('1 key') : t('{0} keys', count);
     const active = this.store.activeKey(provider.id);
+    const drift = this.driftOf(provider);
     let tooltip: string;
-    if (!provider.syncsToPieces) tooltip = t('{0}: kept in VS Code only; Pieces OS does not accept this provider.', provider.label);
-    else if (active) tooltip = t('{0}: Pieces OS uses "{1}" ({2}).', provider.label, active.name, stateWord(this.engine.stateOf(active)));
+    if (!provider.syncsToPieces) tooltip = t('{0}: local only; Pieces OS does not accept this provider.', provider.label);
+    else if (drift) tooltip = `${provider.label}: ${driftSentence(drift, provider.label, active?.name, this.heldName(drift))}`;
+    else if (active && isHeld(this.engine.stateOf(active))) tooltip = t('{0}: Pieces OS uses "{1}" (synced).', provider.label, active.name);
+    else if (active) tooltip = t('{0}: you chose "{1}" for Pieces OS ({2}).', provider.label, active.name, stateWord(this.engine.stateOf(active)));
     else tooltip = t('{0}: Pieces OS uses none of these keys.', provider.label);
     item.tooltip = tooltip;
     item.accessibilityInformation = { label: `${provider.label}, ${item.description}. ${tooltip}` };
@@ -104,7 +152,9 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   private keyItem(record: KeyRecord): vscode.TreeItem {
     const provider = getProvider(record.provider);
     const state = this.engine.stateOf(record);
-    const isActive = state.kind !== 'inactive' && state.kind !== 'localOnly';
+    // The key the user chose for Pieces OS; whether Pieces OS holds it is the state's to say (isHeld).
+    const isActive = !!provider?.syncsToPieces && this.store.choice(record.provider)?.activeId === record.id;
+    const held = isHeld(state);
     const mask = maskText(this.masks.peek(record));
     const item = new vscode.TreeItem(clip(record.name, ROW_NAME_MAX), vscode.TreeItemCollapsibleState.None);
     item.id = `key:${record.id}`;
@@ -115,22 +165,23 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     // accessible name have the whole mask). A problem only ever concerns the key Pieces OS uses, so it
     // takes the place of "in Pieces OS" after the tail: "…9f3a · waiting", not cut off at the edge.
     const problem = isProblem(state);
-    const parts = isActive && !problem ? [t('in Pieces OS'), rowTail(mask)] : [rowTail(mask)];
-    if (problem) parts.push(stateWord(state));
+    const parts = state.kind === 'synced' ? [t('in Pieces OS'), rowTail(mask)] : [rowTail(mask)];
+    if (problem || state.kind === 'heldInstead') parts.push(stateWord(state));
     const extras = this.rowExtras(record);
     parts.push(...extras.badges);
     item.description = parts.join(' · ');
     const stale = this.isStale(record);
     item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : iconOf(state);
     item.accessibilityInformation = {
-      label: [record.name, t('{0} key {1}', provider?.label ?? record.provider, mask), isActive ? t('used by Pieces OS') : '', stateWord(state), stale ? t('due for rotation') : '', ...extras.badges]
+      label: [record.name, t('{0} key {1}', provider?.label ?? record.provider, mask), held ? t('used by Pieces OS') : isActive ? t('chosen for Pieces OS') : '', stateWord(state), stale ? t('due for rotation') : '', ...extras.badges]
         .filter(Boolean)
         .join(', '),
     };
 
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escape(record.name)}** · ${escape(provider?.label ?? record.provider)}\n\n`);
-    if (isActive) tooltip.appendMarkdown(`$(pass) ${escape(t('Pieces OS uses this key.'))}\n\n`);
+    if (held) tooltip.appendMarkdown(`$(pass) ${escape(t('Pieces OS uses this key.'))}\n\n`);
+    else if (isActive) tooltip.appendMarkdown(`$(circle-large-outline) ${escape(t('You chose this key for Pieces OS.'))}\n\n`);
     tooltip.appendMarkdown(`$(${codiconOf(state)}) ${escape(stateSentence(state, formatDate))}\n\n`);
     tooltip.appendMarkdown(`${escape(t('Key: {0}', mask))}  \n`);
     if (record.organization) tooltip.appendMarkdown(`${escape(t('Organization: {0}', record.organization))}  \n`);
@@ -143,36 +194,42 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     return item;
   }
 
-  private driftOf(provider: ProviderInfo): Drift | undefined {
+  private driftOf(provider: ProviderInfo): Difference | undefined {
     const drift = this.engine.state.drift[provider.id];
     return drift && drift.kind !== 'inSync' ? drift : undefined;
   }
 
-  private driftItem(provider: ProviderInfo, drift: Drift): vscode.TreeItem {
+  /** The name of our key that Pieces OS holds instead of the chosen one, if it is one of ours. */
+  private heldName(drift: Drift): string | undefined {
+    return drift.kind === 'holdsOther' && drift.ourKeyId ? this.store.get(drift.ourKeyId)?.name : undefined;
+  }
+
+  /** What Pieces OS holds, where it differs from the choice: the same words as the status bar's (vocabulary.ts). */
+  private driftItem(provider: ProviderInfo, drift: Difference): vscode.TreeItem {
     const item = new vscode.TreeItem('', vscode.TreeItemCollapsibleState.None);
     item.id = `drift:${provider.id}`;
     item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-    const ours = drift.kind === 'holdsOther' && drift.ourKeyId ? this.store.get(drift.ourKeyId) : undefined;
+    const chosen = this.store.activeKey(provider.id)?.name;
+    const ours = this.heldName(drift);
+    const sentence = driftSentence(drift, provider.label, chosen, ours);
+    item.label = t('Pieces OS {0}', driftWord(drift));
+    // The held key's mask follows the mask rule of every row (no characters of a short key).
+    if (drift.kind !== 'holdsNone') item.description = [ours ?? rowTail(drift.mask), !ours ? drift.name : undefined].filter(Boolean).join(' · ');
     switch (drift.kind) {
       case 'holdsOther':
-        item.label = ours ? t('Pieces OS uses "{0}" instead', ours.name) : t('Pieces OS holds a different key');
-        item.description = `…${drift.tail}${drift.name && !ours ? ` · ${drift.name}` : ''}`;
         item.contextValue = ItemContext.drift;
-        item.tooltip = t('What Pieces OS holds differs from the key you chose. Send yours, keep the one Pieces OS holds, or leave it.');
+        item.tooltip = `${sentence} ${t('Send yours, keep the one Pieces OS holds, or leave it.')}`;
         break;
       case 'holdsNone':
-        item.label = t('Pieces OS holds no {0} key', provider.label);
         item.contextValue = ItemContext.driftNone;
-        item.tooltip = t('Your key was sent, but Pieces OS no longer holds it (it may have been removed in Pieces). Send it again, or leave it.');
+        item.tooltip = `${sentence} ${t('It was sent, but Pieces OS no longer holds it (it may have been removed in Pieces). Send it again, or leave it.')}`;
         break;
       case 'holdsUnknown':
-        item.label = t('Pieces OS holds a key you have not added');
-        item.description = `…${drift.tail}${drift.name ? ` · ${drift.name}` : ''}`;
         item.contextValue = ItemContext.driftUnknown;
-        item.tooltip = t('Keep it here (stored in VS Code\'s secret storage), or leave it.');
+        item.tooltip = `${sentence} ${t('Keep it here (stored in VS Code\'s secret storage), or leave it.')}`;
         break;
     }
-    item.accessibilityInformation = { label: `${typeof item.label === 'string' ? item.label : ''} ${item.description ?? ''}. ${typeof item.tooltip === 'string' ? item.tooltip : ''}` };
+    item.accessibilityInformation = { label: [item.label, item.description].filter(Boolean).join(', ') + `. ${item.tooltip}` };
     return item;
   }
 
@@ -213,6 +270,10 @@ function codiconOf(state: KeyState): string {
       return 'device-desktop';
     case 'inactive':
       return 'circle-outline';
+    case 'heldInstead':
+      return 'pass';
+    case 'notHeld':
+      return 'warning';
   }
 }
 
@@ -222,7 +283,7 @@ function iconOf(state: KeyState): vscode.ThemeIcon {
       ? 'testing.iconPassed'
       : state.kind === 'rejected'
         ? 'list.errorForeground'
-        : state.kind === 'failed' || state.kind === 'keyring'
+        : state.kind === 'failed' || state.kind === 'keyring' || state.kind === 'notHeld'
           ? 'list.warningForeground'
           : undefined;
   return new vscode.ThemeIcon(codiconOf(state), color ? new vscode.ThemeColor(color) : undefined);

@@ -2,7 +2,14 @@
 import * as vscode from 'vscode';
 import { BACK, type Back, type InputCheck, type InputOptions, type PickOptions, type Prompter, type Severity, type StepCount } from '../flows/prompter';
 
+export interface WindowPrompterOptions {
+  /** Runs before a notification is shown: the views first show what the message is about (redraw.ts). */
+  beforeMessage?: () => Promise<void>;
+}
+
 export class WindowPrompter implements Prompter {
+  constructor(private readonly options: WindowPrompterOptions = {}) {}
+
   pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
     const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { value: T }>();
     quickPick.title = options.title;
@@ -82,6 +89,7 @@ export class WindowPrompter implements Prompter {
   }
 
   async message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined> {
+    await this.options.beforeMessage?.();
     const show =
       severity === 'error'
         ? vscode.window.showErrorMessage

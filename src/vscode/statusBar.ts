@@ -5,10 +5,10 @@ import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import type { ConnectionMonitor, ConnectionState } from '../core/connection';
 import { t } from '../core/l10n';
-import { PROVIDERS, getProvider } from '../core/providers';
+import { PROVIDERS, type ProviderId, getProvider } from '../core/providers';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import type { KeyState, SyncEngine } from '../core/syncEngine';
-import { changesWaiting } from '../core/vocabulary';
+import { changesWaiting, driftSentence, driftWord } from '../core/vocabulary';
 
 export interface StatusView {
   text: string;
@@ -119,8 +119,10 @@ export class StatusBar implements vscode.Disposable {
     for (const [provider, drift] of Object.entries(this.sync.state.drift)) {
       if (!drift || drift.kind === 'inSync') continue;
       const label = getProvider(provider)?.label ?? provider;
-      const text = drift.kind === 'holdsNone' ? t('Pieces OS holds none of your {0} keys.', label) : t('Pieces OS holds a different {0} key than the one you chose.', label);
-      problems.push({ text: `$(warning) ${t('Pieces OS: holds another key')}`, line: text, severity: 'warning' });
+      // The same words as the tree's row for it (vocabulary.ts): "holds no key" is never "holds another key".
+      const ours = drift.kind === 'holdsOther' && drift.ourKeyId ? this.store.get(drift.ourKeyId)?.name : undefined;
+      const line = driftSentence(drift, label, this.store.activeKey(provider as ProviderId)?.name, ours);
+      problems.push({ text: `$(warning) ${t('Pieces OS: {0}', driftWord(drift))}`, line, severity: 'warning' });
     }
     for (const key of this.activeKeysIn('failed')) {
       const state = this.sync.stateOf(key);

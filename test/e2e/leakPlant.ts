@@ -21,9 +21,13 @@ export function randomAlphanumeric(length: number): string {
   return out;
 }
 
-/** A fake key that no one could mistake for a real one, with 40 random characters (about 238 bits). */
-export function makeCanary(publicPrefix: string, marker = 'CANARY'): Canary {
-  return { value: `${publicPrefix}${marker}${randomAlphanumeric(40)}`, publicPrefix };
+/**
+ * A fake key that no one could mistake for a real one, with 40 random characters (about 238 bits), or
+ * `length` characters in all (a provider's usual key length, so that the key box does not warn).
+ */
+export function makeCanary(publicPrefix: string, marker = 'CANARY', length?: number): Canary {
+  const random = Math.max(40, (length ?? 0) - publicPrefix.length - marker.length);
+  return { value: `${publicPrefix}${marker}${randomAlphanumeric(random)}`, publicPrefix };
 }
 
 export interface Planting {

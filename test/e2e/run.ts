@@ -34,6 +34,9 @@ const README_SHOTS: Record<string, { file: string; clip?: { x: number; y: number
   'two-keys': { file: 'tree-with-keys.png', clip: { x: 0, y: 0, width: 640, height: 200 } },
   waiting: { file: 'waiting-for-pieces-os.png' },
   'rejected-401': { file: 'key-rejected.png' },
+  'quit-while-connected': { file: 'pieces-os-quit.png' },
+  'other-provider-question': { file: 'other-provider-key.png' },
+  'two-keys-218': { file: 'tree-with-keys-218.png', clip: { x: 0, y: 0, width: 560, height: 200 } },
 };
 const shots = new Map<string, string>();
 const EXTENSION_STATUS_ITEM = 'provider-keys.provider-keys.providerKeys.status';
@@ -217,10 +220,11 @@ async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Run
       };
     })();`,
   });
-  // Copy Key writes the key to the browser's clipboard and reads it back 30 s later to clear it: the
-  // user of this workbench has allowed both (a browser asks once). The run checks what it holds.
+  // Copy Key writes the key to the browser's clipboard. Reading it needs the user's permission, which
+  // this user never gave (as most do not): the workbench may write the clipboard, not read it. The run
+  // reads it only for its own checks (Workbench.clipboardDigest), allowing the read for that moment.
   const origin = `http://127.0.0.1:${port}`;
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await context.grantPermissions(['clipboard-write'], { origin });
   const page = context.pages()[0] ?? (await context.newPage());
   running.page = page;
   page.on('console', (message) => running.browserLog.push(`[${message.type()}] ${message.text()}`));

@@ -3,6 +3,7 @@
 export interface StandInState {
   readonly listening: boolean;
   readonly signedIn: boolean;
+  readonly impostor: false | 'notFound' | 'html';
   readonly openAI?: { readonly api_key?: string; readonly api_key_name?: string; readonly organization_key?: string };
   readonly requests: ReadonlyArray<{ method: string; path: string; status: number }>;
 }
@@ -46,6 +47,16 @@ export class StandInControl {
 
   fault(request: FaultRequest): Promise<void> {
     return this.post('fault', request);
+  }
+
+  /** Signs the stand-in's user in or out (GET /user answers `{}` while signed out). */
+  signedIn(signedIn: boolean): Promise<void> {
+    return this.post('signed-in', { signedIn });
+  }
+
+  /** Another program on the port: health as Pieces OS, `/user` 404 ('notFound') or a web page ('html'); false: Pieces OS. */
+  impostor(impostor: false | 'notFound' | 'html'): Promise<void> {
+    return this.post('impostor', { impostor });
   }
 
   async state(): Promise<StandInState> {

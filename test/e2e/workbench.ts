@@ -199,6 +199,37 @@ export class Workbench {
     await this.moveMouseAway();
   }
 
+  /**
+   * Drags the sash between the sidebar and the editor until the sidebar is `width` pixels wide, as a
+   * person does (VS Code's default is 300; a narrow sidebar is 218 and less).
+   */
+  async setSidebarWidth(width: number): Promise<void> {
+    this.mouse(`the sidebar's sash (to ${width} px)`);
+    const sidebar = this.page.locator('.part.sidebar').first();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const box = await sidebar.boundingBox();
+      if (!box) throw new Error('the sidebar is not on screen');
+      if (Math.abs(box.width - width) <= 1) return this.moveMouseAway();
+      // The vertical sash nearest the sidebar's right edge (VS Code draws it over the edge).
+      const edge = box.x + box.width;
+      const sashes = await this.page.locator('.monaco-sash.vertical').evaluateAll((nodes) =>
+        nodes.map((node) => {
+          const rect = (node as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
+          return { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2, height: rect.height };
+        }),
+      );
+      const sash = sashes.filter((c) => c.height > 0).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
+      if (!sash || Math.abs(sash.x - edge) > 4) throw new Error('no sash at the sidebar\'s edge');
+      await this.page.mouse.move(sash.x, sash.y);
+      await this.page.mouse.down();
+      await this.page.mouse.move(sash.x + (width - box.width), sash.y, { steps: 10 });
+      await this.page.mouse.up();
+      await this.page.waitForTimeout(300);
+    }
+    const box = await sidebar.boundingBox();
+    throw new Error(`the sidebar is ${box?.width ?? '?'} px wide, not ${width}`);
+  }
+
   // --- the keyboard: focus, as a screen reader reads it out -----------------------------------------
 
   /** The accessible name of the element that has keyboard focus (inside shadow roots too), or of the
@@ -261,9 +292,21 @@ export class Workbench {
 
   // --- the clipboard ------------------------------------------------------------------------------
 
-  /** The SHA-256 of the text on the browser's clipboard (the text itself never leaves this method). */
+  /**
+   * The SHA-256 of the text on the browser's clipboard (the text itself never leaves this method). The
+   * workbench may write the clipboard but not read it (as a user who never allowed it): the run allows the
+   * read only for the moment it reads, and takes it back.
+   */
   async clipboardDigest(): Promise<string> {
-    return sha256(await this.page.evaluate<string>('navigator.clipboard.readText()'));
+    const context = this.page.context();
+    const origin = new URL(this.page.url()).origin;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    try {
+      return sha256(await this.page.evaluate<string>('navigator.clipboard.readText()'));
+    } finally {
+      await context.clearPermissions();
+      await context.grantPermissions(['clipboard-write'], { origin });
+    }
   }
 
   // --- the integrated terminal ----------------------------------------------------------------------
@@ -405,6 +448,11 @@ export class Workbench {
     const dialog = this.page.getByRole('dialog').filter({ has: this.page.locator('.dialog-message-text', { hasText: message }) });
     await dialog.waitFor({ state: 'visible', timeout: WAIT_MS });
     return dialog;
+  }
+
+  /** A dialog's detail text (under its message). */
+  async dialogDetail(dialog: Locator): Promise<string> {
+    return ((await dialog.locator('.dialog-message-detail').textContent({ timeout: WAIT_MS })) ?? '').trim();
   }
 
   async answerDialog(dialog: Locator, button: string): Promise<void> {

@@ -204,7 +204,9 @@ describe('key management in VS Code', function () {
     const node: TreeNode = { kind: 'key', record: record! };
     // The problem takes the place of "in Pieces OS", so that it fits the default sidebar width.
     assert.equal(String(api.tree.getTreeItem(node).description), '…0001 · rejected');
-    assert.match(api.tree.getTreeItem(node).accessibilityInformation?.label ?? '', /used by Pieces OS, rejected/);
+    // Pieces OS never held it: the row says it was chosen for Pieces OS, not that Pieces OS uses it.
+    assert.match(api.tree.getTreeItem(node).accessibilityInformation?.label ?? '', /, chosen for Pieces OS, rejected$/);
+    assert.doesNotMatch(api.tree.getTreeItem(node).accessibilityInformation?.label ?? '', /used by Pieces OS/);
   });
 
   it('names a removal Pieces OS refused in the status bar, and Sync Now sends it again', async () => {

@@ -41,10 +41,10 @@ describe('offline-first sync in VS Code', function () {
     const [first] = api.tree.getChildren(provider);
     assert.equal(first?.kind, 'drift');
     const item = api.tree.getTreeItem(first);
-    assert.equal(item.label, 'Pieces OS holds a different key');
+    assert.equal(item.label, 'Pieces OS holds another key');
     assert.equal(item.contextValue, 'drift');
     assert.match(String(item.description), /…pcs9 · Set in Pieces/);
-    assert.match(api.statusBar.view().text, /holds another key/);
+    assert.match(api.statusBar.view().text, /Pieces OS: holds another key/);
 
     api.setPrompter(new ScriptedPrompter([]));
     try {
@@ -65,6 +65,20 @@ describe('offline-first sync in VS Code', function () {
     await new PiecesClient({ baseUrl: standIn.url }).deleteKey(standIn.userId);
     await vscode.commands.executeCommand(Commands.refresh);
     assert.equal(api.sync.state.drift.openai?.kind, 'holdsNone');
+    // One state, one wording: the status bar, its tooltip, the provider row, the drift row and the key's row.
+    const view = api.statusBar.view();
+    assert.equal(view.text, '$(warning) Pieces OS: holds no key');
+    assert.deepEqual(view.lines, ['Pieces OS holds no OpenAI key; you chose "Mine".']);
+    const [provider] = api.tree.getChildren();
+    assert.ok(provider);
+    assert.equal(api.tree.getTreeItem(provider).tooltip, 'OpenAI: Pieces OS holds no OpenAI key; you chose "Mine".');
+    const [drift, key] = api.tree.getChildren(provider);
+    assert.equal(api.tree.getTreeItem(drift!).label, 'Pieces OS holds no key');
+    const row = api.tree.getTreeItem(key!);
+    assert.doesNotMatch(String(row.description), /in Pieces OS ·/, 'the row does not say "in Pieces OS"');
+    assert.match(String(row.description), /· not in Pieces OS$/);
+    assert.equal((row.iconPath as vscode.ThemeIcon).id, 'warning', 'not the green synced icon');
+    assert.match(row.accessibilityInformation?.label ?? '', /, chosen for Pieces OS, not in Pieces OS$/);
     api.setPrompter(new ScriptedPrompter([]));
     try {
       await vscode.commands.executeCommand(Commands.pushToPieces);

@@ -19,6 +19,8 @@ export interface Asked {
   password?: boolean;
   value?: string;
   placeholder?: string;
+  /** input: the text under the box; confirm (and ask): the question's detail. */
+  prompt?: string;
   labels?: string[];
   /** pick and pickMany: the items as offered (label, description, detail). */
   items?: Array<{ label: string; description?: string; detail?: string }>;
@@ -72,7 +74,7 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async input(options: InputOptions): Promise<string | undefined | Back> {
-    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '', placeholder: options.placeholder, buttons: (options.buttons ?? []).map((b) => b.tooltip) });
+    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '', placeholder: options.placeholder, ...(options.prompt ? { prompt: options.prompt } : {}), buttons: (options.buttons ?? []).map((b) => b.tooltip) });
     for (;;) {
       const answer = this.next(`input "${options.title}"`);
       if (answer === 'escape') return undefined;
@@ -88,8 +90,8 @@ export class ScriptedPrompter implements Prompter {
     }
   }
 
-  async confirm(message: string): Promise<boolean> {
-    this.asked.push({ kind: 'confirm', title: message });
+  async confirm(message: string, detail: string): Promise<boolean> {
+    this.asked.push({ kind: 'confirm', title: message, prompt: detail });
     const answer = this.next(`confirm "${message}"`);
     if (answer === 'escape') return false;
     if (typeof answer !== 'object' || !('confirm' in answer)) throw new Error(`expected a confirm answer for "${message}"`);
@@ -97,8 +99,8 @@ export class ScriptedPrompter implements Prompter {
   }
 
   /** `{ confirm: true }` picks the first answer, `{ confirm: false }` the second. */
-  async ask(message: string, _detail: string, answers: string[]): Promise<string | undefined> {
-    this.asked.push({ kind: 'confirm', title: message, labels: answers });
+  async ask(message: string, detail: string, answers: string[]): Promise<string | undefined> {
+    this.asked.push({ kind: 'confirm', title: message, prompt: detail, labels: answers });
     const answer = this.next(`ask "${message}"`);
     if (answer === 'escape') return undefined;
     if (typeof answer !== 'object' || !('confirm' in answer)) throw new Error(`expected a confirm answer for "${message}"`);

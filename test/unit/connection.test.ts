@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { ConnectionMonitor } from '../../src/core/connection';
+import { Emitter } from '../../src/core/emitter';
+import { type IdleConnection, KeepAliveConnection } from '../../src/core/keepAlive';
 import { NotSignedInError, ServiceUnreachableError, ServiceUrlRefusedError, SessionExpiredError } from '../../src/core/errors';
-import type { PiecesClient } from '../../src/core/piecesClient';
+import { PiecesClient, type RequestRecord } from '../../src/core/piecesClient';
+import { type StandIn, type StandInOptions, startStandIn } from '../../stand-in/server';
 import { FakeClock } from '../support/fakeClock';
 
 type Mode = 'down' | 'up' | 'signedOut' | 'sessionExpired' | 'refusedUrl' | 'nameless';
@@ -100,3 +103,189 @@ describe('connection monitor (health watch)', () => {
     monitor.dispose();
   });
 });
+
+/** An idle connection under the test's control: it opens as told, and ends when the test says. */
+class FakeLine implements IdleConnection {
+  readonly opened: string[] = [];
+  answer = true;
+  private url: string | undefined;
+  private readonly ended = new Emitter<void>();
+  readonly onDidEnd = this.ended.event;
+  isOpenTo(baseUrl: string): boolean {
+    return this.url === baseUrl;
+  }
+  open(baseUrl: string): Promise<boolean> {
+    this.opened.push(baseUrl);
+    this.url = this.answer ? baseUrl : undefined;
+    return Promise.resolve(this.answer);
+  }
+  close(): void {
+    this.url = undefined;
+  }
+  end(): void {
+    this.url = undefined;
+    this.ended.fire();
+  }
+  dispose(): void {
+    this.ended.dispose();
+  }
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('connection monitor (idle keep-alive connection)', () => {
+  it('keeps one idle connection while connected, and polls nothing', async () => {
+    const clock = new FakeClock();
+    const line = new FakeLine();
+    const state = { mode: 'up' as Mode, calls: 0 };
+    const monitor = new ConnectionMonitor(fakeClient(state), { timers: clock, line, now: () => clock.now() });
+    assert.equal((await monitor.check()).kind, 'connected');
+    assert.deepEqual(line.opened, ['http://127.0.0.1:39300']);
+    assert.equal(clock.nextAt(), undefined, 'no timer while connected');
+    await monitor.check(); // a check while it is open opens nothing more
+    assert.deepEqual(line.opened, ['http://127.0.0.1:39300']);
+    monitor.dispose();
+  });
+
+  it('when it ends, opens it again at once: Pieces OS answers (it only closed an idle connection), or a check says it quit', async () => {
+    const clock = new FakeClock();
+    const line = new FakeLine();
+    const state = { mode: 'up' as Mode, calls: 0 };
+    const monitor = new ConnectionMonitor(fakeClient(state), { timers: clock, line, now: () => clock.now() });
+    const kinds: string[] = [];
+    monitor.onDidChange((s) => kinds.push(s.kind));
+    await monitor.check();
+    await clock.advance(120_000); // idle for two minutes, then closed by the server
+    line.end();
+    await settle();
+    assert.equal(line.opened.length, 2, 'opened again at once');
+    assert.equal(monitor.state.kind, 'connected');
+    const checksBefore = state.calls;
+    await clock.advance(120_000);
+    state.mode = 'down'; // Pieces OS quits: its connection ends, and it cannot be opened again
+    line.answer = false;
+    line.end();
+    await settle();
+    await settle();
+    assert.equal(monitor.state.kind, 'notRunning', 'told at once, without waiting for a timer');
+    assert.ok(state.calls > checksBefore, 'the check asked Pieces OS');
+    assert.deepEqual(kinds, ['connected', 'notRunning']);
+    monitor.dispose();
+  });
+
+  it('an idle connection refused while Pieces OS answers (a proxy, say): one check, then tries with backoff, not a loop', async () => {
+    const clock = new FakeClock();
+    const line = new FakeLine();
+    line.answer = false;
+    const state = { mode: 'up' as Mode, calls: 0 };
+    const monitor = new ConnectionMonitor(fakeClient(state), { timers: clock, line, now: () => clock.now() });
+    await monitor.check();
+    for (let i = 0; i < 5; i++) await settle();
+    assert.equal(monitor.state.kind, 'connected');
+    assert.equal(state.calls, 2, 'the first check and one more after the connection was refused');
+    assert.equal(line.opened.length, 2);
+    assert.ok(clock.nextAt() !== undefined, 'the next try waits for a timer');
+    monitor.dispose();
+  });
+
+  it('a server that closes idle connections at once is asked again with backoff, not in a loop', async () => {
+    const clock = new FakeClock();
+    const line = new FakeLine();
+    const monitor = new ConnectionMonitor(fakeClient({ mode: 'up', calls: 0 }), { timers: clock, line, now: () => clock.now() });
+    await monitor.check();
+    line.end(); // at once after it opened: it may be Pieces OS quitting, so it is opened again at once
+    await settle();
+    assert.equal(line.opened.length, 2, 'opened again at once the first time');
+    line.end(); // at once again: a server that keeps no idle connection
+    await settle();
+    assert.equal(line.opened.length, 2, 'not opened again at once the second time');
+    const due = clock.nextAt();
+    assert.ok(due !== undefined && due - clock.now() >= 800, 'opened again after a backoff delay');
+    await clock.advance(due - clock.now(), settle);
+    assert.equal(line.opened.length, 3);
+    monitor.dispose();
+  });
+});
+
+describe('connection monitor against the stand-in: Pieces OS quits while connected', function () {
+  this.timeout(10_000);
+
+  interface Watched {
+    standIn: StandIn;
+    line: KeepAliveConnection;
+    clock: FakeClock;
+    monitor: ConnectionMonitor;
+    /** The idle connection's own requests. */
+    requests: RequestRecord[];
+    /** The state kinds the monitor announced. */
+    kinds: string[];
+    /** How many health requests the stand-in answered. */
+    health(): number;
+  }
+
+  /** A stand-in and a monitor with a real idle connection to it; retries wait for the fake clock. */
+  async function watching(options: StandInOptions, run: (w: Watched) => Promise<void>): Promise<void> {
+    const standIn = await startStandIn({ port: 0, ...options });
+    const requests: RequestRecord[] = [];
+    const line = new KeepAliveConnection({ onRequest: (record) => requests.push(record) });
+    const clock = new FakeClock();
+    const monitor = new ConnectionMonitor(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 }), { timers: clock, line });
+    const kinds: string[] = [];
+    monitor.onDidChange((state) => kinds.push(state.kind));
+    const health = (): number => standIn.requests.filter((r) => r.path === '/.well-known/health').length;
+    try {
+      await run({ standIn, line, clock, monitor, requests, kinds, health });
+    } finally {
+      monitor.dispose();
+      line.dispose();
+      await standIn.stop();
+    }
+  }
+
+  it('the state says "not running" within moments of the stand-in going away, with no polling before', () =>
+    watching({}, async ({ standIn, line, clock, monitor, requests, health }) => {
+      assert.equal((await monitor.check()).kind, 'connected');
+      await until(() => line.isOpenTo(standIn.url), 'the idle connection to open');
+      assert.equal(clock.nextAt(), undefined, 'nothing is polled while connected');
+      const healthBefore = health();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(health(), healthBefore, 'no request while idle');
+
+      const quit = Date.now();
+      await standIn.stop();
+      await until(() => monitor.state.kind === 'notRunning', '"not running"');
+      const tookMs = Date.now() - quit;
+      assert.ok(tookMs < 2000, `told after ${tookMs} ms`);
+      assert.ok(requests.some((r) => r.error !== undefined), 'the idle connection could not be opened again');
+    }));
+
+  // node's server closes an idle connection a moment after its keepAliveTimeout (here after about 3 s).
+  it('the stand-in closing an idle connection is not quitting: it is opened again at once and the state stays', () =>
+    watching({ idleTimeoutMs: 2000 }, async ({ standIn, line, clock, monitor, kinds, health }) => {
+      await monitor.check();
+      await until(() => line.isOpenTo(standIn.url), 'the idle connection to open');
+      const opened = health();
+      await until(() => health() === opened + 1 && line.isOpenTo(standIn.url), 'one health request to open it again after the stand-in closed it', 6000);
+      assert.equal(clock.nextAt(), undefined, 'no timer: it was opened again at once');
+      assert.deepEqual(kinds, ['connected'], 'the state never changed');
+    }));
+
+  // Under 1 s, node's server announces "Keep-Alive: timeout=0", and node's client drops each connection at once.
+  it('a server that keeps no idle connection open is asked again once at once, then with backoff', () =>
+    watching({ idleTimeoutMs: 500 }, async ({ clock, monitor, health }) => {
+      await monitor.check();
+      await until(() => clock.nextAt() !== undefined, 'a backoff timer');
+      const asked = health();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(health(), asked, 'not asked in a loop');
+      assert.equal(monitor.state.kind, 'connected');
+    }));
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

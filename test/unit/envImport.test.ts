@@ -136,9 +136,10 @@ describe('importKeys', () => {
   });
 
   it('refuses an invalid value with the reason, as the Add Key box would, and stores nothing', async () => {
-    const results = await importKeys(deps(), [candidate('openai', 'sk-abc'), candidate('anthropic', 'sk-ant has spaces in it')]);
+    const results = await importKeys(deps(), [candidate('openai', 'sk-abc'), candidate('anthropic', 'sk-ant has spaces in it'), candidate('openai', `sk-ant-api03-FAKE${'0'.repeat(91)}`)]);
     const reasons = results.map((r) => (r.kind === 'refused' ? r.reason : r.kind));
-    assert.match(reasons[0] ?? '', /^That is too short for an API key \(6 characters; at least 8\)\.$/);
+    assert.equal(reasons[2], 'This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI.', 'an Anthropic key in OPENAI_API_KEY is not sent to Pieces OS as an OpenAI key');
+    assert.match(reasons[0] ?? '', /^That is too short for an API key \(6 characters; at least 20\)\.$/);
     assert.match(reasons[1] ?? '', /^An API key has no spaces/);
     assert.equal(results[0]?.kind, 'refused');
     assert.equal(store.list().length, 0);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { keyTail, maskKey } from '../../src/core/mask';
+import { maskKey } from '../../src/core/mask';
 import { PROVIDERS, getProvider, knownPrefixOf } from '../../src/core/providers';
 
 describe('maskKey', () => {
@@ -23,9 +23,6 @@ describe('maskKey', () => {
   });
   it('shows no tail for keys shorter than 16 characters', () => {
     assert.equal(maskKey('sk-short12345'), 'sk-…');
-  });
-  it('keyTail is the last 4 characters of the trimmed key', () => {
-    assert.equal(keyTail('  sk-FAKE-abcd1234 '), '1234');
   });
 });
 

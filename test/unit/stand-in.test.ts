@@ -455,5 +455,55 @@ describe('stand-in', function () {
       }
       await assert.rejects(fetch(`${controlUrl}/__stand-in/state`), 'stop() closes the control port too');
     });
+
+    // What `npm start` prints for people trying the extension without Pieces OS: every command, sent to
+    // the control port, must change what the service port answers (not just answer 204).
+    it('every command on the control port takes effect on the service port', async () => {
+      const other = await startStandIn({ userId: EXAMPLE_USER, controlPort: 0 });
+      const control = (route: string, body: object | string = ''): ReturnType<typeof rawPost> => rawPost(`${other.controlUrl}/__stand-in/${route}`, body);
+      const service = (path: string): Promise<Response> => fetch(`${other.url}${path}`);
+      const user = async (): Promise<{ status: number; body: string }> => {
+        const response = await service('/user');
+        return { status: response.status, body: await response.text() };
+      };
+      try {
+        await rawPost(`${other.url}${CREATE}`, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY } });
+
+        assert.equal((await control('signed-in', { signedIn: false })).status, 204);
+        assert.deepEqual(await user(), { status: 200, body: '{}' }, 'signed out: /user has no user');
+        assert.equal(other.signedIn, false);
+        assert.equal((await rawPost(`${other.url}${CREATE}`, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY_2 } })).status, 401, 'signed out: a key call is refused');
+        assert.equal((await control('signed-in', { signedIn: true })).status, 204);
+        assert.match((await user()).body, /"id":/, 'signed in again');
+
+        assert.equal((await control('impostor', { impostor: 'notFound' })).status, 204);
+        assert.equal((await user()).status, 404, 'an impostor answers /user with 404');
+        assert.equal((await service('/.well-known/health')).status, 200, 'and health as Pieces OS does');
+        assert.equal((await control('impostor', { impostor: 'html' })).status, 204);
+        assert.match((await user()).body, /<html>/, 'an html impostor answers /user with a web page');
+        assert.equal((await control('impostor', { impostor: false })).status, 204);
+        assert.equal((await user()).status, 200);
+        assert.match((await user()).body, /"id":/, 'Pieces OS again');
+
+        assert.equal((await control('fault', { count: 1, fault: 'serverError', paths: ['/user'] })).status, 204);
+        assert.equal((await user()).status, 500, 'the fault is taken by the next request');
+        assert.equal((await user()).status, 200, 'once');
+
+        const state = (await (await fetch(`${other.controlUrl}/__stand-in/state`)).json()) as { openAI?: { api_key?: string } };
+        assert.equal(state.openAI?.api_key, '…0001', 'state shows the key it holds, masked');
+
+        assert.equal((await control('signed-in', { signedIn: false })).status, 204);
+        assert.equal((await control('reset')).status, 204);
+        assert.equal(other.openAI, undefined, 'reset forgets the key');
+        assert.match((await user()).body, /"id":/, 'and signs in again');
+
+        assert.equal((await control('stop')).status, 204);
+        await assert.rejects(service('/.well-known/health'), 'stop: the service port refuses connections');
+        assert.equal((await control('start')).status, 204);
+        assert.equal((await service('/.well-known/health')).status, 200, 'start: it answers again');
+      } finally {
+        await other.stop();
+      }
+    });
   });
 });

@@ -5,7 +5,9 @@ import { BACKOFF_MAX_MS } from '../../src/core/connection';
 import { NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
 import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
 import { adoptHeldKey } from '../../src/core/sync/adopt';
+import { maskKey } from '../../src/core/mask';
 import { MAX_BAD_RESPONSES } from '../../src/core/syncEngine';
+import { driftSentence, driftWord, isHeld, isProblem, stateWord } from '../../src/core/vocabulary';
 import { type Harness, harness } from '../support/engineHarness';
 import { FakeClock } from '../support/fakeClock';
 import { FakeService } from '../support/fakeService';
@@ -319,6 +321,62 @@ describe('sync engine', () => {
       assert.equal(await store.secret(adopted.id), K3);
       assert.equal(engine.planFor('openai').kind, 'none', 'nothing is sent: Pieces OS holds it already');
       assert.equal(engine.stateOf(store.get(a.id)!).kind, 'inactive');
+    });
+
+    it('a key Pieces OS forgot is "not in Pieces OS" (not synced), and what it holds is worded once', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'Personal', secret: K1 }, { choose: true });
+      await engine.drain();
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'synced');
+      assert.equal(engine.holdOf(store.get(a.id)!), 'this');
+      service.held_.delete('openai'); // forgotten in Pieces
+      await engine.reconcile();
+      const state = engine.stateOf(store.get(a.id)!);
+      assert.deepEqual(state, { kind: 'notHeld', held: 'none' }, 'the sync record says "ours", the last look says none: not synced');
+      assert.ok(isProblem(state) && !isHeld(state));
+      assert.equal(stateWord(state), 'not in Pieces OS');
+      assert.equal(engine.holdOf(store.get(a.id)!), 'none');
+      const drift = engine.state.drift.openai;
+      assert.ok(drift && drift.kind === 'holdsNone');
+      assert.equal(driftWord(drift), 'holds no key');
+      assert.equal(driftSentence(drift, 'OpenAI', 'Personal', undefined), 'Pieces OS holds no OpenAI key; you chose "Personal".');
+      // Sending it again: waiting while it goes, then synced once Pieces OS holds it.
+      await engine.pushOurs('openai');
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'waiting');
+      await engine.drain();
+      assert.equal(engine.stateOf(store.get(a.id)!).kind, 'synced');
+    });
+
+    it('another of our keys held instead: the chosen key is "not in Pieces OS", the held one "in Pieces OS instead"', async () => {
+      const { store, engine, service } = await make();
+      const a = await store.add({ provider: 'openai', name: 'Personal', secret: K1 }, { choose: true });
+      const b = await store.add({ provider: 'openai', name: 'Work', secret: K2 });
+      await engine.drain();
+      service.held_.set('openai', { apiKey: K2, name: 'Work' }); // switched in Pieces
+      await engine.reconcile();
+      assert.deepEqual(engine.stateOf(store.get(a.id)!), { kind: 'notHeld', held: 'other' });
+      assert.deepEqual(engine.stateOf(store.get(b.id)!), { kind: 'heldInstead' });
+      const drift = engine.state.drift.openai;
+      assert.ok(drift && drift.kind === 'holdsOther');
+      assert.equal(driftWord(drift), 'holds another key');
+      assert.equal(driftSentence(drift, 'OpenAI', 'Personal', 'Work'), 'Pieces OS holds "Work", not "Personal", the OpenAI key you chose.');
+    });
+
+    it('the key Pieces OS holds is masked by the one mask rule: no characters of a short key', async () => {
+      const { store, engine, service } = await make();
+      await store.add({ provider: 'openai', name: 'Personal', secret: K1 }, { choose: true });
+      await engine.drain();
+      service.held_.set('openai', { apiKey: 'sk-FAKE-short9', name: 'short' });
+      await engine.reconcile();
+      const drift = engine.state.drift.openai;
+      assert.ok(drift && drift.kind === 'holdsOther');
+      assert.equal(drift.mask, 'sk-…', 'a 14-character key shows no characters, as maskKey shows it');
+      assert.equal(drift.mask, maskKey('sk-FAKE-short9'));
+      assert.ok(!JSON.stringify(engine.state.drift).includes('rt9'), 'no tail of the short key anywhere in the drift');
+      service.held_.set('openai', { apiKey: K3, name: 'long' });
+      await engine.reconcile();
+      const long = engine.state.drift.openai;
+      assert.ok(long && long.kind === 'holdsOther' && long.mask === maskKey(K3));
     });
   });
 });

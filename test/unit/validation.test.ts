@@ -5,14 +5,18 @@ import { MAX_KEY_LENGTH, keyLikeReason, validateApiKey, validateHeldApiKey, vali
 
 const openai = getProvider('openai') as ProviderInfo;
 const mistral = getProvider('mistral') as ProviderInfo;
-const FAKE = 'sk-test-FAKE-00000000000000000000000001';
+/** As long as an OpenAI user key ("sk-" and 48 characters). */
+const FAKE = 'sk-test-FAKE-00000000000000000000000000000000000001';
+const anthropic = getProvider('anthropic') as ProviderInfo;
+const google = getProvider('google') as ProviderInfo;
+const openrouter = getProvider('openrouter') as ProviderInfo;
 
-type Row = [label: string, input: string, provider: ProviderInfo, outcome: 'ok' | 'warn' | RegExp, value?: string];
+type Row = [label: string, input: string, provider: ProviderInfo, outcome: 'ok' | 'warn' | 'length' | RegExp, value?: string];
 
 const keyTable: Row[] = [
   ['a plain OpenAI key', FAKE, openai, 'ok', FAKE],
-  ['a project key', 'sk-proj-FAKE0000000000000000000000000000', openai, 'ok'],
-  ['a service-account key', 'sk-svcacct-FAKE000000000000000000000000', openai, 'ok'],
+  ['a project key', `sk-proj-FAKE${'0'.repeat(152)}`, openai, 'ok'],
+  ['a service-account key', `sk-svcacct-FAKE${'0'.repeat(149)}`, openai, 'ok'],
   ['surrounding spaces are trimmed', `  ${FAKE}  `, openai, 'ok', FAKE],
   ['a trailing newline from a paste is trimmed', `${FAKE}\n`, openai, 'ok', FAKE],
   ['a tab before the key is trimmed', `\t${FAKE}`, openai, 'ok', FAKE],
@@ -26,29 +30,40 @@ const keyTable: Row[] = [
   ['a NUL byte', 'sk-test-FAKE\u00000000000000000', openai, /control characters/],
   ['an escape character', 'sk-test-FAKE\u001b[0m000000000', openai, /control characters/],
   ['a zero-width space', 'sk-test-FAKE\u200b000000000000', openai, /control characters/],
-  ['a leading byte-order mark is trimmed', '\ufeffsk-test-FAKE000000000000', openai, 'ok', 'sk-test-FAKE000000000000'],
+  ['a leading byte-order mark is trimmed', `\ufeff${FAKE}`, openai, 'ok', FAKE],
   ['a byte-order mark inside', 'sk-test-FAKE\ufeff000000000000', openai, /control characters/],
   ['a non-ASCII letter', 'sk-test-FAKÉ0000000000000000', openai, /only printable ASCII/],
   ['an emoji', 'sk-test-FAKE🔑000000000000000', openai, /only printable ASCII/],
   ['too short', 'sk-abc', openai, /too short/],
   ['seven characters', 'sk-1234', openai, /too short/],
+  ['a project prefix with three characters (11 in all)', 'sk-proj-abc', openai, /too short for an API key \(11 characters; at least 20\)/],
+  ['19 characters: shorter than any provider issues', 'sk-proj-FAKE0000000', openai, /too short/],
   ['far too long', `sk-${'a'.repeat(MAX_KEY_LENGTH)}`, openai, /too long/],
-  ['exactly the longest allowed', `sk-${'a'.repeat(MAX_KEY_LENGTH - 3)}`, openai, 'ok'],
-  ['an unexpected prefix is only a warning', 'pk-test-FAKE0000000000000000000', openai, 'warn'],
-  ['an Anthropic key pasted as OpenAI is a warning (sk- still matches)', 'sk-ant-FAKE000000000000000000000', openai, 'ok'],
-  ['a provider without a known prefix accepts anything printable', 'FAKEmistral0000000000000000', mistral, 'ok'],
-  ['a quoted key keeps its quotes but stays valid ASCII', '"sk-test-FAKE0000000000000"', openai, 'warn'],
+  ['exactly the longest allowed (a warning: longer than OpenAI keys are)', `sk-${'a'.repeat(MAX_KEY_LENGTH - 3)}`, openai, 'length'],
+  ['shorter than OpenAI keys are, but possible: a warning', 'sk-test-FAKE-0000000000000000001', openai, 'length'],
+  ['an unexpected prefix is only a warning', `pk-test-FAKE${'0'.repeat(39)}`, openai, 'warn'],
+  ['an Anthropic key in the OpenAI box is refused: "sk-" fits, but "sk-ant-" is Anthropic\'s', `sk-ant-api03-FAKE${'0'.repeat(91)}`, openai, /^This looks like a key from Anthropic \(it starts with "sk-ant-"\), not from OpenAI\.$/],
+  ['an OpenRouter key in the OpenAI box is refused', `sk-or-v1-FAKE${'0'.repeat(60)}`, openai, /key from OpenRouter .*not from OpenAI/],
+  ['an OpenAI key in the Anthropic box is refused', FAKE, anthropic, /key from OpenAI \(it starts with "sk-"\), not from Anthropic/],
+  ['a Gemini key in the Mistral box is refused', `AIzaFAKE${'0'.repeat(31)}`, mistral, /key from Google Gemini/],
+  ['an Anthropic key of the usual length', `sk-ant-api03-FAKE${'0'.repeat(91)}`, anthropic, 'ok'],
+  ['a Gemini key of exactly 39 characters', `AIzaFAKE${'0'.repeat(31)}`, google, 'ok'],
+  ['a Gemini key of 38 characters: a warning', `AIzaFAKE${'0'.repeat(30)}`, google, 'length'],
+  ['an OpenRouter key of 73 characters', `sk-or-v1-FAKE${'0'.repeat(60)}`, openrouter, 'ok'],
+  ['a provider without a known prefix accepts anything printable of its length', 'FAKEmistral000000000000000000000', mistral, 'ok'],
+  ['a quoted key keeps its quotes but stays valid ASCII', `"${FAKE}"`, openai, 'warn'],
 ];
 
 describe('validateApiKey (validation table)', () => {
   for (const [label, input, provider, outcome, value] of keyTable) {
     it(label, () => {
       const result = validateApiKey(input, provider);
-      if (outcome === 'ok' || outcome === 'warn') {
+      if (outcome === 'ok' || outcome === 'warn' || outcome === 'length') {
         assert.ok(result.ok, `expected acceptance, got ${result.ok ? '' : result.error}`);
         assert.equal(result.value, result.value.trim());
         if (value !== undefined) assert.equal(result.value, value);
         if (outcome === 'warn') assert.match(result.warning ?? '', /usually start with "sk-"/);
+        else if (outcome === 'length') assert.match(result.warning ?? '', new RegExp(`^${provider.label} keys have \\d+( to \\d+)? characters; this one has ${result.value.length}\\. Check that you copied all of it`));
         else assert.equal(result.warning, undefined);
       } else {
         assert.ok(!result.ok, 'expected a refusal');
@@ -164,7 +179,7 @@ describe('validateKeyName', () => {
 });
 
 describe('validateHeldApiKey (a key Pieces OS holds)', () => {
-  const FAKE_HELD = 'sk-test-FAKE-00000000000000000000000002';
+  const FAKE_HELD = 'sk-test-FAKE-00000000000000000000000000000000000002';
   it('accepts a valid key as it is', () => {
     assert.deepEqual(validateHeldApiKey(FAKE_HELD, openai), { ok: true, value: FAKE_HELD });
   });

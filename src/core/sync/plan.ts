@@ -25,9 +25,14 @@ export interface PlanInput {
   /** The chosen key's record (undefined when absent); `skipped`: its file exists but cannot be read. */
   readonly active: KeyRecord | undefined;
   readonly activeSkipped?: boolean;
-  /** The last comparison found that Pieces OS holds no key: a push must create. */
-  readonly heldNone?: boolean;
+  /**
+   * What the last comparison with Pieces OS (`GET /user`) found where it differs from the sync record:
+   * no key at all ('none': a push must create), or another key ('other'; `keyId` when it is one of ours).
+   */
+  readonly held?: HeldDifference;
 }
+
+export type HeldDifference = { readonly kind: 'none' } | { readonly kind: 'other'; readonly keyId?: string };
 
 export function plan(input: PlanInput): Plan {
   const { choice, sent, active } = input;
@@ -38,7 +43,7 @@ export function plan(input: PlanInput): Plan {
     if (active.pending) return { kind: 'wait', why: 'busy' };
     const version = keyVersion(active);
     if (holds === 'ours' && sent?.keyId === active.id && sent.version === version && sent.nonce === nonce) return { kind: 'none' };
-    return { kind: 'push', keyId: active.id, version, secretRev: active.secretRev, nonce, call: holds === 'ours' && !input.heldNone ? 'update' : 'create' };
+    return { kind: 'push', keyId: active.id, version, secretRev: active.secretRev, nonce, call: holds === 'ours' && input.held?.kind !== 'none' ? 'update' : 'create' };
   }
   return holds === 'none' ? { kind: 'none' } : { kind: 'remove', nonce };
 }
@@ -58,7 +63,11 @@ export function failureOf(planned: Plan, sent: SentRecord | undefined): SyncFail
 export type KeyState =
   | { readonly kind: 'localOnly' }
   | { readonly kind: 'inactive' }
+  /** Not the key the user chose, but the one Pieces OS holds (it was changed in Pieces). */
+  | { readonly kind: 'heldInstead' }
   | { readonly kind: 'synced'; readonly at?: string }
+  /** The key the user chose was sent, but Pieces OS holds no key now, or another one. */
+  | { readonly kind: 'notHeld'; readonly held: 'none' | 'other' }
   | { readonly kind: 'waiting'; readonly reason?: string; readonly at?: string }
   | { readonly kind: 'signIn'; readonly reason: string }
   | { readonly kind: 'keyring'; readonly reason: string }
@@ -68,15 +77,37 @@ export type KeyState =
 /** Failure kinds that wait for the user to sign in to Pieces rather than for the key to change. */
 export const SIGN_IN_KINDS: ReadonlySet<string> = new Set(['notSignedIn', 'session']);
 
+/**
+ * The one state of a key that every view draws. "Synced" needs both records to agree that Pieces OS holds
+ * it and the last look at Pieces OS not to contradict them: a key Pieces OS forgot is "not in Pieces OS".
+ */
 export function keyState(key: KeyRecord, syncs: boolean, input: PlanInput): KeyState {
   if (!syncs) return { kind: 'localOnly' };
-  if (input.choice?.activeId !== key.id) return { kind: 'inactive' };
+  if (input.choice?.activeId !== key.id) return input.held?.kind === 'other' && input.held.keyId === key.id ? { kind: 'heldInstead' } : { kind: 'inactive' };
   const planned = plan({ ...input, active: key });
-  if (planned.kind === 'none') return { kind: 'synced', ...(input.sent?.at ? { at: input.sent.at } : {}) };
+  if (planned.kind === 'none') {
+    if (input.held) return { kind: 'notHeld', held: input.held.kind };
+    return { kind: 'synced', ...(input.sent?.at ? { at: input.sent.at } : {}) };
+  }
   const failure = failureOf(planned, input.sent);
   if (!failure) return { kind: 'waiting' };
   if (failure.parked) return failure.kind === 'unauthorized' ? { kind: 'rejected', reason: failure.reason, at: failure.at } : { kind: 'failed', reason: failure.reason, at: failure.at };
   if (SIGN_IN_KINDS.has(failure.kind)) return { kind: 'signIn', reason: failure.reason };
   if (failure.kind === 'keyring') return { kind: 'keyring', reason: failure.reason };
   return { kind: 'waiting', reason: failure.reason, at: failure.at };
+}
+
+/**
+ * What Pieces OS holds, as it confirmed, compared with `key`: this key ('this'), nothing ('none'), or
+ * something it has not confirmed ('unconfirmed': a call whose answer was lost or refused, an earlier
+ * value of the key, another key). Dialogs word what Pieces OS holds from this, never from the choice.
+ */
+export type Hold = 'this' | 'none' | 'unconfirmed';
+
+export function holdOf(key: KeyRecord, sent: SentRecord | undefined, held: HeldDifference | undefined): Hold {
+  if (held?.kind === 'none') return 'none';
+  if (held?.kind === 'other') return held.keyId === key.id ? 'this' : 'unconfirmed';
+  const holds = sent?.holds ?? 'none';
+  if (holds === 'none') return 'none';
+  return holds === 'ours' && sent?.keyId === key.id && sent.version === keyVersion(key) ? 'this' : 'unconfirmed';
 }

@@ -1,25 +1,27 @@
-// Copy Key: asks once, copies, and clears the clipboard after 30 seconds if it still holds the key.
-// Only a hash of the key is kept for that comparison, so the key is not held in memory meanwhile.
-import { createHash } from 'node:crypto';
+// Copy Key: asks once, copies, and empties the clipboard again after 30 seconds (flows/clipboardClear.ts:
+// where the clipboard can be read back, only if it still holds the key; in a browser, whatever it holds,
+// since reading it there raises VS Code's own error toast). The first message says which.
 import * as vscode from 'vscode';
 import { StateKeys } from '../../constants';
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/mask';
+import { ClipboardClear } from '../../flows/clipboardClear';
 import { resolveKey } from '../../flows/pickKey';
 import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';
 
 export const CLIPBOARD_CLEAR_MS = 30_000;
 
-const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
-
 export class CopyKey implements vscode.Disposable {
-  /** Pending clears: the timer and the hash of what it clears. */
-  private readonly pending = new Set<{ timer: ReturnType<typeof setTimeout>; hash: string }>();
+  private readonly clearing: ClipboardClear;
 
-  constructor(private readonly deps: FlowDeps) {}
-
-  private get clipboard(): vscode.Clipboard {
-    return this.deps.knobs.clipboard ?? vscode.env.clipboard;
+  constructor(private readonly deps: FlowDeps) {
+    this.clearing = new ClipboardClear({
+      clipboard: () => this.deps.knobs.clipboard ?? vscode.env.clipboard,
+      // Desktop VS Code reads the clipboard without asking; a browser asks, and VS Code shows its error.
+      canReadBack: () => this.deps.knobs.clipboardReadable ?? vscode.env.uiKind === vscode.UIKind.Desktop,
+      delayMs: () => this.deps.knobs.clipboardClearMs ?? CLIPBOARD_CLEAR_MS,
+      log: this.deps.log,
+    });
   }
 
   async run(arg: unknown): Promise<boolean> {
@@ -31,60 +33,29 @@ export class CopyKey implements vscode.Disposable {
       return false;
     }
     const seconds = Math.round((this.deps.knobs.clipboardClearMs ?? CLIPBOARD_CLEAR_MS) / 1000);
+    const clearing = this.clearing.checksFirst
+      ? t('It is cleared after {0} seconds if it still holds the key.', seconds)
+      : t('After {0} seconds the clipboard is emptied, whatever it holds then: in a browser VS Code cannot check what it holds.', seconds);
     if (!this.deps.globalState.get<boolean>(StateKeys.copyConfirmed)) {
       const ok = await this.deps.prompter().confirm(
         t('Copy "{0}" to the clipboard?', record.name),
-        t('Any application can read the clipboard while the key is on it. It is cleared after {0} seconds if it still holds the key. This question is asked once.', seconds),
+        t('Any application can read the clipboard while the key is on it. {0} This question is asked once.', clearing),
         t('Copy'),
       );
       if (!ok) return false;
       await this.deps.globalState.update(StateKeys.copyConfirmed, true);
     }
-    await this.clipboard.writeText(secret);
-    this.scheduleClear(digest(secret));
+    await this.clearing.copy(secret);
     this.deps.log.info(`Copied the ${record.provider} key "${record.name}" to the clipboard`);
-    void this.deps.prompter().message('info', t('Copied "{0}" ({1}). The clipboard will be cleared in {2} seconds if it still holds the key.', record.name, maskKey(secret), seconds));
+    const copied = this.clearing.checksFirst
+      ? t('Copied "{0}" ({1}). The clipboard will be cleared in {2} seconds if it still holds the key.', record.name, maskKey(secret), seconds)
+      : t('Copied "{0}" ({1}). In {2} seconds the clipboard is emptied, whatever it holds then (in a browser VS Code cannot check it).', record.name, maskKey(secret), seconds);
+    void this.deps.prompter().message('info', copied);
     return true;
-  }
-
-  private scheduleClear(hash: string): void {
-    const entry = {
-      hash,
-      timer: setTimeout(() => {
-        this.pending.delete(entry);
-        void this.clearIfHolds(hash);
-      }, this.deps.knobs.clipboardClearMs ?? CLIPBOARD_CLEAR_MS),
-    };
-    this.pending.add(entry);
-  }
-
-  /**
-   * Empties the clipboard if it still holds the key with this hash; anything copied since is left alone.
-   * A clipboard that cannot be read (a browser that was not allowed to read it answers with nothing, or
-   * throws) is emptied anyway: it may still hold the key, and the message promised it would go.
-   */
-  private async clearIfHolds(hash: string): Promise<void> {
-    let current: string | undefined;
-    try {
-      current = await this.clipboard.readText();
-    } catch (error) {
-      this.deps.log.warn(`Could not read the clipboard: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (current && digest(current) !== hash) return;
-    try {
-      await this.clipboard.writeText('');
-      this.deps.log.info(current ? 'Cleared a copied key from the clipboard' : 'Emptied the clipboard: it could not be read back, and may have held a copied key');
-    } catch (error) {
-      this.deps.log.warn(`Could not clear the clipboard: ${error instanceof Error ? error.message : String(error)}`);
-    }
   }
 
   /** On shutdown, clears at once what would have been cleared later. */
   dispose(): void {
-    for (const entry of this.pending) {
-      clearTimeout(entry.timer);
-      void this.clearIfHolds(entry.hash);
-    }
-    this.pending.clear();
+    void this.clearing.flush();
   }
 }

@@ -23,6 +23,8 @@ export interface UseKeysKnobs {
   clipboardClearMs?: number;
   /** Replaces `vscode.env.clipboard` (a browser that does not let the clipboard be read). */
   clipboard?: vscode.Clipboard;
+  /** Whether Copy Key may read the clipboard back; default: in desktop VS Code only (see flows/clipboardClear.ts). */
+  clipboardReadable?: boolean;
   verifyTimeoutMs?: number;
   /** Replaces `vscode.env.openExternal` (the tests record the address instead of opening it). */
   openExternal?: (url: string) => Promise<boolean>;

@@ -65,6 +65,61 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.deepEqual(logs.filter((l) => l.startsWith('Added')), ['Added OpenAI key "Personal"'], 'the log says "OpenAI key", not "openai key"');
   });
 
+  it('the key box says where the key goes: secret storage, and Pieces OS for a key it uses', async () => {
+    script([...add('Personal', K1), { pick: 'Anthropic' }, { input: 'Claude' }, { input: 'sk-ant-FAKE-0000000000000' }]);
+    await actions.addKey();
+    await actions.addKey();
+    const [openai, anthropic] = prompter.asked.filter((a) => a.password).map((a) => a.prompt ?? '');
+    assert.equal(openai, 'Paste the OpenAI API key. It is kept in VS Code\'s secret storage and, once Pieces OS uses it, in Pieces OS on this computer.');
+    assert.equal(anthropic, 'Paste the Anthropic API key. It is kept in VS Code\'s secret storage only: Pieces OS does not take Anthropic keys.');
+    script([{ input: K2 }, { input: '' }]);
+    await actions.updateKey(temp.store.list().find((k) => k.name === 'Personal')!.id);
+    assert.match(prompter.asked[0]?.prompt ?? '', /replaces the old one in VS Code's secret storage and in Pieces OS on this computer\.$/);
+  });
+
+  it('a key of another provider in the key box: a warning, then a question with a button to add it there', async () => {
+    const claude = `sk-ant-api03-FAKE${'0'.repeat(90)}1`;
+    script([{ pick: 'Anthropic' }, { input: 'Work' }, { input: `sk-ant-api03-FAKE${'0'.repeat(90)}2` }]);
+    await actions.addKey();
+    // Cancel on the question shows the box again with the key as pasted; the second Enter takes the offer.
+    script([{ pick: 'OpenAI' }, { input: 'Work' }, { input: claude }, { confirm: false }, { input: claude }, { confirm: true }]);
+    await actions.addKey();
+    assert.deepEqual(prompter.warnings, [
+      'This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI. Press Enter to add it there instead.',
+      'This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI. Press Enter to add it there instead.',
+    ]);
+    const questions = prompter.asked.filter((a) => a.kind === 'confirm');
+    assert.deepEqual(questions.map((q) => [q.title, q.labels]), [
+      ['This looks like a key from Anthropic, not from OpenAI.', ['Add as Anthropic Key']],
+      ['This looks like a key from Anthropic, not from OpenAI.', ['Add as Anthropic Key']],
+    ]);
+    const boxes = prompter.asked.filter((a) => a.password);
+    assert.equal(boxes[1]?.value, claude, 'the box shows the pasted key again (hidden) after Cancel');
+    const added = temp.store.keysOf('anthropic').find((k) => k.name === 'Work (2)');
+    assert.ok(added, `stored under Anthropic, as "Work (2)" since "Work" is taken there: ${temp.store.list().map((k) => `${k.provider}/${k.name}`).join(', ')}`);
+    assert.equal(await temp.store.secret(added.id), claude);
+    assert.deepEqual(temp.store.keysOf('openai'), [], 'nothing stored as an OpenAI key');
+    assert.equal(standIn.requests.filter((r) => r.method === 'POST').length, 0, 'nothing sent to Pieces OS');
+    assert.match(last(), /^Saved "Work \(2\)" \(sk-ant-…0001\)\. It is kept in VS Code only: Pieces OS does not accept Anthropic keys\.$/);
+    for (const text of [...prompter.warnings, ...prompter.messages.map((m) => m.message)]) assert.ok(!text.includes(claude.slice(7, 20)), 'no key bytes in a message');
+
+    // Rotating cannot move a key to another provider: the same key is refused with the reason.
+    script(add('Personal', K1));
+    await actions.addKey();
+    script([{ input: claude }, { input: K2 }, { input: '' }]);
+    await actions.updateKey(temp.store.keysOf('openai')[0]!.id);
+    assert.deepEqual(prompter.refusals, ['This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI.']);
+    assert.equal(standIn.openAI?.api_key, K2);
+  });
+
+  it('refuses a key too short for any provider, and warns about one shorter than the provider\'s keys', async () => {
+    script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: 'sk-proj-abc' }, { input: K1 }, { input: '' }]);
+    await actions.addKey();
+    assert.deepEqual(prompter.refusals, ['That is too short for an API key (11 characters; at least 20).']);
+    assert.deepEqual(prompter.warnings, ['OpenAI keys have 51 to 256 characters; this one has 38. Check that you copied all of it; it can still be saved.']);
+    assert.equal(standIn.openAI?.api_key, K1);
+  });
+
   it('going Back from the organization step keeps the pasted key; going back to the provider forgets it', async () => {
     script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: K1 }, 'back', { input: K1 }, { input: '' }]);
     await actions.addKey();
@@ -91,12 +146,24 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.match(last(), /^Saved "Team" \(sk-…0003\)\. Pieces OS is up to date\.$/);
   });
 
-  it('cancelling the question stores nothing', async () => {
+  it('closing the question keeps the new key, as the question says, without switching, and says so', async () => {
     script(add('Personal', K1));
     await actions.addKey();
     script(add('Work', K2, ['escape']));
     await actions.addKey();
-    assert.deepEqual(temp.store.list().map((k) => k.name), ['Personal']);
+    assert.deepEqual(temp.store.list().map((k) => k.name).sort(), ['Personal', 'Work']);
+    const work = temp.store.list().find((k) => k.name === 'Work')!;
+    assert.equal(await temp.store.secret(work.id), K2, 'the pasted key is kept');
+    assert.equal(temp.store.choice('openai')?.activeId, temp.store.list().find((k) => k.name === 'Personal')!.id, 'Pieces OS still uses "Personal"');
+    assert.equal(standIn.openAI?.api_key, K1);
+    assert.equal(last(), 'Saved "Work" (sk-…0002). Pieces OS keeps using "Personal" (the question was closed without an answer); "Use for Pieces OS" switches to "Work" any time.');
+  });
+
+  it('escaping a step before the question stores nothing and sends nothing', async () => {
+    script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: K1 }, 'escape']);
+    await actions.addKey();
+    assert.deepEqual(temp.store.list(), []);
+    assert.equal(standIn.requests.filter((r) => r.method === 'POST').length, 0);
   });
 
   it('a rejected rotation can be undone: the 401 message offers Restore Previous Key, which restores it', async () => {
@@ -158,6 +225,39 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     await actions.deleteKey(work.id);
     assert.equal(last(), 'Deleted "Work". Pieces OS holds no OpenAI key now.');
     assert.equal(standIn.openAI, undefined);
+  });
+
+  it('the delete question words what Pieces OS holds from what it confirmed: a key it rejected is not "used"', async () => {
+    standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/create'] });
+    script(add('Personal', K1));
+    await actions.addKey();
+    const record = temp.store.list()[0]!;
+    assert.equal(sync.stateOf(record).kind, 'rejected');
+    assert.match(prompter.messages.at(-1)?.message ?? '', /rejected/);
+    script([{ confirm: false }]);
+    await actions.deleteKey(record.id);
+    assert.equal(prompter.asked[0]?.prompt, 'Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no OpenAI key. The key is removed from VS Code\'s secret storage. This cannot be undone.');
+
+    // Confirmed by Pieces OS: "uses this key".
+    await actions.syncNow();
+    assert.equal(sync.stateOf(record).kind, 'synced');
+    script([{ confirm: false }]);
+    await actions.deleteKey(record.id);
+    assert.match(prompter.asked[0]?.prompt ?? '', /^Pieces OS uses this key; after the delete it holds no OpenAI key\./);
+
+    // Forgotten in Pieces: "holds no key", nothing to send.
+    await new PiecesClient({ baseUrl: standIn.url }).deleteKey(standIn.userId);
+    await sync.reconcile();
+    script([{ confirm: false }]);
+    await actions.deleteKey(record.id);
+    assert.match(prompter.asked[0]?.prompt ?? '', /^Pieces OS holds no OpenAI key, so nothing is sent to it\./);
+
+    // With another key to take over, the picker says "you chose" rather than "uses" for a key it does not hold.
+    script(add('Work', K2, [{ confirm: false }]));
+    await actions.addKey();
+    script(['escape']);
+    await actions.deleteKey(record.id);
+    assert.equal(prompter.asked[0]?.placeholder, 'You chose "Personal" for Pieces OS (not in Pieces OS). Which key should it use after the delete?');
   });
 
   it('refuses invalid names and keys with messages that say why; the duplicate-name error names the existing key', async () => {
