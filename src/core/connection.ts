@@ -7,6 +7,7 @@ import { ServiceUrlRefusedError, isPiecesError } from './errors';
 import type { IdleConnection } from './keepAlive';
 import type { PiecesClient, RequestRecord } from './piecesClient';
 import { cleanServiceText } from './text';
+import { type Timers, backoffDelay, realClock } from './time';
 
 export type ConnectionState =
   | { readonly kind: 'unknown' }
@@ -18,25 +19,11 @@ export type ConnectionState =
   | { readonly kind: 'refusedUrl'; readonly reason: string; readonly detail: string }
   | { readonly kind: 'error'; readonly url: string | undefined; readonly detail: string };
 
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const BACKOFF_MIN_MS = 1000;
-export const BACKOFF_MAX_MS = 60000;
 /**
  * An idle connection that lived less than this was closed by a server that keeps none open (or closed at
  * once, again and again): it is opened again with backoff, so such a server is not asked every moment.
  */
 export const SHORTEST_IDLE_MS = 2000;
-
-/** The delay before retry number `attempt` (0-based): doubling from 1 s, capped at 60 s, ±20% jitter. */
-export function backoffDelay(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 16));
-  const jitter = 1 + (random() * 0.4 - 0.2);
-  return Math.round(Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, base * jitter)));
-}
 
 export class ConnectionMonitor implements Disposable {
   private current: ConnectionState = { kind: 'unknown' };
@@ -69,14 +56,7 @@ export class ConnectionMonitor implements Disposable {
     this.line = options.line;
     this.now = options.now ?? (() => Date.now());
     this.line?.onDidEnd(() => this.lineEnded());
-    this.timers = options.timers ?? {
-      setTimeout: (callback, ms) => {
-        const handle = setTimeout(callback, ms);
-        handle.unref?.();
-        return handle;
-      },
-      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-    };
+    this.timers = options.timers ?? realClock;
   }
 
   get state(): ConnectionState {

@@ -7,7 +7,6 @@
 // Pieces OS is recorded as "may hold" before it is made, so a later delete is never skipped. Transient
 // failures retry with backoff (429/503 honour Retry-After); a 401 on a key call, another 4xx, or
 // repeated garbled answers park the change until the user acts. One call is in flight at a time.
-import { BACKOFF_MAX_MS, backoffDelay, type Timers } from './connection';
 import { type Drift, type HeldKey, KeyFingerprints, compareWithHeld } from './drift';
 import { Emitter, type Disposable, type Event } from './emitter';
 import { ServiceUnreachableError, isPiecesError, type PiecesError } from './errors';
@@ -18,9 +17,10 @@ import { excerpt } from './redact';
 import { PiecesPaths } from './wire';
 import type { ServicePort } from './servicePort';
 import type { KeyStore } from './store/keyStore';
-import { type GenerationLock, clamp } from './store/lock';
+import type { GenerationLock } from './store/lock';
 import { type KeyRecord, type SentRecord, STORE_VERSION, keyVersion } from './store/records';
 import { KeyringUnavailableError } from './store/secretVault';
+import { BACKOFF_MAX_MS, type Clock, backoffDelay, clamp, realClock } from './time';
 import { type HeldDifference, type Hold, type KeyState, type Plan, failureOf, holdOf, keyState, plan } from './sync/plan';
 
 export type { Drift } from './drift';
@@ -65,20 +65,6 @@ export interface EngineState {
   readonly nextRetryAt?: number;
   readonly drift: Partial<Record<ProviderId, Drift>>;
 }
-
-export interface Clock extends Timers {
-  now(): number;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export interface SyncEngineOptions {
   store: KeyStore;

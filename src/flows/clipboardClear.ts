@@ -7,7 +7,7 @@
 // clipboard…") that waits for the user: so it is never read there. It is emptied after the delay whatever
 // it holds, which the first message says. Either way, a later Copy Key replaces the earlier key's clear.
 import { createHash } from 'node:crypto';
-import type { Timers } from '../core/connection';
+import { type Timers, realClock } from '../core/time';
 
 export interface ClipboardPort {
   readText(): PromiseLike<string>;
@@ -31,10 +31,7 @@ export class ClipboardClear {
   private readonly timers: Timers;
 
   constructor(private readonly options: ClipboardClearOptions) {
-    this.timers = options.timers ?? {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-    };
+    this.timers = options.timers ?? realClock;
   }
 
   /** Whether the clear checks what the clipboard holds (the message says which, before the copy). */

@@ -1,5 +1,5 @@
 // A manual clock for the sync engine: timers fire only when the test advances time.
-import type { Clock } from '../../src/core/syncEngine';
+import type { Clock } from '../../src/core/time';
 
 interface Timer {
   id: number;

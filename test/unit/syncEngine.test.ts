@@ -1,7 +1,7 @@
 // The sync engine over a real (temporary) store, a fake Pieces OS and a manual clock: coalescing,
 // deletes never lost, honest states, transient vs parked failures, the keyring, the lease, drift.
 import * as assert from 'node:assert/strict';
-import { BACKOFF_MAX_MS } from '../../src/core/connection';
+import { BACKOFF_MAX_MS } from '../../src/core/time';
 import { NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
 import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
 import { adoptHeldKey } from '../../src/core/sync/adopt';

@@ -21,6 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Dirent, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { clamp } from '../time';
 import { ForeignEntryError, MOVED_ASIDE, entryKind, ensureOwnFolder, isCode, moveAside, readOwnFile, reportOnce } from './ownEntries';
 
 export interface LockState {
@@ -215,8 +216,4 @@ function parse(text: string): { holder: string; expires: number } | undefined {
     // not a generation
   }
   return undefined;
-}
-
-export function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, Number.isFinite(value) ? value : min));
 }

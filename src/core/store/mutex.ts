@@ -1,7 +1,8 @@
 // One writer at a time across every window: a short-lived GenerationLock held for each change to the
 // store (and for the secret I/O that belongs to it), plus an in-process chain so that a window never
 // contends with itself. A window that died holding it delays others by at most the TTL.
-import { GenerationLock, clamp } from './lock';
+import { clamp } from '../time';
+import { GenerationLock } from './lock';
 
 /** How long a window may hold the store lock before another takes it over. */
 export const STORE_LOCK_TTL_MS = 10_000;
