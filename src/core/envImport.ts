@@ -4,8 +4,8 @@
 // or writes anything: the VS Code layer decides which files may be read (trusted workspaces only).
 import { parse } from 'dotenv';
 import { t } from './l10n';
-import { OPENAI_ORG_ENV, PROVIDER_APIS } from './providerApis';
-import { PROVIDERS, type ProviderId } from './providers';
+import { OPENAI_ORG_ENV, PROVIDER_APIS } from './providers/apis';
+import { PROVIDERS, type ProviderId } from './providers/catalogue';
 
 export type CandidateSource =
   | { readonly kind: 'environment'; readonly variable: string }

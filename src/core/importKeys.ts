@@ -4,7 +4,7 @@ import type { Candidate } from './envImport';
 import type { KeyRecord, NewKey } from './store/keyStore';
 import { isAddUnfinished } from './store/unfinished';
 import { t } from './l10n';
-import { getProvider, type ProviderId } from './providers';
+import { getProvider, type ProviderId } from './providers/catalogue';
 import { MAX_NAME_LENGTH, validateApiKey, validateKeyName, validateOrganizationId } from './validation';
 
 export interface ImportDeps {

@@ -7,8 +7,8 @@
 import { fork } from 'node:child_process';
 import type { CandidateSource } from './envImport';
 import { t } from './l10n';
-import { PROVIDER_APIS } from './providerApis';
-import { PROVIDERS, type ProviderId, providerOfKey } from './providers';
+import { PROVIDER_APIS } from './providers/apis';
+import { PROVIDERS, type ProviderId, providerOfKey } from './providers/catalogue';
 import { excerpt } from './redact';
 
 export interface KeychainCredential {

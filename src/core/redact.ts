@@ -5,7 +5,7 @@
 // down to any fragment of FRAGMENT_LENGTH characters whatever their format; and a pattern for
 // anything that merely looks like a key. Both run in time linear in the text.
 import { shared } from './shared';
-import { knownPrefixOf } from './providers';
+import { knownPrefixOf } from './providers/catalogue';
 import { MAX_SHOWN_NAME_LENGTH, cleanServiceText, stripInvisible } from './text';
 
 /**

@@ -12,7 +12,7 @@ import { Emitter, type Disposable, type Event } from './emitter';
 import { ServiceUnreachableError, isPiecesError, type PiecesError } from './errors';
 import { t } from './l10n';
 import { maskKey } from './mask';
-import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers';
+import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers/catalogue';
 import { excerpt } from './redact';
 import { PiecesPaths } from './wire';
 import type { ServicePort } from './servicePort';

@@ -4,7 +4,7 @@
 // ("sk-ant-" in the OpenAI box), which would send Pieces OS a key it cannot use. Messages never quote
 // the key (a catalogue prefix is not the key: masks show it too).
 import { t } from './l10n';
-import { PROVIDERS, type ProviderInfo, knownPrefixOf, providerOfKey } from './providers';
+import { PROVIDERS, type ProviderInfo, knownPrefixOf, providerOfKey } from './providers/catalogue';
 import { knownSecrets } from './redact';
 import { hasInvisible } from './text';
 

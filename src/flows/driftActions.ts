@@ -1,7 +1,7 @@
 // The answers to drift (what Pieces OS holds differs from the key the user chose): send ours again,
 // keep theirs, or leave it.
 import { t } from '../core/l10n';
-import { PROVIDERS, type ProviderId, type ProviderInfo } from '../core/providers';
+import { PROVIDERS, type ProviderId, type ProviderInfo } from '../core/providers/catalogue';
 import type { KeyRecord } from '../core/store/keyStore';
 import { adoptHeldKey } from '../core/sync/adopt';
 import { type SyncEngine, type SyncError, firstFailure } from '../core/syncEngine';

@@ -4,7 +4,7 @@
 import { Commands } from '../constants';
 import { t } from '../core/l10n';
 import type { MaskCache } from '../core/masks';
-import { type ProviderId, type ProviderInfo, getProvider } from '../core/providers';
+import { type ProviderId, type ProviderInfo, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { isAddUnfinished } from '../core/store/unfinished';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';

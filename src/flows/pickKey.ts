@@ -3,7 +3,7 @@
 // with its mask from the MaskCache (no secret read for a key the tree has shown).
 import { t } from '../core/l10n';
 import type { MaskCache } from '../core/masks';
-import { getProvider } from '../core/providers';
+import { getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { BACK, type Prompter } from './prompter';
 

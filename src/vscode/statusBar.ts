@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import type { ConnectionMonitor, ConnectionState } from '../core/connection';
 import { t } from '../core/l10n';
-import { PROVIDERS, type ProviderId, getProvider } from '../core/providers';
+import { PROVIDERS, type ProviderId, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import type { KeyState, SyncEngine } from '../core/syncEngine';
 import { changesWaiting, driftSentence, driftWord } from '../core/vocabulary';

@@ -16,7 +16,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { runLeakScan } from './leakRun';
 import { allVariables } from '../../src/core/envImport';
-import { OPENAI_ORG_ENV } from '../../src/core/providerApis';
+import { OPENAI_ORG_ENV } from '../../src/core/providers/apis';
 import { DOTENV_FILE, type KeyName, STEPS, type ScenarioContext, dotenvText, makeKeys } from './scenario';
 import { checkScreen, holdsKey } from './screenChecks';
 import { StandInControl } from './standInControl';

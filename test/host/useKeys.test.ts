@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, StateKeys } from '../../src/constants';
-import { PROVIDER_APIS } from '../../src/core/providerApis';
+import { PROVIDER_APIS } from '../../src/core/providers/apis';
 import { ANTHROPIC, KEY_1, KEY_2, addKey, api, assertGlobalStateClean, assertMessagesClean, fake, keyRow, run, sha256, sleep, tooltipText, until, useKeysHooks } from './useKeysSupport';
 
 describe('using the keys', function () {

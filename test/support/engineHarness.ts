@@ -1,6 +1,6 @@
 // A sync engine over a temporary store, a fake Pieces OS and a manual clock, for unit tests.
 import * as path from 'node:path';
-import type { ProviderInfo } from '../../src/core/providers';
+import type { ProviderInfo } from '../../src/core/providers/catalogue';
 import { GenerationLock } from '../../src/core/store/lock';
 import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
 import { SyncEngine } from '../../src/core/syncEngine';

@@ -1,7 +1,7 @@
 // An in-memory Pieces OS for the sync engine's unit tests: one slot per provider, switchable faults,
 // and a check that calls for one provider never overlap.
 import { BadResponseError, NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
-import type { ProviderId } from '../../src/core/providers';
+import type { ProviderId } from '../../src/core/providers/catalogue';
 import type { KeyFields, ServicePort } from '../../src/core/servicePort';
 
 export type Mode = 'up' | 'down' | 'unauthorized' | 'serverError' | 'badResponse' | 'lostAnswer' | 'signedOut';

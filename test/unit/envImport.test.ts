@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { type Candidate, candidatesFromDotenv, candidatesFromEnvironment, describeSources, isDotenvFileName, mergeCandidates } from '../../src/core/envImport';
 import { importKeys, uniqueName } from '../../src/core/importKeys';
-import type { ProviderId } from '../../src/core/providers';
+import type { ProviderId } from '../../src/core/providers/catalogue';
 import type { KeyStore } from '../../src/core/store/keyStore';
 import { type TempStore, interceptWrites, openTempStore, removeRoot } from '../support/tempStore';
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { maskKey } from '../../src/core/mask';
-import { PROVIDERS, getProvider, knownPrefixOf } from '../../src/core/providers';
+import { PROVIDERS, getProvider, knownPrefixOf } from '../../src/core/providers/catalogue';
 
 describe('maskKey', () => {
   it('shows the known prefix and the last 4 characters', () => {

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ProviderId, ProviderInfo } from '../../src/core/providers';
+import type { ProviderId, ProviderInfo } from '../../src/core/providers/catalogue';
 import { BACKOFF_MAX_MS } from '../../src/core/time';
 import { harness } from '../support/engineHarness';
 import { type Held, MODES } from '../support/fakeService';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { getProvider, type ProviderInfo } from '../../src/core/providers';
+import { getProvider, type ProviderInfo } from '../../src/core/providers/catalogue';
 import { knownSecrets } from '../../src/core/redact';
 import { MAX_KEY_LENGTH, keyLikeReason, validateApiKey, validateHeldApiKey, validateKeyName, validateOrganizationId } from '../../src/core/validation';
 

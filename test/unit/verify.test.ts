@@ -3,9 +3,9 @@
 // (the key in a URL, a redirect followed, the key or a response body in an outcome or message).
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { PROVIDER_APIS } from '../../src/core/providerApis';
-import { PROVIDERS } from '../../src/core/providers';
-import { type VerifyOutcome, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../src/core/verify';
+import { PROVIDER_APIS } from '../../src/core/providers/apis';
+import { PROVIDERS } from '../../src/core/providers/catalogue';
+import { type VerifyOutcome, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../src/core/providers/verify';
 import { type FakeProvider, startFakeProvider } from '../support/fakeProvider';
 
 const KEYS: Record<string, string> = {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Disposable } from '../emitter';
-import { type ProviderInfo } from '../providers';
+import { type ProviderInfo } from '../providers/catalogue';
 import { cleanServiceName } from '../redact';
 import { KeyStore } from './keyStore';
 import { GenerationLock } from './lock';

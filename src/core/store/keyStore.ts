@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Emitter, type Disposable, type Event } from '../emitter';
 import { t } from '../l10n';
-import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers';
+import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
 import type { StoreMutex } from './mutex';
 import type { RecordCache } from './recordCache';
 import { ForeignEntryError } from './ownEntries';

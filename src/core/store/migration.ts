@@ -12,7 +12,7 @@
 // the store becomes read-only and says so.
 import { createHash } from 'node:crypto';
 import { t } from '../l10n';
-import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers';
+import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
 import { SecretRedactor, excerpt } from '../redact';
 import { MAX_NAME_LENGTH, validateKeyName, validateOrganizationId } from '../validation';
 import type { KeyStore } from './keyStore';

@@ -1,7 +1,7 @@
 // This window's copy of the store's records: loaded once, updated by its own writes and by the
 // watcher (other windows' writes), and never trusted for a read-modify-write (those read the file).
 import { Emitter, type Event } from '../emitter';
-import { PROVIDERS, type ProviderId } from '../providers';
+import { PROVIDERS, type ProviderId } from '../providers/catalogue';
 import {
   type ChoiceRecord,
   type KeyRecord,

@@ -5,7 +5,7 @@
 //   choice-<provider>.json which key Pieces OS should use   written by user actions (any window)
 //   sent-<provider>.json  what Pieces OS was sent/holds  written by the sync engine holding the lease
 //   meta.json             the store's format version
-import { PROVIDERS, type ProviderId } from '../providers';
+import { PROVIDERS, type ProviderId } from '../providers/catalogue';
 
 /** The format this code reads and writes. A record or store with a higher version is left alone. */
 export const STORE_VERSION = 1;

@@ -2,7 +2,7 @@
 // stored in SecretStorage (or found among the user's keys), and becomes the one Pieces OS uses.
 // Nothing is sent: Pieces OS holds it already.
 import { t } from '../l10n';
-import { getProvider } from '../providers';
+import { getProvider } from '../providers/catalogue';
 import type { KeyRecord } from '../store/keyStore';
 import type { AdoptDeps } from '../syncEngine';
 import { cleanServiceText } from '../text';

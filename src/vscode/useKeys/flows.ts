@@ -3,9 +3,9 @@
 // works with from the activation bundle; only module-level state (the translator) is set here.
 import * as vscode from 'vscode';
 import { setTranslator, t } from '../../core/l10n';
-import { PROVIDER_APIS } from '../../core/providerApis';
+import { PROVIDER_APIS } from '../../core/providers/apis';
 import type { ImportResult } from '../../core/importKeys';
-import type { VerifyResult } from '../../core/verify';
+import type { VerifyResult } from '../../core/providers/verify';
 import type { Prompter } from '../../flows/prompter';
 import { WindowPrompter } from '../prompts';
 import { CopyKey } from './copyKey';

@@ -6,7 +6,7 @@ import { type ImportResult, importKeys } from '../../core/importKeys';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/mask';
-import { getProvider } from '../../core/providers';
+import { getProvider } from '../../core/providers/catalogue';
 import { validateApiKey } from '../../core/validation';
 import { BACK, type PickItem } from '../../flows/prompter';
 import { type FlowDeps, readSecret } from './flowDeps';

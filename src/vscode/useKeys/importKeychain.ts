@@ -9,7 +9,7 @@ import type { ImportResult } from '../../core/importKeys';
 import { type KeychainLookup, type KeychainMatch, KeychainProcess, keychainMatches, wellKnownServices } from '../../core/keychain';
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/mask';
-import { PROVIDERS, type ProviderId, getProvider } from '../../core/providers';
+import { PROVIDERS, type ProviderId, getProvider } from '../../core/providers/catalogue';
 import { BACK } from '../../flows/prompter';
 import type { FlowDeps } from './flowDeps';
 import { candidateItems, pickAndImport } from './importCommon';

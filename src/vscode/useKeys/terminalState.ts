@@ -3,7 +3,7 @@
 // the activation bundle (tree marks, context key) and the lazily loaded flows.
 import type * as vscode from 'vscode';
 import { StateKeys } from '../../constants';
-import type { ProviderId } from '../../core/providers';
+import type { ProviderId } from '../../core/providers/catalogue';
 
 export type TerminalAssignments = Partial<Record<ProviderId, string>>;
 

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { Commands, ContextKeys } from '../../constants';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
-import { getProvider } from '../../core/providers';
+import { getProvider } from '../../core/providers/catalogue';
 import type { Prompter } from '../../flows/prompter';
 import type { FlowDeps, UseKeysKnobs } from './flowDeps';
 import type { UseKeyFlows } from './flows';

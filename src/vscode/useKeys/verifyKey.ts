@@ -4,9 +4,9 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings } from '../../constants';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
-import { PROVIDER_APIS } from '../../core/providerApis';
-import { type ProviderId, getProvider } from '../../core/providers';
-import { type BaseUrlCheck, type VerifyResult, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../core/verify';
+import { PROVIDER_APIS } from '../../core/providers/apis';
+import { type ProviderId, getProvider } from '../../core/providers/catalogue';
+import { type BaseUrlCheck, type VerifyResult, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../core/providers/verify';
 import { resolveKey } from '../../flows/pickKey';
 import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';
 

@@ -2,9 +2,9 @@
 // here runs by itself. The key travels in a header (never in the URL), redirects are not followed
 // (a redirect could carry a custom auth header to another host), and neither the response body nor
 // the key reaches an outcome, a message or a log line.
-import { t } from './l10n';
-import { PROVIDER_APIS } from './providerApis';
-import type { ProviderId } from './providers';
+import { t } from '../l10n';
+import { PROVIDER_APIS } from './apis';
+import type { ProviderId } from './catalogue';
 
 export const VERIFY_TIMEOUT_MS = 10_000;
 /** How much of an error body is read to recognize Gemini's "API key not valid" (a 400). */

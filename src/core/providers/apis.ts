@@ -1,7 +1,7 @@
 // Where each provider's keys come from and how a key is checked: the provider catalogue's second
-// half, kept beside providers.ts so that the sync layer's catalogue stays as it is. A Record over
+// half, kept beside catalogue.ts so that the sync layer's catalogue stays as it is. A Record over
 // ProviderId makes a provider added to the catalogue without an entry here a type error.
-import type { ProviderId } from './providers';
+import type { ProviderId } from './catalogue';
 
 /** How the provider expects its key on a request. */
 export type KeyAuth =
