@@ -2,7 +2,7 @@
 // Written against the store's public API (add, rotate, remove, list) over counting fakes; how the
 // store is built and filled lives in storeAdapter.ts. "Render" is what the tree needs per render:
 // list() and one mask per key, from the same MaskCache the tree uses.
-import { MaskCache } from '../src/core/masks';
+import { MaskCache } from '../src/core/keys/maskCache';
 import type { KeyFields, ServicePort } from '../src/core/servicePort';
 import { Meter, fakeKey } from './fakes';
 import { median, round } from './stats';

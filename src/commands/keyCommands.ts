@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { Commands, type CommandId, Views } from '../constants';
 import { t } from '../core/l10n';
-import type { MaskCache } from '../core/masks';
+import type { MaskCache } from '../core/keys/maskCache';
 import type { KeyStore } from '../core/store/keyStore';
 import type { SyncEngine } from '../core/syncEngine';
 import { type DriftArgument, DriftActions } from '../flows/driftActions';

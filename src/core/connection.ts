@@ -6,7 +6,7 @@ import { Emitter, type Disposable, type Event } from './emitter';
 import { ServiceUrlRefusedError, isPiecesError } from './errors';
 import type { IdleConnection } from './keepAlive';
 import type { PiecesClient, RequestRecord } from './piecesClient';
-import { cleanServiceText } from './text';
+import { cleanServiceText } from './keys/text';
 import { type Timers, backoffDelay, realClock } from './time';
 
 export type ConnectionState =

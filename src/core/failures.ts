@@ -14,7 +14,7 @@ import {
   UnauthorizedError,
 } from './errors';
 import { t } from './l10n';
-import { excerpt } from './redact';
+import { excerpt } from './keys/redact';
 import { PiecesPaths } from './wire';
 
 const KEY_PATHS: ReadonlySet<string> = new Set([PiecesPaths.create, PiecesPaths.update, PiecesPaths.delete]);

@@ -5,7 +5,7 @@ import type { KeyRecord, NewKey } from './store/keyStore';
 import { isAddUnfinished } from './store/unfinished';
 import { t } from './l10n';
 import { getProvider, type ProviderId } from './providers/catalogue';
-import { MAX_NAME_LENGTH, validateApiKey, validateKeyName, validateOrganizationId } from './validation';
+import { MAX_NAME_LENGTH, validateApiKey, validateKeyName, validateOrganizationId } from './keys/validation';
 
 export interface ImportDeps {
   readonly store: {

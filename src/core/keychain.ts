@@ -9,7 +9,7 @@ import type { CandidateSource } from './envImport';
 import { t } from './l10n';
 import { PROVIDER_APIS } from './providers/apis';
 import { PROVIDERS, type ProviderId, providerOfKey } from './providers/catalogue';
-import { excerpt } from './redact';
+import { excerpt } from './keys/redact';
 
 export interface KeychainCredential {
   readonly account: string;

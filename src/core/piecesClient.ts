@@ -18,8 +18,8 @@ import {
 } from './errors';
 import { classify, parseJson, statusError } from './failures';
 import { t } from './l10n';
-import { cleanServiceName } from './redact';
-import { cleanServiceText } from './text';
+import { cleanServiceName } from './keys/redact';
+import { cleanServiceText } from './keys/text';
 import {
   type Auth0OpenAIUserMetadata,
   type ExternalProviderApiKeyResponse,

@@ -11,9 +11,9 @@ import { type Drift, type HeldKey, KeyFingerprints, compareWithHeld } from './dr
 import { Emitter, type Disposable, type Event } from './emitter';
 import { ServiceUnreachableError, isPiecesError, type PiecesError } from './errors';
 import { t } from './l10n';
-import { maskKey } from './mask';
+import { maskKey } from './keys/mask';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers/catalogue';
-import { excerpt } from './redact';
+import { excerpt } from './keys/redact';
 import { PiecesPaths } from './wire';
 import type { ServicePort } from './servicePort';
 import type { KeyStore } from './store/keyStore';

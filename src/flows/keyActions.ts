@@ -3,13 +3,13 @@
 // change is stored first and then sent, or left waiting.
 import { Commands } from '../constants';
 import { t } from '../core/l10n';
-import type { MaskCache } from '../core/masks';
+import type { MaskCache } from '../core/keys/maskCache';
 import { type ProviderId, type ProviderInfo, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { isAddUnfinished } from '../core/store/unfinished';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
 import { uniqueName } from '../core/importKeys';
-import { validateKeyName } from '../core/validation';
+import { validateKeyName } from '../core/keys/validation';
 import { deleteEffect, stateWord } from '../core/vocabulary';
 import { runSteps } from './multiStep';
 import { type KeyAnswers, doneStep, nameStep, providerStep, secretStep, secretSteps, toCheck } from './keySteps';

@@ -2,7 +2,7 @@
 // Every step shows what it was answered before, so going Back loses nothing (the pasted key included).
 import { t } from '../core/l10n';
 import { PROVIDERS, type ProviderInfo } from '../core/providers/catalogue';
-import { type Checked, validateApiKey, validateKeyName, validateOrganizationId } from '../core/validation';
+import { type Checked, validateApiKey, validateKeyName, validateOrganizationId } from '../core/keys/validation';
 import { DONE, type Step } from './multiStep';
 import { BACK, type InputButton, type InputCheck, type Prompter } from './prompter';
 

@@ -2,7 +2,7 @@
 // keys" flows alike): the key given by a tree row or an id, or one picked among the stored keys that fit,
 // with its mask from the MaskCache (no secret read for a key the tree has shown).
 import { t } from '../core/l10n';
-import type { MaskCache } from '../core/masks';
+import type { MaskCache } from '../core/keys/maskCache';
 import { getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { BACK, type Prompter } from './prompter';

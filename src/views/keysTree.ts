@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { ItemContext } from '../constants';
 import { t } from '../core/l10n';
-import type { MaskCache, MaskView } from '../core/masks';
+import type { MaskCache, MaskView } from '../core/keys/maskCache';
 import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import type { Difference } from '../core/drift';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { LOG_CHANNEL_NAME } from '../constants';
 import type { RequestRecord } from '../core/piecesClient';
-import { redact } from '../core/redact';
+import { redact } from '../core/keys/redact';
 
 /**
  * The extension's one log channel. Every message passes through `redact`, which knows every key the

@@ -13,7 +13,7 @@ import {
   UnauthorizedError,
 } from '../../src/core/errors';
 import { PiecesClient } from '../../src/core/piecesClient';
-import { knownSecrets } from '../../src/core/redact';
+import { knownSecrets } from '../../src/core/keys/redact';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { FAKE_KEY, assertNoSecrets, rejectsWith } from './helpers';
 

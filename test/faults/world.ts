@@ -3,7 +3,7 @@
 // FakeClock (so a 7 s Retry-After takes no time); the client's deadline and the stand-in's delays are real.
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { MaskCache } from '../../src/core/masks';
+import { MaskCache } from '../../src/core/keys/maskCache';
 import { PiecesClient } from '../../src/core/piecesClient';
 import { piecesServicePort } from '../../src/core/servicePort';
 import { ServiceLocator } from '../../src/core/discovery';

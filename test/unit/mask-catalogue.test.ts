@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { maskKey } from '../../src/core/mask';
+import { maskKey } from '../../src/core/keys/mask';
 import { PROVIDERS, getProvider, knownPrefixOf } from '../../src/core/providers/catalogue';
 
 describe('maskKey', () => {

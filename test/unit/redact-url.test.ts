@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { REDACTED, SecretRedactor, cleanServiceName, excerpt, knownSecrets, redact } from '../../src/core/redact';
+import { REDACTED, SecretRedactor, cleanServiceName, excerpt, knownSecrets, redact } from '../../src/core/keys/redact';
 import { checkServiceUrl } from '../../src/core/serviceUrl';
-import { clip, hasInvisible, stripInvisible } from '../../src/core/text';
+import { clip, hasInvisible, stripInvisible } from '../../src/core/keys/text';
 
 /** Every window of `length` characters of `secret`. */
 const windows = (secret: string, length: number): string[] => Array.from({ length: secret.length - length + 1 }, (_, i) => secret.slice(i, i + length));

@@ -5,7 +5,7 @@ import { BACKOFF_MAX_MS } from '../../src/core/time';
 import { NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
 import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
 import { adoptHeldKey } from '../../src/core/sync/adopt';
-import { maskKey } from '../../src/core/mask';
+import { maskKey } from '../../src/core/keys/mask';
 import { MAX_BAD_RESPONSES } from '../../src/core/syncEngine';
 import { driftSentence, driftWord, isHeld, isProblem, stateWord } from '../../src/core/vocabulary';
 import { type Harness, harness } from '../support/engineHarness';

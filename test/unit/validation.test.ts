@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { getProvider, type ProviderInfo } from '../../src/core/providers/catalogue';
-import { knownSecrets } from '../../src/core/redact';
-import { MAX_KEY_LENGTH, keyLikeReason, validateApiKey, validateHeldApiKey, validateKeyName, validateOrganizationId } from '../../src/core/validation';
+import { knownSecrets } from '../../src/core/keys/redact';
+import { MAX_KEY_LENGTH, keyLikeReason, validateApiKey, validateHeldApiKey, validateKeyName, validateOrganizationId } from '../../src/core/keys/validation';
 
 const openai = getProvider('openai') as ProviderInfo;
 const mistral = getProvider('mistral') as ProviderInfo;

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Disposable } from '../emitter';
 import { type ProviderInfo } from '../providers/catalogue';
-import { cleanServiceName } from '../redact';
+import { cleanServiceName } from '../keys/redact';
 import { KeyStore } from './keyStore';
 import { GenerationLock } from './lock';
 import { type MementoPort, type OpenReport, openStore } from './migration';

@@ -13,8 +13,8 @@
 import { createHash } from 'node:crypto';
 import { t } from '../l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
-import { SecretRedactor, excerpt } from '../redact';
-import { MAX_NAME_LENGTH, validateKeyName, validateOrganizationId } from '../validation';
+import { SecretRedactor, excerpt } from '../keys/redact';
+import { MAX_NAME_LENGTH, validateKeyName, validateOrganizationId } from '../keys/validation';
 import type { KeyStore } from './keyStore';
 import { newRev } from './keyStore';
 import { ForeignEntryError } from './ownEntries';

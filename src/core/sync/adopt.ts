@@ -5,8 +5,8 @@ import { t } from '../l10n';
 import { getProvider } from '../providers/catalogue';
 import type { KeyRecord } from '../store/keyStore';
 import type { AdoptDeps } from '../syncEngine';
-import { cleanServiceText } from '../text';
-import { validateHeldApiKey, validateKeyName, validateOrganizationId } from '../validation';
+import { cleanServiceText } from '../keys/text';
+import { validateHeldApiKey, validateKeyName, validateOrganizationId } from '../keys/validation';
 
 export async function adoptHeldKey(deps: AdoptDeps): Promise<KeyRecord> {
   const { store, service, fingerprints, provider } = deps;

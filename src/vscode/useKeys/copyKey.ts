@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { StateKeys } from '../../constants';
 import { t } from '../../core/l10n';
-import { maskKey } from '../../core/mask';
+import { maskKey } from '../../core/keys/mask';
 import { ClipboardClear } from '../../flows/clipboardClear';
 import { resolveKey } from '../../flows/pickKey';
 import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';

@@ -3,7 +3,7 @@
 import type * as vscode from 'vscode';
 import type { KeyStore } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
-import type { MaskCache } from '../../core/masks';
+import type { MaskCache } from '../../core/keys/maskCache';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../../core/providers/catalogue';
 import type { SyncEngine } from '../../core/syncEngine';
 import { BACK, type Prompter } from '../../flows/prompter';

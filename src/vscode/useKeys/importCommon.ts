@@ -5,9 +5,9 @@ import { describeSources } from '../../core/envImport';
 import { type ImportResult, importKeys } from '../../core/importKeys';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
-import { maskKey } from '../../core/mask';
+import { maskKey } from '../../core/keys/mask';
 import { getProvider } from '../../core/providers/catalogue';
-import { validateApiKey } from '../../core/validation';
+import { validateApiKey } from '../../core/keys/validation';
 import { BACK, type PickItem } from '../../flows/prompter';
 import { type FlowDeps, readSecret } from './flowDeps';
 

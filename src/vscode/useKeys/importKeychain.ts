@@ -8,7 +8,7 @@ import type { Candidate } from '../../core/envImport';
 import type { ImportResult } from '../../core/importKeys';
 import { type KeychainLookup, type KeychainMatch, KeychainProcess, keychainMatches, wellKnownServices } from '../../core/keychain';
 import { t } from '../../core/l10n';
-import { maskKey } from '../../core/mask';
+import { maskKey } from '../../core/keys/mask';
 import { PROVIDERS, type ProviderId, getProvider } from '../../core/providers/catalogue';
 import { BACK } from '../../flows/prompter';
 import type { FlowDeps } from './flowDeps';

@@ -1,7 +1,7 @@
 // An add whose key bytes are stored but whose last write fails is not a failed add: the user is told
 // that the key is saved and being finished, and recovery then lists it and it is sent.
 import * as assert from 'node:assert/strict';
-import { MaskCache } from '../../../src/core/masks';
+import { MaskCache } from '../../../src/core/keys/maskCache';
 import { PiecesClient } from '../../../src/core/piecesClient';
 import { piecesServicePort } from '../../../src/core/servicePort';
 import type { RecordFolderPort } from '../../../src/core/store/recordFolder';

@@ -2,7 +2,7 @@
 // the stand-in, and the questions answered by a script. What the user is asked, what they keep when
 // they go back, the one question per decision, and what each message says.
 import * as assert from 'node:assert/strict';
-import { MaskCache } from '../../../src/core/masks';
+import { MaskCache } from '../../../src/core/keys/maskCache';
 import { PiecesClient } from '../../../src/core/piecesClient';
 import { piecesServicePort } from '../../../src/core/servicePort';
 import { SyncEngine } from '../../../src/core/syncEngine';

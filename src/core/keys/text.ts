@@ -38,7 +38,7 @@ export const MAX_SHOWN_NAME_LENGTH = 64;
 
 /**
  * Text from outside on one line, without invisible or bidi characters, at most `max` characters.
- * Not redacted: see `cleanServiceName` in redact.ts for names from the service.
+ * Not redacted: see `cleanServiceName` in keys/redact.ts for names from the service.
  */
 export function cleanServiceText(text: unknown, max = MAX_SHOWN_NAME_LENGTH): string {
   if (typeof text !== 'string') return '';

@@ -3,8 +3,8 @@
 // Certain is refused: fewer characters than any provider's keys, or another provider's own prefix
 // ("sk-ant-" in the OpenAI box), which would send Pieces OS a key it cannot use. Messages never quote
 // the key (a catalogue prefix is not the key: masks show it too).
-import { t } from './l10n';
-import { PROVIDERS, type ProviderInfo, knownPrefixOf, providerOfKey } from './providers/catalogue';
+import { t } from '../l10n';
+import { PROVIDERS, type ProviderInfo, knownPrefixOf, providerOfKey } from '../providers/catalogue';
 import { knownSecrets } from './redact';
 import { hasInvisible } from './text';
 

@@ -4,8 +4,8 @@
 // Two nets: the keys the user actually stored (`knownSecrets`, filled by the key store), matched
 // down to any fragment of FRAGMENT_LENGTH characters whatever their format; and a pattern for
 // anything that merely looks like a key. Both run in time linear in the text.
-import { shared } from './shared';
-import { knownPrefixOf } from './providers/catalogue';
+import { shared } from '../shared';
+import { knownPrefixOf } from '../providers/catalogue';
 import { MAX_SHOWN_NAME_LENGTH, cleanServiceText, stripInvisible } from './text';
 
 /**

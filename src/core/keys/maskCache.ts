@@ -1,10 +1,10 @@
 // Masks for the tree, the pickers and messages, from an in-memory cache filled once per key and
 // secret revision: a redraw reads no secret for a row it has shown before, and a rotation updates the
 // row from the key the flow holds in hand.
-import { Emitter, type Disposable, type Event } from './emitter';
+import { Emitter, type Disposable, type Event } from '../emitter';
 import { maskKey } from './mask';
-import type { KeyRecord, KeyStore } from './store/keyStore';
-import { KeyringUnavailableError } from './store/secretVault';
+import type { KeyRecord, KeyStore } from '../store/keyStore';
+import { KeyringUnavailableError } from '../store/secretVault';
 
 /**
  * A row's mask: the text (always with an ellipsis, such as "sk-…9f3a"), 'loading' while its secret is
