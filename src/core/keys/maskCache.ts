@@ -3,8 +3,26 @@
 // row from the key the flow holds in hand.
 import { Emitter, type Disposable, type Event } from '../emitter';
 import { maskKey } from './mask';
-import type { KeyRecord, KeyStore } from '../store/keyStore';
-import { KeyringUnavailableError } from '../store/secretVault';
+
+/** A stored key as the cache knows it: its id and the revision of its secret (a KeyRecord is one). */
+export interface MaskedKey {
+  readonly id: string;
+  readonly secretRev: string;
+}
+
+/** Where the cache reads key bytes (the KeyStore). */
+export interface SecretSource {
+  /** The key bytes; rejects when the keyring gives nothing (an error whose `kind` is 'keyring'). */
+  secret(id: string): Promise<string>;
+}
+
+/**
+ * Whether `error` is the keyring giving nothing (the store's KeyringUnavailableError), told by its kind:
+ * this room sits below the store and does not import it.
+ */
+function isKeyringTrouble(error: unknown): boolean {
+  return error instanceof Error && (error as { kind?: unknown }).kind === 'keyring';
+}
 
 /**
  * A row's mask: the text (always with an ellipsis, such as "sk-…9f3a"), 'loading' while its secret is
@@ -17,7 +35,7 @@ export type Mask = Exclude<MaskView, 'loading'>;
 
 export class MaskCache implements Disposable {
   private readonly masks = new Map<string, { rev: string; mask: Mask }>();
-  private readonly queued = new Map<string, KeyRecord>();
+  private readonly queued = new Map<string, MaskedKey>();
   private filling: Promise<void> | undefined;
   private readonly changed = new Emitter<void>();
   /** Secret reads made (for the bench and tests). */
@@ -26,10 +44,10 @@ export class MaskCache implements Disposable {
   /** Fires after masks were filled (one event per batch). */
   readonly onDidChange: Event<void> = this.changed.event;
 
-  constructor(private readonly store: KeyStore) {}
+  constructor(private readonly store: SecretSource) {}
 
   /** The cached mask; when missing, 'loading' and a read is queued (onDidChange fires when done). */
-  peek(record: KeyRecord): MaskView {
+  peek(record: MaskedKey): MaskView {
     const cached = this.masks.get(record.id);
     if (cached && cached.rev === record.secretRev) return cached.mask;
     this.queued.set(record.id, record);
@@ -38,14 +56,14 @@ export class MaskCache implements Disposable {
   }
 
   /** The mask, reading the secret if needed; 'unavailable' when the keyring gives nothing. */
-  async get(record: KeyRecord): Promise<Mask> {
+  async get(record: MaskedKey): Promise<Mask> {
     const cached = this.masks.get(record.id);
     if (cached && cached.rev === record.secretRev) return cached.mask;
     return this.read(record);
   }
 
   /** Records the mask of a key the caller holds in hand (added, rotated). */
-  note(record: KeyRecord, key: string): void {
+  note(record: MaskedKey, key: string): void {
     this.masks.set(record.id, { rev: record.secretRev, mask: maskKey(key) });
   }
 
@@ -77,13 +95,13 @@ export class MaskCache implements Disposable {
     }
   }
 
-  private async read(record: KeyRecord): Promise<Mask> {
+  private async read(record: MaskedKey): Promise<Mask> {
     let mask: Mask;
     try {
       this.reads++;
       mask = maskKey(await this.store.secret(record.id));
     } catch (error) {
-      if (!(error instanceof KeyringUnavailableError)) return 'unavailable';
+      if (!isKeyringTrouble(error)) return 'unavailable';
       mask = 'unavailable';
     }
     // 'unavailable' is cached too, so a failing keyring never makes redraws read again and again; the
