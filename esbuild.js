@@ -33,7 +33,7 @@ const esbuildProblemMatcherPlugin = {
 /** The stand-in and discovery for scripts/start.mjs and `npm run stand-in`: about 0.1 s, no tsc. */
 async function buildTools() {
   await esbuild.build({
-    entryPoints: { 'stand-in': 'stand-in/main.ts', discovery: 'src/core/discovery.ts' },
+    entryPoints: { 'stand-in': 'stand-in/main.ts', discovery: 'src/core/pieces/discovery.ts' },
     bundle: true,
     format: 'cjs',
     platform: 'node',

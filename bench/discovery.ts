@@ -4,7 +4,7 @@
 // ports are never touched, so a developer's Pieces OS neither answers the bench nor sees it.
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { discoverService } from '../src/core/discovery';
+import { discoverService } from '../src/core/pieces/discovery';
 import { close, listenFree, LOOPBACK } from './ports';
 import { median, round } from './stats';
 

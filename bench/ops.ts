@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_TIMEOUT_MS, PiecesClient } from '../src/core/piecesClient';
+import { DEFAULT_TIMEOUT_MS, PiecesClient } from '../src/core/pieces/client';
 import { BENCH_KEY, BENCH_KEY_NAME, BENCH_USER, type Calls, OPERATIONS, type Operation } from './calls';
 import { median, p99, round } from './stats';
 

@@ -3,7 +3,7 @@
 // store is built and filled lives in storeAdapter.ts. "Render" is what the tree needs per render:
 // list() and one mask per key, from the same MaskCache the tree uses.
 import { MaskCache } from '../src/core/keys/maskCache';
-import type { KeyFields, ServicePort } from '../src/core/servicePort';
+import type { KeyFields, ServicePort } from '../src/core/pieces/servicePort';
 import { Meter, fakeKey } from './fakes';
 import { median, round } from './stats';
 import { createStore, createSync, seed } from './storeAdapter';

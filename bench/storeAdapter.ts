@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { ServicePort } from '../src/core/servicePort';
+import type { ServicePort } from '../src/core/pieces/servicePort';
 import { type StoreBundle, createStore as createKeyStore } from '../src/core/store/createStore';
 import type { KeyStore } from '../src/core/store/keyStore';
 import type { RecordFolderPort } from '../src/core/store/recordFolder';

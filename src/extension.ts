@@ -5,14 +5,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/registerCommands';
 import { CONFIG_SECTION, Commands, ContextKeys, STORE_FOLDER, Settings, Views } from './constants';
-import { ConnectionMonitor } from './core/connection';
-import { ServiceLocator } from './core/discovery';
-import { KeepAliveConnection } from './core/keepAlive';
+import { ConnectionMonitor } from './core/pieces/connection';
+import { ServiceLocator } from './core/pieces/discovery';
+import { KeepAliveConnection } from './core/pieces/keepAlive';
 import { setTranslator, t } from './core/l10n';
 import { MaskCache } from './core/keys/maskCache';
-import { PiecesClient } from './core/piecesClient';
+import { PiecesClient } from './core/pieces/client';
 import { knownSecrets } from './core/keys/redact';
-import { piecesServicePort } from './core/servicePort';
+import { piecesServicePort } from './core/pieces/servicePort';
 import { type StoreBundle, createStore } from './core/store/createStore';
 import type { KeyStore } from './core/store/keyStore';
 import { SyncEngine } from './core/syncEngine';
@@ -73,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     },
   });
   // One idle keep-alive connection to Pieces OS: its end tells the status bar within moments that
-  // Pieces OS may have quit, with no request every few seconds (core/keepAlive.ts).
+  // Pieces OS may have quit, with no request every few seconds (core/pieces/keepAlive.ts).
   const line = new KeepAliveConnection({ onRequest: (record) => log.request(record) });
   const connection = new ConnectionMonitor(client, { line });
 

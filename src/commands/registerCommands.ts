@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, type CommandId } from '../constants';
-import { isPiecesError } from '../core/errors';
+import { isPiecesError } from '../core/pieces/errors';
 import { t } from '../core/l10n';
 import type { Log } from '../vscode/log';
 import type { UseKeys } from '../vscode/useKeys/useKeys';

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../constants';
 import { t } from '../core/l10n';
-import { checkServiceUrl } from '../core/serviceUrl';
+import { checkServiceUrl } from '../core/pieces/serviceUrl';
 import { BACK, type Prompter } from '../flows/prompter';
 
 export async function selectServiceUrl(prompter: Prompter, foundUrl: string | undefined): Promise<string | undefined> {

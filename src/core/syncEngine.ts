@@ -9,13 +9,13 @@
 // repeated garbled answers park the change until the user acts. One call is in flight at a time.
 import { type Drift, type HeldKey, KeyFingerprints, compareWithHeld } from './drift';
 import { Emitter, type Disposable, type Event } from './emitter';
-import { ServiceUnreachableError, isPiecesError, type PiecesError } from './errors';
+import { ServiceUnreachableError, isPiecesError, type PiecesError } from './pieces/errors';
 import { t } from './l10n';
 import { maskKey } from './keys/mask';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers/catalogue';
 import { excerpt } from './keys/redact';
-import { PiecesPaths } from './wire';
-import type { ServicePort } from './servicePort';
+import { PiecesPaths } from './pieces/wire';
+import type { ServicePort } from './pieces/servicePort';
 import type { KeyStore } from './store/keyStore';
 import type { GenerationLock } from './store/lock';
 import { type KeyRecord, type SentRecord, STORE_VERSION, keyVersion } from './store/records';

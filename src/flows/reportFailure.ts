@@ -1,7 +1,7 @@
 // One message per kind of failure, with the buttons for the next step. A message names what was
 // saved, the outcome first, and never a key.
 import { Commands } from '../constants';
-import type { PiecesError } from '../core/errors';
+import type { PiecesError } from '../core/pieces/errors';
 import { t } from '../core/l10n';
 import type { KeyStore } from '../core/store/keyStore';
 import type { SyncError } from '../core/syncEngine';

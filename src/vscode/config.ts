@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../constants';
-import type { RefusedServiceUrl } from '../core/discovery';
-import { checkServiceUrl } from '../core/serviceUrl';
+import type { RefusedServiceUrl } from '../core/pieces/discovery';
+import { checkServiceUrl } from '../core/pieces/serviceUrl';
 
 /**
  * `providerKeys.serviceUrl`: the URL when it is set and allowed, `{ refused }` with the reason when it

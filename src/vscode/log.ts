@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LOG_CHANNEL_NAME } from '../constants';
-import type { RequestRecord } from '../core/piecesClient';
+import type { RequestRecord } from '../core/pieces/client';
 import { redact } from '../core/keys/redact';
 
 /**

@@ -3,7 +3,7 @@
 // tooltip; ✓ only when nothing in the tree needs attention. A click offers the next steps that fit.
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
-import type { ConnectionMonitor, ConnectionState } from '../core/connection';
+import type { ConnectionMonitor, ConnectionState } from '../core/pieces/connection';
 import { t } from '../core/l10n';
 import { PROVIDERS, type ProviderId, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';

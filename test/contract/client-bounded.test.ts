@@ -4,9 +4,9 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
-import { BadResponseError, ServiceUnreachableError } from '../../src/core/errors';
-import { PiecesClient } from '../../src/core/piecesClient';
-import { MAX_ANSWER_BYTES } from '../../src/core/answer';
+import { BadResponseError, ServiceUnreachableError } from '../../src/core/pieces/errors';
+import { PiecesClient } from '../../src/core/pieces/client';
+import { MAX_ANSWER_BYTES } from '../../src/core/pieces/answer';
 import { type StandIn, DEFAULT_USER_ID, startStandIn } from '../../stand-in/server';
 import { FAKE_KEY, assertNoSecrets, rejectsWith } from './helpers';
 

@@ -11,8 +11,8 @@ import {
   ServiceBusyError,
   SessionExpiredError,
   UnauthorizedError,
-} from '../../src/core/errors';
-import { PiecesClient } from '../../src/core/piecesClient';
+} from '../../src/core/pieces/errors';
+import { PiecesClient } from '../../src/core/pieces/client';
 import { knownSecrets } from '../../src/core/keys/redact';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { FAKE_KEY, assertNoSecrets, rejectsWith } from './helpers';

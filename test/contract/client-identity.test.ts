@@ -2,7 +2,7 @@
 // OS does, for that very user — and never retries a key call anywhere else. Two stand-ins and
 // impostors on loopback play Pieces OS before and after a restart, and whatever took its port.
 import * as assert from 'node:assert/strict';
-import { ServiceLocator } from '../../src/core/discovery';
+import { ServiceLocator } from '../../src/core/pieces/discovery';
 import {
   BadResponseError,
   NotFoundError,
@@ -11,8 +11,8 @@ import {
   ServiceUrlRefusedError,
   UnauthorizedError,
   UserChangedError,
-} from '../../src/core/errors';
-import { IDENTITY_MAX_AGE_MS, PiecesClient } from '../../src/core/piecesClient';
+} from '../../src/core/pieces/errors';
+import { IDENTITY_MAX_AGE_MS, PiecesClient } from '../../src/core/pieces/client';
 import { type StandIn, DEFAULT_USER_ID, startStandIn } from '../../stand-in/server';
 import { FAKE_KEY, FAKE_KEY_2, assertNoSecrets, rejectsWith } from './helpers';
 

@@ -4,8 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { UnauthorizedError } from '../../src/core/errors';
-import { type FetchFn, PiecesClient } from '../../src/core/piecesClient';
+import { UnauthorizedError } from '../../src/core/pieces/errors';
+import { type FetchFn, PiecesClient } from '../../src/core/pieces/client';
 import { FAKE_KEY, FAKE_KEY_2, REPO_ROOT, STRICT_CONTRACT, assertNoSecrets, freePort, rawPost, rejectsWith } from './helpers';
 
 const PRISM = path.join(REPO_ROOT, 'node_modules', '.bin', 'prism');

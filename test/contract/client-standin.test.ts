@@ -11,8 +11,8 @@ import {
   ServiceUnreachableError,
   UnauthorizedError,
   UserChangedError,
-} from '../../src/core/errors';
-import { type FetchFn, type RequestRecord, PiecesClient } from '../../src/core/piecesClient';
+} from '../../src/core/pieces/errors';
+import { type FetchFn, type RequestRecord, PiecesClient } from '../../src/core/pieces/client';
 import { type StandIn, DEFAULT_VERSION, GLOBAL_ID, UNAUTHORIZED_TEXT, startStandIn } from '../../stand-in/server';
 import { FAKE_KEY, FAKE_KEY_2, FAKE_ORG, assertNoSecrets, rawPost, rejectsWith } from './helpers';
 

@@ -2,8 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { PiecesClient } from '../../src/core/piecesClient';
-import { piecesServicePort } from '../../src/core/servicePort';
+import { PiecesClient } from '../../src/core/pieces/client';
+import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import type { KeyStore } from '../../src/core/store/keyStore';
 import { SyncEngine } from '../../src/core/syncEngine';
 import { type StandIn, startStandIn } from '../../stand-in/server';

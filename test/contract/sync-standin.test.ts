@@ -1,7 +1,7 @@
 // The sync engine with the real client against the stand-in: create, update, switch, delete, down, 401.
 import * as assert from 'node:assert/strict';
-import { PiecesClient } from '../../src/core/piecesClient';
-import { piecesServicePort } from '../../src/core/servicePort';
+import { PiecesClient } from '../../src/core/pieces/client';
+import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import type { KeyStore } from '../../src/core/store/keyStore';
 import { SyncEngine, type SyncOutcome } from '../../src/core/syncEngine';
 import { type StandIn, startStandIn } from '../../stand-in/server';

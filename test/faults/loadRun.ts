@@ -7,9 +7,9 @@
 // The exit code is 0 only if the outcome matched the model and no promise rejection went unhandled.
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { ServiceLocator } from '../../src/core/discovery';
-import { PiecesClient } from '../../src/core/piecesClient';
-import { piecesServicePort } from '../../src/core/servicePort';
+import { ServiceLocator } from '../../src/core/pieces/discovery';
+import { PiecesClient } from '../../src/core/pieces/client';
+import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import { SyncEngine } from '../../src/core/syncEngine';
 import type { Fault } from '../../stand-in/faults';
 import { startStandIn } from '../../stand-in/server';

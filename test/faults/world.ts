@@ -4,9 +4,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { MaskCache } from '../../src/core/keys/maskCache';
-import { PiecesClient } from '../../src/core/piecesClient';
-import { piecesServicePort } from '../../src/core/servicePort';
-import { ServiceLocator } from '../../src/core/discovery';
+import { PiecesClient } from '../../src/core/pieces/client';
+import { piecesServicePort } from '../../src/core/pieces/servicePort';
+import { ServiceLocator } from '../../src/core/pieces/discovery';
 import type { Disposable } from '../../src/core/emitter';
 import type { KeyRecord } from '../../src/core/store/records';
 import { SyncEngine } from '../../src/core/syncEngine';

@@ -3,8 +3,8 @@
 // behaves like VS Code's (a copy in this process that its own writes change at once and the other
 // window's writes change later, by an event forwarded by the parent). Driven over the IPC channel.
 import type { Disposable } from '../../src/core/emitter';
-import { PiecesClient } from '../../src/core/piecesClient';
-import { piecesServicePort } from '../../src/core/servicePort';
+import { PiecesClient } from '../../src/core/pieces/client';
+import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import { type StoreBundle, createStore } from '../../src/core/store/createStore';
 import type { SecretStoragePort } from '../../src/core/store/secretVault';
 import { SyncEngine } from '../../src/core/syncEngine';

@@ -1,8 +1,8 @@
 // An in-memory Pieces OS for the sync engine's unit tests: one slot per provider, switchable faults,
 // and a check that calls for one provider never overlap.
-import { BadResponseError, NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
+import { BadResponseError, NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/pieces/errors';
 import type { ProviderId } from '../../src/core/providers/catalogue';
-import type { KeyFields, ServicePort } from '../../src/core/servicePort';
+import type { KeyFields, ServicePort } from '../../src/core/pieces/servicePort';
 
 export type Mode = 'up' | 'down' | 'unauthorized' | 'serverError' | 'badResponse' | 'lostAnswer' | 'signedOut';
 export const MODES: readonly Mode[] = ['up', 'down', 'unauthorized', 'serverError', 'badResponse', 'lostAnswer', 'signedOut'];

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { JsonBudget, MAX_ANSWER_BYTES, MAX_JSON_DEPTH, MAX_JSON_TOKENS, parseRetryAfter, readBody } from '../../src/core/answer';
+import { JsonBudget, MAX_ANSWER_BYTES, MAX_JSON_DEPTH, MAX_JSON_TOKENS, parseRetryAfter, readBody } from '../../src/core/pieces/answer';
 import { BACKOFF_MAX_MS } from '../../src/core/time';
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { ConnectionMonitor } from '../../src/core/connection';
+import { ConnectionMonitor } from '../../src/core/pieces/connection';
 import { Emitter } from '../../src/core/emitter';
-import { type IdleConnection, KeepAliveConnection } from '../../src/core/keepAlive';
-import { NotSignedInError, ServiceUnreachableError, ServiceUrlRefusedError, SessionExpiredError } from '../../src/core/errors';
-import { PiecesClient, type RequestRecord } from '../../src/core/piecesClient';
+import { type IdleConnection, KeepAliveConnection } from '../../src/core/pieces/keepAlive';
+import { NotSignedInError, ServiceUnreachableError, ServiceUrlRefusedError, SessionExpiredError } from '../../src/core/pieces/errors';
+import { PiecesClient, type RequestRecord } from '../../src/core/pieces/client';
 import { type StandIn, type StandInOptions, startStandIn } from '../../stand-in/server';
 import { FakeClock } from '../support/fakeClock';
 

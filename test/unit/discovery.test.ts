@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DISCOVERY_PORTS, LEGACY_PORTS, PRIORITY_GRACE_MS, ServiceLocator, discoverService } from '../../src/core/discovery';
-import { ServiceUnreachableError, ServiceUrlRefusedError } from '../../src/core/errors';
-import { PiecesClient } from '../../src/core/piecesClient';
+import { DISCOVERY_PORTS, LEGACY_PORTS, PRIORITY_GRACE_MS, ServiceLocator, discoverService } from '../../src/core/pieces/discovery';
+import { ServiceUnreachableError, ServiceUrlRefusedError } from '../../src/core/pieces/errors';
+import { PiecesClient } from '../../src/core/pieces/client';
 
 /** Ports a developer's Pieces OS (or `npm start`) may use: never taken by these tests. */
 const RESERVED = new Set([...DISCOVERY_PORTS, ...LEGACY_PORTS, 8080]);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { REDACTED, SecretRedactor, cleanServiceName, excerpt, knownSecrets, redact } from '../../src/core/keys/redact';
-import { checkServiceUrl } from '../../src/core/serviceUrl';
+import { checkServiceUrl } from '../../src/core/pieces/serviceUrl';
 import { clip, hasInvisible, stripInvisible } from '../../src/core/keys/text';
 
 /** Every window of `length` characters of `secret`. */

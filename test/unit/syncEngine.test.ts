@@ -2,7 +2,7 @@
 // deletes never lost, honest states, transient vs parked failures, the keyring, the lease, drift.
 import * as assert from 'node:assert/strict';
 import { BACKOFF_MAX_MS } from '../../src/core/time';
-import { NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/errors';
+import { NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedError } from '../../src/core/pieces/errors';
 import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
 import { adoptHeldKey } from '../../src/core/sync/adopt';
 import { maskKey } from '../../src/core/keys/mask';

@@ -2,8 +2,8 @@
 // that the key is saved and being finished, and recovery then lists it and it is sent.
 import * as assert from 'node:assert/strict';
 import { MaskCache } from '../../../src/core/keys/maskCache';
-import { PiecesClient } from '../../../src/core/piecesClient';
-import { piecesServicePort } from '../../../src/core/servicePort';
+import { PiecesClient } from '../../../src/core/pieces/client';
+import { piecesServicePort } from '../../../src/core/pieces/servicePort';
 import type { RecordFolderPort } from '../../../src/core/store/recordFolder';
 import { SyncEngine } from '../../../src/core/syncEngine';
 import { KeyActions } from '../../../src/flows/keyActions';

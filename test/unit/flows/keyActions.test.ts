@@ -3,8 +3,8 @@
 // they go back, the one question per decision, and what each message says.
 import * as assert from 'node:assert/strict';
 import { MaskCache } from '../../../src/core/keys/maskCache';
-import { PiecesClient } from '../../../src/core/piecesClient';
-import { piecesServicePort } from '../../../src/core/servicePort';
+import { PiecesClient } from '../../../src/core/pieces/client';
+import { piecesServicePort } from '../../../src/core/pieces/servicePort';
 import { SyncEngine } from '../../../src/core/syncEngine';
 import { DriftActions } from '../../../src/flows/driftActions';
 import { KeyActions } from '../../../src/flows/keyActions';

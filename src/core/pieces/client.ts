@@ -17,9 +17,9 @@ import {
   UserChangedError,
 } from './errors';
 import { classify, parseJson, statusError } from './failures';
-import { t } from './l10n';
-import { cleanServiceName } from './keys/redact';
-import { cleanServiceText } from './keys/text';
+import { t } from '../l10n';
+import { cleanServiceName } from '../keys/redact';
+import { cleanServiceText } from '../keys/text';
 import {
   type Auth0OpenAIUserMetadata,
   type ExternalProviderApiKeyResponse,

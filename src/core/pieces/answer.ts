@@ -1,7 +1,7 @@
 // Reading what a service answers without trusting it: the body is read as a stream up to a byte
 // limit (the rest is cancelled unread), JSON is checked for size and nesting while it arrives, so
 // that parsing it cannot hold the extension host for long, and `Retry-After` is parsed and capped.
-import { BACKOFF_MAX_MS } from './time';
+import { BACKOFF_MAX_MS } from '../time';
 
 /** The most of a JSON answer that is read; `GET /user` from Pieces OS is a few KB. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;

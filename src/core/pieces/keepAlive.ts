@@ -10,8 +10,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
-import { Emitter, type Disposable, type Event } from './emitter';
-import type { RequestRecord } from './piecesClient';
+import { Emitter, type Disposable, type Event } from '../emitter';
+import type { RequestRecord } from './client';
 import { PiecesPaths } from './wire';
 
 /** What the connection monitor needs of the idle connection (a seam for its tests). */

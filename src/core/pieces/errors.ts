@@ -1,6 +1,6 @@
 // Typed failures of the Pieces OS client. Each carries a message a user understands; none ever
 // holds key bytes (service text is redacted before it is kept).
-import { t } from './l10n';
+import { t } from '../l10n';
 
 export type PiecesErrorKind =
   | 'unreachable'

@@ -13,8 +13,8 @@ import {
   SessionExpiredError,
   UnauthorizedError,
 } from './errors';
-import { t } from './l10n';
-import { excerpt } from './keys/redact';
+import { t } from '../l10n';
+import { excerpt } from '../keys/redact';
 import { PiecesPaths } from './wire';
 
 const KEY_PATHS: ReadonlySet<string> = new Set([PiecesPaths.create, PiecesPaths.update, PiecesPaths.delete]);

@@ -1,7 +1,7 @@
 // What the sync engine needs of Pieces OS, and the adapter that maps it onto the real client. The
 // engine is generic over providers; Pieces OS itself accepts only OpenAI (the contract's `open_AI`).
-import type { PiecesClient } from './piecesClient';
-import type { ProviderId } from './providers/catalogue';
+import type { PiecesClient } from './client';
+import type { ProviderId } from '../providers/catalogue';
 
 export interface KeyFields {
   apiKey: string;

@@ -2,12 +2,12 @@
 // after every request, on demand (Refresh, the window's focus), and again with backoff (1 s to 60 s, with
 // jitter) while it is away. While connected nothing is polled: one idle keep-alive connection stays open
 // (keepAlive.ts), and when it ends, the monitor looks at once (see lineEnded).
-import { Emitter, type Disposable, type Event } from './emitter';
+import { Emitter, type Disposable, type Event } from '../emitter';
 import { ServiceUrlRefusedError, isPiecesError } from './errors';
 import type { IdleConnection } from './keepAlive';
-import type { PiecesClient, RequestRecord } from './piecesClient';
-import { cleanServiceText } from './keys/text';
-import { type Timers, backoffDelay, realClock } from './time';
+import type { PiecesClient, RequestRecord } from './client';
+import { cleanServiceText } from '../keys/text';
+import { type Timers, backoffDelay, realClock } from '../time';
 
 export type ConnectionState =
   | { readonly kind: 'unknown' }

@@ -4,7 +4,7 @@
 // so a port that accepts and never answers costs nothing once another has answered.
 import * as http from 'node:http';
 import { ServiceUnreachableError, ServiceUrlRefusedError } from './errors';
-import type { BaseUrlSource } from './piecesClient';
+import type { BaseUrlSource } from './client';
 import { PiecesPaths } from './wire';
 
 export const DISCOVERY_HOST = '127.0.0.1';

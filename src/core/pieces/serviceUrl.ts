@@ -1,6 +1,6 @@
 // Which service addresses may receive keys. By default only loopback: a workspace or a typo must
 // not be able to send keys to another machine.
-import { t } from './l10n';
+import { t } from '../l10n';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
