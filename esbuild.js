@@ -1,7 +1,7 @@
 // Bundles the extension, in the shape of the `yo code` esbuild template: dist/extension.js is what
 // activates; dist/commands.js (the key flows) is loaded on the first command and dist/use-keys.js (the
 // "use the keys" flows and dotenv) on first use;
-// dist/keychain-helper.js runs keytar in a child process (see src/core/keychain.ts).
+// dist/keychain-helper.js runs keytar in a child process (see src/core/import/keychain.ts).
 // `--production` minifies and drops source maps; `--watch` rebuilds on change.
 // `--stand-in` instead bundles what the scripts run without compiling the tests: the stand-in Pieces OS
 // (out/stand-in.js, `npm run stand-in`; it also exports startStandIn) and discovery (out/discovery.js).
@@ -69,7 +69,7 @@ function extensionOptions(production) {
 function laterOptions(production) {
   return {
     ...common(production),
-    entryPoints: { commands: 'src/commands/keyCommands.ts', 'use-keys': 'src/vscode/useKeys/flows.ts', 'keychain-helper': 'src/core/keychainHelper.ts' },
+    entryPoints: { commands: 'src/commands/keyCommands.ts', 'use-keys': 'src/vscode/useKeys/flows.ts', 'keychain-helper': 'src/core/import/keychainHelper.ts' },
     outdir: 'dist',
   };
 }

@@ -8,7 +8,7 @@ import { type ProviderId, type ProviderInfo, getProvider } from '../core/provide
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import { isAddUnfinished } from '../core/store/unfinished';
 import { type SyncEngine, type SyncOutcome, firstFailure } from '../core/syncEngine';
-import { uniqueName } from '../core/importKeys';
+import { uniqueName } from '../core/import/importKeys';
 import { validateKeyName } from '../core/keys/validation';
 import { deleteEffect, stateWord } from '../core/vocabulary';
 import { runSteps } from './multiStep';

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { runLeakScan } from './leakRun';
-import { allVariables } from '../../src/core/envImport';
+import { allVariables } from '../../src/core/import/environment';
 import { OPENAI_ORG_ENV } from '../../src/core/providers/apis';
 import { DOTENV_FILE, type KeyName, STEPS, type ScenarioContext, dotenvText, makeKeys } from './scenario';
 import { checkScreen, holdsKey } from './screenChecks';

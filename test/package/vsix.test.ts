@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { KeychainProcess } from '../../src/core/keychain';
+import { KeychainProcess } from '../../src/core/import/keychain';
 import { listZipEntries, readZipEntry } from '../support/zip';
 
 const root = resolve(__dirname, '../../..');

@@ -1,8 +1,8 @@
 // Finding keys in the environment and in `.env` text (parsed by dotenv), and importing the picked ones
 // through the same validation and naming as typed keys, into the real KeyStore over memory storage.
 import * as assert from 'node:assert/strict';
-import { type Candidate, candidatesFromDotenv, candidatesFromEnvironment, describeSources, isDotenvFileName, mergeCandidates } from '../../src/core/envImport';
-import { importKeys, uniqueName } from '../../src/core/importKeys';
+import { type Candidate, candidatesFromDotenv, candidatesFromEnvironment, describeSources, isDotenvFileName, mergeCandidates } from '../../src/core/import/environment';
+import { importKeys, uniqueName } from '../../src/core/import/importKeys';
 import type { ProviderId } from '../../src/core/providers/catalogue';
 import type { KeyStore } from '../../src/core/store/keyStore';
 import { type TempStore, interceptWrites, openTempStore, removeRoot } from '../support/tempStore';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { KeychainProcess, classifyKeychainError, classifyLoadError, keychainMatches, unavailableMessage, wellKnownServices } from '../../src/core/keychain';
+import { KeychainProcess, classifyKeychainError, classifyLoadError, keychainMatches, unavailableMessage, wellKnownServices } from '../../src/core/import/keychain';
 import { REPO_ROOT } from '../contract/helpers';
 
 const HELPER = path.join(REPO_ROOT, 'out', 'src', 'core', 'keychainHelper.js');

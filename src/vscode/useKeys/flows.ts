@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { setTranslator, t } from '../../core/l10n';
 import { PROVIDER_APIS } from '../../core/providers/apis';
-import type { ImportResult } from '../../core/importKeys';
+import type { ImportResult } from '../../core/import/importKeys';
 import type { VerifyResult } from '../../core/providers/verify';
 import type { Prompter } from '../../flows/prompter';
 import { WindowPrompter } from '../prompts';

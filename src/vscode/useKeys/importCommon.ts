@@ -1,8 +1,8 @@
 // What both imports share: the quick pick of found keys (masked, where they came from, which are
 // stored already, which cannot be imported and why) and the report of what was imported.
-import type { Candidate } from '../../core/envImport';
-import { describeSources } from '../../core/envImport';
-import { type ImportResult, importKeys } from '../../core/importKeys';
+import type { Candidate } from '../../core/import/environment';
+import { describeSources } from '../../core/import/environment';
+import { type ImportResult, importKeys } from '../../core/import/importKeys';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/keys/mask';

@@ -11,8 +11,8 @@ import {
   candidatesFromEnvironment,
   isDotenvFileName,
   mergeCandidates,
-} from '../../core/envImport';
-import type { ImportResult } from '../../core/importKeys';
+} from '../../core/import/environment';
+import type { ImportResult } from '../../core/import/importKeys';
 import { t } from '../../core/l10n';
 import type { FlowDeps } from './flowDeps';
 import { candidateItems, pickAndImport } from './importCommon';

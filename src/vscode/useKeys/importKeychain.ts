@@ -1,12 +1,12 @@
 // Import from OS Keychain: looks under the service names scripts and `secret-tool` commonly use (or
 // one the user types), shows the matches masked, and imports the picked ones. keytar runs in a child
-// process (see core/keychain.ts); when it cannot, one message says why and what to do.
+// process (see core/import/keychain.ts); when it cannot, one message says why and what to do.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../constants';
-import type { Candidate } from '../../core/envImport';
-import type { ImportResult } from '../../core/importKeys';
-import { type KeychainLookup, type KeychainMatch, KeychainProcess, keychainMatches, wellKnownServices } from '../../core/keychain';
+import type { Candidate } from '../../core/import/environment';
+import type { ImportResult } from '../../core/import/importKeys';
+import { type KeychainLookup, type KeychainMatch, KeychainProcess, keychainMatches, wellKnownServices } from '../../core/import/keychain';
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/keys/mask';
 import { PROVIDERS, type ProviderId, getProvider } from '../../core/providers/catalogue';

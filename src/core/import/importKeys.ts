@@ -1,11 +1,11 @@
 // Stores the keys a user picked in an import, exactly as if typed: the same validation, unique names,
 // and sync like any new key. Kept small and behind narrow ports (store.keysOf/secret/add, sync.kick).
-import type { Candidate } from './envImport';
-import type { KeyRecord, NewKey } from './store/keyStore';
-import { isAddUnfinished } from './store/unfinished';
-import { t } from './l10n';
-import { getProvider, type ProviderId } from './providers/catalogue';
-import { MAX_NAME_LENGTH, validateApiKey, validateKeyName, validateOrganizationId } from './keys/validation';
+import type { Candidate } from './environment';
+import type { KeyRecord, NewKey } from '../store/keyStore';
+import { isAddUnfinished } from '../store/unfinished';
+import { t } from '../l10n';
+import { getProvider, type ProviderId } from '../providers/catalogue';
+import { MAX_NAME_LENGTH, validateApiKey, validateKeyName, validateOrganizationId } from '../keys/validation';
 
 export interface ImportDeps {
   readonly store: {

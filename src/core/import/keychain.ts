@@ -5,11 +5,11 @@
 // and that must not take every extension down with it. Every failure becomes one "unavailable"
 // result with a message that says what to do; nothing is cached and nothing is written.
 import { fork } from 'node:child_process';
-import type { CandidateSource } from './envImport';
-import { t } from './l10n';
-import { PROVIDER_APIS } from './providers/apis';
-import { PROVIDERS, type ProviderId, providerOfKey } from './providers/catalogue';
-import { excerpt } from './keys/redact';
+import type { CandidateSource } from './environment';
+import { t } from '../l10n';
+import { PROVIDER_APIS } from '../providers/apis';
+import { PROVIDERS, type ProviderId, providerOfKey } from '../providers/catalogue';
+import { excerpt } from '../keys/redact';
 
 export interface KeychainCredential {
   readonly account: string;

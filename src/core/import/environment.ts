@@ -3,9 +3,9 @@
 // `export`, CRLF and duplicates as every dotenv-based tool reads them). Nothing here reads a file
 // or writes anything: the VS Code layer decides which files may be read (trusted workspaces only).
 import { parse } from 'dotenv';
-import { t } from './l10n';
-import { OPENAI_ORG_ENV, PROVIDER_APIS } from './providers/apis';
-import { PROVIDERS, type ProviderId } from './providers/catalogue';
+import { t } from '../l10n';
+import { OPENAI_ORG_ENV, PROVIDER_APIS } from '../providers/apis';
+import { PROVIDERS, type ProviderId } from '../providers/catalogue';
 
 export type CandidateSource =
   | { readonly kind: 'environment'; readonly variable: string }
