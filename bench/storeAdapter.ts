@@ -11,7 +11,7 @@ import type { KeyStore } from '../src/core/store/keyStore';
 import type { RecordFolderPort } from '../src/core/store/recordFolder';
 import { STORE_VERSION, keyFile } from '../src/core/store/records';
 import { secretName, wrapSecret } from '../src/core/store/secretVault';
-import { SyncEngine } from '../src/core/syncEngine';
+import { SyncEngine } from '../src/core/sync/engine';
 import { CountingSecrets, type Meter, fakeKey } from './fakes';
 
 export interface StoreUnderTest {

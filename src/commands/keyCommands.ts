@@ -8,7 +8,7 @@ import { Commands, type CommandId, Views } from '../constants';
 import { t } from '../core/l10n';
 import type { MaskCache } from '../core/keys/maskCache';
 import type { KeyStore } from '../core/store/keyStore';
-import type { SyncEngine } from '../core/syncEngine';
+import type { SyncEngine } from '../core/sync/engine';
 import { type DriftArgument, DriftActions } from '../flows/driftActions';
 import { type KeyArgument, KeyActions } from '../flows/keyActions';
 import type { Prompter } from '../flows/prompter';

@@ -7,9 +7,9 @@ import { t } from '../core/l10n';
 import type { MaskCache, MaskView } from '../core/keys/maskCache';
 import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
-import type { Difference } from '../core/drift';
-import type { Drift, KeyState, SyncEngine } from '../core/syncEngine';
-import { driftSentence, driftWord, isHeld, isProblem, stateSentence, stateWord } from '../core/vocabulary';
+import type { Difference } from '../core/sync/drift';
+import type { Drift, KeyState, SyncEngine } from '../core/sync/engine';
+import { driftSentence, driftWord, isHeld, isProblem, stateSentence, stateWord } from '../core/sync/vocabulary';
 
 export type TreeNode =
   | { readonly kind: 'provider'; readonly provider: ProviderInfo }

@@ -7,8 +7,8 @@ import type { ConnectionMonitor, ConnectionState } from '../core/pieces/connecti
 import { t } from '../core/l10n';
 import { PROVIDERS, type ProviderId, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
-import type { KeyState, SyncEngine } from '../core/syncEngine';
-import { changesWaiting, driftSentence, driftWord } from '../core/vocabulary';
+import type { KeyState, SyncEngine } from '../core/sync/engine';
+import { changesWaiting, driftSentence, driftWord } from '../core/sync/vocabulary';
 
 export interface StatusView {
   text: string;

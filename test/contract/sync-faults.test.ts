@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PiecesClient } from '../../src/core/pieces/client';
 import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import type { KeyStore } from '../../src/core/store/keyStore';
-import { SyncEngine } from '../../src/core/syncEngine';
+import { SyncEngine } from '../../src/core/sync/engine';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { sized } from '../support/sizes';
 import { type TempStore, openTempStore, removeRoot } from '../support/tempStore';

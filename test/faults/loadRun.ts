@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ServiceLocator } from '../../src/core/pieces/discovery';
 import { PiecesClient } from '../../src/core/pieces/client';
 import { piecesServicePort } from '../../src/core/pieces/servicePort';
-import { SyncEngine } from '../../src/core/syncEngine';
+import { SyncEngine } from '../../src/core/sync/engine';
 import type { Fault } from '../../stand-in/faults';
 import { startStandIn } from '../../stand-in/server';
 import { openTempStore, removeRoot } from '../support/tempStore';

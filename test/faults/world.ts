@@ -9,7 +9,7 @@ import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import { ServiceLocator } from '../../src/core/pieces/discovery';
 import type { Disposable } from '../../src/core/emitter';
 import type { KeyRecord } from '../../src/core/store/records';
-import { SyncEngine } from '../../src/core/syncEngine';
+import { SyncEngine } from '../../src/core/sync/engine';
 import { failureOf } from '../../src/core/sync/plan';
 import { KeyActions } from '../../src/flows/keyActions';
 import { type StandIn, startStandIn } from '../../stand-in/server';

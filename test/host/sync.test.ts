@@ -8,7 +8,7 @@ import { PiecesClient } from '../../src/core/pieces/client';
 import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import { SENDER_LEASE_TTL_MS, createStore } from '../../src/core/store/createStore';
 import { GenerationLock } from '../../src/core/store/lock';
-import { SyncEngine } from '../../src/core/syncEngine';
+import { SyncEngine } from '../../src/core/sync/engine';
 import type { TestingApi } from '../../src/extension';
 import type { StandIn } from '../../stand-in/server';
 import { ScriptedPrompter } from '../support/scriptedPrompter';

@@ -7,7 +7,7 @@ import { PiecesClient } from '../../src/core/pieces/client';
 import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import { type StoreBundle, createStore } from '../../src/core/store/createStore';
 import type { SecretStoragePort } from '../../src/core/store/secretVault';
-import { SyncEngine } from '../../src/core/syncEngine';
+import { SyncEngine } from '../../src/core/sync/engine';
 
 export type Op =
   | { op: 'add'; name: string; secret: string; choose: boolean; organization?: string }

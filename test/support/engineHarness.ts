@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { ProviderInfo } from '../../src/core/providers/catalogue';
 import { GenerationLock } from '../../src/core/store/lock';
 import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
-import { SyncEngine } from '../../src/core/syncEngine';
+import { SyncEngine } from '../../src/core/sync/engine';
 import { FakeClock } from './fakeClock';
 import { FakeService } from './fakeService';
 import { MemorySecrets, type WindowSecrets } from './memoryStorage';

@@ -4,7 +4,7 @@
 import { t } from '../l10n';
 import { getProvider } from '../providers/catalogue';
 import type { KeyRecord } from '../store/keyStore';
-import type { AdoptDeps } from '../syncEngine';
+import type { AdoptDeps } from './engine';
 import { cleanServiceText } from '../keys/text';
 import { validateHeldApiKey, validateKeyName, validateOrganizationId } from '../keys/validation';
 

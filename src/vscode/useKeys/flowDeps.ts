@@ -5,7 +5,7 @@ import type { KeyStore } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
 import type { MaskCache } from '../../core/keys/maskCache';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../../core/providers/catalogue';
-import type { SyncEngine } from '../../core/syncEngine';
+import type { SyncEngine } from '../../core/sync/engine';
 import { BACK, type Prompter } from '../../flows/prompter';
 
 /** Seams the host tests turn; everything has a real default. */

@@ -5,7 +5,7 @@ import { MaskCache } from '../../../src/core/keys/maskCache';
 import { PiecesClient } from '../../../src/core/pieces/client';
 import { piecesServicePort } from '../../../src/core/pieces/servicePort';
 import type { RecordFolderPort } from '../../../src/core/store/recordFolder';
-import { SyncEngine } from '../../../src/core/syncEngine';
+import { SyncEngine } from '../../../src/core/sync/engine';
 import { KeyActions } from '../../../src/flows/keyActions';
 import { type StandIn, startStandIn } from '../../../stand-in/server';
 import { ScriptedPrompter } from '../../support/scriptedPrompter';

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { MaskCache } from '../../../src/core/keys/maskCache';
 import { PiecesClient } from '../../../src/core/pieces/client';
 import { piecesServicePort } from '../../../src/core/pieces/servicePort';
-import { SyncEngine } from '../../../src/core/syncEngine';
+import { SyncEngine } from '../../../src/core/sync/engine';
 import { DriftActions } from '../../../src/flows/driftActions';
 import { KeyActions } from '../../../src/flows/keyActions';
 import { type StandIn, startStandIn } from '../../../stand-in/server';

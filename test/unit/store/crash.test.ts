@@ -7,7 +7,7 @@ import type { Disposable } from '../../../src/core/emitter';
 import type { RecordFolderPort } from '../../../src/core/store/recordFolder';
 import type { KeyStore } from '../../../src/core/store/keyStore';
 import { type SecretStoragePort, secretOwner, unwrapSecret } from '../../../src/core/store/secretVault';
-import { SyncEngine } from '../../../src/core/syncEngine';
+import { SyncEngine } from '../../../src/core/sync/engine';
 import { FakeClock } from '../../support/fakeClock';
 import { FakeService } from '../../support/fakeService';
 import { SecretBackend } from '../../support/memoryStorage';

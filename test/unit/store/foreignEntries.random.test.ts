@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StoreBundle } from '../../../src/core/store/createStore';
-import { SyncEngine } from '../../../src/core/syncEngine';
+import { SyncEngine } from '../../../src/core/sync/engine';
 import { FakeClock } from '../../support/fakeClock';
 import { FakeService } from '../../support/fakeService';
 import { SecretBackend } from '../../support/memoryStorage';

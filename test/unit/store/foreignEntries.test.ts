@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { GenerationLock } from '../../../src/core/store/lock';
 import { StoreMutex } from '../../../src/core/store/mutex';
 import { secretName, wrapSecret } from '../../../src/core/store/secretVault';
-import { SyncEngine } from '../../../src/core/syncEngine';
+import { SyncEngine } from '../../../src/core/sync/engine';
 import { FakeService } from '../../support/fakeService';
 import { MemorySecrets } from '../../support/memoryStorage';
 import { openTempStore, removeRoot, tempRoot } from '../../support/tempStore';

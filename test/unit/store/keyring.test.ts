@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import type { KeyStore } from '../../../src/core/store/keyStore';
 import { KeyringUnavailableError, secretOwner, unwrapSecret } from '../../../src/core/store/secretVault';
-import { SyncEngine } from '../../../src/core/syncEngine';
+import { SyncEngine } from '../../../src/core/sync/engine';
 import { FakeClock } from '../../support/fakeClock';
 import { FakeService } from '../../support/fakeService';
 import { type KeyringFault, SecretBackend, type WindowSecrets } from '../../support/memoryStorage';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { RecordFolderPort } from '../../../src/core/store/recordFolder';
 import { LEGACY_KEYS, LEGACY_REVISION_SECRET } from '../../../src/core/store/migration';
 import { secretName, wrapSecret } from '../../../src/core/store/secretVault';
-import { SyncEngine } from '../../../src/core/syncEngine';
+import { SyncEngine } from '../../../src/core/sync/engine';
 import { FakeClock } from '../../support/fakeClock';
 import { FakeService } from '../../support/fakeService';
 import { MemoryMemento, MemorySecrets } from '../../support/memoryStorage';

@@ -3,8 +3,8 @@
 // keyring unavailable, local only, not used by Pieces OS, not in Pieces OS, in Pieces OS instead; and
 // what Pieces OS holds when that differs from the choice (holds no key, holds another key).
 import type { Difference } from './drift';
-import { t } from './l10n';
-import type { Hold, KeyState } from './sync/plan';
+import { t } from '../l10n';
+import type { Hold, KeyState } from './plan';
 
 /** The short word for a state, as in "sk-…9f3a · waiting". */
 export function stateWord(state: KeyState): string {

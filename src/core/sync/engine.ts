@@ -8,23 +8,23 @@
 // failures retry with backoff (429/503 honour Retry-After); a 401 on a key call, another 4xx, or
 // repeated garbled answers park the change until the user acts. One call is in flight at a time.
 import { type Drift, type HeldKey, KeyFingerprints, compareWithHeld } from './drift';
-import { Emitter, type Disposable, type Event } from './emitter';
-import { ServiceUnreachableError, isPiecesError, type PiecesError } from './pieces/errors';
-import { t } from './l10n';
-import { maskKey } from './keys/mask';
-import { PROVIDERS, type ProviderId, type ProviderInfo } from './providers/catalogue';
-import { excerpt } from './keys/redact';
-import { PiecesPaths } from './pieces/wire';
-import type { ServicePort } from './pieces/servicePort';
-import type { KeyStore } from './store/keyStore';
-import type { GenerationLock } from './store/lock';
-import { type KeyRecord, type SentRecord, STORE_VERSION, keyVersion } from './store/records';
-import { KeyringUnavailableError } from './store/secretVault';
-import { BACKOFF_MAX_MS, type Clock, backoffDelay, clamp, realClock } from './time';
-import { type HeldDifference, type Hold, type KeyState, type Plan, failureOf, holdOf, keyState, plan } from './sync/plan';
+import { Emitter, type Disposable, type Event } from '../emitter';
+import { ServiceUnreachableError, isPiecesError, type PiecesError } from '../pieces/errors';
+import { t } from '../l10n';
+import { maskKey } from '../keys/mask';
+import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
+import { excerpt } from '../keys/redact';
+import { PiecesPaths } from '../pieces/wire';
+import type { ServicePort } from '../pieces/servicePort';
+import type { KeyStore } from '../store/keyStore';
+import type { GenerationLock } from '../store/lock';
+import { type KeyRecord, type SentRecord, STORE_VERSION, keyVersion } from '../store/records';
+import { KeyringUnavailableError } from '../store/secretVault';
+import { BACKOFF_MAX_MS, type Clock, backoffDelay, clamp, realClock } from '../time';
+import { type HeldDifference, type Hold, type KeyState, type Plan, failureOf, holdOf, keyState, plan } from './plan';
 
 export type { Drift } from './drift';
-export type { Hold, KeyState } from './sync/plan';
+export type { Hold, KeyState } from './plan';
 
 /** Why a call was not made or failed, as the engine reports it. */
 export type SyncOutcome =

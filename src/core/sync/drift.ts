@@ -3,9 +3,9 @@
 // fingerprints are cached by key id and secret revision: a sync compares the chosen key first and reads
 // another key's secret at most once per revision.
 import { createHash, randomBytes } from 'node:crypto';
-import type { ProviderId } from './providers/catalogue';
-import type { KeyRecord, KeyStore } from './store/keyStore';
-import { KeyringUnavailableError } from './store/secretVault';
+import type { ProviderId } from '../providers/catalogue';
+import type { KeyRecord, KeyStore } from '../store/keyStore';
+import { KeyringUnavailableError } from '../store/secretVault';
 
 /** How what Pieces OS holds compares with the key the user chose. */
 export type Drift =
