@@ -4,7 +4,8 @@ import { t } from '../core/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../core/providers/catalogue';
 import type { KeyRecord } from '../core/store/keyStore';
 import { adoptHeldKey } from '../core/sync/adopt';
-import { type SyncEngine, type SyncError, firstFailure } from '../core/sync/engine';
+import type { SyncEngine } from '../core/sync/engine';
+import { type SyncError, firstFailure } from '../core/sync/outcome';
 import type { Prompter } from './prompter';
 
 /** What a drift command receives: the tree's drift item, or nothing (then the provider with drift). */

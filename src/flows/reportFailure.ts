@@ -4,7 +4,7 @@ import { Commands } from '../constants';
 import type { PiecesError } from '../core/pieces/errors';
 import { t } from '../core/l10n';
 import type { KeyStore } from '../core/store/keyStore';
-import type { SyncError } from '../core/sync/engine';
+import type { SyncError } from '../core/sync/outcome';
 import type { Prompter } from './prompter';
 
 export interface FailureReporterDeps {

@@ -8,7 +8,9 @@ import type { MaskCache, MaskView } from '../core/keys/maskCache';
 import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import type { Difference } from '../core/sync/drift';
-import type { Drift, KeyState, SyncEngine } from '../core/sync/engine';
+import type { Drift } from '../core/sync/drift';
+import type { SyncEngine } from '../core/sync/engine';
+import type { KeyState } from '../core/sync/plan';
 import { driftSentence, driftWord, isHeld, isProblem, stateSentence, stateWord } from '../core/sync/vocabulary';
 
 export type TreeNode =

@@ -7,7 +7,8 @@ import type { ConnectionMonitor, ConnectionState } from '../core/pieces/connecti
 import { t } from '../core/l10n';
 import { PROVIDERS, type ProviderId, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
-import type { KeyState, SyncEngine } from '../core/sync/engine';
+import type { SyncEngine } from '../core/sync/engine';
+import type { KeyState } from '../core/sync/plan';
 import { changesWaiting, driftSentence, driftWord } from '../core/sync/vocabulary';
 
 export interface StatusView {

@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import { PiecesClient } from '../../src/core/pieces/client';
 import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import type { KeyStore } from '../../src/core/store/keyStore';
-import { SyncEngine, type SyncOutcome } from '../../src/core/sync/engine';
+import { SyncEngine } from '../../src/core/sync/engine';
+import type { SyncOutcome } from '../../src/core/sync/outcome';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { type TempStore, openTempStore, removeRoot } from '../support/tempStore';
 

@@ -6,7 +6,7 @@ import { NotSignedInError, ServerError, ServiceUnreachableError, UnauthorizedErr
 import { SENDER_LEASE_TTL_MS } from '../../src/core/store/createStore';
 import { adoptHeldKey } from '../../src/core/sync/adopt';
 import { maskKey } from '../../src/core/keys/mask';
-import { MAX_BAD_RESPONSES } from '../../src/core/sync/engine';
+import { MAX_BAD_RESPONSES } from '../../src/core/sync/failurePolicy';
 import { driftSentence, driftWord, isHeld, isProblem, stateWord } from '../../src/core/sync/vocabulary';
 import { type Harness, harness } from '../support/engineHarness';
 import { FakeClock } from '../support/fakeClock';

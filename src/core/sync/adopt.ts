@@ -1,12 +1,21 @@
 // Drift answer "keep the key Pieces OS holds": the key is validated exactly as a key the user types,
 // stored in SecretStorage (or found among the user's keys), and becomes the one Pieces OS uses.
 // Nothing is sent: Pieces OS holds it already.
-import { t } from '../l10n';
-import { getProvider } from '../providers/catalogue';
-import type { KeyRecord } from '../store/keyStore';
-import type { AdoptDeps } from './engine';
 import { cleanServiceText } from '../keys/text';
 import { validateHeldApiKey, validateKeyName, validateOrganizationId } from '../keys/validation';
+import { t } from '../l10n';
+import type { ServicePort } from '../pieces/servicePort';
+import { type ProviderId, getProvider } from '../providers/catalogue';
+import type { KeyRecord, KeyStore } from '../store/keyStore';
+import type { KeyFingerprints } from './drift';
+
+/** What keeping the key Pieces OS holds works with; the engine passes it in, one change at a time with sending. */
+export interface AdoptDeps {
+  store: KeyStore;
+  service: ServicePort;
+  fingerprints: KeyFingerprints;
+  provider: ProviderId;
+}
 
 export async function adoptHeldKey(deps: AdoptDeps): Promise<KeyRecord> {
   const { store, service, fingerprints, provider } = deps;

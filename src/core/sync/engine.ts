@@ -7,53 +7,22 @@
 // Pieces OS is recorded as "may hold" before it is made, so a later delete is never skipped. Transient
 // failures retry with backoff (429/503 honour Retry-After); a 401 on a key call, another 4xx, or
 // repeated garbled answers park the change until the user acts. One call is in flight at a time.
-import { type Drift, type HeldKey, KeyFingerprints, compareWithHeld } from './drift';
 import { Emitter, type Disposable, type Event } from '../emitter';
-import { ServiceUnreachableError, isPiecesError, type PiecesError } from '../pieces/errors';
 import { t } from '../l10n';
-import { maskKey } from '../keys/mask';
-import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
-import { excerpt } from '../keys/redact';
-import { PiecesPaths } from '../pieces/wire';
 import type { ServicePort } from '../pieces/servicePort';
+import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
 import type { KeyStore } from '../store/keyStore';
 import type { GenerationLock } from '../store/lock';
-import { type KeyRecord, type SentRecord, STORE_VERSION, keyVersion } from '../store/records';
+import type { KeyRecord } from '../store/records';
 import { KeyringUnavailableError } from '../store/secretVault';
-import { BACKOFF_MAX_MS, type Clock, backoffDelay, clamp, realClock } from '../time';
-import { type HeldDifference, type Hold, type KeyState, type Plan, failureOf, holdOf, keyState, plan } from './plan';
-
-export type { Drift } from './drift';
-export type { Hold, KeyState } from './plan';
-
-/** Why a call was not made or failed, as the engine reports it. */
-export type SyncOutcome =
-  | { readonly kind: 'nothingToDo' }
-  | { readonly kind: 'pushed'; readonly keyId: string; readonly call: 'create' | 'update' }
-  | { readonly kind: 'removed' }
-  | { readonly kind: 'waiting'; readonly reason: 'autoSyncOff' | 'otherWindow' | 'secretOnItsWay' }
-  | { readonly kind: 'failed'; readonly keyId: string | undefined; readonly error: SyncError; readonly parked: boolean };
-
-/** A failure the engine reports: a Pieces OS error, or the keyring that did not give the key. */
-export type SyncError = PiecesError | KeyringUnavailableError;
-
-/** What a plan sends, as a string (the same plan twice is the same call). */
-function planKey(planned: Plan): string {
-  return planned.kind === 'push' ? `push:${planned.keyId}:${planned.version}:${planned.nonce}` : planned.kind === 'remove' ? `remove:${planned.nonce}` : planned.kind;
-}
-
-/** The first failure among `outcomes`, if any. */
-export function firstFailure(outcomes: readonly SyncOutcome[]): Extract<SyncOutcome, { kind: 'failed' }> | undefined {
-  return outcomes.find((o): o is Extract<SyncOutcome, { kind: 'failed' }> => o.kind === 'failed');
-}
-
-/** What keeping the key Pieces OS holds works with (sync/adopt.ts). */
-export interface AdoptDeps {
-  store: KeyStore;
-  service: ServicePort;
-  fingerprints: KeyFingerprints;
-  provider: ProviderId;
-}
+import { BACKOFF_MAX_MS, type Clock, clamp, realClock } from '../time';
+import type { AdoptDeps } from './adopt';
+import { type Drift, KeyFingerprints } from './drift';
+import { retryDelay } from './failurePolicy';
+import type { FailedOutcome, SyncOutcome } from './outcome';
+import { type Hold, type KeyState, type Plan, failureOf, holdOf, keyState, plan, planKey } from './plan';
+import { Reconciler } from './reconcile';
+import { LeaseLostError, Sender } from './sender';
 
 export interface EngineState {
   /** Providers whose change waits to be sent (not parked). */
@@ -78,19 +47,11 @@ export interface SyncEngineOptions {
   log?: (message: string) => void;
 }
 
-/** Malformed answers are retried this many times, then the change is parked. */
-export const MAX_BAD_RESPONSES = 3;
-/**
- * A key changed this recently in another window may not have reached this window's copy of
- * SecretStorage yet: an empty or older read is waited for (briefly) before it counts as a keyring problem.
- */
-const SECRET_PROPAGATION_MS = 10_000;
+/** How soon a secret on its way from another window is looked for again. */
 const SECRET_RECHECK_MS = 250;
 
 /** Calls per provider in one pass: a change made while a call was in flight gets one more (bounded for churn). */
 const ROUNDS_PER_PROVIDER = 4;
-
-class LeaseLostError extends Error {}
 
 export class SyncEngine implements Disposable {
   readonly store: KeyStore;
@@ -100,19 +61,16 @@ export class SyncEngine implements Disposable {
   readonly fingerprints = new KeyFingerprints();
   private readonly changed = new Emitter<void>();
   private readonly keyringTrouble = new Emitter<KeyringUnavailableError>();
-  private userIdCache: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private busy = false;
-  private lastError: string | undefined;
   private retryHandle: unknown;
   private nextRetryAt: number | undefined;
-  private drift: Partial<Record<ProviderId, Drift>> = {};
+  /** What Pieces OS holds compared with the choice (reconcile.ts). */
+  private readonly reconciler: Reconciler;
+  /** One call at a time, and the records around it (sender.ts). */
+  private readonly sender: Sender;
   /** The last failed attempt per provider in this window, while its retry waits (answered again, not re-sent). */
-  private readonly recentFailure = new Map<ProviderId, { plan: string; outcome: Extract<SyncOutcome, { kind: 'failed' }> }>();
-  /** What Pieces OS held at the last comparison, per provider: the salted fingerprint, or 'none'. */
-  private readonly heldMarker = new Map<ProviderId, string>();
-  /** The marker of a difference the user chose to leave as it is. */
-  private readonly ignoredDrift = new Map<ProviderId, string>();
+  private readonly recentFailure = new Map<ProviderId, { plan: string; outcome: FailedOutcome }>();
   private disposed = false;
   private draining = false;
   private kickedWhileDraining = false;
@@ -126,6 +84,13 @@ export class SyncEngine implements Disposable {
     this.service = options.service;
     this.clock = options.clock ?? realClock;
     this.providers = (options.providers ?? PROVIDERS).filter((p) => p.syncsToPieces);
+    this.reconciler = new Reconciler({ store: this.store, service: this.service, fingerprints: this.fingerprints, lease: options.lease });
+    this.sender = new Sender({
+      ...{ store: this.store, service: this.service, lease: options.lease, clock: this.clock, fingerprints: this.fingerprints },
+      log: (message) => this.log(message),
+      busy: (busy) => this.setBusy(busy),
+      keyringTrouble: (error) => this.keyringTrouble.fire(error),
+    });
   }
 
   // ---- What the tree, the status bar and the flows read ----------------------------------------------
@@ -134,7 +99,7 @@ export class SyncEngine implements Disposable {
   planFor(provider: ProviderId): Plan {
     const choice = this.store.choice(provider);
     const activeId = choice?.activeId;
-    const held = this.heldDifference(provider);
+    const held = this.reconciler.heldDifference(provider);
     return plan({
       choice,
       sent: this.store.sent(provider),
@@ -148,21 +113,13 @@ export class SyncEngine implements Disposable {
   stateOf(key: KeyRecord): KeyState {
     const syncs = this.providers.some((p) => p.id === key.provider);
     const choice = this.store.choice(key.provider);
-    const held = this.heldDifference(key.provider);
+    const held = this.reconciler.heldDifference(key.provider);
     return keyState(key, syncs, { choice, sent: this.store.sent(key.provider), active: key, ...(held ? { held } : {}) });
   }
 
   /** What Pieces OS holds as far as it confirmed, compared with `key` (for dialogs: never from the choice alone). */
   holdOf(key: KeyRecord): Hold {
-    return holdOf(key, this.store.sent(key.provider), this.heldDifference(key.provider));
-  }
-
-  /** What the last comparison found that Pieces OS holds, where it differs from the choice (the drift, as plan.ts takes it). */
-  private heldDifference(provider: ProviderId): HeldDifference | undefined {
-    const drift = this.drift[provider];
-    if (!drift || drift.kind === 'inSync') return undefined;
-    if (drift.kind === 'holdsNone') return { kind: 'none' };
-    return { kind: 'other', ...(drift.kind === 'holdsOther' && drift.ourKeyId ? { keyId: drift.ourKeyId } : {}) };
+    return holdOf(key, this.store.sent(key.provider), this.reconciler.heldDifference(key.provider));
   }
 
   /**
@@ -193,9 +150,9 @@ export class SyncEngine implements Disposable {
       pending,
       parked,
       busy: this.busy,
-      ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(this.sender.lastError ? { lastError: this.sender.lastError } : {}),
       ...(this.nextRetryAt ? { nextRetryAt: this.nextRetryAt } : {}),
-      drift: { ...this.drift },
+      drift: this.reconciler.all,
     };
   }
 
@@ -204,7 +161,7 @@ export class SyncEngine implements Disposable {
   /** Pieces OS should use `keyId`. */
   async choose(provider: ProviderId, keyId: string): Promise<void> {
     await this.store.setChoice(provider, keyId);
-    delete this.drift[provider];
+    this.reconciler.set(provider, undefined);
     this.changed.fire();
     this.kick();
   }
@@ -212,7 +169,7 @@ export class SyncEngine implements Disposable {
   /** Pieces OS should hold none of our keys. */
   async release(provider: ProviderId): Promise<void> {
     await this.store.setChoice(provider, undefined);
-    delete this.drift[provider];
+    this.reconciler.set(provider, undefined);
     this.changed.fire();
     this.kick();
   }
@@ -233,7 +190,7 @@ export class SyncEngine implements Disposable {
 
   /** Sends everything now, parked changes included, whatever `autoSync` says. */
   syncNow(): Promise<SyncOutcome[]> {
-    this.userIdCache = undefined;
+    this.sender.forgetUser();
     return this.serialized(async () => {
       for (const provider of this.providers) {
         const planned = this.planFor(provider.id);
@@ -260,7 +217,7 @@ export class SyncEngine implements Disposable {
 
   /** Forget the cached Pieces user id (after a 401, a reconnect or an address change). */
   forgetUser(): void {
-    this.userIdCache = undefined;
+    this.sender.forgetUser();
   }
 
   // ---- Reconciliation ----------------------------------------------------------------------------------
@@ -270,7 +227,7 @@ export class SyncEngine implements Disposable {
     return this.serialized(async () => {
       for (const provider of this.providers) await this.reconcileOne(provider.id);
       this.changed.fire();
-      return { ...this.drift };
+      return this.reconciler.all;
     });
   }
 
@@ -278,11 +235,9 @@ export class SyncEngine implements Disposable {
   async pushOurs(provider: ProviderId): Promise<void> {
     const activeId = this.store.choice(provider)?.activeId;
     if (!activeId || !this.store.get(activeId)) throw new Error(t('There is no key of yours for Pieces OS to use.'));
-    const heldNone = this.drift[provider]?.kind === 'holdsNone';
+    const heldNone = this.reconciler.of(provider)?.kind === 'holdsNone';
     await this.store.setChoice(provider, activeId, { nonce: true });
-    this.drift = { ...this.drift };
-    if (heldNone) this.drift[provider] = { kind: 'holdsNone', activeId };
-    else delete this.drift[provider];
+    this.reconciler.set(provider, heldNone ? { kind: 'holdsNone', activeId } : undefined);
     this.changed.fire();
     this.kick();
   }
@@ -295,15 +250,8 @@ export class SyncEngine implements Disposable {
   adopt(provider: ProviderId, keep: (deps: AdoptDeps) => Promise<KeyRecord>): Promise<KeyRecord> {
     return this.serialized(async () => {
       const record = await keep({ store: this.store, service: this.service, fingerprints: this.fingerprints, provider });
-      // Pieces OS already holds it: only the lease holder may record that; otherwise the holder sends it once more.
-      if (!this.options.lease || (await this.options.lease.acquire())) {
-        const choice = this.store.choice(provider);
-        await this.store.writeSent(provider, (current) => {
-          const { failure: _cleared, ...rest } = current;
-          return { ...rest, holds: 'ours', keyId: record.id, version: keyVersion(record), nonce: choice?.nonce ?? '', at: this.iso(), attempts: 0 };
-        });
-      }
-      this.drift[provider] = { kind: 'inSync' };
+      await this.sender.recordHeld(provider, record);
+      this.reconciler.set(provider, { kind: 'inSync' });
       this.changed.fire();
       this.kick();
       return this.store.get(record.id) ?? record;
@@ -312,9 +260,7 @@ export class SyncEngine implements Disposable {
 
   /** Drift answer "leave it": stop showing this difference until Pieces OS holds yet another key. */
   ignoreDrift(provider: ProviderId): void {
-    const held = this.heldMarker.get(provider);
-    if (held !== undefined) this.ignoredDrift.set(provider, held);
-    delete this.drift[provider];
+    this.reconciler.ignore(provider);
     this.changed.fire();
   }
 
@@ -423,7 +369,7 @@ export class SyncEngine implements Disposable {
             break;
           }
           if (lease && !(await lease.acquire())) throw new LeaseLostError();
-          const outcome = await this.sendOne(provider, planned);
+          const outcome = await this.sender.send(provider, planned);
           outcomes.push(outcome);
           if (outcome.kind === 'failed') this.recentFailure.set(provider, { plan: planKey(planned), outcome });
           else this.recentFailure.delete(provider);
@@ -432,7 +378,7 @@ export class SyncEngine implements Disposable {
             break;
           }
           if (outcome.kind === 'failed') {
-            if (!outcome.parked) retryMs = Math.min(retryMs ?? Infinity, this.retryDelay(provider));
+            if (!outcome.parked) retryMs = Math.min(retryMs ?? Infinity, retryDelay(this.store.sent(provider), this.options.random));
             // This window's copy of SecretStorage is behind for good: let a window whose copy is right send.
             if (outcome.error instanceof KeyringUnavailableError && outcome.error.reason === 'stale') await lease?.release();
             break;
@@ -451,203 +397,13 @@ export class SyncEngine implements Disposable {
     return outcomes;
   }
 
-  private retryDelay(provider: ProviderId): number {
-    const sent = this.store.sent(provider);
-    const retryAfter = sent?.failure?.retryAfterMs;
-    const backoff = backoffDelay(Math.max(0, (sent?.attempts ?? 1) - 1), this.options.random);
-    return retryAfter !== undefined ? clamp(Math.max(retryAfter, 1000), 0, BACKOFF_MAX_MS) : backoff;
-  }
-
-  private async sendOne(provider: ProviderId, planned: Extract<Plan, { kind: 'push' | 'remove' }>): Promise<SyncOutcome> {
-    const before = this.store.sent(provider);
-    const keyId = planned.kind === 'push' ? planned.keyId : undefined;
-    this.setBusy(true);
-    try {
-      if (planned.kind === 'remove') {
-        const user = await this.userId();
-        await this.service.remove(provider, user);
-        await this.writeSent(provider, () => ({ v: STORE_VERSION, provider, holds: 'none', nonce: planned.nonce, at: this.iso(), attempts: 0 }));
-        this.lastError = undefined;
-        this.log(`Removed the ${this.label(provider)} key from Pieces OS`);
-        return { kind: 'removed' };
-      }
-      const record = this.store.record(planned.keyId);
-      if (!record) return { kind: 'nothingToDo' };
-      let secret: string;
-      try {
-        secret = await this.store.vault.readRev(planned.keyId, planned.secretRev);
-      } catch (error) {
-        if (error instanceof KeyringUnavailableError && this.onItsWay(error, record)) return { kind: 'waiting', reason: 'secretOnItsWay' };
-        throw error;
-      }
-      const user = await this.userId();
-      // From here on the call may reach Pieces OS, whatever its answer: until it confirms, Pieces OS may
-      // hold this key or what it held before. Written first, so that a later delete is never skipped and a
-      // switch back to the key it held before is sent again.
-      await this.writeSent(provider, (current) => {
-        const { keyId: _key, version: _version, nonce: _nonce, ...rest } = current;
-        return { ...rest, holds: current.holds === 'none' ? 'maybe' : current.holds };
-      });
-      await this.service.push(provider, user, planned.call, {
-        apiKey: secret,
-        name: record.name,
-        // An update changes only the fields it names: an empty organization clears one set before.
-        ...(record.organization ? { organization: record.organization } : planned.call === 'update' ? { organization: '' } : {}),
-      });
-      await this.writeSent(provider, () => ({
-        v: STORE_VERSION,
-        provider,
-        holds: 'ours',
-        keyId: planned.keyId,
-        version: planned.version,
-        nonce: planned.nonce,
-        at: this.iso(),
-        attempts: 0,
-      }));
-      this.fingerprints.note(record, secret);
-      if (record.previousRev) await this.store.dropPrevious(planned.keyId, planned.secretRev);
-      this.lastError = undefined;
-      this.log(`Sent "${record.name}" to Pieces OS (${planned.call})`);
-      return { kind: 'pushed', keyId: planned.keyId, call: planned.call };
-    } catch (error) {
-      if (error instanceof LeaseLostError) throw error;
-      if (!isPiecesError(error) && !(error instanceof KeyringUnavailableError)) throw error;
-      return this.failed(provider, planned, keyId, error, before);
-    } finally {
-      this.setBusy(false);
-    }
-  }
-
-  private async failed(
-    provider: ProviderId,
-    planned: Extract<Plan, { kind: 'push' | 'remove' }>,
-    keyId: string | undefined,
-    error: SyncError,
-    before: SentRecord | undefined,
-  ): Promise<SyncOutcome> {
-    const message = this.clean(error.message);
-    this.lastError = message;
-    const kind: string = error.kind;
-    // Who is signed in may have changed: read the user again before the next call.
-    if (kind === 'unauthorized' || kind === 'notSignedIn' || kind === 'session' || kind === 'userChanged') this.userIdCache = undefined;
-    const previous = failureOf(planned, this.store.sent(provider));
-    const attempts = (previous ? (this.store.sent(provider)?.attempts ?? 0) : 0) + 1;
-    // The identity check before a key call (GET /user at the address the call would go to) failed: the
-    // key call itself was never sent.
-    const beforeTheCall = error instanceof KeyringUnavailableError || error.operation === `GET ${PiecesPaths.user}`;
-    // Retrying cannot help: the key or the request was refused, or this Pieces OS has no such endpoint.
-    const parks =
-      !beforeTheCall && (kind === 'unauthorized' || kind === 'invalidInput' || kind === 'notFound' || (kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES));
-    // Certain that nothing reached Pieces OS: it holds what it held before this attempt.
-    const notApplied =
-      beforeTheCall ||
-      kind === 'notSignedIn' ||
-      kind === 'session' ||
-      kind === 'userChanged' ||
-      kind === 'refusedUrl' ||
-      (error instanceof ServiceUnreachableError && (error.reason === 'refused' || error.reason === 'notFound'));
-    const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-    await this.writeSent(provider, (current) => {
-      const { v: _v, provider: _p, attempts: _a, failure: _f, ...held } = before ?? { v: STORE_VERSION, provider, holds: 'none' as const, attempts: 0 };
-      return {
-        ...current,
-        ...(notApplied ? held : {}),
-        attempts,
-        failure: {
-          ...(planned.kind === 'push' ? { keyId: planned.keyId, version: planned.version } : {}),
-          nonce: planned.nonce,
-          kind,
-          reason: message,
-          at: this.iso(),
-          parked: parks,
-          ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { retryAfterMs: clamp(retryAfterMs, 0, BACKOFF_MAX_MS) } : {}),
-        },
-      };
-    }).catch((writeError: unknown) => {
-      if (writeError instanceof LeaseLostError) throw writeError;
-      this.log(`Could not record the failure: ${writeError instanceof Error ? writeError.message : String(writeError)}`);
-    });
-    if (error instanceof KeyringUnavailableError) this.keyringTrouble.fire(error);
-    this.log(`Sync of ${this.label(provider)} failed (${kind}${parks ? ', waiting for you' : `, attempt ${attempts}`}): ${message}`);
-    return { kind: 'failed', keyId, error, parked: parks };
-  }
-
-  /** Whether a missing or older secret is probably another window's write still on its way here. */
-  private onItsWay(error: KeyringUnavailableError, record: KeyRecord): boolean {
-    if (error.reason === 'failed') return false;
-    const changed = Date.parse(record.updatedAt);
-    return error.reason === 'stale' || (Number.isFinite(changed) && this.clock.now() - changed < SECRET_PROPAGATION_MS);
-  }
-
-  /** Writes the sync record, if this window still holds the lease. */
-  private async writeSent(provider: ProviderId, change: (current: SentRecord) => SentRecord): Promise<void> {
-    if (this.options.lease && !(await this.options.lease.holds())) throw new LeaseLostError();
-    await this.store.writeSent(provider, change);
-  }
-
-  private async reconcileOne(provider: ProviderId): Promise<void> {
-    const planned = this.planFor(provider);
-    if (planned.kind !== 'none') {
-      delete this.drift[provider]; // a change waits: its state in the tree explains the difference
-      return;
-    }
-    let heldKey: HeldKey | undefined;
-    try {
-      const held = await this.service.held(provider);
-      // The key bytes are reduced to a fingerprint and a mask at once (the mask rule of every other view), and not kept.
-      heldKey = held?.apiKey ? { fingerprint: this.fingerprints.of(held.apiKey), mask: maskKey(held.apiKey), ...(held.name ? { name: held.name } : {}) } : undefined;
-    } catch (error) {
-      if (!isPiecesError(error)) throw error;
-      return; // nothing to compare with; the connection state says why
-    }
-    const active = this.store.activeKey(provider);
-    const activeFingerprint = active ? await this.fingerprints.ofStored(this.store, active) : undefined;
-    if (active && activeFingerprint === undefined) return; // the keyring gives nothing: compare later
-    const ours = heldKey ? await this.fingerprints.find(this.store, provider, heldKey.fingerprint, active) : undefined;
-    const drift = compareWithHeld(active && activeFingerprint ? { id: active.id, fingerprint: activeFingerprint } : undefined, heldKey, ours);
-    await this.settleMaybe(provider, ours, heldKey?.name);
-    const ignored = this.ignoredDrift.get(provider);
-    const marker = heldKey?.fingerprint ?? 'none';
-    this.heldMarker.set(provider, marker);
-    if (drift.kind === 'inSync') this.ignoredDrift.delete(provider);
-    if (ignored && marker === ignored) delete this.drift[provider];
-    else this.drift[provider] = drift;
-  }
-
-  /** "Pieces OS may hold ours" is settled by what it holds, by the lease holder only. */
-  private async settleMaybe(provider: ProviderId, ours: KeyRecord | undefined, heldName: string | undefined): Promise<void> {
-    if (this.store.sent(provider)?.holds !== 'maybe') return;
-    if (this.options.lease && !(await this.options.lease.holds())) return;
-    await this.store.writeSent(provider, (current) => {
-      if (current.holds !== 'maybe') return current;
-      if (!ours) return { ...current, holds: 'none' };
-      // The version is known only when what Pieces OS holds is exactly ours (same name); otherwise it is sent again.
-      const { version: _unknown, ...rest } = current;
-      return { ...rest, holds: 'ours', keyId: ours.id, ...(ours.name === heldName ? { version: keyVersion(ours) } : {}) };
-    });
-  }
-
-  private async userId(): Promise<string> {
-    this.userIdCache ??= await this.service.userId();
-    return this.userIdCache;
-  }
-
-  /** Service text as it may be stored and shown: clipped, then redacted (every stored key, and anything key-like). */
-  private clean(text: string): string {
-    return excerpt(text);
+  private reconcileOne(provider: ProviderId): Promise<void> {
+    return this.reconciler.compare(provider, this.planFor(provider).kind !== 'none');
   }
 
   private setBusy(busy: boolean): void {
     this.busy = busy;
     this.changed.fire();
-  }
-
-  private label(provider: ProviderId): string {
-    return PROVIDERS.find((p) => p.id === provider)?.label ?? provider;
-  }
-
-  private iso(): string {
-    return new Date(this.clock.now()).toISOString();
   }
 
   private log(message: string): void {

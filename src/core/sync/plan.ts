@@ -48,6 +48,11 @@ export function plan(input: PlanInput): Plan {
   return holds === 'none' ? { kind: 'none' } : { kind: 'remove', nonce };
 }
 
+/** What a plan sends, as a string (the same plan twice is the same call). */
+export function planKey(planned: Plan): string {
+  return planned.kind === 'push' ? `push:${planned.keyId}:${planned.version}:${planned.nonce}` : planned.kind === 'remove' ? `remove:${planned.nonce}` : planned.kind;
+}
+
 /** Whether `failure` was about exactly this plan (a later change is not marked by an earlier failure). */
 export function failureOf(planned: Plan, sent: SentRecord | undefined): SyncFailure | undefined {
   const failure = sent?.failure;
