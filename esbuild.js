@@ -69,7 +69,7 @@ function extensionOptions(production) {
 function laterOptions(production) {
   return {
     ...common(production),
-    entryPoints: { commands: 'src/commands/keyCommands.ts', 'use-keys': 'src/vscode/useKeys/flows.ts', 'keychain-helper': 'src/core/import/keychainHelper.ts' },
+    entryPoints: { commands: 'src/commands/keyCommands.ts', 'use-keys': 'src/commands/useKeyCommands.ts', 'keychain-helper': 'src/core/import/keychainHelper.ts' },
     outdir: 'dist',
   };
 }

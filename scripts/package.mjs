@@ -40,7 +40,7 @@ if (target) {
   const here = `${process.platform}-${process.arch}`;
   if (target !== here) fail(`--target ${target} needs keytar built for ${target}; this machine is ${here}. Build that VSIX on a ${target} runner.`);
   if (!existsSync(NATIVE_SOURCE)) fail(`keytar's native module is missing (${NATIVE_SOURCE}); install libsecret-1-dev (Linux) and run npm ci`);
-  // Next to the bundle: the keychain helper loads dist/keytar.node first (src/vscode/useKeys/importKeychain.ts).
+  // Next to the bundle: the keychain helper loads dist/keytar.node first (src/flows/useKeys/importKeychain.ts).
   copyFileSync(NATIVE_SOURCE, NATIVE);
 } else {
   rmSync(NATIVE, { force: true });

@@ -18,7 +18,7 @@ export const Commands = {
   adoptFromPieces: 'providerKeys.adoptFromPieces',
   ignoreDrift: 'providerKeys.ignoreDrift',
   restorePreviousKey: 'providerKeys.restorePreviousKey',
-  // Using the keys (src/vscode/useKeys/)
+  // Using the keys (src/flows/useKeys/)
   getKey: 'providerKeys.getKey',
   copyKey: 'providerKeys.copyKey',
   verifyKey: 'providerKeys.verifyKey',

@@ -24,7 +24,7 @@ import { readServiceUrl } from './vscode/config';
 import { Log } from './vscode/log';
 import { Redraw } from './vscode/redraw';
 import { StatusBar } from './vscode/statusBar';
-import { UseKeys } from './vscode/useKeys/useKeys';
+import { UseKeys } from './vscode/useKeys';
 
 /** Handles for the extension-host tests; returned only when VS Code runs the extension for tests. */
 export interface TestingApi {

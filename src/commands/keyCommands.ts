@@ -15,8 +15,8 @@ import type { Prompter } from '../flows/prompter';
 import type { Log } from '../vscode/log';
 import { WindowPrompter } from '../vscode/prompts';
 import type { StatusBar } from '../vscode/statusBar';
-import type { UseKeysCommand } from '../vscode/useKeys/useKeys';
-import { selectServiceUrl } from './serviceUrl';
+import type { UseKeysCommand } from '../vscode/useKeys';
+import { selectServiceUrl } from '../flows/serviceUrl';
 
 export interface KeyCommandDeps {
   store: KeyStore;

@@ -8,7 +8,7 @@ import { Commands, type CommandId } from '../constants';
 import { isPiecesError } from '../core/pieces/errors';
 import { t } from '../core/l10n';
 import type { Log } from '../vscode/log';
-import type { UseKeys } from '../vscode/useKeys/useKeys';
+import type { UseKeys } from '../vscode/useKeys';
 import type { KeyCommandDeps, KeyCommandId } from './keyCommands';
 
 export interface CommandDeps extends KeyCommandDeps {

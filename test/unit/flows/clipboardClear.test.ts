@@ -1,8 +1,8 @@
-// When Copy Key empties the clipboard (src/flows/clipboardClear.ts): after the delay, only if it still holds
+// When Copy Key empties the clipboard (src/flows/useKeys/clipboardClear.ts): after the delay, only if it still holds
 // the key where it can be read back; in a browser, never read (VS Code answers a refused read with an error
 // toast of its own), emptied whatever it holds; a later copy replaces the earlier one's clear.
 import * as assert from 'node:assert/strict';
-import { ClipboardClear, type ClipboardPort } from '../../../src/flows/clipboardClear';
+import { ClipboardClear, type ClipboardPort } from '../../../src/flows/useKeys/clipboardClear';
 import { FakeClock } from '../../support/fakeClock';
 
 const KEY_A = 'sk-test-FAKE-clipboard-00000000000000000000000000001';

@@ -6,7 +6,7 @@ import { t } from '../../core/l10n';
 import type { MaskCache } from '../../core/keys/maskCache';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../../core/providers/catalogue';
 import type { SyncEngine } from '../../core/sync/engine';
-import { BACK, type Prompter } from '../../flows/prompter';
+import { BACK, type Prompter } from '../prompter';
 
 /** Seams the host tests turn; everything has a real default. */
 export interface UseKeysKnobs {
@@ -23,7 +23,7 @@ export interface UseKeysKnobs {
   clipboardClearMs?: number;
   /** Replaces `vscode.env.clipboard` (a browser that does not let the clipboard be read). */
   clipboard?: vscode.Clipboard;
-  /** Whether Copy Key may read the clipboard back; default: in desktop VS Code only (see flows/clipboardClear.ts). */
+  /** Whether Copy Key may read the clipboard back; default: in desktop VS Code only (see clipboardClear.ts). */
   clipboardReadable?: boolean;
   verifyTimeoutMs?: number;
   /** Replaces `vscode.env.openExternal` (the tests record the address instead of opening it). */

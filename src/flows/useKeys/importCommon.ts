@@ -8,7 +8,7 @@ import { t } from '../../core/l10n';
 import { maskKey } from '../../core/keys/mask';
 import { getProvider } from '../../core/providers/catalogue';
 import { validateApiKey } from '../../core/keys/validation';
-import { BACK, type PickItem } from '../../flows/prompter';
+import { BACK, type PickItem } from '../prompter';
 import { type FlowDeps, readSecret } from './flowDeps';
 
 /** The stored key with the same value, if any. */

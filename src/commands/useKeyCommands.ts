@@ -2,18 +2,18 @@
 // loaded on first use (useKeys.ts), so that activation stays small and fast. It gets everything it
 // works with from the activation bundle; only module-level state (the translator) is set here.
 import * as vscode from 'vscode';
-import { setTranslator, t } from '../../core/l10n';
-import { PROVIDER_APIS } from '../../core/providers/apis';
-import type { ImportResult } from '../../core/import/importKeys';
-import type { VerifyResult } from '../../core/providers/verify';
-import type { Prompter } from '../../flows/prompter';
-import { WindowPrompter } from '../prompts';
-import { CopyKey } from './copyKey';
-import { type FlowDeps, resolveProvider } from './flowDeps';
-import { runImportFromEnvironment } from './importEnvironment';
-import { runImportFromKeychain } from './importKeychain';
-import { TerminalKeys } from './terminals';
-import { runVerifyKey } from './verifyKey';
+import { setTranslator, t } from '../core/l10n';
+import { PROVIDER_APIS } from '../core/providers/apis';
+import type { ImportResult } from '../core/import/importKeys';
+import type { VerifyResult } from '../core/providers/verify';
+import type { Prompter } from '../flows/prompter';
+import { WindowPrompter } from '../vscode/prompts';
+import { CopyKey } from '../flows/useKeys/copyKey';
+import { type FlowDeps, resolveProvider } from '../flows/useKeys/flowDeps';
+import { runImportFromEnvironment } from '../flows/useKeys/importEnvironment';
+import { runImportFromKeychain } from '../flows/useKeys/importKeychain';
+import { TerminalKeys } from '../flows/useKeys/terminals';
+import { runVerifyKey } from '../flows/useKeys/verifyKey';
 
 export interface UseKeyFlows extends vscode.Disposable {
   getKey(arg: unknown): Promise<string | undefined>;

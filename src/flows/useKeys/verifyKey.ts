@@ -7,7 +7,7 @@ import { t } from '../../core/l10n';
 import { PROVIDER_APIS } from '../../core/providers/apis';
 import { type ProviderId, getProvider } from '../../core/providers/catalogue';
 import { type BaseUrlCheck, type VerifyResult, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../core/providers/verify';
-import { resolveKey } from '../../flows/pickKey';
+import { resolveKey } from '../pickKey';
 import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';
 
 /** The base URL for `provider`: the machine setting when set (and allowed), else the catalogue's. */

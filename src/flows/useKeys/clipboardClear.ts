@@ -7,7 +7,7 @@
 // clipboard…") that waits for the user: so it is never read there. It is emptied after the delay whatever
 // it holds, which the first message says. Either way, a later Copy Key replaces the earlier key's clear.
 import { createHash } from 'node:crypto';
-import { type Timers, realClock } from '../core/time';
+import { type Timers, realClock } from '../../core/time';
 
 export interface ClipboardPort {
   readText(): PromiseLike<string>;

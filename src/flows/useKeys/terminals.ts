@@ -7,7 +7,7 @@ import { Commands } from '../../constants';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
 import { PROVIDERS, getProvider } from '../../core/providers/catalogue';
-import { resolveKey } from '../../flows/pickKey';
+import { resolveKey } from '../pickKey';
 import type { FlowDeps } from './flowDeps';
 import { readTerminalAssignments, writeTerminalAssignments } from './terminalState';
 

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, Settings } from '../constants';
 import { t } from '../core/l10n';
 import { checkServiceUrl } from '../core/pieces/serviceUrl';
-import { BACK, type Prompter } from '../flows/prompter';
+import { BACK, type Prompter } from './prompter';
 
 export async function selectServiceUrl(prompter: Prompter, foundUrl: string | undefined): Promise<string | undefined> {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION);

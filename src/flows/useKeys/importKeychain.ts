@@ -10,7 +10,7 @@ import { type KeychainLookup, type KeychainMatch, KeychainProcess, keychainMatch
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/keys/mask';
 import { PROVIDERS, type ProviderId, getProvider } from '../../core/providers/catalogue';
-import { BACK } from '../../flows/prompter';
+import { BACK } from '../prompter';
 import type { FlowDeps } from './flowDeps';
 import { candidateItems, pickAndImport } from './importCommon';
 

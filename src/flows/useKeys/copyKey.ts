@@ -1,12 +1,12 @@
-// Copy Key: asks once, copies, and empties the clipboard again after 30 seconds (flows/clipboardClear.ts:
+// Copy Key: asks once, copies, and empties the clipboard again after 30 seconds (clipboardClear.ts:
 // where the clipboard can be read back, only if it still holds the key; in a browser, whatever it holds,
 // since reading it there raises VS Code's own error toast). The first message says which.
 import * as vscode from 'vscode';
 import { StateKeys } from '../../constants';
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/keys/mask';
-import { ClipboardClear } from '../../flows/clipboardClear';
-import { resolveKey } from '../../flows/pickKey';
+import { ClipboardClear } from './clipboardClear';
+import { resolveKey } from '../pickKey';
 import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';
 
 export const CLIPBOARD_CLEAR_MS = 30_000;

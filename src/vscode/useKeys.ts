@@ -4,14 +4,14 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, ContextKeys } from '../../constants';
-import type { KeyRecord } from '../../core/store/keyStore';
-import { t } from '../../core/l10n';
-import { getProvider } from '../../core/providers/catalogue';
-import type { Prompter } from '../../flows/prompter';
-import type { FlowDeps, UseKeysKnobs } from './flowDeps';
-import type { UseKeyFlows } from './flows';
-import { readTerminalAssignments } from './terminalState';
+import { Commands, ContextKeys } from '../constants';
+import type { KeyRecord } from '../core/store/keyStore';
+import { t } from '../core/l10n';
+import { getProvider } from '../core/providers/catalogue';
+import type { Prompter } from '../flows/prompter';
+import type { FlowDeps, UseKeysKnobs } from '../flows/useKeys/flowDeps';
+import type { UseKeyFlows } from '../commands/useKeyCommands';
+import { readTerminalAssignments } from '../flows/useKeys/terminalState';
 
 export type UseKeysDeps = Omit<FlowDeps, 'knobs' | 'terminalsChanged' | 'collection' | 'globalState' | 'distPath' | 'prompter'> & {
   /** The prompter the tests put in place; undefined: the real window's (made in dist/use-keys.js). */
@@ -127,7 +127,7 @@ export class UseKeys implements vscode.Disposable {
   private flows(): Promise<UseKeyFlows> {
     this.loaded ??= (async () => {
       const distPath = path.join(this.deps.context.extensionPath, 'dist');
-      const module = createRequire(__filename)(path.join(distPath, 'use-keys.js')) as typeof import('./flows');
+      const module = createRequire(__filename)(path.join(distPath, 'use-keys.js')) as typeof import('../commands/useKeyCommands');
       return module.createFlows({
         ...this.deps,
         globalState: this.deps.context.globalState,
