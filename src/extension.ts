@@ -108,7 +108,6 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     hasKeyInUse: (provider) => store.choice(provider)?.activeId !== undefined,
     prompter: () => prompter,
     log,
-    runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
   });
   const tree = new KeysTreeProvider(store, sync, masks, () => config().get<number>(Settings.rotationReminderDays, 0));
   tree.setRowExtras((record) => useKeys.rowExtras(record));
@@ -188,6 +187,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
       statusBar: status,
       drawn: () => frame.drawn(),
       useKeys,
+      context,
     }),
     store.onDidChange(() => {
       redraw();

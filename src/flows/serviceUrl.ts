@@ -1,15 +1,17 @@
 // "Select Service URL": automatic discovery, or an address the user types (loopback unless allowed).
-import * as vscode from 'vscode';
-import { CONFIG_SECTION, Settings } from '../constants';
+import { Settings } from '../constants';
 import { t } from '../core/l10n';
 import { checkServiceUrl } from '../core/pieces/serviceUrl';
 import { BACK, type Prompter } from './prompter';
+import type { Workbench } from './workbench';
 
-export async function selectServiceUrl(prompter: Prompter, foundUrl: string | undefined): Promise<string | undefined> {
-  const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-  const current = config.get<string>(Settings.serviceUrl, '').trim();
-  const allowRemote = config.get<boolean>(Settings.allowRemoteService, false);
-  const choice = await prompter.pick<'auto' | 'enter'>({
+export async function selectServiceUrl(
+  workbench: Prompter & Pick<Workbench, 'setting' | 'updateSetting'>,
+  foundUrl: string | undefined,
+): Promise<string | undefined> {
+  const current = workbench.setting<string>(Settings.serviceUrl, '').trim();
+  const allowRemote = workbench.setting<boolean>(Settings.allowRemoteService, false);
+  const choice = await workbench.pick<'auto' | 'enter'>({
     title: t('Pieces OS Service URL'),
     placeholder: current ? t('Now: {0}', current) : t('Now: found automatically{0}', foundUrl ? ` (${foundUrl})` : ''),
     items: [
@@ -20,7 +22,7 @@ export async function selectServiceUrl(prompter: Prompter, foundUrl: string | un
   if (choice === undefined || choice === BACK) return undefined;
   let value = '';
   if (choice === 'enter') {
-    const answer = await prompter.input({
+    const answer = await workbench.input({
       title: t('Pieces OS Service URL'),
       prompt: t('The address of Pieces OS on this computer.'),
       placeholder: 'http://127.0.0.1:39300',
@@ -35,8 +37,8 @@ export async function selectServiceUrl(prompter: Prompter, foundUrl: string | un
     if (!checked.ok) return undefined;
     value = checked.url;
   }
-  await config.update(Settings.serviceUrl, value, vscode.ConfigurationTarget.Global);
-  void prompter.message(
+  await workbench.updateSetting(Settings.serviceUrl, value);
+  void workbench.message(
     'info',
     value ? t('Provider Keys now sends keys to Pieces OS at {0} only.', value) : t('Provider Keys now finds Pieces OS automatically (127.0.0.1 ports 39300–39333, 1000, 5323).'),
   );

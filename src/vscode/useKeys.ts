@@ -10,10 +10,10 @@ import { t } from '../core/l10n';
 import { getProvider } from '../core/providers/catalogue';
 import type { Prompter } from '../flows/prompter';
 import type { FlowDeps, UseKeysKnobs } from '../flows/useKeys/flowDeps';
-import type { UseKeyFlows } from '../commands/useKeyCommands';
+import type { UseKeyFlows } from '../flows/useKeys/useKeyFlows';
 import { readTerminalAssignments } from '../flows/useKeys/terminalState';
 
-export type UseKeysDeps = Omit<FlowDeps, 'knobs' | 'terminalsChanged' | 'collection' | 'globalState' | 'distPath' | 'prompter'> & {
+export type UseKeysDeps = Omit<FlowDeps, 'knobs' | 'terminalsChanged' | 'distPath' | 'workbench'> & {
   /** The prompter the tests put in place; undefined: the real window's (made in dist/use-keys.js). */
   prompter(): Prompter | undefined;
   readonly context: Pick<vscode.ExtensionContext, 'environmentVariableCollection' | 'globalState' | 'extensionPath'>;
@@ -130,8 +130,6 @@ export class UseKeys implements vscode.Disposable {
       const module = createRequire(__filename)(path.join(distPath, 'use-keys.js')) as typeof import('../commands/useKeyCommands');
       return module.createFlows({
         ...this.deps,
-        globalState: this.deps.context.globalState,
-        collection: this.deps.context.environmentVariableCollection,
         distPath,
         knobs: this.knobs,
         terminalsChanged: () => {

@@ -136,13 +136,6 @@ describe('key management in VS Code', function () {
     assertNoKeyBytesOutsideSecretStorage();
   });
 
-  it('asks which key from the palette when no key is given', async () => {
-    await run(Commands.addKey, addOpenAI('Personal', KEY_1));
-    const prompter = await run(Commands.renameKey, [{ pick: 'Personal' }, { input: 'Renamed' }]);
-    assert.equal(prompter.asked[0]?.kind, 'pick');
-    assert.equal(api.store.list()[0]?.name, 'Renamed');
-  });
-
   it('keeps a key of a provider Pieces OS does not accept local, and sends nothing', async () => {
     await run(Commands.addKey, [{ pick: 'Anthropic' }, { input: 'Default' }, { input: 'sk-ant-FAKE-host-0000000000000001' }]);
     const rows = await tree();
@@ -150,25 +143,6 @@ describe('key management in VS Code', function () {
       { label: 'Default', description: '…0001', contextValue: 'key.local' },
     ]);
     assert.deepEqual(keyCalls(), []);
-  });
-
-  describe('cancel', () => {
-    const full = addOpenAI('Personal', KEY_1);
-    for (let at = 0; at < full.length; at++) {
-      it(`at step ${at + 1} of adding stores nothing, sends nothing and shows nothing`, async () => {
-        const prompter = await run(Commands.addKey, [...full.slice(0, at), 'escape']);
-        assert.deepEqual(api.store.list(), []);
-        assert.deepEqual(keyCalls(), []);
-        assert.deepEqual(prompter.messages, []);
-      });
-    }
-
-    it('of a delete confirmation keeps the key', async () => {
-      await run(Commands.addKey, addOpenAI('Personal', KEY_1));
-      await run(Commands.deleteKey, [{ confirm: false }], api.store.list()[0]?.id);
-      assert.equal(api.store.list().length, 1);
-      assert.equal(standIn.openAI?.api_key, KEY_1);
-    });
   });
 
   it('keeps the key when Pieces OS is down, says not running and waiting, and sends it when it is back', async () => {

@@ -8,11 +8,7 @@
 // it holds, which the first message says. Either way, a later Copy Key replaces the earlier key's clear.
 import { createHash } from 'node:crypto';
 import { type Timers, realClock } from '../../core/time';
-
-export interface ClipboardPort {
-  readText(): PromiseLike<string>;
-  writeText(value: string): PromiseLike<void>;
-}
+import type { ClipboardPort } from '../workbench';
 
 export interface ClipboardClearOptions {
   clipboard: () => ClipboardPort;

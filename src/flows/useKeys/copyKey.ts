@@ -1,56 +1,54 @@
 // Copy Key: asks once, copies, and empties the clipboard again after 30 seconds (clipboardClear.ts:
 // where the clipboard can be read back, only if it still holds the key; in a browser, whatever it holds,
 // since reading it there raises VS Code's own error toast). The first message says which.
-import * as vscode from 'vscode';
 import { StateKeys } from '../../constants';
 import { t } from '../../core/l10n';
 import { maskKey } from '../../core/keys/mask';
-import { ClipboardClear } from './clipboardClear';
 import { resolveKey } from '../pickKey';
-import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';
+import { ClipboardClear } from './clipboardClear';
+import { type FlowDeps, keyPicker, keyringUnavailable, readSecret } from './flowDeps';
 
 export const CLIPBOARD_CLEAR_MS = 30_000;
 
-export class CopyKey implements vscode.Disposable {
+export class CopyKey {
   private readonly clearing: ClipboardClear;
 
   constructor(private readonly deps: FlowDeps) {
     this.clearing = new ClipboardClear({
-      clipboard: () => this.deps.knobs.clipboard ?? vscode.env.clipboard,
-      // Desktop VS Code reads the clipboard without asking; a browser asks, and VS Code shows its error.
-      canReadBack: () => this.deps.knobs.clipboardReadable ?? vscode.env.uiKind === vscode.UIKind.Desktop,
+      clipboard: () => this.deps.workbench().clipboard,
+      canReadBack: () => this.deps.workbench().clipboardReadable(),
       delayMs: () => this.deps.knobs.clipboardClearMs ?? CLIPBOARD_CLEAR_MS,
       log: this.deps.log,
     });
   }
 
   async run(arg: unknown): Promise<boolean> {
-    const record = await resolveKey(this.deps, arg, { title: t('Copy Key'), placeholder: t('Which key do you want to copy?') });
+    const record = await resolveKey(keyPicker(this.deps), arg, { title: t('Copy Key'), placeholder: t('Which key do you want to copy?') });
     if (!record) return false;
     const secret = await readSecret(this.deps, record.id);
     if (!secret) {
-      void this.deps.prompter().message('error', keyringUnavailable(record.name));
+      void this.deps.workbench().message('error', keyringUnavailable(record.name));
       return false;
     }
     const seconds = Math.round((this.deps.knobs.clipboardClearMs ?? CLIPBOARD_CLEAR_MS) / 1000);
     const clearing = this.clearing.checksFirst
       ? t('It is cleared after {0} seconds if it still holds the key.', seconds)
       : t('After {0} seconds the clipboard is emptied, whatever it holds then: in a browser VS Code cannot check what it holds.', seconds);
-    if (!this.deps.globalState.get<boolean>(StateKeys.copyConfirmed)) {
-      const ok = await this.deps.prompter().confirm(
+    if (!this.deps.workbench().memento.get<boolean>(StateKeys.copyConfirmed)) {
+      const ok = await this.deps.workbench().confirm(
         t('Copy "{0}" to the clipboard?', record.name),
         t('Any application can read the clipboard while the key is on it. {0} This question is asked once.', clearing),
         t('Copy'),
       );
       if (!ok) return false;
-      await this.deps.globalState.update(StateKeys.copyConfirmed, true);
+      await this.deps.workbench().memento.update(StateKeys.copyConfirmed, true);
     }
     await this.clearing.copy(secret);
     this.deps.log.info(`Copied the ${record.provider} key "${record.name}" to the clipboard`);
     const copied = this.clearing.checksFirst
       ? t('Copied "{0}" ({1}). The clipboard will be cleared in {2} seconds if it still holds the key.', record.name, maskKey(secret), seconds)
       : t('Copied "{0}" ({1}). In {2} seconds the clipboard is emptied, whatever it holds then (in a browser VS Code cannot check it).', record.name, maskKey(secret), seconds);
-    void this.deps.prompter().message('info', copied);
+    void this.deps.workbench().message('info', copied);
     return true;
   }
 

@@ -1,19 +1,19 @@
 // What the "use the keys" flows share: their dependencies, the test knobs, and the provider picker (the
-// key picker is the key flows' own, src/flows/pickKey.ts). Every question goes through the Prompter.
-import type * as vscode from 'vscode';
-import type { KeyStore } from '../../core/store/keyStore';
-import { t } from '../../core/l10n';
+// key picker is the key flows' own, src/flows/pickKey.ts). Every question, and everything they do outside
+// the core, goes through the Workbench.
 import type { MaskCache } from '../../core/keys/maskCache';
+import { t } from '../../core/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../../core/providers/catalogue';
+import type { KeyStore } from '../../core/store/keyStore';
 import type { SyncEngine } from '../../core/sync/engine';
-import { BACK, type Prompter } from '../prompter';
+import type { PickKeyDeps } from '../pickKey';
+import { BACK } from '../prompter';
+import type { Workbench } from '../workbench';
 
-/** Seams the host tests turn; everything has a real default. */
+/** Seams the tests turn; everything has a real default. */
 export interface UseKeysKnobs {
   /** The environment Import from Environment reads; default `process.env`. */
   environment?: Readonly<Record<string, string | undefined>>;
-  /** Whether `.env` files may be read; default `vscode.workspace.isTrusted`. */
-  trusted?: boolean;
   /** The keychain helper's environment (to take D-Bus away); default `process.env`. */
   keychainEnv?: NodeJS.ProcessEnv;
   /** Where the helper looks for keytar; default the `.node` next to the bundle, then `keytar`. */
@@ -21,13 +21,7 @@ export interface UseKeysKnobs {
   keychainTimeoutMs?: number;
   /** How long a copied key stays on the clipboard; default 30 s. */
   clipboardClearMs?: number;
-  /** Replaces `vscode.env.clipboard` (a browser that does not let the clipboard be read). */
-  clipboard?: vscode.Clipboard;
-  /** Whether Copy Key may read the clipboard back; default: in desktop VS Code only (see clipboardClear.ts). */
-  clipboardReadable?: boolean;
   verifyTimeoutMs?: number;
-  /** Replaces `vscode.env.openExternal` (the tests record the address instead of opening it). */
-  openExternal?: (url: string) => Promise<boolean>;
 }
 
 export interface FlowDeps {
@@ -37,16 +31,18 @@ export interface FlowDeps {
   readonly masks: Pick<MaskCache, 'get'>;
   readonly sync: Pick<SyncEngine, 'choose' | 'kick'>;
   hasKeyInUse(provider: ProviderId): boolean;
-  prompter(): Prompter;
+  workbench(): Workbench;
   readonly log: { info(message: string): void; warn(message: string): void };
-  runCommand(command: string, ...args: unknown[]): Thenable<unknown>;
-  readonly globalState: vscode.Memento;
-  readonly collection: vscode.GlobalEnvironmentVariableCollection;
   /** The folder of the extension's bundles (dist/), where the keychain helper and keytar.node are. */
   readonly distPath: string;
   readonly knobs: UseKeysKnobs;
   /** Called after the terminal assignments changed, so the tree and context key follow. */
   terminalsChanged(): void;
+}
+
+/** What the key picker (pickKey.ts) needs of the flows' dependencies. */
+export function keyPicker(deps: FlowDeps): PickKeyDeps {
+  return { store: deps.store, masks: deps.masks, prompter: () => deps.workbench() };
 }
 
 /** A key's bytes, or undefined when the keyring gives nothing (locked, failing, not here yet). */
@@ -66,6 +62,6 @@ export async function resolveProvider(deps: FlowDeps, arg: unknown, title: strin
     const provider = (arg).provider;
     return typeof provider === 'string' ? getProvider(provider) : getProvider((provider as ProviderInfo).id);
   }
-  const answer = await deps.prompter().pick({ title, placeholder, items: PROVIDERS.map((p) => ({ label: p.label, value: p })) });
+  const answer = await deps.workbench().pick({ title, placeholder, items: PROVIDERS.map((p) => ({ label: p.label, value: p })) });
   return answer === BACK ? undefined : answer;
 }

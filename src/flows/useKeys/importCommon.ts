@@ -47,9 +47,9 @@ export async function pickAndImport(
   title: string,
   placeholder: string,
   items: Array<PickItem<Candidate>>,
-  afterwards: (results: ImportResult[]) => { text: string; button?: string; onButton?: () => Thenable<unknown> } | undefined = () => undefined,
+  afterwards: (results: ImportResult[]) => { text: string; button?: string; onButton?: () => PromiseLike<unknown> } | undefined = () => undefined,
 ): Promise<ImportResult[]> {
-  const picked = await deps.prompter().pickMany({ title, placeholder, items });
+  const picked = await deps.workbench().pickMany({ title, placeholder, items });
   if (picked === undefined || picked === BACK || picked.length === 0) return [];
   const results = await importKeys({ store: deps.store, sync: deps.sync, hasKeyInUse: (p) => deps.hasKeyInUse(p) }, picked);
   for (const result of results) {
@@ -60,7 +60,7 @@ export async function pickAndImport(
   const extra = afterwards(results);
   const text = [summarize(results), extra?.text].filter(Boolean).join(' ');
   const severity = results.some((r) => r.kind === 'refused') ? 'warning' : 'info';
-  const choice = await deps.prompter().message(severity, text, ...(extra?.button ? [extra.button] : []));
+  const choice = await deps.workbench().message(severity, text, ...(extra?.button ? [extra.button] : []));
   if (extra?.button && choice === extra.button) await extra.onButton?.();
   return results;
 }

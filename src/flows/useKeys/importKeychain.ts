@@ -2,7 +2,6 @@
 // one the user types), shows the matches masked, and imports the picked ones. keytar runs in a child
 // process (see core/import/keychain.ts); when it cannot, one message says why and what to do.
 import * as path from 'node:path';
-import * as vscode from 'vscode';
 import { Commands } from '../../constants';
 import type { Candidate } from '../../core/import/environment';
 import type { ImportResult } from '../../core/import/importKeys';
@@ -23,12 +22,9 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
     ...(deps.knobs.keychainEnv ? { env: deps.knobs.keychainEnv } : {}),
     ...(deps.knobs.keychainTimeoutMs ? { timeoutMs: deps.knobs.keychainTimeoutMs } : {}),
   });
-  const find = (services: string[]): Thenable<KeychainLookup> =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Looking in the OS keychain (unlock it if asked)…'), cancellable: true }, (_p, token) => {
-      const controller = new AbortController();
-      token.onCancellationRequested(() => controller.abort());
-      return keychain.find(services, controller.signal);
-    });
+  const workbench = deps.workbench();
+  const find = (services: string[]): PromiseLike<KeychainLookup> =>
+    workbench.withProgress(t('Looking in the OS keychain (unlock it if asked)…'), (signal) => keychain.find(services, signal));
 
   const known = wellKnownServices();
   const first = await find(known);
@@ -37,7 +33,7 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   let service: string | undefined;
   let lookup: KeychainLookup = first;
   if (withEntries.length > 0) {
-    const answer = await deps.prompter().pick<string | typeof OTHER>({
+    const answer = await deps.workbench().pick<string | typeof OTHER>({
       title: t('Import from OS Keychain'),
       placeholder: t('Which keychain service holds your keys?'),
       items: [
@@ -49,7 +45,7 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
     if (answer !== OTHER) service = answer;
   }
   if (service === undefined) {
-    const typed = await deps.prompter().input({
+    const typed = await deps.workbench().input({
       title: t('Import from OS Keychain'),
       prompt: withEntries.length > 0 ? t('The service name the key was stored under.') : t('Nothing found under the usual names ({0}). Type the service name the key was stored under.', known.join(', ')),
       placeholder: t('openai, OPENAI_API_KEY, …'),
@@ -62,7 +58,7 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   }
   const matches = keychainMatches(service, lookup.ok ? (lookup.found[service] ?? []) : []);
   if (matches.length === 0) {
-    void deps.prompter().message('info', t('The OS keychain holds nothing under "{0}".', service));
+    void deps.workbench().message('info', t('The OS keychain holds nothing under "{0}".', service));
     return [];
   }
   const candidates = await withProviders(deps, service, matches);
@@ -74,8 +70,8 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
 async function unavailable(deps: FlowDeps, lookup: Extract<KeychainLookup, { ok: false }>): Promise<ImportResult[]> {
   deps.log.warn(`OS keychain unavailable (${lookup.unavailable.kind})`);
   const fromEnv = t('Import from Environment');
-  const choice = await deps.prompter().message('warning', lookup.unavailable.message, ...(lookup.unavailable.kind === 'moduleMissing' ? [fromEnv] : []));
-  if (choice === fromEnv) await deps.runCommand(Commands.importFromEnvironment);
+  const choice = await deps.workbench().message('warning', lookup.unavailable.message, ...(lookup.unavailable.kind === 'moduleMissing' ? [fromEnv] : []));
+  if (choice === fromEnv) await deps.workbench().runCommand(Commands.importFromEnvironment);
   return [];
 }
 
@@ -86,7 +82,7 @@ async function unavailable(deps: FlowDeps, lookup: Extract<KeychainLookup, { ok:
 async function withProviders(deps: FlowDeps, service: string, matches: readonly KeychainMatch[]): Promise<Candidate[] | undefined> {
   let fallback: ProviderId | undefined;
   if (matches.some((m) => !m.provider)) {
-    const answer = await deps.prompter().pick({
+    const answer = await deps.workbench().pick({
       title: t('Import from OS Keychain'),
       placeholder: t('Which provider are the keys under "{0}" for?', service),
       items: PROVIDERS.map((p) => ({ label: p.label, value: p.id })),

@@ -8,7 +8,7 @@ import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
 import { PROVIDERS, getProvider } from '../../core/providers/catalogue';
 import { resolveKey } from '../pickKey';
-import type { FlowDeps } from './flowDeps';
+import { type FlowDeps, keyPicker } from './flowDeps';
 import { readTerminalAssignments, writeTerminalAssignments } from './terminalState';
 
 export class TerminalKeys {
@@ -18,8 +18,8 @@ export class TerminalKeys {
   constructor(private readonly deps: FlowDeps) {}
 
   async use(arg: unknown): Promise<KeyRecord | undefined> {
-    const assignments = readTerminalAssignments(this.deps.globalState);
-    const record = await resolveKey(this.deps, arg, {
+    const assignments = readTerminalAssignments(this.deps.workbench().memento);
+    const record = await resolveKey(keyPicker(this.deps), arg, {
       title: t('Use in Terminals'),
       placeholder: t('Which key should new terminals get?'),
       filter: { fits: (k) => assignments[k.provider] !== k.id, noneFits: t('New terminals already get every key you have (one per variable).') },
@@ -30,23 +30,23 @@ export class TerminalKeys {
     const previousId = assignments[record.provider];
     if (previousId === record.id) {
       const stop = t('Stop Using in Terminals');
-      const choice = await this.deps.prompter().message('info', t('New terminals already get {0} from "{1}".', provider.envVar, record.name), stop);
+      const choice = await this.deps.workbench().message('info', t('New terminals already get {0} from "{1}".', provider.envVar, record.name), stop);
       if (choice === stop) await this.stop(record.id);
       return record;
     }
     const previous = previousId ? this.deps.store.get(previousId) : undefined;
-    await writeTerminalAssignments(this.deps.globalState, { ...assignments, [record.provider]: record.id });
+    await writeTerminalAssignments(this.deps.workbench().memento, { ...assignments, [record.provider]: record.id });
     await this.apply();
     this.deps.log.info(`New terminals get ${provider.envVar} from the ${provider.label} key "${record.name}"`);
     const replaced = previous ? ` ${t('It replaces "{0}": one key per variable.', previous.name)}` : '';
-    void this.deps.prompter().message('info', t('New terminals get {0} from "{1}"; terminals already open keep their environment until relaunched.', provider.envVar, record.name) + replaced);
+    void this.deps.workbench().message('info', t('New terminals get {0} from "{1}"; terminals already open keep their environment until relaunched.', provider.envVar, record.name) + replaced);
     return record;
   }
 
   async stop(arg: unknown): Promise<KeyRecord | undefined> {
-    const assignments = readTerminalAssignments(this.deps.globalState);
+    const assignments = readTerminalAssignments(this.deps.workbench().memento);
     const inUse = (k: KeyRecord): boolean => assignments[k.provider] === k.id;
-    const record = await resolveKey(this.deps, arg, {
+    const record = await resolveKey(keyPicker(this.deps), arg, {
       title: t('Stop Using in Terminals'),
       placeholder: t('Which key should new terminals no longer get?'),
       filter: { fits: inUse, noneFits: t('New terminals get none of your keys.') },
@@ -54,16 +54,16 @@ export class TerminalKeys {
     if (!record) return undefined;
     const provider = getProvider(record.provider);
     if (!inUse(record) || !provider) {
-      void this.deps.prompter().message('info', t('New terminals do not get "{0}".', record.name));
+      void this.deps.workbench().message('info', t('New terminals do not get "{0}".', record.name));
       return undefined;
     }
     const { [record.provider]: _removed, ...rest } = assignments;
-    await writeTerminalAssignments(this.deps.globalState, rest);
+    await writeTerminalAssignments(this.deps.workbench().memento, rest);
     await this.apply();
     this.deps.log.info(`New terminals no longer get ${provider.envVar}`);
     const use = t('Use in Terminals');
-    const choice = await this.deps.prompter().message('info', t('New terminals no longer get {0}; terminals already open keep it until relaunched.', provider.envVar), use);
-    if (choice === use) await this.deps.runCommand(Commands.useInTerminals, record.id);
+    const choice = await this.deps.workbench().message('info', t('New terminals no longer get {0}; terminals already open keep it until relaunched.', provider.envVar), use);
+    if (choice === use) await this.deps.workbench().runCommand(Commands.useInTerminals, record.id);
     return record;
   }
 
@@ -79,9 +79,9 @@ export class TerminalKeys {
   }
 
   private async applyNow(): Promise<void> {
-    const { collection, globalState, store } = this.deps;
-    collection.persistent = false;
-    const assignments = readTerminalAssignments(globalState);
+    const { store } = this.deps;
+    const { memento, terminalVariables } = this.deps.workbench();
+    const assignments = readTerminalAssignments(memento);
     const kept: typeof assignments = {};
     const named: string[] = [];
     for (const provider of PROVIDERS) {
@@ -90,14 +90,14 @@ export class TerminalKeys {
       const secret = record ? await store.secret(record.id).catch(() => undefined) : undefined;
       if (record) kept[provider.id] = record.id;
       if (record && secret) {
-        collection.replace(provider.envVar, secret);
+        terminalVariables.replace(provider.envVar, secret);
         named.push(`${provider.envVar} ("${record.name}")`);
       } else {
-        collection.delete(provider.envVar);
+        terminalVariables.delete(provider.envVar);
       }
     }
-    collection.description = named.length > 0 ? t('Provider Keys sets {0} from VS Code\'s secret storage.', named.join(', ')) : undefined;
-    if (Object.keys(kept).length !== Object.keys(assignments).length) await writeTerminalAssignments(globalState, kept);
+    terminalVariables.describe(named.length > 0 ? t('Provider Keys sets {0} from VS Code\'s secret storage.', named.join(', ')) : undefined);
+    if (Object.keys(kept).length !== Object.keys(assignments).length) await writeTerminalAssignments(memento, kept);
     this.deps.terminalsChanged();
   }
 }

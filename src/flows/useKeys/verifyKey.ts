@@ -1,6 +1,5 @@
 // Verify Key: on demand only. Asks the provider with its cheapest read-only call, records the
 // answer (time and result) on the key, and says what it means. A network failure changes nothing.
-import * as vscode from 'vscode';
 import { CONFIG_SECTION, Commands, Settings } from '../../constants';
 import type { KeyRecord } from '../../core/store/keyStore';
 import { t } from '../../core/l10n';
@@ -8,46 +7,42 @@ import { PROVIDER_APIS } from '../../core/providers/apis';
 import { type ProviderId, getProvider } from '../../core/providers/catalogue';
 import { type BaseUrlCheck, type VerifyResult, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../core/providers/verify';
 import { resolveKey } from '../pickKey';
-import { type FlowDeps, keyringUnavailable, readSecret } from './flowDeps';
+import type { Workbench } from '../workbench';
+import { type FlowDeps, keyPicker, keyringUnavailable, readSecret } from './flowDeps';
 
 /** The base URL for `provider`: the machine setting when set (and allowed), else the catalogue's. */
-export function verifyBaseUrl(provider: ProviderId): BaseUrlCheck {
-  const overrides = vscode.workspace.getConfiguration(CONFIG_SECTION).get<Record<string, unknown>>(Settings.verifyBaseUrls) ?? {};
+export function verifyBaseUrl(workbench: Pick<Workbench, 'setting'>, provider: ProviderId): BaseUrlCheck {
+  const overrides = workbench.setting<Record<string, unknown> | undefined>(Settings.verifyBaseUrls, undefined) ?? {};
   const override = overrides[provider];
   if (typeof override !== 'string' || override.trim() === '') return { ok: true, url: PROVIDER_APIS[provider].baseUrl };
   return checkVerifyBaseUrl(override);
 }
 
 export async function runVerifyKey(deps: FlowDeps, arg: unknown): Promise<VerifyResult | undefined> {
-  const record = await resolveKey(deps, arg, { title: t('Verify Key'), placeholder: t('Which key should its provider check?') });
+  const record = await resolveKey(keyPicker(deps), arg, { title: t('Verify Key'), placeholder: t('Which key should its provider check?') });
   if (!record) return undefined;
   const provider = getProvider(record.provider);
   const secret = await readSecret(deps, record.id);
   if (!provider || !secret) {
-    void deps.prompter().message('error', keyringUnavailable(record.name));
+    void deps.workbench().message('error', keyringUnavailable(record.name));
     return undefined;
   }
-  const base = verifyBaseUrl(provider.id);
+  const base = verifyBaseUrl(deps.workbench(), provider.id);
   if (!base.ok) {
     const open = t('Open Settings');
-    const choice = await deps.prompter().message('error', t('"{0}.{1}" for {2} is not used: {3}', CONFIG_SECTION, Settings.verifyBaseUrls, provider.label, base.error), open);
-    if (choice === open) await deps.runCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.verifyBaseUrls}`);
+    const choice = await deps.workbench().message('error', t('"{0}.{1}" for {2} is not used: {3}', CONFIG_SECTION, Settings.verifyBaseUrls, provider.label, base.error), open);
+    if (choice === open) await deps.workbench().runCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.verifyBaseUrls}`);
     return undefined;
   }
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: t('Asking {0} about "{1}"…', provider.label, record.name), cancellable: true },
-    (_progress, token) => {
-      const controller = new AbortController();
-      token.onCancellationRequested(() => controller.abort());
-      return verifyKey({
-        provider: provider.id,
-        secret,
-        ...(record.organization ? { organization: record.organization } : {}),
-        baseUrl: base.url,
-        signal: controller.signal,
-        ...(deps.knobs.verifyTimeoutMs ? { timeoutMs: deps.knobs.verifyTimeoutMs } : {}),
-      });
-    },
+  const result = await deps.workbench().withProgress(t('Asking {0} about "{1}"…', provider.label, record.name), (signal) =>
+    verifyKey({
+      provider: provider.id,
+      secret,
+      ...(record.organization ? { organization: record.organization } : {}),
+      baseUrl: base.url,
+      signal,
+      ...(deps.knobs.verifyTimeoutMs ? { timeoutMs: deps.knobs.verifyTimeoutMs } : {}),
+    }),
   );
   const { outcome } = result;
   const status = 'status' in outcome ? String(outcome.status) : outcome.kind;
@@ -62,20 +57,20 @@ export async function runVerifyKey(deps: FlowDeps, arg: unknown): Promise<Verify
 }
 
 async function report(deps: FlowDeps, record: KeyRecord, kind: VerifyResult['outcome']['kind'], message: string): Promise<void> {
-  const prompter = deps.prompter();
+  const workbench = deps.workbench();
   if (kind === 'ok') {
-    void prompter.message('info', message);
+    void workbench.message('info', message);
     return;
   }
   if (kind === 'rejected') {
     const update = t('Update Key');
     const getKey = t('Get a Key…');
-    const choice = await prompter.message('error', message, update, getKey);
-    if (choice === update) await deps.runCommand(Commands.updateKey, record.id);
-    else if (choice === getKey) await deps.runCommand(Commands.getKey, record.provider);
+    const choice = await workbench.message('error', message, update, getKey);
+    if (choice === update) await workbench.runCommand(Commands.updateKey, record.id);
+    else if (choice === getKey) await workbench.runCommand(Commands.getKey, record.provider);
     return;
   }
   const retry = t('Retry');
-  const choice = await prompter.message('warning', message, ...(kind === 'timeout' || kind === 'network' ? [retry] : []));
-  if (choice === retry) await deps.runCommand(Commands.verifyKey, record.id);
+  const choice = await workbench.message('warning', message, ...(kind === 'timeout' || kind === 'network' ? [retry] : []));
+  if (choice === retry) await workbench.runCommand(Commands.verifyKey, record.id);
 }

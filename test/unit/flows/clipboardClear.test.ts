@@ -2,7 +2,8 @@
 // the key where it can be read back; in a browser, never read (VS Code answers a refused read with an error
 // toast of its own), emptied whatever it holds; a later copy replaces the earlier one's clear.
 import * as assert from 'node:assert/strict';
-import { ClipboardClear, type ClipboardPort } from '../../../src/flows/useKeys/clipboardClear';
+import { ClipboardClear } from '../../../src/flows/useKeys/clipboardClear';
+import type { ClipboardPort } from '../../../src/flows/workbench';
 import { FakeClock } from '../../support/fakeClock';
 
 const KEY_A = 'sk-test-FAKE-clipboard-00000000000000000000000000001';

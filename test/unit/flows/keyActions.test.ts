@@ -302,4 +302,40 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(standIn.openAI?.api_key, K1);
     assert.equal(last(), 'Pieces OS holds your key again.');
   });
+
+  // Moved from test/host/keys.test.ts (flow logic only; their assertions are kept).
+  const keyCalls = (): string[] => standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
+
+  it('asks which key from the palette when no key is given', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    script([{ pick: 'Personal' }, { input: 'Renamed' }]);
+    await actions.renameKey(undefined);
+    assert.equal(prompter.remaining, 0);
+    assert.equal(prompter.asked[0]?.kind, 'pick');
+    assert.equal(temp.store.list()[0]?.name, 'Renamed');
+  });
+
+  describe('cancel', () => {
+    const full = add('Personal', K1);
+    for (let at = 0; at < full.length; at++) {
+      it(`at step ${at + 1} of adding stores nothing, sends nothing and shows nothing`, async () => {
+        script([...full.slice(0, at), 'escape']);
+        await actions.addKey();
+        assert.equal(prompter.remaining, 0);
+        assert.deepEqual(temp.store.list(), []);
+        assert.deepEqual(keyCalls(), []);
+        assert.deepEqual(prompter.messages, []);
+      });
+    }
+
+    it('of a delete confirmation keeps the key', async () => {
+      script(add('Personal', K1));
+      await actions.addKey();
+      script([{ confirm: false }]);
+      await actions.deleteKey(temp.store.list()[0]?.id);
+      assert.equal(temp.store.list().length, 1);
+      assert.equal(standIn.openAI?.api_key, K1);
+    });
+  });
 });
