@@ -1,30 +1,26 @@
-// The composition root: creates the parts, wires them and returns. No I/O happens here: the key store
-// opens (migration, recovery, the watcher) and the first look for Pieces OS runs after activate() returns.
-import { randomUUID } from 'node:crypto';
+// The composition root. activate() makes the parts (src/vscode/parts.ts), registers every command from one
+// table (src/commands/commandTable.ts), wires each event to a named reaction below, and returns. No I/O
+// happens here: the key store opens (migration, recovery, the watcher) and the first look for Pieces OS runs
+// after activate() returns.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { registerCommands } from './commands/registerCommands';
-import { CONFIG_SECTION, Commands, ContextKeys, STORE_FOLDER, Settings, Views } from './constants';
-import { ConnectionMonitor } from './core/pieces/connection';
-import { ServiceLocator } from './core/pieces/discovery';
-import { KeepAliveConnection } from './core/pieces/keepAlive';
+import { COMMANDS } from './commands/commandTable';
+import { keyFlowsLoader, registerCommands } from './commands/registerCommands';
+import { CONFIG_SECTION, Commands, Settings } from './constants';
+import type { MaskCache } from './core/keys/maskCache';
 import { setTranslator, t } from './core/l10n';
-import { MaskCache } from './core/keys/maskCache';
-import { PiecesClient } from './core/pieces/client';
-import { knownSecrets } from './core/keys/redact';
-import { piecesServicePort } from './core/pieces/servicePort';
-import { type StoreBundle, createStore } from './core/store/createStore';
+import type { PiecesClient } from './core/pieces/client';
+import type { ConnectionMonitor, ConnectionState } from './core/pieces/connection';
+import type { StoreBundle } from './core/store/createStore';
 import type { KeyStore } from './core/store/keyStore';
-import { SyncEngine } from './core/sync/engine';
-import { changesWaiting } from './core/sync/vocabulary';
+import type { KeyringUnavailableError } from './core/store/secretVault';
+import type { SyncEngine } from './core/sync/engine';
 import type { Prompter } from './flows/prompter';
 import { keyringAdvice } from './flows/reportFailure';
-import { KeysTreeProvider } from './views/keysTree';
-import { readServiceUrl } from './vscode/config';
-import { Log } from './vscode/log';
-import { Redraw } from './vscode/redraw';
-import { StatusBar } from './vscode/statusBar';
-import { UseKeys } from './vscode/useKeys';
+import type { KeysTreeProvider } from './views/keysTree';
+import { type Parts, createParts } from './vscode/parts';
+import type { StatusBar } from './vscode/statusBar';
+import type { UseKeys } from './vscode/useKeys';
 
 /** Handles for the extension-host tests; returned only when VS Code runs the extension for tests. */
 export interface TestingApi {
@@ -53,228 +49,152 @@ export interface ProviderKeysApi {
 export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   const started = performance.now();
   setTranslator(vscode.l10n.t);
-  const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration(CONFIG_SECTION);
-  const log = new Log();
-
-  let refusedUrl: string | undefined;
-  const locator = new ServiceLocator({
-    configuredUrl: () =>
-      readServiceUrl((error) => {
-        if (error !== refusedUrl) log.warn(`providerKeys.serviceUrl refused (nothing is sent anywhere until it is fixed): ${error}`);
-        refusedUrl = error;
-      }),
+  const parts = createParts(context);
+  const { log, store, sync, connection, masks, tree, useKeys, status } = parts;
+  const ready = openStore(parts, context);
+  const refresh = (): Promise<void> => refreshAll(parts, ready);
+  const keyFlows = keyFlowsLoader(path.join(context.extensionPath, 'dist'), {
+    ...{ store, sync, masks, log, refresh, statusBar: status, context },
+    autoSync: () => parts.autoSync(),
+    prompter: () => parts.prompter,
+    foundUrl: () => parts.locator.current,
+    drawn: () => parts.frame.drawn(),
   });
-  // The monitor learns from every request; the callbacks run only after both parts exist.
-  const client = new PiecesClient({
-    baseUrl: locator,
-    onRequest: (record) => {
-      log.request(record);
-      connection.noteRequest(record);
-    },
-  });
-  // One idle keep-alive connection to Pieces OS: its end tells the status bar within moments that
-  // Pieces OS may have quit, with no request every few seconds (core/pieces/keepAlive.ts).
-  const line = new KeepAliveConnection({ onRequest: (record) => log.request(record) });
-  const connection = new ConnectionMonitor(client, { line });
-
-  const storeRoot = path.join(context.globalStorageUri.fsPath, STORE_FOLDER);
-  const bundle = createStore({
-    root: storeRoot,
-    secrets: context.secrets,
-    windowId: randomUUID(),
-    onSecret: (secret) => knownSecrets.remember(secret),
-    log: (message) => log.info(message),
-  });
-  const store = bundle.store;
-  const autoSync = (): boolean => config().get<boolean>(Settings.autoSync, true);
-  const sync = new SyncEngine({
-    store,
-    service: piecesServicePort(client),
-    lease: bundle.lease,
-    autoSync,
-    log: (message) => log.info(message),
-  });
-  const masks = new MaskCache(store);
-  const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true));
-
-  /** The prompter the tests put in place; undefined: the real window's (the command bundle makes it). */
-  let prompter: Prompter | undefined;
-
-  const useKeys = new UseKeys({
-    context,
-    store,
-    masks,
-    sync,
-    hasKeyInUse: (provider) => store.choice(provider)?.activeId !== undefined,
-    prompter: () => prompter,
-    log,
-  });
-  const tree = new KeysTreeProvider(store, sync, masks, () => config().get<number>(Settings.rotationReminderDays, 0));
-  tree.setRowExtras((record) => useKeys.rowExtras(record));
-  const treeView = vscode.window.createTreeView(Views.keys, { treeDataProvider: tree });
-
-  const updateContext = (): void => {
-    void vscode.commands.executeCommand('setContext', ContextKeys.hasKeys, store.list().length > 0);
-    void vscode.commands.executeCommand('setContext', ContextKeys.connection, connection.state.kind);
-    const { pending, drift } = sync.state;
-    void vscode.commands.executeCommand('setContext', ContextKeys.drift, Object.values(drift).some((d) => d.kind !== 'inSync'));
-    treeView.badge = pending > 0 ? { value: pending, tooltip: changesWaiting(pending) } : undefined;
-  };
-
-  /** Shows the current keys, sync state and connection everywhere, in one frame (redraw.ts). */
-  const frame = new Redraw({
-    drawTree: () => tree.drawNow(),
-    treeVisible: () => treeView.visible,
-    drawOthers: () => {
-      status.update();
-      updateContext();
-    },
-  });
-  const redraw = (): void => frame.schedule();
-
-  /** Re-checks the connection, then sends what waits and compares with what Pieces OS holds. */
-  const refresh = async (): Promise<void> => {
-    locator.invalidate();
-    sync.forgetUser();
-    await ready;
-    const state = await connection.check();
-    if (state.kind === 'connected') {
-      await sync.drain({ now: true });
-      await sync.reconcile();
-    }
-    tree.refresh();
-  };
-
-  // The store opens after activation: migration from the old layout, recovery, then the first sync.
-  const ready = (async () => {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const opened = await bundle.open({ memento: context.globalState });
-    if (opened.readOnly) {
-      void vscode.window.showWarningMessage(opened.readOnly);
-    }
-    redraw();
-    sync.kick();
-    useKeys.storeOpened(); // sets the terminal variables, now that the keys they come from are known
-  })().catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    log.error(`The key store could not be opened: ${message}`);
-    void vscode.window.showErrorMessage(t('Provider Keys could not open its key store: {0}', message), t('Show Log')).then((choice) => choice && log.show());
-  });
-
-  let toldAboutKeyring = false;
-  let toldRefused: string | undefined;
   context.subscriptions.push(
-    log,
-    bundle,
-    masks,
-    connection,
-    line,
-    status,
-    tree,
-    treeView,
-    frame,
-    ...registerCommands({
-      store,
-      sync,
-      masks,
-      log,
-      prompter: () => prompter,
-      autoSync,
-      refresh,
-      distPath: path.join(context.extensionPath, 'dist'),
-      ready,
-      foundUrl: () => locator.current,
-      statusBar: status,
-      drawn: () => frame.drawn(),
-      useKeys,
-      context,
-    }),
-    store.onDidChange(() => {
-      redraw();
-      sync.kick(); // a change here or in another window: send it (or let the lease holder do it)
-      useKeys.onKeysChanged(); // rotated keys update their terminal variable, deleted keys lose it
-    }),
+    ...parts.disposables,
+    ...registerCommands(COMMANDS, { keyFlows, useKeyFlows: () => useKeys.flows(), refresh, showLog: () => log.show() }, { log, ready }),
+    store.onDidChange(() => keysChanged(parts)),
     useKeys,
     useKeys.onDidChange(() => tree.refresh()),
-    store.onDidChangeSecret((id) => {
-      masks.forget(id);
-      tree.refresh();
-      sync.kick(); // a secret that arrived late (another window's change) may unblock a waiting send
-    }),
+    store.onDidChangeSecret((id) => secretChanged(parts, id)),
     masks.onDidChange(() => tree.refresh()),
-    sync.onDidChange(redraw),
-    sync.onKeyringTrouble((error) => {
-      if (toldAboutKeyring) return;
-      toldAboutKeyring = true;
-      void vscode.window.showWarningMessage(t('{0} Your change waits. {1}', error.message, keyringAdvice()), t('Show Log')).then((choice) => choice && log.show());
-    }),
-    connection.onDidChange(redraw),
-    connection.onDidChange((state) => {
-      // One message per refused value, with the way to fix it; the status bar keeps saying so.
-      if (state.kind !== 'refusedUrl' || toldRefused === state.reason) return;
-      toldRefused = state.reason;
-      const select = t('Select Service URL');
-      const settings = t('Open Settings');
-      void vscode.window.showErrorMessage(t('Provider Keys sends nothing while providerKeys.serviceUrl is refused: {0}', state.reason), select, settings).then((choice) => {
-        if (choice === select) void vscode.commands.executeCommand(Commands.selectServiceUrl);
-        if (choice === settings) void vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.serviceUrl}`);
-      });
-    }),
-    connection.onDidReconnect(() => {
-      sync.forgetUser();
-      void ready.then(() => sync.drain({ now: true })).then(() => sync.reconcile());
-    }),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.serviceUrl}`) || event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.allowRemoteService}`)) {
-        refusedUrl = undefined;
-        void refresh();
-      }
-      if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.statusBarEnabled}`)) status.update();
-      if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.rotationReminderDays}`)) tree.refresh();
-      if (event.affectsConfiguration(`${CONFIG_SECTION}.${Settings.autoSync}`)) sync.kick();
-    }),
-    vscode.window.onDidChangeWindowState((state) => {
-      if (!state.focused) return;
-      // Connected or not: Pieces OS may have quit, or someone signed out, while the window was in the background.
-      void connection.check();
-      // A keyring that was locked may be open now; another window's change may have been missed.
-      masks.forgetUnavailable();
-      void ready.then(() => store.refresh()).then(() => bundle.recover()).then(() => sync.kick());
-    }),
+    sync.onDidChange(() => parts.redraw()),
+    sync.onKeyringTrouble(once((error) => tellKeyringTrouble(parts, error))),
+    connection.onDidChange(() => parts.redraw()),
+    connection.onDidChange(tellRefusedUrl()),
+    connection.onDidReconnect(() => reconnected(parts, ready)),
+    vscode.workspace.onDidChangeConfiguration((event) => settingsChanged(parts, event, refresh)),
+    vscode.window.onDidChangeWindowState((state) => state.focused && windowFocused(parts, ready)),
     sync,
-    { dispose: () => void bundle.lease.release().catch(() => undefined) },
+    { dispose: () => void parts.bundle.lease.release().catch(() => undefined) },
   );
-  updateContext();
-
+  parts.updateContext();
   // The first look for Pieces OS, after activation has returned.
   const firstCheck = setTimeout(() => void connection.check(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(firstCheck) });
-
   const activationMs = performance.now() - started;
   log.info(`Activated in ${activationMs.toFixed(1)} ms`);
-
-  if (context.extensionMode !== vscode.ExtensionMode.Test) return {};
-  return {
-    testing: {
-      setPrompter: (next) => {
-        prompter = next;
-      },
-      store,
-      bundle,
-      ready,
-      sync,
-      monitor: connection,
-      statusBar: status,
-      tree,
-      masks,
-      useKeys,
-      client,
-      globalState: context.globalState,
-      secrets: context.secrets,
-      storeRoot,
-      activationMs,
-    },
-  };
+  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: testingApi(parts, context, ready, activationMs) } : {};
 }
 
 export function deactivate(): void {}
+
+/** The store opens after activation: migration from the old layout, recovery, then the first sync. */
+function openStore(parts: Parts, context: vscode.ExtensionContext): Promise<void> {
+  return (async () => {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const opened = await parts.bundle.open({ memento: context.globalState });
+    if (opened.readOnly) void vscode.window.showWarningMessage(opened.readOnly);
+    parts.redraw();
+    parts.sync.kick();
+    parts.useKeys.storeOpened(); // sets the terminal variables, now that the keys they come from are known
+  })().catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    parts.log.error(`The key store could not be opened: ${message}`);
+    void vscode.window.showErrorMessage(t('Provider Keys could not open its key store: {0}', message), t('Show Log')).then((choice) => choice && parts.log.show());
+  });
+}
+
+/** Re-checks the connection, then sends what waits and compares with what Pieces OS holds (Refresh). */
+async function refreshAll(parts: Parts, ready: Promise<void>): Promise<void> {
+  parts.locator.invalidate();
+  parts.sync.forgetUser();
+  await ready;
+  const state = await parts.connection.check();
+  if (state.kind === 'connected') {
+    await parts.sync.drain({ now: true });
+    await parts.sync.reconcile();
+  }
+  parts.tree.refresh();
+}
+
+/** A key changed, here or in another window. */
+function keysChanged(parts: Parts): void {
+  parts.redraw();
+  parts.sync.kick(); // send it (or let the lease holder do it)
+  parts.useKeys.onKeysChanged(); // rotated keys update their terminal variable, deleted keys lose it
+}
+
+/** A secret changed (another window's change reached this window's copy of SecretStorage, say). */
+function secretChanged(parts: Parts, id: string): void {
+  parts.masks.forget(id);
+  parts.tree.refresh();
+  parts.sync.kick(); // a secret that arrived late may unblock a waiting send
+}
+
+/** `react` the first time only. */
+function once<T>(react: (value: T) => void): (value: T) => void {
+  let done = false;
+  return (value) => {
+    if (done) return;
+    done = true;
+    react(value);
+  };
+}
+
+/** The keyring did not give a key the engine had to send: said once per window, with what to do. */
+function tellKeyringTrouble(parts: Parts, error: KeyringUnavailableError): void {
+  void vscode.window.showWarningMessage(t('{0} Your change waits. {1}', error.message, keyringAdvice()), t('Show Log')).then((choice) => choice && parts.log.show());
+}
+
+/** One message per refused service URL value, with the way to fix it; the status bar keeps saying so. */
+function tellRefusedUrl(): (state: ConnectionState) => void {
+  let told: string | undefined;
+  return (state) => {
+    if (state.kind !== 'refusedUrl' || told === state.reason) return;
+    told = state.reason;
+    const select = t('Select Service URL');
+    const settings = t('Open Settings');
+    void vscode.window.showErrorMessage(t('Provider Keys sends nothing while providerKeys.serviceUrl is refused: {0}', state.reason), select, settings).then((choice) => {
+      if (choice === select) void vscode.commands.executeCommand(Commands.selectServiceUrl);
+      if (choice === settings) void vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.serviceUrl}`);
+    });
+  };
+}
+
+/** Pieces OS answers again: who is signed in may have changed; send what waits, then compare. */
+function reconnected(parts: Parts, ready: Promise<void>): void {
+  parts.sync.forgetUser();
+  void ready.then(() => parts.sync.drain({ now: true })).then(() => parts.sync.reconcile());
+}
+
+function settingsChanged(parts: Parts, event: vscode.ConfigurationChangeEvent, refresh: () => Promise<void>): void {
+  const affects = (setting: string): boolean => event.affectsConfiguration(`${CONFIG_SECTION}.${setting}`);
+  if (affects(Settings.serviceUrl) || affects(Settings.allowRemoteService)) {
+    parts.forgetRefusedUrl();
+    void refresh();
+  }
+  if (affects(Settings.statusBarEnabled)) parts.status.update();
+  if (affects(Settings.rotationReminderDays)) parts.tree.refresh();
+  if (affects(Settings.autoSync)) parts.sync.kick();
+}
+
+/** Connected or not: Pieces OS may have quit, someone signed out, a keyring been unlocked, another window changed something. */
+function windowFocused(parts: Parts, ready: Promise<void>): void {
+  void parts.connection.check();
+  parts.masks.forgetUnavailable();
+  void ready.then(() => parts.store.refresh()).then(() => parts.bundle.recover()).then(() => parts.sync.kick());
+}
+
+function testingApi(parts: Parts, context: vscode.ExtensionContext, ready: Promise<void>, activationMs: number): TestingApi {
+  return {
+    ...{ store: parts.store, bundle: parts.bundle, ready, sync: parts.sync, monitor: parts.connection, statusBar: parts.status },
+    ...{ tree: parts.tree, masks: parts.masks, useKeys: parts.useKeys, client: parts.client, storeRoot: parts.storeRoot },
+    setPrompter: (next) => {
+      parts.prompter = next;
+    },
+    globalState: context.globalState,
+    secrets: context.secrets,
+    activationMs,
+  };
+}

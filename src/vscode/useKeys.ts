@@ -1,10 +1,10 @@
-// The "use the keys" commands as the activation bundle sees them: thin handlers that load the flows
-// (dist/use-keys.js) on first use, the tree's extra marks for a key row, and the terminal variables
-// re-applied at start (the collection is not persisted, so a new window has to set it again).
+// The "use the keys" flows as the activation bundle sees them: loaded (dist/use-keys.js) on first use, the
+// tree's extra marks for a key row, and the terminal variables re-applied at start (the collection is not
+// persisted, so a new window has to set it again).
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, ContextKeys } from '../constants';
+import { ContextKeys } from '../constants';
 import type { KeyRecord } from '../core/store/keyStore';
 import { t } from '../core/l10n';
 import { getProvider } from '../core/providers/catalogue';
@@ -50,19 +50,6 @@ export class UseKeys implements vscode.Disposable {
   /** This window's terminal variables (what new integrated terminals get). */
   get collection(): vscode.GlobalEnvironmentVariableCollection {
     return this.deps.context.environmentVariableCollection;
-  }
-
-  /** The command handlers, by command id (registered by registerCommands). */
-  handlers(): Record<UseKeysCommand, (...args: unknown[]) => unknown> {
-    return {
-      [Commands.getKey]: (arg) => this.flows().then((f) => f.getKey(arg)),
-      [Commands.copyKey]: (arg) => this.flows().then((f) => f.copyKey(arg)),
-      [Commands.verifyKey]: (arg) => this.flows().then((f) => f.verifyKey(arg)),
-      [Commands.useInTerminals]: (arg) => this.flows().then((f) => f.terminals.use(arg)),
-      [Commands.stopUsingInTerminals]: (arg) => this.flows().then((f) => f.terminals.stop(arg)),
-      [Commands.importFromEnvironment]: () => this.flows().then((f) => f.importFromEnvironment()),
-      [Commands.importFromKeychain]: () => this.flows().then((f) => f.importFromKeychain()),
-    };
   }
 
   /** The key store is open (after activation): set the terminal variables again. */
@@ -123,8 +110,8 @@ export class UseKeys implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', ContextKeys.inTerminals, this.hasTerminalKeys());
   }
 
-  /** Loads dist/use-keys.js once; a failed load is tried again next time. */
-  private flows(): Promise<UseKeyFlows> {
+  /** The flows, from dist/use-keys.js, loaded once; a failed load is tried again next time. */
+  flows(): Promise<UseKeyFlows> {
     this.loaded ??= (async () => {
       const distPath = path.join(this.deps.context.extensionPath, 'dist');
       const module = createRequire(__filename)(path.join(distPath, 'use-keys.js')) as typeof import('../commands/useKeyCommands');
@@ -144,12 +131,3 @@ export class UseKeys implements vscode.Disposable {
     return this.loaded;
   }
 }
-
-export type UseKeysCommand =
-  | typeof Commands.getKey
-  | typeof Commands.copyKey
-  | typeof Commands.verifyKey
-  | typeof Commands.useInTerminals
-  | typeof Commands.stopUsingInTerminals
-  | typeof Commands.importFromEnvironment
-  | typeof Commands.importFromKeychain;

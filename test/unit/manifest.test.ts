@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMMANDS } from '../../src/commands/commandTable';
 import { Commands, ContextKeys, ItemContext, Settings, Views } from '../../src/constants';
 import { REPO_ROOT } from '../contract/helpers';
 
@@ -33,6 +34,10 @@ function contextKeysIn(when: string): string[] {
 describe('package.json', () => {
   it('contributes exactly the commands in src/constants.ts', () => {
     assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), Object.values(Commands).sort());
+  });
+
+  it('contributes exactly the commands of the one command table (src/commands/commandTable.ts)', () => {
+    assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), Object.keys(COMMANDS).sort());
   });
 
   it('gives every command a localized title and the "Provider Keys" category', () => {
