@@ -99,4 +99,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { extensionOptions };
+module.exports = { extensionOptions, laterOptions };

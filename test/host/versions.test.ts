@@ -8,11 +8,12 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TestingApi } from '../../src/extension';
 import { recover } from '../../src/core/store/recovery';
-import { SECRET_PREFIX } from '../../src/core/store/secretVault';
+import { SECRET_PREFIX, wrapSecret } from '../../src/core/store/secretVault';
 import { testingApi } from './support';
 
 const ORPHAN = `${SECRET_PREFIX}00000000-0000-4000-8000-0000000000fe`;
-const ORPHAN_VALUE = JSON.stringify({ rev: 1, key: 'sk-test-FAKE-orphan-000000000000000001' });
+// In this format (a revision and the key), as a crash between a key's secret and its record leaves it.
+const ORPHAN_VALUE = wrapSecret('orphan-rev', 'sk-test-FAKE-orphan-000000000000000001');
 
 /** Whether this VS Code is at least `major.minor`. */
 function atLeast(major: number, minor: number): boolean {

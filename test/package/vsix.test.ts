@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isLicenseOk } from 'ovsx/lib/check-license';
+import { readVSIXPackage } from 'ovsx/lib/zip';
 import { KeychainProcess } from '../../src/core/import/keychain';
 import { listZipEntries, readZipEntry } from '../support/zip';
 
@@ -12,16 +15,29 @@ const TARGET = 'linux-x64';
 interface Built {
   vsix: string;
   entries: string[];
+  /** What `vsce package` printed as warnings (on stderr, or as GitHub Actions annotations). */
+  warnings: string[];
 }
 
 /** Runs scripts/package.mjs (which also checks the size limits) and lists the VSIX's extension files. */
 function build(folder: string, file: string, ...args: string[]): Built {
   const vsix = join(folder, file);
-  const output = execFileSync(process.execPath, [join(root, 'scripts/package.mjs'), '--out', vsix, ...args], { cwd: root, encoding: 'utf8' });
-  for (const line of output.split('\n')) if (/^VSIX|limit\)$|keytar\.node/.test(line)) console.log(`      ${line}`);
+  const result = spawnSync(process.execPath, [join(root, 'scripts/package.mjs'), '--out', vsix, ...args], { cwd: root, encoding: 'utf8' });
+  assert.equal(result.status, 0, `package.mjs failed:\n${result.stdout}\n${result.stderr}`);
+  for (const line of result.stdout.split('\n')) if (/^VSIX|limit\)$|keytar\.node/.test(line)) console.log(`      ${line}`);
+  const warnings = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => /WARNING|::warning::/i.test(line));
   const entries = listZipEntries(vsix).filter((name) => name.startsWith('extension/')).map((name) => name.slice('extension/'.length));
-  return { vsix, entries };
+  return { vsix, entries, warnings };
 }
+
+// The ES modules these tests share with scripts (TypeScript keeps these import()s as they are).
+interface NoticesModule {
+  ALLOWED: Record<string, string>;
+  shippedPackages(): Promise<string[]>;
+  noticesText(packages: string[]): string;
+}
+const notices = (): Promise<NoticesModule> => import(pathToFileURL(join(root, 'scripts', 'notices.mjs')).href) as Promise<NoticesModule>;
+
 
 /** Unpacks the VSIX's dist/ and asks its keychain helper, with no D-Bus, to look in the keychain. */
 async function keychainFrom(built: Built, folder: string): Promise<string> {
@@ -36,7 +52,7 @@ async function keychainFrom(built: Built, folder: string): Promise<string> {
   return lookup.ok ? 'ok' : lookup.unavailable.kind;
 }
 
-const ALWAYS = ['dist/extension.js', 'dist/commands.js', 'dist/use-keys.js', 'dist/keychain-helper.js', 'package.json', 'package.nls.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'media/icon.png'];
+const ALWAYS = ['dist/extension.js', 'dist/commands.js', 'dist/use-keys.js', 'dist/keychain-helper.js', 'package.json', 'package.nls.json', 'readme.md', 'changelog.md', 'LICENSE.txt', 'ThirdPartyNotices.txt', 'media/icon.png'];
 
 describe('the packaged VSIXs', function () {
   this.timeout(240_000);
@@ -58,10 +74,20 @@ describe('the packaged VSIXs', function () {
   ] as const) {
     describe(label, () => {
       it(`holds only the bundles, media, manifest, strings and documents${native ? ', and keytar.node' : ''}`, () => {
-        const allowed = new RegExp(`^(dist/(extension|commands|use-keys|keychain-helper)\\.js${native ? '|dist/keytar\\.node' : ''}|media/[^/]+\\.(png|svg)|package\\.json|package\\.nls\\.json|readme\\.md|changelog\\.md|LICENSE\\.txt)$`);
+        const allowed = new RegExp(`^(dist/(extension|commands|use-keys|keychain-helper)\\.js${native ? '|dist/keytar\\.node' : ''}|media/[^/]+\\.(png|svg)|package\\.json|package\\.nls\\.json|readme\\.md|changelog\\.md|LICENSE\\.txt|ThirdPartyNotices\\.txt)$`);
         const { entries } = get();
         assert.deepEqual(entries.filter((name) => !allowed.test(name)), []);
         for (const needed of [...ALWAYS, ...(native ? ['dist/keytar.node'] : [])]) assert.ok(entries.includes(needed), `missing ${needed}`);
+      });
+
+      it('packages without a warning from vsce', () => {
+        assert.deepEqual(get().warnings, []);
+      });
+
+      it('passes the checks ovsx (the Open VSX CLI) makes before it uploads', async () => {
+        const manifest = await readVSIXPackage(get().vsix);
+        const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+        assert.deepEqual({ publisher: manifest.publisher, name: manifest.name, version: manifest.version }, { publisher: own.publisher, name: own.name, version: own.version });
       });
 
       it('has no sources, tests, source maps or node_modules', () => {
@@ -72,6 +98,21 @@ describe('the packaged VSIXs', function () {
       });
     });
   }
+
+  it('ships only allowed third-party code, and ThirdPartyNotices.txt names each with its license', async () => {
+    const { ALLOWED, shippedPackages, noticesText } = await notices();
+    const shipped = await shippedPackages();
+    assert.deepEqual(shipped.filter((name) => !(name in ALLOWED)), [], 'a package ships that is not on the allow list (scripts/notices.mjs)');
+    const { dependencies = {}, optionalDependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    assert.deepEqual(Object.keys({ ...dependencies, ...optionalDependencies }).filter((name) => !(name in ALLOWED)), [], 'a production dependency is not on the allow list');
+    const inVsix = readZipEntry(platform.vsix, 'extension/ThirdPartyNotices.txt').toString('utf8');
+    assert.equal(inVsix, noticesText(shipped), 'ThirdPartyNotices.txt is out of date: npm run notices');
+    for (const name of shipped) assert.ok(inVsix.includes(`\n${name} `), `${name} is not named in ThirdPartyNotices.txt`);
+  });
+
+  it('names a license the registries accept (ovsx asks for one before it publishes)', async () => {
+    assert.equal(await isLicenseOk(root), true);
+  });
 
   it('keeps both within their size bounds; only keytar.node tells them apart', () => {
     const kb = (file: string): number => statSync(file).size / 1024;
