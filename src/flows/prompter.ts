@@ -1,6 +1,6 @@
-// The seam between the flows and the user: every question goes through a Prompter. No `vscode`
-// import: the VS Code one (WindowPrompter, src/vscode/prompts.ts) answers in a real window; tests answer
-// through a scripted one.
+// The seam between the flows and the user: every question goes through a Prompter, the questions' part
+// of the Workbench (workbench.ts). No `vscode` import: the VS Code one (WindowPrompter, src/vscode/prompts.ts)
+// answers in a real window; tests answer through a scripted one.
 
 // Symbol.for: the bundled extension and the host tests load separate copies of this module.
 export const BACK: unique symbol = Symbol.for('providerKeys.back');
