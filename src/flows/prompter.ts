@@ -70,3 +70,36 @@ export interface Prompter {
   /** A notification with buttons; resolves to the button chosen, if any. */
   message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined>;
 }
+
+/**
+ * A Prompter that hands each question to another, chosen when it is asked: the window's own, or the one a
+ * test put in place (the Workbench over VS Code and the tests' fake one are both such).
+ */
+export abstract class ForwardingPrompter implements Prompter {
+  /** Who answers the question being asked now. */
+  protected abstract prompts(): Prompter;
+
+  pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
+    return this.prompts().pick(options);
+  }
+
+  pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back> {
+    return this.prompts().pickMany(options);
+  }
+
+  input(options: InputOptions): Promise<string | undefined | Back> {
+    return this.prompts().input(options);
+  }
+
+  confirm(message: string, detail: string, action: string): Promise<boolean> {
+    return this.prompts().confirm(message, detail, action);
+  }
+
+  ask(message: string, detail: string, answers: string[]): Promise<string | undefined> {
+    return this.prompts().ask(message, detail, answers);
+  }
+
+  message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined> {
+    return this.prompts().message(severity, message, ...buttons);
+  }
+}

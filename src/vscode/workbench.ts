@@ -2,7 +2,7 @@
 // go to the prompter the tests put in place, if any, else to the window's quick picks and notifications.
 import * as vscode from 'vscode';
 import { CONFIG_SECTION } from '../constants';
-import type { Back, InputOptions, PickOptions, Prompter, Severity } from '../flows/prompter';
+import { ForwardingPrompter, type Prompter } from '../flows/prompter';
 import type { ClipboardPort, Memento, TerminalVariables, Workbench, WorkspaceFile } from '../flows/workbench';
 import { WindowPrompter, type WindowPrompterOptions } from './prompts';
 
@@ -13,43 +13,20 @@ export interface VsCodeWorkbenchOptions extends WindowPrompterOptions {
   context: { readonly globalState: vscode.Memento; readonly environmentVariableCollection: vscode.GlobalEnvironmentVariableCollection };
 }
 
-export class VsCodeWorkbench implements Workbench {
+export class VsCodeWorkbench extends ForwardingPrompter implements Workbench {
   private readonly window: WindowPrompter;
   readonly memento: Memento;
   readonly terminalVariables: TerminalVariables;
 
   constructor(private readonly options: VsCodeWorkbenchOptions) {
+    super();
     this.window = new WindowPrompter(options);
     this.memento = options.context.globalState;
     this.terminalVariables = terminalVariables(options.context.environmentVariableCollection);
   }
 
-  private get prompter(): Prompter {
+  protected override prompts(): Prompter {
     return this.options.prompter?.() ?? this.window;
-  }
-
-  pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
-    return this.prompter.pick(options);
-  }
-
-  pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back> {
-    return this.prompter.pickMany(options);
-  }
-
-  input(options: InputOptions): Promise<string | undefined | Back> {
-    return this.prompter.input(options);
-  }
-
-  confirm(message: string, detail: string, action: string): Promise<boolean> {
-    return this.prompter.confirm(message, detail, action);
-  }
-
-  ask(message: string, detail: string, answers: string[]): Promise<string | undefined> {
-    return this.prompter.ask(message, detail, answers);
-  }
-
-  message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined> {
-    return this.prompter.message(severity, message, ...buttons);
   }
 
   runCommand(command: string, ...args: unknown[]): Thenable<unknown> {

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Commands } from '../../src/constants';
-import { KEY_1, MISTRAL, ROOT, addKey, api, assertGlobalStateClean, assertMessagesClean, run, useKeysHooks } from './useKeysSupport';
+import { KEY_1, MISTRAL, assertMessagesClean } from '../support/useKeysFixtures';
+import { ROOT, addKey, api, assertGlobalStateClean, run, useKeysHooks } from './useKeysSupport';
 
 describe('importing keys from the OS keychain', function () {
   this.timeout(60_000);

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, StateKeys } from '../../src/constants';
 import { VsCodeWorkbench } from '../../src/vscode/workbench';
-import { KEY_1, KEY_2, addKey, api, assertGlobalStateClean, assertMessagesClean, fake, keyRow, run, sha256, tooltipText, until, useKeysHooks } from './useKeysSupport';
+import { KEY_1, KEY_2, assertMessagesClean, sha256, until } from '../support/useKeysFixtures';
+import { addKey, api, assertGlobalStateClean, fake, keyRow, run, tooltipText, useKeysHooks } from './useKeysSupport';
 
 describe('using the keys', function () {
   this.timeout(60_000);

@@ -2,7 +2,6 @@
 // port the runner reserved (providerKeys.verify.baseUrls points there), reset before each test; fake
 // keys; and helpers that drive commands and read the tree.
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, StateKeys } from '../../src/constants';
@@ -10,34 +9,15 @@ import type { TestingApi } from '../../src/extension';
 import type { StandIn } from '../../stand-in/server';
 import { type FakeProvider, startFakeProvider } from '../support/fakeProvider';
 import type { Answer, ScriptedPrompter } from '../support/scriptedPrompter';
+import { ALL_KEYS, until } from '../support/useKeysFixtures';
 import { addOpenAI, runScripted, useStandIn } from './support';
 
 export const ROOT = path.resolve(__dirname, '../../..');
-export const KEY_1 = 'sk-test-FAKE-use-00000000000000000001';
-export const KEY_2 = 'sk-test-FAKE-use-00000000000000000002';
-export const ANTHROPIC = 'sk-ant-test-FAKE-use-000000000000003';
-export const GROQ = 'gsk_FAKE_use_groq_0000000000000004';
-export const MISTRAL = 'FAKEmistraluse000000000000000005';
-export const ALL_KEYS = [KEY_1, KEY_2, ANTHROPIC, GROQ, MISTRAL];
-
 export let api: TestingApi;
 export let standIn: StandIn;
 export let fake: FakeProvider;
 
 export const run = (command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> => runScripted(api, command, script, ...args);
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 /** Adds an OpenAI key; a second one is kept out of Pieces OS (the flow asks, the answer is "keep"). */
 export async function addKey(name: string, key: string): Promise<string> {
   const more: Answer[] = api.store.keysOf('openai').length > 0 ? [{ confirm: false }] : [];
@@ -71,10 +51,6 @@ export function assertGlobalStateClean(): void {
     const text = JSON.stringify(api.globalState.get(name));
     for (const key of ALL_KEYS) assert.ok(!text.includes(key.slice(-8)), `globalState[${name}] holds key bytes`);
   }
-}
-
-export function assertMessagesClean(prompter: ScriptedPrompter): void {
-  for (const m of prompter.messages) for (const key of ALL_KEYS) assert.ok(!m.message.includes(key.slice(-8)), `a message holds key bytes: ${m.message}`);
 }
 
 /** Mocha hooks for a "use the keys" suite: the extension and stand-in (useStandIn), the fake provider, a clean slate. */

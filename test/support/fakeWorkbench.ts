@@ -3,7 +3,7 @@
 // settings recorded, a clipboard, terminal variables, a globalState, and workspace files from a real folder.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Back, InputOptions, PickOptions, Severity } from '../../src/flows/prompter';
+import { ForwardingPrompter } from '../../src/flows/prompter';
 import type { ClipboardPort, Memento, TerminalVariables, Workbench, WorkspaceFile } from '../../src/flows/workbench';
 import { MemoryMemento } from './memoryStorage';
 import { type Answer, ScriptedPrompter } from './scriptedPrompter';
@@ -45,7 +45,7 @@ function globMatches(glob: string, relative: string): boolean {
   return new RegExp(`^${source}$`).test(relative);
 }
 
-export class FakeWorkbench implements Workbench {
+export class FakeWorkbench extends ForwardingPrompter implements Workbench {
   /** Answers the questions of the flow that runs now (see `script`). */
   prompter = new ScriptedPrompter([]);
   readonly commands: Array<{ command: string; args: unknown[] }> = [];
@@ -62,34 +62,14 @@ export class FakeWorkbench implements Workbench {
   /** The workspace folder on disk whose files findFiles lists (none: an empty workspace). */
   folder: string | undefined;
 
+  protected override prompts(): ScriptedPrompter {
+    return this.prompter;
+  }
+
   /** Answers the next flow's questions from `answers`; the prompter returned records what was asked and said. */
   script(answers: Answer[]): ScriptedPrompter {
     this.prompter = new ScriptedPrompter(answers);
     return this.prompter;
-  }
-
-  pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
-    return this.prompter.pick(options);
-  }
-
-  pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back> {
-    return this.prompter.pickMany(options);
-  }
-
-  input(options: InputOptions): Promise<string | undefined | Back> {
-    return this.prompter.input(options);
-  }
-
-  confirm(message: string, detail: string): Promise<boolean> {
-    return this.prompter.confirm(message, detail);
-  }
-
-  ask(message: string, detail: string, answers: string[]): Promise<string | undefined> {
-    return this.prompter.ask(message, detail, answers);
-  }
-
-  message(severity: Severity, message: string, ...buttons: string[]): Promise<string | undefined> {
-    return this.prompter.message(severity, message, ...buttons);
   }
 
   async runCommand(command: string, ...args: unknown[]): Promise<unknown> {

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ANTHROPIC, GROQ, KEY_1, assertGlobalStateClean, assertMessagesClean, until, useWorld } from './useKeysWorld';
+import { ANTHROPIC, GROQ, KEY_1, assertMessagesClean, until } from '../../support/useKeysFixtures';
+import { assertGlobalStateClean, useWorld } from './useKeysWorld';
 
 describe('Import from Environment (flows, fake workbench)', function () {
   this.timeout(60_000);

@@ -3,7 +3,8 @@
 // itself (a real terminal, the tree's rows, the clipboard of a browser) stays in test/host/useKeys.test.ts.
 import * as assert from 'node:assert/strict';
 import { PROVIDER_APIS } from '../../../src/core/providers/apis';
-import { ANTHROPIC, KEY_1, assertGlobalStateClean, assertMessagesClean, sleep, until, useWorld } from './useKeysWorld';
+import { ANTHROPIC, KEY_1, assertMessagesClean, sleep, until } from '../../support/useKeysFixtures';
+import { assertGlobalStateClean, useWorld } from './useKeysWorld';
 
 describe('using the keys (flows, fake workbench)', function () {
   this.timeout(60_000);

@@ -2,7 +2,6 @@
 // over a temporary folder, the real engine and client against the stand-in, the key flows to add keys, a
 // fake LLM provider for Verify Key, and a fake workbench; all new for each test.
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { Settings } from '../../../src/constants';
 import { MaskCache } from '../../../src/core/keys/maskCache';
@@ -18,14 +17,8 @@ import { REPO_ROOT } from '../../contract/helpers';
 import { type FakeProvider, startFakeProvider } from '../../support/fakeProvider';
 import { FakeWorkbench } from '../../support/fakeWorkbench';
 import type { Answer, ScriptedPrompter } from '../../support/scriptedPrompter';
+import { ALL_KEYS } from '../../support/useKeysFixtures';
 import { type TempStore, openTempStore, removeRoot } from '../../support/tempStore';
-
-export const KEY_1 = 'sk-test-FAKE-use-00000000000000000001';
-export const KEY_2 = 'sk-test-FAKE-use-00000000000000000002';
-export const ANTHROPIC = 'sk-ant-test-FAKE-use-000000000000003';
-export const GROQ = 'gsk_FAKE_use_groq_0000000000000004';
-export const MISTRAL = 'FAKEmistraluse000000000000000005';
-export const ALL_KEYS = [KEY_1, KEY_2, ANTHROPIC, GROQ, MISTRAL];
 
 export interface World {
   readonly standIn: StandIn;
@@ -41,19 +34,6 @@ export interface World {
   run(script: Answer[], flow: () => Promise<unknown>): Promise<ScriptedPrompter>;
   /** Adds an OpenAI key through the Add Key flow; a second one is kept out of Pieces OS ("keep"). */
   addKey(name: string, key: string): Promise<string>;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** The answers that add an OpenAI key through the Add Key flow. */
@@ -134,8 +114,4 @@ export function useWorld(): () => World {
 export function assertGlobalStateClean(workbench: FakeWorkbench): void {
   const text = workbench.memento.dump();
   for (const key of ALL_KEYS) assert.ok(!text.includes(key.slice(-8)), 'globalState holds key bytes');
-}
-
-export function assertMessagesClean(prompter: ScriptedPrompter): void {
-  for (const m of prompter.messages) for (const key of ALL_KEYS) assert.ok(!m.message.includes(key.slice(-8)), `a message holds key bytes: ${m.message}`);
 }
