@@ -69,7 +69,11 @@ function extensionOptions(production) {
 function laterOptions(production) {
   return {
     ...common(production),
-    entryPoints: { commands: 'src/commands/keyCommands.ts', 'use-keys': 'src/commands/useKeyCommands.ts', 'keychain-helper': 'src/core/import/keychainHelper.ts' },
+    entryPoints: {
+      commands: 'src/commands/keyCommands.ts',
+      'use-keys': 'src/commands/useKeyCommands.ts',
+      'keychain-helper': 'src/core/import/keychainHelper.ts',
+    },
     outdir: 'dist',
   };
 }
@@ -77,7 +81,9 @@ function laterOptions(production) {
 async function main() {
   if (standIn) return buildTools();
   const contexts = await Promise.all(
-    [extensionOptions(production), laterOptions(production)].map((options) => esbuild.context({ ...options, plugins: [esbuildProblemMatcherPlugin] })),
+    [extensionOptions(production), laterOptions(production)].map((options) =>
+      esbuild.context({ ...options, plugins: [esbuildProblemMatcherPlugin] }),
+    ),
   );
   if (watch) {
     await Promise.all(contexts.map((ctx) => ctx.watch()));

@@ -35,13 +35,25 @@ function layerRules() {
     // Flows run under plain mocha: no vscode, nothing of the VS Code layer.
     restrict(['src/flows/**/*.ts'], VSCODE_LAYER),
     // The shared files at the top of core/ sit below every room.
-    restrict(['src/core/*.ts'], VSCODE_LAYER, FLOWS, ...rooms.map((r) => room(r, `The shared files of src/core/ import no room of the core (${r}/ is above them).`))),
+    restrict(
+      ['src/core/*.ts'],
+      VSCODE_LAYER,
+      FLOWS,
+      ...rooms.map((r) => room(r, `The shared files of src/core/ import no room of the core (${r}/ is above them).`)),
+    ),
     ...Object.entries(CORE_ROOMS).map(([name, below]) =>
       restrict(
         [`src/core/${name}/**/*.ts`],
         VSCODE_LAYER,
         FLOWS,
-        ...rooms.filter((r) => r !== name && !below.includes(r)).map((r) => room(r, `core/${name}/ may import only ${below.length ? below.map((b) => `${b}/`).join(', ') : 'the shared files of core/'}: ${r}/ is not below it.`)),
+        ...rooms
+          .filter((r) => r !== name && !below.includes(r))
+          .map((r) =>
+            room(
+              r,
+              `core/${name}/ may import only ${below.length ? below.map((b) => `${b}/`).join(', ') : 'the shared files of core/'}: ${r}/ is not below it.`,
+            ),
+          ),
       ),
     ),
   ];
@@ -102,7 +114,19 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
-      globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly', AbortController: 'readonly', Buffer: 'readonly' },
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        Buffer: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -48,7 +48,13 @@ function listenOn(server: http.Server | net.Server, port: number): Promise<void>
 }
 
 /** Median time of `runs` discoveries, and how many of them did not find what listens (`expected`). */
-async function timeDiscovery(groups: number[][], expected: string | undefined, runs: number, misses: string[], label: string): Promise<number> {
+async function timeDiscovery(
+  groups: number[][],
+  expected: string | undefined,
+  runs: number,
+  misses: string[],
+  label: string,
+): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
@@ -92,5 +98,12 @@ export async function measureDiscovery(runs: number): Promise<DiscoveryResult> {
   await close(legacyService);
   for (const socket of sockets) socket.destroy();
   await close(hung);
-  return { discovery_found_ms: found, discovery_none_ms: none, discovery_hung_ms: hungLegacy, discovery_hung_same_group_ms: hungSameGroup, runs, misses };
+  return {
+    discovery_found_ms: found,
+    discovery_none_ms: none,
+    discovery_hung_ms: hungLegacy,
+    discovery_hung_same_group_ms: hungSameGroup,
+    runs,
+    misses,
+  };
 }

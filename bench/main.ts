@@ -47,8 +47,16 @@ async function main(): Promise<void> {
   const settings = quick ? QUICK : FULL;
   const outFile = path.resolve(argValue('--out') ?? path.join(ROOT, 'bench', 'results.json'));
   const cpu = os.cpus();
-  const machine = { cpus: cpu.length, cpu_model: cpu[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, memory_gib: Math.round(os.totalmem() / 2 ** 30) };
-  process.stdout.write(`provider-keys bench${quick ? ' (quick)' : ''}: ${machine.cpus} cores (${machine.cpu_model}), node ${machine.node}\n`);
+  const machine = {
+    cpus: cpu.length,
+    cpu_model: cpu[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+  };
+  process.stdout.write(
+    `provider-keys bench${quick ? ' (quick)' : ''}: ${machine.cpus} cores (${machine.cpu_model}), node ${machine.node}\n`,
+  );
 
   step('sizes');
   const sizes = await buildBundles(ROOT, OUT_DIR);
@@ -77,13 +85,42 @@ async function main(): Promise<void> {
   );
 
   step(`per call: ours vs raw fetch vs the official SDK (${settings.opRounds} interleaved rounds)`);
-  const ops = await measureOps({ rounds: settings.opRounds, warmupRounds: settings.opWarmup, serverScript: path.join(OUT_DIR, 'opsServer.js'), sdkBundle: sizes.sdkBundle });
+  const ops = await measureOps({
+    rounds: settings.opRounds,
+    warmupRounds: settings.opWarmup,
+    serverScript: path.join(OUT_DIR, 'opsServer.js'),
+    sdkBundle: sizes.sdkBundle,
+  });
   process.stdout.write(
     `${table([
-      ['operation', 'raw median', 'ours median', 'sdk median', 'raw p99', 'ours p99', 'sdk p99', 'ours/raw', 'ours/sdk', 'raw+timeout/raw', 'ours w/o check/raw'],
+      [
+        'operation',
+        'raw median',
+        'ours median',
+        'sdk median',
+        'raw p99',
+        'ours p99',
+        'sdk p99',
+        'ours/raw',
+        'ours/sdk',
+        'raw+timeout/raw',
+        'ours w/o check/raw',
+      ],
       ...OPERATIONS.map((op) => {
         const r = ops.per_op[op];
-        return [op, ms(r.raw.median_ms), ms(r.ours.median_ms), ms(r.sdk.median_ms), ms(r.raw.p99_ms), ms(r.ours.p99_ms), ms(r.sdk.p99_ms), `${r.ratio_vs_raw_median.toFixed(2)}×`, `${r.ratio_vs_sdk_median.toFixed(2)}×`, `${r.raw_timeout_vs_raw_median.toFixed(2)}×`, `${r.no_check_vs_raw_median.toFixed(2)}×`];
+        return [
+          op,
+          ms(r.raw.median_ms),
+          ms(r.ours.median_ms),
+          ms(r.sdk.median_ms),
+          ms(r.raw.p99_ms),
+          ms(r.ours.p99_ms),
+          ms(r.sdk.p99_ms),
+          `${r.ratio_vs_raw_median.toFixed(2)}×`,
+          `${r.ratio_vs_sdk_median.toFixed(2)}×`,
+          `${r.raw_timeout_vs_raw_median.toFixed(2)}×`,
+          `${r.no_check_vs_raw_median.toFixed(2)}×`,
+        ];
       }),
     ])}\nkey calls (create, update, delete) ask GET /user first, by design (identity before keys); "ours w/o check" is the client alone\n`,
   );
@@ -106,7 +143,17 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${table([
       ['keys', 'add', 'rotate', 'delete', 'render (all rows)', 'sync', 'secret reads/sync', 'secret reads/render', 'bytes written/op'],
-      ...scale.map((r) => [r.keys.toLocaleString('en-US'), ms(r.add_ms), ms(r.rotate_ms), ms(r.delete_ms), ms(r.render_ms), ms(r.sync_ms), String(r.secret_reads_per_sync), String(r.secret_reads_per_render), bytes(r.bytes_written_per_op)]),
+      ...scale.map((r) => [
+        r.keys.toLocaleString('en-US'),
+        ms(r.add_ms),
+        ms(r.rotate_ms),
+        ms(r.delete_ms),
+        ms(r.render_ms),
+        ms(r.sync_ms),
+        String(r.secret_reads_per_sync),
+        String(r.secret_reads_per_render),
+        bytes(r.bytes_written_per_op),
+      ]),
     ])}\n\nslope from ${scale[0]!.keys} to ${scale[scale.length - 1]!.keys} keys (exponent 0 = flat per operation, 1 = grows with the number of keys):\n` +
       `${table([['figure', 'ratio', 'exponent'], ...Object.entries(slope).map(([field, s]) => [field, `${s.ratio}×`, String(s.exponent)])])}\n`,
   );

@@ -53,7 +53,8 @@ export interface OpsResult {
 /** The floor: what the same calls cost with nothing but `fetch`, a status check and a parse. */
 export function rawCalls(baseUrl: string, timeoutMs?: number): Calls {
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown, json = true): Promise<unknown> => {
-    const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const init: RequestInit =
+      body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
     if (timeoutMs !== undefined) init.signal = AbortSignal.timeout(timeoutMs);
     const response = await fetch(baseUrl + path, init);
     const text = await response.text();
@@ -61,7 +62,11 @@ export function rawCalls(baseUrl: string, timeoutMs?: number): Calls {
     return json ? JSON.parse(text) : text;
   };
   return {
-    create: () => call('POST', '/external_provider/api_key/create', { user: BENCH_USER, open_AI: { api_key: BENCH_KEY, api_key_name: BENCH_KEY_NAME } }),
+    create: () =>
+      call('POST', '/external_provider/api_key/create', {
+        user: BENCH_USER,
+        open_AI: { api_key: BENCH_KEY, api_key_name: BENCH_KEY_NAME },
+      }),
     update: () => call('POST', '/external_provider/api_key/update', { user: BENCH_USER, open_AI: { api_key: BENCH_KEY } }),
     delete: () => call('POST', '/external_provider/api_key/delete', { user: BENCH_USER, open_AI: true }),
     user: () => call('GET', '/user'),
@@ -110,11 +115,16 @@ export async function measureOps(options: OpsOptions): Promise<OpsResult> {
   const server = await startServer(options.serverScript);
   try {
     const { sdkCalls } = (await import(pathToFileURL(options.sdkBundle).href)) as typeof import('./sdkCalls');
-    const contenders: Record<Contender, Calls> = { raw: rawCalls(server.url), ours: ourCalls(server.url), sdk: sdkCalls(server.url), raw_timeout: rawCalls(server.url, DEFAULT_TIMEOUT_MS), ours_no_check: ourCalls(server.url, Infinity) };
-    const times = Object.fromEntries(CONTENDERS.map((c) => [c, Object.fromEntries(OPERATIONS.map((op) => [op, [] as number[]]))])) as Record<
-      Contender,
-      Record<Operation, number[]>
-    >;
+    const contenders: Record<Contender, Calls> = {
+      raw: rawCalls(server.url),
+      ours: ourCalls(server.url),
+      sdk: sdkCalls(server.url),
+      raw_timeout: rawCalls(server.url, DEFAULT_TIMEOUT_MS),
+      ours_no_check: ourCalls(server.url, Infinity),
+    };
+    const times = Object.fromEntries(
+      CONTENDERS.map((c) => [c, Object.fromEntries(OPERATIONS.map((op) => [op, [] as number[]]))]),
+    ) as Record<Contender, Record<Operation, number[]>>;
     for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
       for (const op of OPERATIONS) {
         for (let i = 0; i < CONTENDERS.length; i++) {
@@ -129,7 +139,13 @@ export async function measureOps(options: OpsOptions): Promise<OpsResult> {
     const stats = (values: number[]): OpStats => ({ median_ms: round(median(values), 4), p99_ms: round(p99(values), 4) });
     const perOp = {} as Record<Operation, OpResult>;
     for (const op of OPERATIONS) {
-      const [raw, ours, sdk, rawTimeout, noCheck] = [stats(times.raw[op]), stats(times.ours[op]), stats(times.sdk[op]), stats(times.raw_timeout[op]), stats(times.ours_no_check[op])];
+      const [raw, ours, sdk, rawTimeout, noCheck] = [
+        stats(times.raw[op]),
+        stats(times.ours[op]),
+        stats(times.sdk[op]),
+        stats(times.raw_timeout[op]),
+        stats(times.ours_no_check[op]),
+      ];
       perOp[op] = {
         raw,
         ours,

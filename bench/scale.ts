@@ -169,11 +169,22 @@ export function slopes(rows: readonly ScaleRow[]): Record<string, Slope> {
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
   const sizeRatio = last.keys / first.keys;
-  const fields = ['add_ms', 'rotate_ms', 'delete_ms', 'render_ms_per_key', 'sync_ms', 'secret_reads_per_sync', 'bytes_written_per_op'] as const;
+  const fields = [
+    'add_ms',
+    'rotate_ms',
+    'delete_ms',
+    'render_ms_per_key',
+    'sync_ms',
+    'secret_reads_per_sync',
+    'bytes_written_per_op',
+  ] as const;
   const out: Record<string, Slope> = {};
   for (const field of fields) {
     const ratio = first[field] > 0 ? last[field] / first[field] : Number.NaN;
-    out[field] = { ratio: round(ratio, 2), exponent: round(sizeRatio > 1 && ratio > 0 ? Math.log(ratio) / Math.log(sizeRatio) : Number.NaN, 2) };
+    out[field] = {
+      ratio: round(ratio, 2),
+      exponent: round(sizeRatio > 1 && ratio > 0 ? Math.log(ratio) / Math.log(sizeRatio) : Number.NaN, 2),
+    };
   }
   return out;
 }

@@ -9,8 +9,12 @@ export function sdkCalls(baseUrl: string): Calls {
   const users = new UserApi(configuration);
   const wellKnown = new WellKnownApi(configuration);
   return {
-    create: () => keys.externalProviderApiKeyCreate({ precreatedExternalProviderApiKey: { user: BENCH_USER, openAI: { apiKey: BENCH_KEY, apiKeyName: BENCH_KEY_NAME } } }),
-    update: () => keys.externalProviderApiKeyUpdate({ preupdatedExternalProviderApiKey: { user: BENCH_USER, openAI: { apiKey: BENCH_KEY } } }),
+    create: () =>
+      keys.externalProviderApiKeyCreate({
+        precreatedExternalProviderApiKey: { user: BENCH_USER, openAI: { apiKey: BENCH_KEY, apiKeyName: BENCH_KEY_NAME } },
+      }),
+    update: () =>
+      keys.externalProviderApiKeyUpdate({ preupdatedExternalProviderApiKey: { user: BENCH_USER, openAI: { apiKey: BENCH_KEY } } }),
     delete: () => keys.externalProviderApiKeyDelete({ predeletedExternalProviderApiKey: { user: BENCH_USER, openAI: true } }),
     user: () => users.userSnapshot(),
     health: () => wellKnown.getWellKnownHealth(),

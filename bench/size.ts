@@ -33,8 +33,13 @@ function productionOptions(root: string): BuildOptions {
 function topInputs(metafile: Metafile, count: number, group: (input: string) => string): Input[] {
   const output = Object.values(metafile.outputs).find((o) => o.entryPoint)!;
   const sums = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) sums.set(group(input), (sums.get(group(input)) ?? 0) + bytesInOutput);
-  return [...sums].sort((a, b) => b[1] - a[1]).slice(0, count).map(([p, bytes]) => ({ path: p, bytes }));
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    sums.set(group(input), (sums.get(group(input)) ?? 0) + bytesInOutput);
+  }
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([p, bytes]) => ({ path: p, bytes }));
 }
 
 /** node_modules/@scope/name/dist/x.js → @scope/name/dist; our own files stay as they are. */
@@ -44,7 +49,10 @@ function packageFolder(input: string): string {
 }
 
 /** Builds both bundles into `outDir` (extension.js, sdk-calls.js) and returns their sizes. */
-export async function buildBundles(root: string, outDir: string): Promise<Omit<SizeResult, 'vsix_bytes'> & { bundle: string; sdkBundle: string }> {
+export async function buildBundles(
+  root: string,
+  outDir: string,
+): Promise<Omit<SizeResult, 'vsix_bytes'> & { bundle: string; sdkBundle: string }> {
   const options = productionOptions(root);
   const bundle = path.join(outDir, 'extension.js');
   const sdkBundle = path.join(outDir, 'sdk-calls.js');
@@ -67,6 +75,9 @@ export async function buildBundles(root: string, outDir: string): Promise<Omit<S
 
 /** Packages the VSIX the way `npm run package` does (vsce, production bundle) into `file`. */
 export function packageVsix(root: string, file: string): number {
-  execFileSync(process.execPath, [path.join(root, 'scripts/package.mjs'), '--out', file], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [path.join(root, 'scripts/package.mjs'), '--out', file], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return statSync(file).size;
 }

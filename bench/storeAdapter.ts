@@ -65,7 +65,10 @@ export async function seed(target: StoreUnderTest, count: number): Promise<void>
   for (let i = 1; i <= count; i++) {
     const id = randomUUID();
     const rev = `seed${String(i).padStart(8, '0')}`;
-    writeFileSync(path.join(records, keyFile(id)), JSON.stringify({ v: STORE_VERSION, id, provider: 'openai', name: keyName(i), createdAt: at, updatedAt: at, secretRev: rev }));
+    writeFileSync(
+      path.join(records, keyFile(id)),
+      JSON.stringify({ v: STORE_VERSION, id, provider: 'openai', name: keyName(i), createdAt: at, updatedAt: at, secretRev: rev }),
+    );
     target.secrets.data.set(secretName(id), wrapSecret(rev, fakeKey(i)));
   }
   await target.store.refresh();

@@ -44,7 +44,10 @@ class EventEmitter<T> {
 }
 
 class Uri {
-  private constructor(readonly scheme: string, readonly fsPath: string) {}
+  private constructor(
+    readonly scheme: string,
+    readonly fsPath: string,
+  ) {}
   static file(fsPath: string): Uri {
     return new Uri('file', fsPath);
   }
@@ -97,7 +100,8 @@ class MarkdownString {
 
 const noEvent = (): Disposable => new Disposable(() => undefined);
 
-const format = (message: string, ...args: unknown[]): string => message.replace(/\{(\d+)\}/g, (whole, i: string) => (args[Number(i)] === undefined ? whole : String(args[Number(i)])));
+const format = (message: string, ...args: unknown[]): string =>
+  message.replace(/\{(\d+)\}/g, (whole, i: string) => (args[Number(i)] === undefined ? whole : String(args[Number(i)])));
 
 /**
  * Settings answer their defaults, except the service URL: pinned to a loopback port where nothing listens
@@ -107,7 +111,8 @@ const format = (message: string, ...args: unknown[]): string => message.replace(
 export const GUARD_SERVICE_URL = 'http://127.0.0.1:1';
 
 function configuration(section?: string): unknown {
-  const get = (key: string, fallback?: unknown): unknown => (section === 'providerKeys' && key === 'serviceUrl' ? GUARD_SERVICE_URL : fallback);
+  const get = (key: string, fallback?: unknown): unknown =>
+    section === 'providerKeys' && key === 'serviceUrl' ? GUARD_SERVICE_URL : fallback;
   return { get, has: () => false, inspect: () => undefined, update: async () => undefined };
 }
 
@@ -116,12 +121,39 @@ function statusBarItem(): unknown {
 }
 
 function treeView(): unknown {
-  return { badge: undefined, message: undefined, title: undefined, visible: true, onDidChangeVisibility: noEvent, onDidChangeSelection: noEvent, onDidExpandElement: noEvent, onDidCollapseElement: noEvent, reveal: async () => undefined, dispose: () => undefined };
+  return {
+    badge: undefined,
+    message: undefined,
+    title: undefined,
+    visible: true,
+    onDidChangeVisibility: noEvent,
+    onDidChangeSelection: noEvent,
+    onDidExpandElement: noEvent,
+    onDidCollapseElement: noEvent,
+    reveal: async () => undefined,
+    dispose: () => undefined,
+  };
 }
 
 function logChannel(): unknown {
   const nothing = (): undefined => undefined;
-  return { name: 'log', logLevel: 2, onDidChangeLogLevel: noEvent, trace: nothing, debug: nothing, info: nothing, warn: nothing, error: nothing, append: nothing, appendLine: nothing, replace: nothing, clear: nothing, show: nothing, hide: nothing, dispose: nothing };
+  return {
+    name: 'log',
+    logLevel: 2,
+    onDidChangeLogLevel: noEvent,
+    trace: nothing,
+    debug: nothing,
+    info: nothing,
+    warn: nothing,
+    error: nothing,
+    append: nothing,
+    appendLine: nothing,
+    replace: nothing,
+    clear: nothing,
+    show: nothing,
+    hide: nothing,
+    dispose: nothing,
+  };
 }
 
 const api: Record<string, unknown> = {
@@ -138,8 +170,18 @@ const api: Record<string, unknown> = {
   ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
   InputBoxValidationSeverity: { Info: 1, Warning: 2, Error: 3 },
   QuickInputButtons: { Back: { iconPath: new ThemeIcon('arrow-left') } },
-  l10n: { t: (message: string | { message: string; args?: unknown[] }, ...args: unknown[]) => (typeof message === 'string' ? format(message, ...args) : format(message.message, ...(message.args ?? []))) },
-  workspace: { getConfiguration: configuration, onDidChangeConfiguration: noEvent, isTrusted: true, workspaceFolders: undefined, onDidGrantWorkspaceTrust: noEvent, fs: inert() },
+  l10n: {
+    t: (message: string | { message: string; args?: unknown[] }, ...args: unknown[]) =>
+      typeof message === 'string' ? format(message, ...args) : format(message.message, ...(message.args ?? [])),
+  },
+  workspace: {
+    getConfiguration: configuration,
+    onDidChangeConfiguration: noEvent,
+    isTrusted: true,
+    workspaceFolders: undefined,
+    onDidGrantWorkspaceTrust: noEvent,
+    fs: inert(),
+  },
   window: {
     createOutputChannel: logChannel,
     createStatusBarItem: statusBarItem,

@@ -24,7 +24,10 @@ function knownLabels() {
 
 const labels = knownLabels();
 const lint = await createLinter();
-const files = fs.readdirSync(WORKFLOWS).filter((name) => /\.ya?ml$/.test(name)).map((name) => path.join(WORKFLOWS, name));
+const files = fs
+  .readdirSync(WORKFLOWS)
+  .filter((name) => /\.ya?ml$/.test(name))
+  .map((name) => path.join(WORKFLOWS, name));
 if (files.length === 0) {
   console.error('lint-workflows: no workflow in .github/workflows');
   process.exit(1);

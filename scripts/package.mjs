@@ -21,7 +21,9 @@ const option = (flag) => {
   return index > 0 ? process.argv[index + 1] : undefined;
 };
 const target = option('--target');
-const out = option('--out') ? resolve(option('--out')) : join(root, target ? `${name}-${target}-${version}.vsix` : `${name}-${version}.vsix`);
+const out = option('--out')
+  ? resolve(option('--out'))
+  : join(root, target ? `${name}-${target}-${version}.vsix` : `${name}-${version}.vsix`);
 
 const KB = 1024;
 // Ceilings that fail the build, not targets: the activation bundle's target (issue 12, `npm run bench`)
@@ -38,8 +40,12 @@ const fail = (message) => {
 
 if (target) {
   const here = `${process.platform}-${process.arch}`;
-  if (target !== here) fail(`--target ${target} needs keytar built for ${target}; this machine is ${here}. Build that VSIX on a ${target} runner.`);
-  if (!existsSync(NATIVE_SOURCE)) fail(`keytar's native module is missing (${NATIVE_SOURCE}); install libsecret-1-dev (Linux) and run npm ci`);
+  if (target !== here) {
+    fail(`--target ${target} needs keytar built for ${target}; this machine is ${here}. Build that VSIX on a ${target} runner.`);
+  }
+  if (!existsSync(NATIVE_SOURCE)) {
+    fail(`keytar's native module is missing (${NATIVE_SOURCE}); install libsecret-1-dev (Linux) and run npm ci`);
+  }
   // Next to the bundle: the keychain helper loads dist/keytar.node first (src/flows/useKeys/importKeychain.ts).
   copyFileSync(NATIVE_SOURCE, NATIVE);
 } else {
@@ -47,10 +53,14 @@ if (target) {
 }
 
 try {
-  execFileSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', ...(target ? ['--target', target] : []), '--out', out], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', ...(target ? ['--target', target] : []), '--out', out],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
 } finally {
   // dist/ stays as a universal build, whatever was packaged.
   rmSync(NATIVE, { force: true });
@@ -72,4 +82,6 @@ console.log(`dist/commands.js (production, loaded on the first command): ${kb(si
 console.log(`dist/use-keys.js (production, loaded on first use): ${kb(sizes.flows)} (limit ${kb(LIMITS.flows)})`);
 console.log(`dist/keychain-helper.js (production): ${kb(sizes.helper)}`);
 if (target) console.log(`dist/keytar.node (${target}): ${kb(statSync(NATIVE_SOURCE).size)}`);
-if (sizes.vsix > vsixLimit || sizes.bundle > LIMITS.bundle || sizes.commands > LIMITS.commands || sizes.flows > LIMITS.flows) fail('over the size limit');
+if (sizes.vsix > vsixLimit || sizes.bundle > LIMITS.bundle || sizes.commands > LIMITS.commands || sizes.flows > LIMITS.flows) {
+  fail('over the size limit');
+}

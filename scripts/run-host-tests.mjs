@@ -65,7 +65,10 @@ const EXTENSION_MAIN = path.join(ROOT, 'dist', 'extension.js');
 // Which VS Code builds to run on (code-server; see scripts/lib/tools.mjs): `newest` and `floor` (VS Code
 // 1.90, the oldest `engines.vscode` admits). Each runs in a child process of its own (one code-server at a
 // time), its artifacts in test-results/host/<which>/.
-const BUILDS = (process.env.PROVIDER_KEYS_VSCODE || 'newest,floor').split(',').map((which) => which.trim()).filter(Boolean);
+const BUILDS = (process.env.PROVIDER_KEYS_VSCODE || 'newest,floor')
+  .split(',')
+  .map((which) => which.trim())
+  .filter(Boolean);
 const RESULTS = path.join(ROOT, 'test-results', 'host', BUILDS.length === 1 ? BUILDS[0] : 'all');
 const TIMEOUT_MS = Number(process.env.PROVIDER_KEYS_HOST_TEST_TIMEOUT_MS) || 10 * 60 * 1000;
 
@@ -94,7 +97,11 @@ async function finish(code, reason) {
   process.exit(code);
 }
 
-for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+for (const [signal, number] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+]) {
   process.on(signal, () => void finish(128 + number, `${signal} received; stopping`));
 }
 
@@ -127,7 +134,10 @@ function listFiles(dir) {
 function activationLogLine(logsDir) {
   for (const file of listFiles(logsDir)) {
     if (!file.includes(EXTENSION_ID)) continue;
-    const line = fs.readFileSync(file, 'utf8').split('\n').find((l) => /Activated in [\d.]+ ms/.test(l));
+    const line = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .find((l) => /Activated in [\d.]+ ms/.test(l));
     if (line) return line.trim();
   }
   return undefined;
@@ -145,7 +155,11 @@ function makeTempTree() {
 }
 
 function checkBuilt() {
-  for (const [file, how] of [[EXTENSION_MAIN, 'node esbuild.js'], [EXTENSION_TESTS, 'npm run compile-tests'], [EXTENSION_TESTS_AFTER_RESTART, 'npm run compile-tests']]) {
+  for (const [file, how] of [
+    [EXTENSION_MAIN, 'node esbuild.js'],
+    [EXTENSION_TESTS, 'npm run compile-tests'],
+    [EXTENSION_TESTS_AFTER_RESTART, 'npm run compile-tests'],
+  ]) {
     if (!isFile(file)) {
       throw new Error(`${path.relative(ROOT, file)} is missing; run \`${how}\` first (npm run test:host does both)`);
     }
@@ -171,11 +185,18 @@ async function useKeysSetup(tmp) {
   if (mode !== 'private' && mode !== 'none') throw new Error(`PROVIDER_KEYS_KEYRING must be "private" or "none", not "${mode}"`);
   const missing = missingKeyringTools();
   if (mode === 'private' && missing.length > 0) {
-    if (process.env.CI) throw new Error(`the keychain tests need ${missing.join(' and ')} ('npm run setup' installs them; scripts/lib/system.mjs lists them)`);
+    if (process.env.CI) {
+      throw new Error(
+        `the keychain tests need ${missing.join(' and ')} ('npm run setup' installs them; scripts/lib/system.mjs lists them)`,
+      );
+    }
     say(`no ${missing.join(' or ')}: running without D-Bus; the keychain test checks the "unavailable" message only`);
     mode = 'none';
   }
-  const env = { PROVIDER_KEYS_TEST_PROVIDER_PORT: String(providerPort), PROVIDER_KEYS_TEST_KEYRING: mode === 'private' ? 'unlocked' : 'none' };
+  const env = {
+    PROVIDER_KEYS_TEST_PROVIDER_PORT: String(providerPort),
+    PROVIDER_KEYS_TEST_KEYRING: mode === 'private' ? 'unlocked' : 'none',
+  };
   if (mode === 'private') {
     const keyring = await startTestKeyring({ dir: path.join(tmp.base, 'keyring') });
     cleanups.push(keyring.stop);
@@ -203,7 +224,11 @@ async function runDesktopBuilds({ executable, servicePort }) {
   let code = 0;
   for (const which of BUILDS) {
     const build = codeServerBuild(which);
-    say(which === 'floor' ? `VS Code ${build.vscode} (downloaded by @vscode/test-electron)` : `VS Code: ${executable ?? 'downloaded by @vscode/test-electron'}`);
+    say(
+      which === 'floor'
+        ? `VS Code ${build.vscode} (downloaded by @vscode/test-electron)`
+        : `VS Code: ${executable ?? 'downloaded by @vscode/test-electron'}`,
+    );
     const result = await runDesktop(which === 'floor' ? { version: build.vscode, servicePort } : { executable, servicePort });
     say(`${which}: ${result === 0 ? 'passed' : `FAILED (exit ${result})`}`);
     code ||= result;
@@ -326,7 +351,10 @@ async function runCodeServer({ servicePort, which }) {
 
   const context = await chromium.launchPersistentContext(
     tmp.browser,
-    chromiumOptions({ viewport: { width: 1280, height: 800 }, env: { ...process.env, HOME: tmp.home, TMPDIR: tmp.tmp, XDG_CONFIG_HOME: tmp.config, XDG_CACHE_HOME: tmp.cache } }),
+    chromiumOptions({
+      viewport: { width: 1280, height: 800 },
+      env: { ...process.env, HOME: tmp.home, TMPDIR: tmp.tmp, XDG_CONFIG_HOME: tmp.config, XDG_CACHE_HOME: tmp.cache },
+    }),
   );
   cleanups.push(() => Promise.race([context.close(), sleep(KILL_AFTER_MS)]));
   // The host tests read back what Copy Key wrote; VS Code 1.90's web clipboard reads only with this permission
@@ -452,12 +480,16 @@ async function main() {
       return runDesktopBuilds({ executable: undefined, servicePort });
     }
     if (forced === 'desktop') {
-      throw new Error('PROVIDER_KEYS_HOST=desktop, but there is no desktop VS Code (set VSCODE_EXECUTABLE, put `code` on PATH, or set PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD=1)');
+      throw new Error(
+        'PROVIDER_KEYS_HOST=desktop, but there is no desktop VS Code (set VSCODE_EXECUTABLE, put `code` on PATH, or set PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD=1)',
+      );
     }
   }
 
   if (process.platform !== 'linux') {
-    throw new Error('no desktop VS Code found (set VSCODE_EXECUTABLE, put `code` on PATH, or set PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD=1); the code-server fallback runs on Linux only');
+    throw new Error(
+      'no desktop VS Code found (set VSCODE_EXECUTABLE, put `code` on PATH, or set PROVIDER_KEYS_ALLOW_VSCODE_DOWNLOAD=1); the code-server fallback runs on Linux only',
+    );
   }
   for (const which of BUILDS) codeServerBuild(which); // an unknown name fails before anything starts
   if (BUILDS.length > 1) return runEachBuild();
@@ -471,12 +503,17 @@ async function runEachBuild() {
   for (const which of BUILDS) {
     const build = codeServerBuild(which);
     say(`--- ${which}: VS Code ${build.vscode} (code-server ${build.codeServer}) ---`);
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], { stdio: 'inherit', env: { ...process.env, PROVIDER_KEYS_VSCODE: which } });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+      stdio: 'inherit',
+      env: { ...process.env, PROVIDER_KEYS_VSCODE: which },
+    });
     cleanups.push(async () => void child.kill('SIGTERM'));
     const code = await new Promise((resolve) => child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
     results.push({ which, build, code });
   }
-  for (const { which, build, code } of results) say(`${which}: VS Code ${build.vscode} (code-server ${build.codeServer}): ${code === 0 ? 'passed' : `FAILED (exit ${code})`}`);
+  for (const { which, build, code } of results) {
+    say(`${which}: VS Code ${build.vscode} (code-server ${build.codeServer}): ${code === 0 ? 'passed' : `FAILED (exit ${code})`}`);
+  }
   return results.every((r) => r.code === 0) ? 0 : 1;
 }
 

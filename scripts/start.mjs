@@ -98,7 +98,9 @@ function parseArgs(argv) {
     } else throw new Error(`unknown argument: ${argv[i]}\n${USAGE}`);
   }
   const host = process.env.PROVIDER_KEYS_HOST;
-  if (host && host !== 'code-server' && host !== 'desktop') throw new Error(`PROVIDER_KEYS_HOST must be "code-server" or "desktop", not "${host}"`);
+  if (host && host !== 'code-server' && host !== 'desktop') {
+    throw new Error(`PROVIDER_KEYS_HOST must be "code-server" or "desktop", not "${host}"`);
+  }
   return options;
 }
 
@@ -127,7 +129,11 @@ async function finish(code, reason) {
 }
 
 let firstSignalAt = 0;
-for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+for (const [signal, number] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+]) {
   process.on(signal, () => {
     if (!finishing) {
       firstSignalAt = Date.now();
@@ -254,7 +260,9 @@ function takeLock(base) {
   if (Number.isInteger(previous.pid) && previous.pid !== process.pid && alive(previous.pid)) {
     const command = process.platform === 'linux' ? cmdline(previous.pid) : 'start.mjs';
     if (command?.includes('start.mjs')) {
-      throw new Error(`\`npm start\` is already running (pid ${previous.pid}) with ${shortPath(base)}/; stop it first (Ctrl-C in its terminal)`);
+      throw new Error(
+        `\`npm start\` is already running (pid ${previous.pid}) with ${shortPath(base)}/; stop it first (Ctrl-C in its terminal)`,
+      );
     }
   }
   const leftover = previous.codeServerPid;
@@ -347,7 +355,10 @@ async function runCodeServer({ options, service, base, updateLock }) {
   let began = performance.now();
   // The platform VSIX where keytar was built for this machine, so that Import from OS Keychain works.
   const here = `${process.platform}-${process.arch}`;
-  const target = here === 'linux-x64' && fs.existsSync(path.join(ROOT, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')) ? ['--target', here] : [];
+  const target =
+    here === 'linux-x64' && fs.existsSync(path.join(ROOT, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node'))
+      ? ['--target', here]
+      : [];
   const packaged = run('package', process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '--out', vsix, ...target], { quiet: true });
   if (!packaged.ok) {
     // package.mjs also fails when the VSIX is over its size limit: a release problem, not a reason not to run.
@@ -446,7 +457,12 @@ async function runDesktop({ options, service, base, desktop }) {
   const dirs = makeDirs(base, ['desktop-user-data', 'desktop-extensions', 'workspace']);
   // A desktop VS Code reads machine-scoped settings from the user settings file.
   const userSettings = path.join(dirs['desktop-user-data'], 'User', 'settings.json');
-  writeJson(userSettings, { ...USER_SETTINGS, ...START_SETTINGS, ...readSettings(userSettings), 'providerKeys.serviceUrl': service.url ?? '' });
+  writeJson(userSettings, {
+    ...USER_SETTINGS,
+    ...START_SETTINGS,
+    ...readSettings(userSettings),
+    'providerKeys.serviceUrl': service.url ?? '',
+  });
 
   const logFile = path.join(base, 'desktop.log');
   const log = fs.openSync(logFile, 'w');
@@ -508,9 +524,13 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const forced = process.env.PROVIDER_KEYS_HOST;
   const desktop = forced === 'code-server' ? undefined : findDesktopVSCode();
-  if (forced === 'desktop' && !desktop) throw new Error('PROVIDER_KEYS_HOST=desktop, but there is no desktop VS Code (set VSCODE_EXECUTABLE or put `code` on PATH)');
+  if (forced === 'desktop' && !desktop) {
+    throw new Error('PROVIDER_KEYS_HOST=desktop, but there is no desktop VS Code (set VSCODE_EXECUTABLE or put `code` on PATH)');
+  }
   if (!desktop && process.platform !== 'linux') {
-    throw new Error('no desktop VS Code found (install it and put `code` on PATH, or set VSCODE_EXECUTABLE); the code-server fallback runs on Linux only');
+    throw new Error(
+      'no desktop VS Code found (install it and put `code` on PATH, or set VSCODE_EXECUTABLE); the code-server fallback runs on Linux only',
+    );
   }
 
   const base = stateFolder(options);

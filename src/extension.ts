@@ -101,7 +101,9 @@ function openStore(parts: Parts, context: vscode.ExtensionContext): Promise<void
   })().catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     parts.log.error(`The key store could not be opened: ${message}`);
-    void vscode.window.showErrorMessage(t('Provider Keys could not open its key store: {0}', message), t('Show Log')).then((choice) => choice && parts.log.show());
+    void vscode.window
+      .showErrorMessage(t('Provider Keys could not open its key store: {0}', message), t('Show Log'))
+      .then((choice) => choice && parts.log.show());
   });
 }
 
@@ -144,7 +146,9 @@ function once<T>(react: (value: T) => void): (value: T) => void {
 
 /** The keyring did not give a key the engine had to send: said once per window, with what to do. */
 function tellKeyringTrouble(parts: Parts, error: KeyringUnavailableError): void {
-  void vscode.window.showWarningMessage(t('{0} Your change waits. {1}', error.message, keyringAdvice()), t('Show Log')).then((choice) => choice && parts.log.show());
+  void vscode.window
+    .showWarningMessage(t('{0} Your change waits. {1}', error.message, keyringAdvice()), t('Show Log'))
+    .then((choice) => choice && parts.log.show());
 }
 
 /** One message per refused service URL value, with the way to fix it; the status bar keeps saying so. */
@@ -155,10 +159,14 @@ function tellRefusedUrl(): (state: ConnectionState) => void {
     told = state.reason;
     const select = t('Select Service URL');
     const settings = t('Open Settings');
-    void vscode.window.showErrorMessage(t('Provider Keys sends nothing while providerKeys.serviceUrl is refused: {0}', state.reason), select, settings).then((choice) => {
-      if (choice === select) void vscode.commands.executeCommand(Commands.selectServiceUrl);
-      if (choice === settings) void vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.serviceUrl}`);
-    });
+    void vscode.window
+      .showErrorMessage(t('Provider Keys sends nothing while providerKeys.serviceUrl is refused: {0}', state.reason), select, settings)
+      .then((choice) => {
+        if (choice === select) void vscode.commands.executeCommand(Commands.selectServiceUrl);
+        if (choice === settings) {
+          void vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.serviceUrl}`);
+        }
+      });
   };
 }
 
@@ -183,7 +191,10 @@ function settingsChanged(parts: Parts, event: vscode.ConfigurationChangeEvent, r
 function windowFocused(parts: Parts, ready: Promise<void>): void {
   void parts.connection.check();
   parts.masks.forgetUnavailable();
-  void ready.then(() => parts.store.refresh()).then(() => parts.bundle.recover()).then(() => parts.sync.kick());
+  void ready
+    .then(() => parts.store.refresh())
+    .then(() => parts.bundle.recover())
+    .then(() => parts.sync.kick());
 }
 
 function testingApi(parts: Parts, context: vscode.ExtensionContext, ready: Promise<void>, activationMs: number): TestingApi {

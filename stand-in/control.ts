@@ -70,7 +70,9 @@ export async function handleControl(
     target.signedIn = body.signedIn;
   } else if (route === 'impostor') {
     const mode = body.impostor;
-    if (!(IMPOSTOR_MODES as readonly unknown[]).includes(mode)) return sendText(res, 400, '"impostor" must be false, "notFound" or "html".');
+    if (!(IMPOSTOR_MODES as readonly unknown[]).includes(mode)) {
+      return sendText(res, 400, '"impostor" must be false, "notFound" or "html".');
+    }
     target.impostor = mode as ImpostorMode;
   } else {
     const { count, fault, delayMs, paths, retryAfter, status, bytes } = body;
@@ -92,7 +94,10 @@ export async function handleControl(
       if (retryAfter !== null && typeof retryAfter !== 'string') return sendText(res, 400, '"retryAfter" must be a string or null.');
       options.retryAfter = retryAfter;
     }
-    for (const [name, value] of [['status', status], ['bytes', bytes]] as const) {
+    for (const [name, value] of [
+      ['status', status],
+      ['bytes', bytes],
+    ] as const) {
       if (value === undefined) continue;
       if (typeof value !== 'number') return sendText(res, 400, `"${name}" must be a number.`);
       options[name] = value;

@@ -123,7 +123,9 @@ export class FaultQueue {
       throw new TypeError('stand-in: retryAfter must be a one-line string or null');
     }
     const status = options.status ?? DEFAULT_ECHO_STATUS;
-    if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError('stand-in: status must be an integer from 400 to 599');
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError('stand-in: status must be an integer from 400 to 599');
+    }
     const bytes = options.bytes ?? DEFAULT_HUGE_BYTES;
     if (!Number.isInteger(bytes) || bytes < 1 || bytes > MAX_HUGE_BYTES) {
       throw new RangeError(`stand-in: bytes must be an integer from 1 to ${MAX_HUGE_BYTES}`);

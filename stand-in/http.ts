@@ -32,13 +32,7 @@ export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-export function send(
-  res: ServerResponse,
-  status: number,
-  contentType: string,
-  body: string,
-  headers: Record<string, string> = {},
-): void {
+export function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const bytes = Buffer.from(body, 'utf8');
   res.writeHead(status, { 'content-type': contentType, 'content-length': String(bytes.length), ...headers });
@@ -54,13 +48,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** An RFC 9457-style problem, as Prism sends for request violations. `errors` are Ajv's (no values). */
-export function sendProblem(
-  res: ServerResponse,
-  status: number,
-  title: string,
-  detail: string,
-  errors: readonly ErrorObject[] = [],
-): void {
+export function sendProblem(res: ServerResponse, status: number, title: string, detail: string, errors: readonly ErrorObject[] = []): void {
   const body = {
     type: 'https://stand-in.invalid/problems/' + (status === 415 ? 'unsupported-media-type' : 'invalid-request'),
     title,

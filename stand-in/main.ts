@@ -105,7 +105,9 @@ async function remoteControl({ action, control }: Remote): Promise<number> {
     }
   }
   if (!url) {
-    process.stderr.write(`stand-in: no running stand-in found (${path.relative(process.cwd(), STATE_FILE)} is missing); start one with \`npm start\` or \`npm run stand-in\`\n`);
+    process.stderr.write(
+      `stand-in: no running stand-in found (${path.relative(process.cwd(), STATE_FILE)} is missing); start one with \`npm start\` or \`npm run stand-in\`\n`,
+    );
     return 1;
   }
   try {

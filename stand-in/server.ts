@@ -27,7 +27,17 @@ import type { Socket } from 'node:net';
 import { type ControlTarget, handleControl } from './control';
 import { FAULT_STATUS, FaultQueue, type Fault, type FaultOptions, type ImpostorMode, type QueuedFault } from './faults';
 import { BodyTooLargeError, drop, dropMidBody, mediaType, readBody, send, sendJson, sendProblem, sendText } from './http';
-import { type KeyBody, type KeyPath, type OpenAIState, GLOBAL_ID, KEY_SCHEMAS, applyKeyCall, isKeyPath, keyResponseBody, userResponseBody } from './state';
+import {
+  type KeyBody,
+  type KeyPath,
+  type OpenAIState,
+  GLOBAL_ID,
+  KEY_SCHEMAS,
+  applyKeyCall,
+  isKeyPath,
+  keyResponseBody,
+  userResponseBody,
+} from './state';
 import { contractValidator } from './validator';
 
 export type { Fault, FaultOptions, ImpostorMode } from './faults';
@@ -146,7 +156,9 @@ class StandInServer implements StandIn, ControlTarget {
       const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
       res.on('close', () => this.log?.(`${req.method ?? 'GET'} ${path} ${res.writableFinished ? res.statusCode : 0} (control)`));
       if (!path.startsWith(CONTROL_PREFIX)) return sendText(res, 404, 'Not Found: this port serves /__stand-in/ only');
-      handleControl(this.controlTarget({ withServicePort: true }), req.method ?? 'GET', path, req, res).catch(() => sendText(res, 500, SERVER_ERROR_TEXT));
+      handleControl(this.controlTarget({ withServicePort: true }), req.method ?? 'GET', path, req, res).catch(() =>
+        sendText(res, 500, SERVER_ERROR_TEXT),
+      );
     });
     await new Promise<void>((resolve, reject) => {
       control.once('error', reject);
@@ -308,7 +320,16 @@ class StandInServer implements StandIn, ControlTarget {
       api_key_name: this.stored.api_key_name,
       organization_key: mask(this.stored.organization_key),
     };
-    return { url: this.url, listening: this.listening, signedIn: this.signedIn, impostor: this.impostor, userId: this.userId, openAI, pendingFaults: this.faults.size, requests: this.requests };
+    return {
+      url: this.url,
+      listening: this.listening,
+      signedIn: this.signedIn,
+      impostor: this.impostor,
+      userId: this.userId,
+      openAI,
+      pendingFaults: this.faults.size,
+      requests: this.requests,
+    };
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -354,7 +375,11 @@ class StandInServer implements StandIn, ControlTarget {
   }
 
   /** The validated body (and its text), or undefined after answering 413/415/422. */
-  private async readKeyBody(path: KeyPath, req: http.IncomingMessage, res: http.ServerResponse): Promise<{ body: KeyBody; text: string } | undefined> {
+  private async readKeyBody(
+    path: KeyPath,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<{ body: KeyBody; text: string } | undefined> {
     let text: string;
     try {
       text = await readBody(req);
@@ -407,7 +432,12 @@ class StandInServer implements StandIn, ControlTarget {
         return false;
       case 'tooManyRequests':
       case 'unavailable':
-        sendText(res, status ?? 503, `${http.STATUS_CODES[status ?? 503] ?? 'Busy'} (stand-in fault)`, queued.retryAfter === null ? {} : { 'retry-after': queued.retryAfter });
+        sendText(
+          res,
+          status ?? 503,
+          `${http.STATUS_CODES[status ?? 503] ?? 'Busy'} (stand-in fault)`,
+          queued.retryAfter === null ? {} : { 'retry-after': queued.retryAfter },
+        );
         return false;
       case 'echo':
         // What a careless service does: quote the request, key and all, in its error text.
@@ -489,7 +519,11 @@ class StandInServer implements StandIn, ControlTarget {
 
 /** A 200 body of the wrong shape for `path`: a number where the client expects text. */
 function wrongShape(path: string, userId: string): unknown {
-  if (path === USER) return { user: { id: userId, name: 42, auth0: { global_id: GLOBAL_ID, open_AI: { api_key: 12345, api_key_name: ['not', 'a', 'name'] } } } };
+  if (path === USER) {
+    return {
+      user: { id: userId, name: 42, auth0: { global_id: GLOBAL_ID, open_AI: { api_key: 12345, api_key_name: ['not', 'a', 'name'] } } },
+    };
+  }
   return { metadata: { global_id: GLOBAL_ID, open_AI: { api_key: 12345 } } };
 }
 

@@ -11,15 +11,10 @@ import { parse as parseYaml } from 'yaml';
 export const CONTRACT_FILE_NAME = 'pieces-external-provider.strict.openapi.yaml';
 
 export type RequestSchemaName =
-  | 'PrecreatedExternalProviderApiKey'
-  | 'PreupdatedExternalProviderApiKey'
-  | 'PredeletedExternalProviderApiKey';
+  'PrecreatedExternalProviderApiKey' | 'PreupdatedExternalProviderApiKey' | 'PredeletedExternalProviderApiKey';
 
 export type ResponseSchemaName =
-  | 'CreatedExternalProviderApiKey'
-  | 'UpdatedExternalProviderApiKey'
-  | 'DeletedExternalProviderApiKey'
-  | 'ReturnedUserProfile';
+  'CreatedExternalProviderApiKey' | 'UpdatedExternalProviderApiKey' | 'DeletedExternalProviderApiKey' | 'ReturnedUserProfile';
 
 export interface ValidationResult {
   valid: boolean;

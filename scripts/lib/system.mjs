@@ -88,13 +88,23 @@ export function ensureSystemPackages(purpose, say = (message) => console.log(`[s
   }
   say(`installing Debian packages with apt-get: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...missing],
+  ]) {
     const [command, commandArgs] = runner(args);
     // dpkg prints a page per package even with -qq: shown only when apt-get fails.
-    const result = spawnSync(command, commandArgs, { stdio: ['inherit', 'pipe', 'pipe'], env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync(command, commandArgs, {
+      stdio: ['inherit', 'pipe', 'pipe'],
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     if (result.status !== 0) {
       const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd().split('\n').slice(-20).join('\n');
-      throw new Error(`apt-get ${args[0]} failed (exit ${result.status ?? result.signal}):\n${output}\n\nInstall the packages by hand:\n\n    ${installLine(missing)}\n`);
+      throw new Error(
+        `apt-get ${args[0]} failed (exit ${result.status ?? result.signal}):\n${output}\n\nInstall the packages by hand:\n\n    ${installLine(missing)}\n`,
+      );
     }
   }
   const still = missingPackages(purpose);

@@ -39,7 +39,7 @@ const exists = (file) => {
 function chooseTools() {
   if (process.env.PROVIDER_KEYS_CACHE) return { dir: path.resolve(process.env.PROVIDER_KEYS_CACHE), why: 'PROVIDER_KEYS_CACHE' };
   const local = path.join(ROOT, '.cache');
-  if (exists(entryIn(local))) return { dir: local, why: 'this checkout\'s .cache/' };
+  if (exists(entryIn(local))) return { dir: local, why: "this checkout's .cache/" };
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return { dir: path.join(base, 'provider-keys'), why: 'the user cache, shared by every clone' };
 }
@@ -157,7 +157,9 @@ export function ensureTools(say = (message) => console.log(`[tools] ${message}`)
   const browser = purpose === 'test';
   if (exists(CODE_SERVER_ENTRY) && exists(NODE24) && (!browser || exists(CHROMIUM))) return { node: NODE24, entry: CODE_SERVER_ENTRY };
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error('the code-server fallback is set up automatically on Linux x64 only; install a desktop VS Code (`code` on PATH) instead');
+    throw new Error(
+      'the code-server fallback is set up automatically on Linux x64 only; install a desktop VS Code (`code` on PATH) instead',
+    );
   }
   say(`tools folder: ${TOOLS} (${chosen.why})`);
   // A private HOME so that npm and code-server leave nothing in the user's own folders.
@@ -175,11 +177,18 @@ export function ensureTools(say = (message) => console.log(`[tools] ${message}`)
     folder: codeServerFolder,
     spec: `code-server@${CODE_SERVER_VERSION}`,
     ready: CODE_SERVER_ENTRY,
-    env: cleanNpmEnv({ HOME: scratchHome, PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: path.dirname(NODE24_BIN) }),
+    env: cleanNpmEnv({
+      HOME: scratchHome,
+      PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+      npm_config_nodedir: path.dirname(NODE24_BIN),
+    }),
     say,
     what: `code-server ${CODE_SERVER_VERSION} (native builds; about 3 minutes, once per machine)`,
   });
-  const needed = [[NODE24, `node ${NODE_MAJOR}`], [CODE_SERVER_ENTRY, 'code-server']];
+  const needed = [
+    [NODE24, `node ${NODE_MAJOR}`],
+    [CODE_SERVER_ENTRY, 'code-server'],
+  ];
   if (browser) needed.push([CHROMIUM, 'Chromium (PROVIDER_KEYS_CHROMIUM)']);
   for (const [file, what] of needed) {
     if (!exists(file)) throw new Error(`${what} is still missing at ${file}`);
@@ -241,13 +250,22 @@ function installFloorCodeServer(temp, env) {
   const anchor = '    "ignore-last-opened": {';
   const text = fs.readFileSync(cli, 'utf8');
   if (!text.includes(anchor)) throw new Error(`${cli} has changed: cannot add --enable-smoke-test-driver`);
-  fs.writeFileSync(cli, text.replace(anchor, `    "enable-smoke-test-driver": { type: "boolean", description: "VS Code's smoke-test driver (added by provider-keys' test setup)." },\n${anchor}`));
+  fs.writeFileSync(
+    cli,
+    text.replace(
+      anchor,
+      `    "enable-smoke-test-driver": { type: "boolean", description: "VS Code's smoke-test driver (added by provider-keys' test setup)." },\n${anchor}`,
+    ),
+  );
   npm(temp, ['rebuild', 'argon2']);
   const argon2 = path.join(temp, 'node_modules', 'argon2');
   const binding = path.join(argon2, 'lib', 'binding', 'napi-v3', 'argon2.node');
   // On some machines `npm rebuild argon2` reports success and leaves no binding; its own installer builds it.
   if (!exists(binding)) {
-    const preGyp = [path.join(argon2, 'node_modules', '.bin', 'node-pre-gyp'), path.join(temp, 'node_modules', '.bin', 'node-pre-gyp')].find(exists);
+    const preGyp = [
+      path.join(argon2, 'node_modules', '.bin', 'node-pre-gyp'),
+      path.join(temp, 'node_modules', '.bin', 'node-pre-gyp'),
+    ].find(exists);
     if (preGyp) runQuiet(preGyp, ['install', '--fallback-to-build'], { cwd: argon2, env });
   }
   if (!exists(binding)) throw new Error(`argon2 has no binding at ${binding}`);
@@ -256,14 +274,22 @@ function installFloorCodeServer(temp, env) {
 /** Makes sure the floor build (code-server 4.90.3, VS Code 1.90.2) is installed; quick when it is. */
 export function ensureFloorCodeServer(say = (message) => console.log(`[tools] ${message}`)) {
   if (exists(floorEntry)) return CODE_SERVER_BUILDS.floor;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('code-server 4.90.3 is set up automatically on Linux x64 only');
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error('code-server 4.90.3 is set up automatically on Linux x64 only');
+  }
   ensureSystemPackages('test', say);
   fs.mkdirSync(TOOLS, { recursive: true });
   const final = path.join(TOOLS, floorFolder);
   const temp = fs.mkdtempSync(path.join(TOOLS, `.${floorFolder}.tmp-`));
-  say(`installing code-server ${FLOOR_CODE_SERVER_VERSION} (VS Code 1.90.2, the oldest we support; native builds, about a minute) into ${final}`);
+  say(
+    `installing code-server ${FLOOR_CODE_SERVER_VERSION} (VS Code 1.90.2, the oldest we support; native builds, about a minute) into ${final}`,
+  );
   const headers = nodeHeaders();
-  const env = cleanNpmEnv({ HOME: path.join(TOOLS, 'home'), CXXFLAGS: `${process.env.CXXFLAGS ?? ''} -fpermissive`.trim(), ...(headers ? { npm_config_nodedir: headers } : {}) });
+  const env = cleanNpmEnv({
+    HOME: path.join(TOOLS, 'home'),
+    CXXFLAGS: `${process.env.CXXFLAGS ?? ''} -fpermissive`.trim(),
+    ...(headers ? { npm_config_nodedir: headers } : {}),
+  });
   try {
     fs.writeFileSync(path.join(temp, 'package.json'), '{"private":true}\n');
     installFloorCodeServer(temp, env);
@@ -301,7 +327,9 @@ export function ensureKeytar(say = (message) => console.log(`[tools] ${message}`
     return false;
   }
   const headers = nodeHeaders();
-  say(`keytar ${version} is not built (npm drops an optional package whose native build failed); building it${headers ? ` against the Node headers in ${headers}` : ''}`);
+  say(
+    `keytar ${version} is not built (npm drops an optional package whose native build failed); building it${headers ? ` against the Node headers in ${headers}` : ''}`,
+  );
   try {
     run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `keytar@${version}`], {
       cwd: ROOT,
@@ -314,4 +342,3 @@ export function ensureKeytar(say = (message) => console.log(`[tools] ${message}`
   say('keytar could not be built: it needs libsecret-1-dev, python3, make and g++ (scripts/lib/system.mjs lists them)');
   return false;
 }
-

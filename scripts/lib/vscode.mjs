@@ -170,11 +170,12 @@ export function desktopVSCodeFromPath() {
   const real = fs.realpathSync(cli);
   const binDir = path.dirname(real);
   const name = path.basename(real).replace(/\.(cmd|bat|exe)$/i, '');
-  const candidates = {
-    linux: [path.join(binDir, '..', name)], // /usr/share/code/bin/code -> /usr/share/code/code
-    darwin: ['Electron', 'Code', 'Code - Insiders'].map((exe) => path.join(binDir, '..', '..', '..', 'MacOS', exe)),
-    win32: [path.join(binDir, '..', 'Code.exe'), path.join(binDir, '..', 'Code - Insiders.exe')],
-  }[process.platform] ?? [];
+  const candidates =
+    {
+      linux: [path.join(binDir, '..', name)], // /usr/share/code/bin/code -> /usr/share/code/code
+      darwin: ['Electron', 'Code', 'Code - Insiders'].map((exe) => path.join(binDir, '..', '..', '..', 'MacOS', exe)),
+      win32: [path.join(binDir, '..', 'Code.exe'), path.join(binDir, '..', 'Code - Insiders.exe')],
+    }[process.platform] ?? [];
   const executable = candidates.find(isFile);
   return executable ? { executable: path.resolve(executable), cli } : undefined;
 }
@@ -275,11 +276,21 @@ export function signalGroup(pid, signal) {
  * (a built VS Code ignores the extensionDevelopmentPath/extensionTestsPath payload without it) and
  * which hides notifications, so a run for people leaves it off.
  */
-export function startCodeServer({ dirs, port, env, logFile, smokeTestDriver = false, say = console.log, build = CODE_SERVER_BUILDS.newest }) {
+export function startCodeServer({
+  dirs,
+  port,
+  env,
+  logFile,
+  smokeTestDriver = false,
+  say = console.log,
+  build = CODE_SERVER_BUILDS.newest,
+}) {
   const args = [
     ...baseArgs(dirs, build),
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',

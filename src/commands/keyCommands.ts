@@ -52,8 +52,13 @@ export function createKeyFlows(deps: KeyCommandDeps): KeyFlows {
   });
   return {
     actions,
-    drift: new DriftActions(deps.sync, () => workbench, (error, keyId) => actions.report.failure(error, keyId)),
+    drift: new DriftActions(
+      deps.sync,
+      () => workbench,
+      (error, keyId) => actions.report.failure(error, keyId),
+    ),
     selectServiceUrl: () => selectServiceUrl(workbench, deps.foundUrl()),
-    statusActions: () => statusActions({ status: deps.statusBar, actions, workbench, refresh: deps.refresh, showLog: () => deps.log.show() }),
+    statusActions: () =>
+      statusActions({ status: deps.statusBar, actions, workbench, refresh: deps.refresh, showLog: () => deps.log.show() }),
   };
 }

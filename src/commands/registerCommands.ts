@@ -16,7 +16,11 @@ export interface RegisterOptions {
   ready: Promise<unknown>;
 }
 
-export function registerCommands(table: Readonly<Record<string, HandlerFactory>>, context: CommandContext, options: RegisterOptions): vscode.Disposable[] {
+export function registerCommands(
+  table: Readonly<Record<string, HandlerFactory>>,
+  context: CommandContext,
+  options: RegisterOptions,
+): vscode.Disposable[] {
   const { log, ready } = options;
   // Every command resolves to undefined, whoever ran it: another extension running `executeCommand`
   // must not get back what a flow produced (an import's records, a key).
@@ -40,5 +44,6 @@ export function registerCommands(table: Readonly<Record<string, HandlerFactory>>
 /** The key flows, made by dist/commands.js on first use (`distPath`: the folder of the bundles). */
 export function keyFlowsLoader(distPath: string, deps: KeyCommandDeps): () => KeyFlows {
   let flows: KeyFlows | undefined;
-  return () => (flows ??= (createRequire(__filename)(path.join(distPath, 'commands.js')) as typeof import('./keyCommands')).createKeyFlows(deps));
+  return () =>
+    (flows ??= (createRequire(__filename)(path.join(distPath, 'commands.js')) as typeof import('./keyCommands')).createKeyFlows(deps));
 }

@@ -27,8 +27,9 @@ export class DriftActions {
     const outcomes = await this.sync.drain();
     const failed = firstFailure(outcomes);
     if (failed) await this.report(failed.error, failed.keyId);
-    else if (outcomes.some((o) => o.kind === 'waiting')) void this.prompter().message('info', t('Another VS Code window sends your key to Pieces OS.'));
-    else void this.prompter().message('info', t('Pieces OS holds your key again.'));
+    else if (outcomes.some((o) => o.kind === 'waiting')) {
+      void this.prompter().message('info', t('Another VS Code window sends your key to Pieces OS.'));
+    } else void this.prompter().message('info', t('Pieces OS holds your key again.'));
   }
 
   /** Drift: keep the key Pieces OS holds, in SecretStorage, as the one it uses. */

@@ -64,11 +64,18 @@ export class KeyActions {
     // Where the key goes, truthfully: an OpenAI key is also sent to Pieces OS once Pieces OS uses it.
     const prompt = (provider: ProviderInfo): string =>
       provider.syncsToPieces
-        ? t('Paste the {0} API key. It is kept in VS Code\'s secret storage and, once Pieces OS uses it, in Pieces OS on this computer.', provider.label)
-        : t('Paste the {0} API key. It is kept in VS Code\'s secret storage only: Pieces OS does not take {0} keys.', provider.label);
+        ? t(
+            "Paste the {0} API key. It is kept in VS Code's secret storage and, once Pieces OS uses it, in Pieces OS on this computer.",
+            provider.label,
+          )
+        : t("Paste the {0} API key. It is kept in VS Code's secret storage only: Pieces OS does not take {0} keys.", provider.label);
     // "Get a key…" beside the key box opens the provider's key page (the box stays open).
     const getKey = (provider: ProviderInfo): InputButton[] => [
-      { icon: 'link-external', tooltip: t('Get a key from {0}…', provider.label), run: () => void this.deps.runCommand(Commands.getKey, provider.id) },
+      {
+        icon: 'link-external',
+        tooltip: t('Get a key from {0}…', provider.label),
+        run: () => void this.deps.runCommand(Commands.getKey, provider.id),
+      },
     ];
     // A key of another provider pasted here is added under that provider, if the user says so; the name
     // stays unless that provider has a key of that name already (then it gets " (2)").
@@ -96,7 +103,12 @@ export class KeyActions {
       const keep = t('Keep "{0}" in Pieces OS', current.name);
       const answer = await this.prompter.ask(
         t('Which {0} key should Pieces OS use?', provider.label),
-        t('Pieces OS holds one {0} key and uses "{1}" now. "{2}" is saved in VS Code whatever you answer; Cancel keeps "{1}" in Pieces OS.', provider.label, current.name, state.name),
+        t(
+          'Pieces OS holds one {0} key and uses "{1}" now. "{2}" is saved in VS Code whatever you answer; Cancel keeps "{1}" in Pieces OS.',
+          provider.label,
+          current.name,
+          state.name,
+        ),
         [useNew, keep],
       );
       choose = answer === useNew;
@@ -105,15 +117,29 @@ export class KeyActions {
     let record: KeyRecord;
     try {
       record = await this.deps.store.add(
-        { provider: provider.id, name: state.name, secret: state.secret, ...(state.organization ? { organization: state.organization } : {}) },
+        {
+          provider: provider.id,
+          name: state.name,
+          secret: state.secret,
+          ...(state.organization ? { organization: state.organization } : {}),
+        },
         { choose },
       );
     } catch (error) {
       if (!isAddUnfinished(error)) throw error;
       // Not a failed add: the key is saved, and recovery finishes it (then it is listed and sent).
       this.deps.masks.note(error.record, state.secret);
-      this.deps.log.warn(`Added ${provider.label} key "${error.record.name}", but its last write failed (${String(error.reason)}); it is being finished`);
-      void this.prompter.message('warning', t('Saved "{0}" ({1}); it is being finished and appears in the list shortly.', error.record.name, this.deps.masks.peek(error.record)));
+      this.deps.log.warn(
+        `Added ${provider.label} key "${error.record.name}", but its last write failed (${String(error.reason)}); it is being finished`,
+      );
+      void this.prompter.message(
+        'warning',
+        t(
+          'Saved "{0}" ({1}); it is being finished and appears in the list shortly.',
+          error.record.name,
+          this.deps.masks.peek(error.record),
+        ),
+      );
       return undefined;
     }
     this.deps.masks.note(record, state.secret);
@@ -123,7 +149,12 @@ export class KeyActions {
       void this.prompter.message('info', t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label));
     } else if (!choose && current) {
       const kept = closed
-        ? t('{0} Pieces OS keeps using "{1}" (the question was closed without an answer); "Use for Pieces OS" switches to "{2}" any time.', saved, current.name, record.name)
+        ? t(
+            '{0} Pieces OS keeps using "{1}" (the question was closed without an answer); "Use for Pieces OS" switches to "{2}" any time.',
+            saved,
+            current.name,
+            record.name,
+          )
         : t('{0} Pieces OS keeps using "{1}".', saved, current.name);
       void this.prompter.message('info', kept);
     } else {
@@ -142,11 +173,27 @@ export class KeyActions {
     const usedByPieces = provider.syncsToPieces && this.deps.store.choice(record.provider)?.activeId === record.id;
     const prompt = (p: ProviderInfo): string =>
       usedByPieces
-        ? t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage and in Pieces OS on this computer.', p.label, record.name)
+        ? t(
+            'Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage and in Pieces OS on this computer.',
+            p.label,
+            record.name,
+          )
         : t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage.', p.label, record.name);
-    if (!(await runSteps(secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>()), state, () => secretSteps(provider)))) return undefined;
+    if (
+      !(await runSteps(
+        secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>()),
+        state,
+        () => secretSteps(provider),
+      ))
+    ) {
+      return undefined;
+    }
     if (state.secret === undefined) return undefined;
-    const next = await this.deps.store.rotate(record.id, state.secret, provider.hasOrganization ? { organization: state.organization ?? '' } : {});
+    const next = await this.deps.store.rotate(
+      record.id,
+      state.secret,
+      provider.hasOrganization ? { organization: state.organization ?? '' } : {},
+    );
     this.deps.masks.note(next, state.secret);
     this.deps.log.info(`Updated ${provider.label} key "${next.name}"`);
     await this.afterChange(next, t('Updated "{0}" ({1}).', next.name, this.deps.masks.peek(next)));
@@ -156,7 +203,10 @@ export class KeyActions {
   async renameKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
     const record = await this.resolveKey(arg, t('Rename Key'), t('Which key do you want to rename?'));
     if (!record) return undefined;
-    const taken = this.deps.store.keysOf(record.provider).filter((k) => k.id !== record.id).map((k) => k.name);
+    const taken = this.deps.store
+      .keysOf(record.provider)
+      .filter((k) => k.id !== record.id)
+      .map((k) => k.name);
     const answer = await this.prompter.input({
       title: t('Rename "{0}"', record.name),
       prompt: t('The new name of the key. Names are stored in plain text, so never paste a key here.'),
@@ -189,9 +239,17 @@ export class KeyActions {
         title: t('Delete "{0}" ({1})', record.name, mask),
         placeholder: held
           ? t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name)
-          : t('You chose "{0}" for Pieces OS ({1}). Which key should it use after the delete?', record.name, stateWord(this.deps.sync.stateOf(record))),
+          : t(
+              'You chose "{0}" for Pieces OS ({1}). Which key should it use after the delete?',
+              record.name,
+              stateWord(this.deps.sync.stateOf(record)),
+            ),
         items: [
-          ...others.map((k) => ({ label: t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name), description: this.deps.masks.peek(k), value: k })),
+          ...others.map((k) => ({
+            label: t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name),
+            description: this.deps.masks.peek(k),
+            value: k,
+          })),
           { label: t('Delete "{0}"; Pieces OS holds no {1} key', record.name, label), value: 'none' as const },
         ],
       });
@@ -201,8 +259,8 @@ export class KeyActions {
       const confirmed = await this.prompter.confirm(
         t('Delete "{0}" ({1})?', record.name, mask),
         isActive
-          ? t('{0} The key is removed from VS Code\'s secret storage. This cannot be undone.', effect)
-          : t('The key is removed from VS Code\'s secret storage. This cannot be undone.'),
+          ? t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", effect)
+          : t("The key is removed from VS Code's secret storage. This cannot be undone."),
         t('Delete'),
       );
       if (!confirmed) return false;
@@ -218,8 +276,16 @@ export class KeyActions {
       return true;
     }
     const outcome = successor
-      ? { done: deleted, confirmed: t('{0} Pieces OS uses "{1}" now.', deleted, successor.name), waiting: t('{0} Pieces OS will use "{1}" once it answers.', deleted, successor.name) }
-      : { done: deleted, confirmed: t('{0} Pieces OS holds no {1} key now.', deleted, label), waiting: t('{0} Pieces OS will hold no {1} key once it answers.', deleted, label) };
+      ? {
+          done: deleted,
+          confirmed: t('{0} Pieces OS uses "{1}" now.', deleted, successor.name),
+          waiting: t('{0} Pieces OS will use "{1}" once it answers.', deleted, successor.name),
+        }
+      : {
+          done: deleted,
+          confirmed: t('{0} Pieces OS holds no {1} key now.', deleted, label),
+          waiting: t('{0} Pieces OS will hold no {1} key once it answers.', deleted, label),
+        };
     await this.sendChange(record.provider, outcome, successor?.id);
     return true;
   }
@@ -231,12 +297,23 @@ export class KeyActions {
     });
     if (!record) return undefined;
     if (!getProvider(record.provider)?.syncsToPieces) {
-      void this.prompter.message('warning', t('Pieces OS does not accept {0} keys.', getProvider(record.provider)?.label ?? record.provider));
+      void this.prompter.message(
+        'warning',
+        t('Pieces OS does not accept {0} keys.', getProvider(record.provider)?.label ?? record.provider),
+      );
       return undefined;
     }
     await this.deps.sync.choose(record.provider, record.id);
     const done = t('"{0}" is the key for Pieces OS.', record.name);
-    await this.sendChange(record.provider, { done, confirmed: t('Pieces OS uses "{0}" now.', record.name), waiting: t('Pieces OS will use "{0}" once it answers.', record.name) }, record.id);
+    await this.sendChange(
+      record.provider,
+      {
+        done,
+        confirmed: t('Pieces OS uses "{0}" now.', record.name),
+        waiting: t('Pieces OS will use "{0}" once it answers.', record.name),
+      },
+      record.id,
+    );
     return record;
   }
 
@@ -265,8 +342,9 @@ export class KeyActions {
     const outcomes = await this.deps.sync.syncNow();
     const failed = firstFailure(outcomes);
     if (failed) await this.report.failure(failed.error, failed.keyId);
-    else if (outcomes.some((o) => o.kind === 'waiting')) void this.prompter.message('info', t('Another VS Code window is sending your changes to Pieces OS.'));
-    else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', t('Pieces OS is up to date.'));
+    else if (outcomes.some((o) => o.kind === 'waiting')) {
+      void this.prompter.message('info', t('Another VS Code window is sending your changes to Pieces OS.'));
+    } else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', t('Pieces OS is up to date.'));
     else void this.prompter.message('info', t('Nothing to sync: Pieces OS already has your latest changes.'));
     return outcomes;
   }
@@ -293,8 +371,9 @@ export class KeyActions {
     const outcomes = await this.deps.sync.drain();
     const failed = firstFailure(outcomes);
     if (failed) await this.report.failure(failed.error, failed.keyId ?? keyId, text.done);
-    else if (outcomes.some((o) => o.kind === 'waiting' && o.reason === 'otherWindow')) void this.prompter.message('info', t('{0} Another VS Code window sends it to Pieces OS.', text.done));
-    else if (this.deps.sync.planFor(provider).kind !== 'none') void this.prompter.message('info', text.waiting);
+    else if (outcomes.some((o) => o.kind === 'waiting' && o.reason === 'otherWindow')) {
+      void this.prompter.message('info', t('{0} Another VS Code window sends it to Pieces OS.', text.done));
+    } else if (this.deps.sync.planFor(provider).kind !== 'none') void this.prompter.message('info', text.waiting);
     else void this.prompter.message('info', text.confirmed);
   }
 
@@ -305,8 +384,8 @@ export class KeyActions {
 
   /** The key a command is about (pickKey.ts); the picker marks the key Pieces OS uses. */
   private resolveKey(arg: KeyArgument, title: string, placeholder: string, filter?: KeyQuestion['filter']): Promise<KeyRecord | undefined> {
-    const inUse = (k: KeyRecord): string | undefined => (this.deps.store.choice(k.provider)?.activeId === k.id ? t('used by Pieces OS') : undefined);
+    const inUse = (k: KeyRecord): string | undefined =>
+      this.deps.store.choice(k.provider)?.activeId === k.id ? t('used by Pieces OS') : undefined;
     return resolveKey(this.deps, arg, { title, placeholder, ...(filter ? { filter } : {}), note: inUse });
   }
 }
-

@@ -92,7 +92,9 @@ export function secretStep<S extends KeyAnswers>(
         ...(state.secret !== undefined ? { value: state.secret } : {}),
         validate: (value) => {
           const checked = validateApiKey(value, provider);
-          if (moveTo && !checked.ok && checked.otherProvider) return { severity: 'warning', message: t('{0} Press Enter to add it there instead.', checked.error) };
+          if (moveTo && !checked.ok && checked.otherProvider) {
+            return { severity: 'warning', message: t('{0} Press Enter to add it there instead.', checked.error) };
+          }
           return toCheck(checked);
         },
         buttons: buttons(provider),

@@ -32,7 +32,8 @@ export async function resolveKey(deps: PickKeyDeps, arg: unknown, question: KeyQ
   const all = deps.store.list();
   const keys = question.filter ? all.filter(question.filter.fits) : all;
   if (keys.length === 0) {
-    const text = all.length > 0 && question.filter ? question.filter.noneFits : t('There is no key to choose. Add one with "Provider Keys: Add Key".');
+    const text =
+      all.length > 0 && question.filter ? question.filter.noneFits : t('There is no key to choose. Add one with "Provider Keys: Add Key".');
     void deps.prompter().message('info', text);
     return undefined;
   }

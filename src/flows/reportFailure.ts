@@ -37,37 +37,80 @@ export class FailureReporter {
     const identity = 'operation' in error && error.operation === 'GET /user' && (kind === 'notFound' || kind === 'badResponse');
     switch (identity ? 'unreachable' : kind) {
       case 'unreachable':
-        choice = await prompter.message('warning', t('{0}{1} The change waits and is sent when Pieces OS answers.', saved, error.message), retry, selectUrl, showLog);
+        choice = await prompter.message(
+          'warning',
+          t('{0}{1} The change waits and is sent when Pieces OS answers.', saved, error.message),
+          retry,
+          selectUrl,
+          showLog,
+        );
         break;
       case 'notSignedIn':
       case 'session':
-        choice = await prompter.message('warning', t('{0}Sign in to Pieces so that Pieces OS gets the change; it waits until then.', saved), retry);
+        choice = await prompter.message(
+          'warning',
+          t('{0}Sign in to Pieces so that Pieces OS gets the change; it waits until then.', saved),
+          retry,
+        );
         break;
       case 'keyring':
-        choice = await prompter.message('warning', t('{0}{1} The change waits. {2}', saved, error.message, keyringAdvice()), retry, showLog);
+        choice = await prompter.message(
+          'warning',
+          t('{0}{1} The change waits. {2}', saved, error.message, keyringAdvice()),
+          retry,
+          showLog,
+        );
         break;
       case 'busy': // its message says when it is tried again
       case 'server':
         // Never parked: the engine sends it again by itself (after Retry-After, or with backoff).
-        choice = await prompter.message('warning', t('{0}Pieces OS could not store the change yet: {1}', saved, kind === 'busy' ? error.message : t('{0} It is sent again automatically.', sentence(error.message))), retry, showLog);
+        choice = await prompter.message(
+          'warning',
+          t(
+            '{0}Pieces OS could not store the change yet: {1}',
+            saved,
+            kind === 'busy' ? error.message : t('{0} It is sent again automatically.', sentence(error.message)),
+          ),
+          retry,
+          showLog,
+        );
         break;
       case 'badResponse':
         // A 2xx it could not read: Pieces OS may well have acted. Retried a few times, then parked.
-        choice = await prompter.message('error', t('{0}{1} Whether Pieces OS took the change is not known; Retry sends it again.', saved, error.message), retry, showLog);
+        choice = await prompter.message(
+          'error',
+          t('{0}{1} Whether Pieces OS took the change is not known; Retry sends it again.', saved, error.message),
+          retry,
+          showLog,
+        );
         break;
       case 'unauthorized': {
         if (keyId === undefined) {
           // A removal (no key of ours is chosen): no key was sent, so none can be blamed or updated.
-          choice = await prompter.message('error', t('{0}Pieces OS refused to remove the key it holds (401), so it may still use it. Retry sends the removal again.', saved), retry, showLog);
+          choice = await prompter.message(
+            'error',
+            t('{0}Pieces OS refused to remove the key it holds (401), so it may still use it. Retry sends the removal again.', saved),
+            retry,
+            showLog,
+          );
           break;
         }
         const buttons = record?.previousRev ? [restore, updateKey, showLog] : [updateKey, showLog];
         const name = record ? t('"{0}"', record.name) : t('the key');
-        choice = await prompter.message('error', t('{0}Pieces OS rejected {1} (401). Check the key and its organization id.', saved, name), ...buttons);
+        choice = await prompter.message(
+          'error',
+          t('{0}Pieces OS rejected {1} (401). Check the key and its organization id.', saved, name),
+          ...buttons,
+        );
         break;
       }
       default:
-        choice = await prompter.message('error', t('{0}Pieces OS could not store the change: {1}', saved, sentence(error.message)), retry, showLog);
+        choice = await prompter.message(
+          'error',
+          t('{0}Pieces OS could not store the change: {1}', saved, sentence(error.message)),
+          retry,
+          showLog,
+        );
     }
     if (choice === retry) await this.deps.syncNow();
     else if (choice === selectUrl) await this.deps.runCommand(Commands.selectServiceUrl);
@@ -85,6 +128,8 @@ function sentence(text: string): string {
 /** What to do about a keyring that gives nothing, where that is known to happen. */
 export function keyringAdvice(platform: string = process.platform): string {
   return platform === 'linux'
-    ? t('On Linux, unlock your keyring (GNOME Keyring or KWallet), or start VS Code with a "password-store" option (see "Preferences: Configure Runtime Arguments"), then Retry.')
+    ? t(
+        'On Linux, unlock your keyring (GNOME Keyring or KWallet), or start VS Code with a "password-store" option (see "Preferences: Configure Runtime Arguments"), then Retry.',
+      )
     : t('Unlock your keychain, then Retry.');
 }

@@ -15,7 +15,11 @@ export async function selectServiceUrl(
     title: t('Pieces OS Service URL'),
     placeholder: current ? t('Now: {0}', current) : t('Now: found automatically{0}', foundUrl ? ` (${foundUrl})` : ''),
     items: [
-      { label: t('Find Pieces OS automatically'), detail: t('Scan 127.0.0.1 ports 39300–39333, then 1000 and 5323 (recommended)'), value: 'auto' },
+      {
+        label: t('Find Pieces OS automatically'),
+        detail: t('Scan 127.0.0.1 ports 39300–39333, then 1000 and 5323 (recommended)'),
+        value: 'auto',
+      },
       { label: t('Enter a URL…'), detail: t('For Pieces OS on a port of its own, such as http://127.0.0.1:39300'), value: 'enter' },
     ],
   });
@@ -40,7 +44,9 @@ export async function selectServiceUrl(
   await workbench.updateSetting(Settings.serviceUrl, value);
   void workbench.message(
     'info',
-    value ? t('Provider Keys now sends keys to Pieces OS at {0} only.', value) : t('Provider Keys now finds Pieces OS automatically (127.0.0.1 ports 39300–39333, 1000, 5323).'),
+    value
+      ? t('Provider Keys now sends keys to Pieces OS at {0} only.', value)
+      : t('Provider Keys now finds Pieces OS automatically (127.0.0.1 ports 39300–39333, 1000, 5323).'),
   );
   return value;
 }

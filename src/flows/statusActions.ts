@@ -27,13 +27,29 @@ export async function statusActions(deps: StatusActionsDeps): Promise<void> {
   type Action = () => unknown;
   const items: Array<{ label: string; detail?: string; value: Action }> = [];
   for (const key of rejected) {
-    if (key.previousRev) items.push({ label: `$(history) ${t('Restore the previous key of "{0}"', key.name)}`, detail: t('Pieces OS rejected the new key (401); it accepted the previous one'), value: () => actions.restorePrevious(key.id) });
-    items.push({ label: `$(key) ${t('Update "{0}"…', key.name)}`, detail: t('Pieces OS rejected this key (401)'), value: () => actions.updateKey(key.id) });
+    if (key.previousRev) {
+      items.push({
+        label: `$(history) ${t('Restore the previous key of "{0}"', key.name)}`,
+        detail: t('Pieces OS rejected the new key (401); it accepted the previous one'),
+        value: () => actions.restorePrevious(key.id),
+      });
+    }
+    items.push({
+      label: `$(key) ${t('Update "{0}"…', key.name)}`,
+      detail: t('Pieces OS rejected this key (401)'),
+      value: () => actions.updateKey(key.id),
+    });
   }
   const syncNow = { label: `$(sync) ${t('Sync Now')}`, value: () => actions.syncNow() };
-  const refresh = { label: `$(refresh) ${t('Refresh')}`, detail: t('Look for Pieces OS again and compare what it holds'), value: () => deps.refresh() };
+  const refresh = {
+    label: `$(refresh) ${t('Refresh')}`,
+    detail: t('Look for Pieces OS again and compare what it holds'),
+    value: () => deps.refresh(),
+  };
   items.push(...(waiting ? [syncNow, refresh] : [refresh, syncNow]));
-  if (view.severity !== 'ok') items.push({ label: `$(plug) ${t('Select Service URL…')}`, value: () => workbench.runCommand(Commands.selectServiceUrl) });
+  if (view.severity !== 'ok') {
+    items.push({ label: `$(plug) ${t('Select Service URL…')}`, value: () => workbench.runCommand(Commands.selectServiceUrl) });
+  }
   items.push({ label: `$(add) ${t('Add Key…')}`, value: () => actions.addKey() });
   items.push({ label: `$(list-tree) ${t('Show Keys')}`, value: () => workbench.runCommand(`${Views.keys}.focus`) });
   items.push({ label: `$(output) ${t('Show Log')}`, value: () => deps.showLog() });

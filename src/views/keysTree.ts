@@ -143,8 +143,9 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     if (!provider.syncsToPieces) tooltip = t('{0}: local only; Pieces OS does not accept this provider.', provider.label);
     else if (drift) tooltip = `${provider.label}: ${driftSentence(drift, provider.label, active?.name, this.heldName(drift))}`;
     else if (active && isHeld(this.engine.stateOf(active))) tooltip = t('{0}: Pieces OS uses "{1}" (synced).', provider.label, active.name);
-    else if (active) tooltip = t('{0}: you chose "{1}" for Pieces OS ({2}).', provider.label, active.name, stateWord(this.engine.stateOf(active)));
-    else tooltip = t('{0}: Pieces OS uses none of these keys.', provider.label);
+    else if (active) {
+      tooltip = t('{0}: you chose "{1}" for Pieces OS ({2}).', provider.label, active.name, stateWord(this.engine.stateOf(active)));
+    } else tooltip = t('{0}: Pieces OS uses none of these keys.', provider.label);
     item.tooltip = tooltip;
     item.accessibilityInformation = { label: `${provider.label}, ${item.description}. ${tooltip}` };
     item.iconPath = new vscode.ThemeIcon(provider.syncsToPieces ? 'cloud' : 'device-desktop');
@@ -175,7 +176,14 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const stale = this.isStale(record);
     item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : iconOf(state);
     item.accessibilityInformation = {
-      label: [record.name, t('{0} key {1}', provider?.label ?? record.provider, mask), held ? t('used by Pieces OS') : isActive ? t('chosen for Pieces OS') : '', stateWord(state), stale ? t('due for rotation') : '', ...extras.badges]
+      label: [
+        record.name,
+        t('{0} key {1}', provider?.label ?? record.provider, mask),
+        held ? t('used by Pieces OS') : isActive ? t('chosen for Pieces OS') : '',
+        stateWord(state),
+        stale ? t('due for rotation') : '',
+        ...extras.badges,
+      ]
         .filter(Boolean)
         .join(', '),
     };
@@ -189,8 +197,14 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     if (record.organization) tooltip.appendMarkdown(`${escape(t('Organization: {0}', record.organization))}  \n`);
     tooltip.appendMarkdown(`${escape(t('Created: {0}', formatDate(record.createdAt)))}  \n`);
     tooltip.appendMarkdown(`${escape(t('Updated: {0}', formatDate(record.updatedAt)))}`);
-    if (record.previousRev) tooltip.appendMarkdown(`\n\n$(history) ${escape(t('The previous key is kept until Pieces OS accepts this one ("Restore Previous Key" brings it back).'))}`);
-    if (stale) tooltip.appendMarkdown(`\n\n$(warning) ${escape(t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
+    if (record.previousRev) {
+      tooltip.appendMarkdown(
+        `\n\n$(history) ${escape(t('The previous key is kept until Pieces OS accepts this one ("Restore Previous Key" brings it back).'))}`,
+      );
+    }
+    if (stale) {
+      tooltip.appendMarkdown(`\n\n$(warning) ${escape(t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
+    }
     for (const line of extras.lines) tooltip.appendMarkdown(`\n\n$(${line.icon}) ${escape(line.text)}`);
     item.tooltip = tooltip;
     return item;
@@ -216,7 +230,9 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const sentence = driftSentence(drift, provider.label, chosen, ours);
     item.label = t('Pieces OS {0}', driftWord(drift));
     // The held key's mask follows the mask rule of every row (no characters of a short key).
-    if (drift.kind !== 'holdsNone') item.description = [ours ?? rowTail(drift.mask), !ours ? drift.name : undefined].filter(Boolean).join(' · ');
+    if (drift.kind !== 'holdsNone') {
+      item.description = [ours ?? rowTail(drift.mask), !ours ? drift.name : undefined].filter(Boolean).join(' · ');
+    }
     switch (drift.kind) {
       case 'holdsOther':
         item.contextValue = ItemContext.drift;
@@ -228,7 +244,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
         break;
       case 'holdsUnknown':
         item.contextValue = ItemContext.driftUnknown;
-        item.tooltip = `${sentence} ${t('Keep it here (stored in VS Code\'s secret storage), or leave it.')}`;
+        item.tooltip = `${sentence} ${t("Keep it here (stored in VS Code's secret storage), or leave it.")}`;
         break;
     }
     item.accessibilityInformation = { label: [item.label, item.description].filter(Boolean).join(', ') + `. ${item.tooltip}` };

@@ -86,7 +86,13 @@ export function createParts(context: vscode.ExtensionContext): Parts {
   });
   const store = bundle.store;
   const autoSync = (): boolean => config().get<boolean>(Settings.autoSync, true);
-  const sync = new SyncEngine({ store, service: piecesServicePort(client), lease: bundle.lease, autoSync, log: (message) => log.info(message) });
+  const sync = new SyncEngine({
+    store,
+    service: piecesServicePort(client),
+    lease: bundle.lease,
+    autoSync,
+    log: (message) => log.info(message),
+  });
   const masks = new MaskCache(store);
   const status = new StatusBar(connection, store, sync, () => config().get<boolean>(Settings.statusBarEnabled, true));
 
@@ -118,7 +124,11 @@ export function createParts(context: vscode.ExtensionContext): Parts {
     void vscode.commands.executeCommand('setContext', ContextKeys.hasKeys, store.list().length > 0);
     void vscode.commands.executeCommand('setContext', ContextKeys.connection, connection.state.kind);
     const { pending, drift } = sync.state;
-    void vscode.commands.executeCommand('setContext', ContextKeys.drift, Object.values(drift).some((d) => d.kind !== 'inSync'));
+    void vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.drift,
+      Object.values(drift).some((d) => d.kind !== 'inSync'),
+    );
     treeView.badge = pending > 0 ? { value: pending, tooltip: changesWaiting(pending) } : undefined;
   }
   function drawOthers(): void {

@@ -1,6 +1,15 @@
 // The Prompter of a real window: quick picks, input boxes, modal questions and notifications.
 import * as vscode from 'vscode';
-import { BACK, type Back, type InputCheck, type InputOptions, type PickOptions, type Prompter, type Severity, type StepCount } from '../flows/prompter';
+import {
+  BACK,
+  type Back,
+  type InputCheck,
+  type InputOptions,
+  type PickOptions,
+  type Prompter,
+  type Severity,
+  type StepCount,
+} from '../flows/prompter';
 
 export interface WindowPrompterOptions {
   /** Runs before a notification is shown: the views first show what the message is about (redraw.ts). */
@@ -37,7 +46,9 @@ export class WindowPrompter implements Prompter {
     quickPick.items = options.items;
     quickPick.selectedItems = quickPick.items.filter((item) => item.picked);
     applyStep(quickPick, options.step);
-    return untilAnswered<T[]>(quickPick, (finish) => quickPick.onDidAccept(() => finish(quickPick.selectedItems.map((item) => item.value))));
+    return untilAnswered<T[]>(quickPick, (finish) =>
+      quickPick.onDidAccept(() => finish(quickPick.selectedItems.map((item) => item.value))),
+    );
   }
 
   input(options: InputOptions): Promise<string | undefined | Back> {
@@ -49,7 +60,10 @@ export class WindowPrompter implements Prompter {
     box.password = options.password ?? false;
     box.ignoreFocusOut = true;
     applyStep(box, options.step);
-    const extra = (options.buttons ?? []).map((button) => ({ button, item: { iconPath: new vscode.ThemeIcon(button.icon), tooltip: button.tooltip } }));
+    const extra = (options.buttons ?? []).map((button) => ({
+      button,
+      item: { iconPath: new vscode.ThemeIcon(button.icon), tooltip: button.tooltip },
+    }));
     if (extra.length > 0) {
       box.buttons = [...box.buttons, ...extra.map((e) => e.item)];
       box.onDidTriggerButton((pressed) => extra.find((e) => e.item === pressed)?.button.run());

@@ -63,13 +63,34 @@ export class StatusBar implements vscode.Disposable {
     if (worst) {
       // While the first attempt of a waiting change is in flight, say so; a retry after a failure keeps the text steady.
       const onlyWaiting = problems.length === 1 && engine.pending > 0 && !engine.lastError;
-      if (onlyWaiting && engine.busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, lines: [t('Sending your change to Pieces OS…')], title: t('Syncing with Pieces OS'), severity: 'busy' };
+      if (onlyWaiting && engine.busy) {
+        return {
+          text: `$(sync~spin) ${t('Pieces OS: syncing')}`,
+          lines: [t('Sending your change to Pieces OS…')],
+          title: t('Syncing with Pieces OS'),
+          severity: 'busy',
+        };
+      }
       // Changes waiting behind a worse problem are still counted in the text: "not running · 1 waiting".
       const text = engine.pending > 0 && !worst.waiting ? `${worst.text} · ${t('{0} waiting', engine.pending)}` : worst.text;
-      return { text, lines: problems.map((p) => p.line), title: problems.length === 1 ? stripIcon(worst.text) : t('{0} (and {1} more)', stripIcon(worst.text), problems.length - 1), severity: worst.severity };
+      return {
+        text,
+        lines: problems.map((p) => p.line),
+        title: problems.length === 1 ? stripIcon(worst.text) : t('{0} (and {1} more)', stripIcon(worst.text), problems.length - 1),
+        severity: worst.severity,
+      };
     }
-    if (engine.busy) return { text: `$(sync~spin) ${t('Pieces OS: syncing')}`, lines: [t('Sending your change to Pieces OS…')], title: t('Syncing with Pieces OS'), severity: 'busy' };
-    if (state.kind === 'connected') return { text: `$(check) ${t('Pieces OS')}`, lines: [connectionText(state)], title: t('Pieces OS: connected'), severity: 'ok' };
+    if (engine.busy) {
+      return {
+        text: `$(sync~spin) ${t('Pieces OS: syncing')}`,
+        lines: [t('Sending your change to Pieces OS…')],
+        title: t('Syncing with Pieces OS'),
+        severity: 'busy',
+      };
+    }
+    if (state.kind === 'connected') {
+      return { text: `$(check) ${t('Pieces OS')}`, lines: [connectionText(state)], title: t('Pieces OS: connected'), severity: 'ok' };
+    }
     return { text: `$(key) ${t('Pieces OS')}`, lines: [connectionText(state)], title: t('Looking for Pieces OS'), severity: 'busy' };
   }
 
@@ -109,13 +130,22 @@ export class StatusBar implements vscode.Disposable {
   private problems(): Problem[] {
     const problems: Problem[] = [];
     const state = this.monitor.state;
-    if (state.kind === 'refusedUrl') problems.push({ text: `$(error) ${t('Pieces OS: service URL refused')}`, line: connectionText(state), severity: 'error' });
-    else if (state.kind === 'notRunning') problems.push({ text: `$(debug-disconnect) ${t('Pieces OS: not running')}`, line: connectionText(state), severity: 'warning' });
-    else if (state.kind === 'error') problems.push({ text: `$(warning) ${t('Pieces OS: error')}`, line: connectionText(state), severity: 'error' });
-    else if (state.kind === 'notSignedIn') problems.push({ text: `$(account) ${t('Pieces OS: not signed in')}`, line: connectionText(state), severity: 'warning' });
+    if (state.kind === 'refusedUrl') {
+      problems.push({ text: `$(error) ${t('Pieces OS: service URL refused')}`, line: connectionText(state), severity: 'error' });
+    } else if (state.kind === 'notRunning') {
+      problems.push({ text: `$(debug-disconnect) ${t('Pieces OS: not running')}`, line: connectionText(state), severity: 'warning' });
+    } else if (state.kind === 'error') {
+      problems.push({ text: `$(warning) ${t('Pieces OS: error')}`, line: connectionText(state), severity: 'error' });
+    } else if (state.kind === 'notSignedIn') {
+      problems.push({ text: `$(account) ${t('Pieces OS: not signed in')}`, line: connectionText(state), severity: 'warning' });
+    }
 
     for (const key of this.rejectedKeys()) {
-      problems.push({ text: `$(error) ${t('Pieces OS: key rejected')}`, line: t('Pieces OS rejected "{0}" (401): update the key or its organization id.', key.name), severity: 'error' });
+      problems.push({
+        text: `$(error) ${t('Pieces OS: key rejected')}`,
+        line: t('Pieces OS rejected "{0}" (401): update the key or its organization id.', key.name),
+        severity: 'error',
+      });
     }
     for (const [provider, drift] of Object.entries(this.sync.state.drift)) {
       if (!drift || drift.kind === 'inSync') continue;
@@ -127,21 +157,35 @@ export class StatusBar implements vscode.Disposable {
     }
     for (const key of this.activeKeysIn('failed')) {
       const state = this.sync.stateOf(key);
-      problems.push({ text: `$(warning) ${t('Pieces OS: sync failed')}`, line: t('"{0}" could not be sent: {1}', key.name, 'reason' in state ? (state.reason ?? '') : ''), severity: 'error' });
+      problems.push({
+        text: `$(warning) ${t('Pieces OS: sync failed')}`,
+        line: t('"{0}" could not be sent: {1}', key.name, 'reason' in state ? (state.reason ?? '') : ''),
+        severity: 'error',
+      });
     }
     for (const removal of this.sync.parkedRemovals()) {
       const label = getProvider(removal.provider)?.label ?? removal.provider;
-      problems.push({ text: `$(warning) ${t('Pieces OS: sync failed')}`, line: t('Pieces OS still holds your {0} key: removing it failed ({1}). Sync Now tries again.', label, removal.reason), severity: 'error' });
+      problems.push({
+        text: `$(warning) ${t('Pieces OS: sync failed')}`,
+        line: t('Pieces OS still holds your {0} key: removing it failed ({1}). Sync Now tries again.', label, removal.reason),
+        severity: 'error',
+      });
     }
     for (const key of this.activeKeysIn('keyring')) {
-      problems.push({ text: `$(lock) ${t('Keyring unavailable')}`, line: t('VS Code\'s secret storage did not give "{0}"; it is sent once it does.', key.name), severity: 'warning' });
+      problems.push({
+        text: `$(lock) ${t('Keyring unavailable')}`,
+        line: t('VS Code\'s secret storage did not give "{0}"; it is sent once it does.', key.name),
+        severity: 'warning',
+      });
     }
     const waiting = this.sync.state.pending;
     if (waiting > 0) {
       const signIn = this.activeKeysIn('signIn').length > 0;
       problems.push({
         text: `$(clock) ${t('Pieces OS: {0}', changesWaiting(waiting))}`,
-        line: signIn ? t('{0}: sign in to Pieces to send them.', changesWaiting(waiting)) : t('{0}: sent when Pieces OS answers (Sync Now sends them at once).', changesWaiting(waiting)),
+        line: signIn
+          ? t('{0}: sign in to Pieces to send them.', changesWaiting(waiting))
+          : t('{0}: sent when Pieces OS answers (Sync Now sends them at once).', changesWaiting(waiting)),
         severity: 'warning',
         waiting: true,
       });
@@ -151,7 +195,9 @@ export class StatusBar implements vscode.Disposable {
 
   private activeKeysIn(kind: KeyState['kind']): KeyRecord[] {
     const keys: KeyRecord[] = [];
-    for (const key of this.store.list()) if (this.store.choice(key.provider)?.activeId === key.id && this.sync.stateOf(key).kind === kind) keys.push(key);
+    for (const key of this.store.list()) {
+      if (this.store.choice(key.provider)?.activeId === key.id && this.sync.stateOf(key).kind === kind) keys.push(key);
+    }
     return keys;
   }
 

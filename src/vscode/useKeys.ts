@@ -90,7 +90,10 @@ export class UseKeys implements vscode.Disposable {
         lines.push({ icon: 'verified', text: t('Verified: {0} accepted it {1}.', label, when) });
       } else {
         badges.push(t('rejected by {0}', label));
-        lines.push({ icon: 'error', text: t('Verified: {0} rejected it ({1}) {2}. Update it with a working key.', label, verified.status ?? '401/403', when) });
+        lines.push({
+          icon: 'error',
+          text: t('Verified: {0} rejected it ({1}) {2}. Update it with a working key.', label, verified.status ?? '401/403', when),
+        });
       }
     }
     return { badges, lines };
@@ -99,7 +102,10 @@ export class UseKeys implements vscode.Disposable {
   dispose(): void {
     this.focus.dispose();
     this.changed.dispose();
-    void this.loaded?.then((flows) => void flows.dispose(), () => undefined);
+    void this.loaded?.then(
+      (flows) => void flows.dispose(),
+      () => undefined,
+    );
   }
 
   private hasTerminalKeys(): boolean {

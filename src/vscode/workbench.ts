@@ -69,7 +69,11 @@ export class VsCodeWorkbench extends ForwardingPrompter implements Workbench {
   async findFiles(include: string, exclude: string, max: number): Promise<WorkspaceFile[]> {
     const several = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
     const uris = await vscode.workspace.findFiles(include, exclude, max);
-    return uris.map((uri) => ({ uri: uri.toString(), name: uri.path.slice(uri.path.lastIndexOf('/') + 1), label: vscode.workspace.asRelativePath(uri, several) }));
+    return uris.map((uri) => ({
+      uri: uri.toString(),
+      name: uri.path.slice(uri.path.lastIndexOf('/') + 1),
+      label: vscode.workspace.asRelativePath(uri, several),
+    }));
   }
 
   async fileSize(file: WorkspaceFile): Promise<number> {

@@ -156,7 +156,10 @@ describe('PiecesClient: bounded answers', function () {
       res.write('{"metadata":');
     });
     const started = performance.now();
-    const error = await rejectsWith(() => new PiecesClient({ baseUrl: server.url, timeoutMs: 300 }).createKey('u1', { apiKey: FAKE_KEY }), ServiceUnreachableError);
+    const error = await rejectsWith(
+      () => new PiecesClient({ baseUrl: server.url, timeoutMs: 300 }).createKey('u1', { apiKey: FAKE_KEY }),
+      ServiceUnreachableError,
+    );
     const elapsed = performance.now() - started;
     assert.equal(error.reason, 'timeout');
     assert.ok(elapsed >= 250 && elapsed < 2000, `gave up after ${elapsed} ms`);
@@ -177,7 +180,7 @@ describe('PiecesClient: bounded answers', function () {
     assertNoSecrets(error);
   });
 
-  describe('with the stand-in\'s faults', () => {
+  describe("with the stand-in's faults", () => {
     let standIn: StandIn;
     before(async () => {
       standIn = await startStandIn();

@@ -35,7 +35,7 @@ function assertNoFragments(error: Error, keys: readonly string[]): void {
   }
 }
 
-describe('PiecesClient against the stand-in\'s fault modes', function () {
+describe("PiecesClient against the stand-in's fault modes", function () {
   this.timeout(20_000);
   let standIn: StandIn;
   let client: PiecesClient;
@@ -56,7 +56,9 @@ describe('PiecesClient against the stand-in\'s fault modes', function () {
   describe('statuses', () => {
     it('429 and 503 are ServiceBusyError with Retry-After in ms (seconds, HTTP date, absent, capped)', async () => {
       const date = new Date(Date.now() + 20_000).toUTCString();
-      const cases: Array<[fault: 'tooManyRequests' | 'unavailable', retryAfter: string | null, status: number, check: (ms: number | undefined) => boolean]> = [
+      const cases: Array<
+        [fault: 'tooManyRequests' | 'unavailable', retryAfter: string | null, status: number, check: (ms: number | undefined) => boolean]
+      > = [
         ['tooManyRequests', '7', 429, (ms) => ms === 7000],
         ['unavailable', date, 503, (ms) => ms !== undefined && ms > 15_000 && ms <= 20_000],
         ['tooManyRequests', null, 429, (ms) => ms === undefined],
@@ -89,7 +91,11 @@ describe('PiecesClient against the stand-in\'s fault modes', function () {
       standIn.failNext(1, 'notFound', { paths: [UPDATE] });
       const missing = await rejectsWith(() => client.updateKey(standIn.userId, { apiKey: FAKE_KEY }), NotFoundError);
       assert.match(missing.message, /does not offer POST \/external_provider\/api_key\/update \(404\)/);
-      for (const [fault, status] of [['forbidden', 403], ['conflict', 409], ['unprocessable', 422]] as const) {
+      for (const [fault, status] of [
+        ['forbidden', 403],
+        ['conflict', 409],
+        ['unprocessable', 422],
+      ] as const) {
         standIn.failNext(1, fault, { paths: [DELETE] });
         const error = await rejectsWith(() => client.deleteKey(standIn.userId), InvalidInputError);
         assert.equal(error.status, status);
@@ -125,7 +131,9 @@ describe('PiecesClient against the stand-in\'s fault modes', function () {
       const key = ODD_KEYS[0] as string;
       const echo: http.RequestListener = (req, res) => {
         req.resume();
-        if (req.url === '/user') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ user: { id: 'u1' } }));
+        if (req.url === '/user') {
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ user: { id: 'u1' } }));
+        }
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot rename the key ${key} (also known as ${key.slice(3, 12)})`);
       };
       const server = http.createServer(echo);
@@ -161,7 +169,9 @@ describe('PiecesClient against the stand-in\'s fault modes', function () {
       it(`a user whose open_AI.${field} is not a string is refused, never a crash`, async () => {
         const server = http.createServer((req, res) => {
           req.resume();
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ user: { id: 'u1', auth0: { global_id: 'g', open_AI: body } } }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ user: { id: 'u1', auth0: { global_id: 'g', open_AI: body } } }));
         });
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
         try {
@@ -191,7 +201,9 @@ describe('PiecesClient against the stand-in\'s fault modes', function () {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const address = server.address();
-        const user = await new PiecesClient({ baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` }).getUser();
+        const user = await new PiecesClient({
+          baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+        }).getUser();
         assert.ok(user.name?.startsWith('Ada Lovelace x x'), user.name);
         assert.ok((user.name ?? '').length <= 64);
         assert.equal(user.email, 'ada@example.com');

@@ -33,7 +33,10 @@ describe('PiecesClient: identity before keys', function () {
   });
 
   /** A client whose locator "discovers" whatever `where.url` says at the time, as re-discovery would. */
-  function clientFor(where: { url: string }, options: { now?: () => number; identityMaxAgeMs?: number } = {}): { client: PiecesClient; locator: ServiceLocator } {
+  function clientFor(
+    where: { url: string },
+    options: { now?: () => number; identityMaxAgeMs?: number } = {},
+  ): { client: PiecesClient; locator: ServiceLocator } {
     const locator = new ServiceLocator({ configuredUrl: () => undefined, discover: async () => where.url });
     return { client: new PiecesClient({ baseUrl: locator, timeoutMs: 2000, ...options }), locator };
   }
@@ -77,7 +80,9 @@ describe('PiecesClient: identity before keys', function () {
     assert.equal(after.openAI?.api_key, FAKE_KEY);
   });
 
-  const impostors: Array<[string, { impostor?: 'notFound' | 'html'; userId?: string; wrongShapeUser?: true }, abstract new (...args: never[]) => Error]> = [
+  const impostors: Array<
+    [string, { impostor?: 'notFound' | 'html'; userId?: string; wrongShapeUser?: true }, abstract new (...args: never[]) => Error]
+  > = [
     ['answers /user with 404', { impostor: 'notFound' }, NotFoundError],
     ['answers /user with an HTML page', { impostor: 'html' }, BadResponseError],
     ['answers /user with JSON of the wrong shape', { wrongShapeUser: true }, BadResponseError],
@@ -86,7 +91,10 @@ describe('PiecesClient: identity before keys', function () {
   for (const [label, options, expected] of impostors) {
     it(`a process that answers health but ${label} never receives a key`, async () => {
       const before = await standIn();
-      const impostor = await standIn({ ...(options.impostor ? { impostor: options.impostor } : {}), ...(options.userId ? { userId: options.userId } : {}) });
+      const impostor = await standIn({
+        ...(options.impostor ? { impostor: options.impostor } : {}),
+        ...(options.userId ? { userId: options.userId } : {}),
+      });
       if (options.wrongShapeUser) impostor.failNext(10, 'wrongShape', { paths: ['/user'] });
       const where = { url: before.url };
       const { client, locator } = clientFor(where);
@@ -148,7 +156,13 @@ describe('PiecesClient: identity before keys', function () {
     await new Promise((resolve) => setTimeout(resolve, 50)); // fetch notices the old process's connection has closed
     assertNoSecrets(await rejectsWith(() => client.updateKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 }), NotFoundError));
     assert.deepEqual(calls(service).slice(0, 2), ['GET /user 200', `POST ${CREATE} 200`]);
-    assert.deepEqual(calls(service).slice(2).filter((line) => !line.startsWith('GET /user ')), [], 'the newcomer was sent a key call');
+    assert.deepEqual(
+      calls(service)
+        .slice(2)
+        .filter((line) => !line.startsWith('GET /user ')),
+      [],
+      'the newcomer was sent a key call',
+    );
     assert.ok(calls(service).includes('GET /user 404'), calls(service).join(', '));
   });
 
@@ -159,13 +173,19 @@ describe('PiecesClient: identity before keys', function () {
     const { client, locator } = clientFor(where, { now: () => now, identityMaxAgeMs: 10_000 });
     await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
     await client.updateKey(DEFAULT_USER_ID, { name: 'Renamed' });
-    assert.deepEqual(calls(service).map((line) => line.split(' ')[1]), ['/user', CREATE, '/external_provider/api_key/update'], 'verified once while fresh');
+    assert.deepEqual(
+      calls(service).map((line) => line.split(' ')[1]),
+      ['/user', CREATE, '/external_provider/api_key/update'],
+      'verified once while fresh',
+    );
     locator.invalidate(); // e.g. the user pressed Refresh: the process behind the port may have changed
     await client.updateKey(DEFAULT_USER_ID, { name: 'Again' });
     now += 10_001; // older than the window
     await client.deleteKey(DEFAULT_USER_ID);
     assert.deepEqual(
-      calls(service).map((line) => line.split(' ')[1]).slice(3),
+      calls(service)
+        .map((line) => line.split(' ')[1])
+        .slice(3),
       ['/user', '/external_provider/api_key/update', '/user', '/external_provider/api_key/delete'],
     );
   });
@@ -195,7 +215,11 @@ describe('PiecesClient: identity before keys', function () {
     where.url = second.url;
     assert.equal((await client.getUser()).id, DEFAULT_USER_ID);
     await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
-    assert.deepEqual(calls(second), ['GET /user 200', 'GET /user 200', `POST ${CREATE} 200`], 'the retried GET /user, then the key call\'s own check');
+    assert.deepEqual(
+      calls(second),
+      ['GET /user 200', 'GET /user 200', `POST ${CREATE} 200`],
+      "the retried GET /user, then the key call's own check",
+    );
   });
 
   it('a 401 on a key call blames the key only if the same user is still signed in there', async () => {
@@ -212,7 +236,9 @@ describe('PiecesClient: identity before keys', function () {
       baseUrl: signedOutMidway.url,
       timeoutMs: 2000,
       fetch: (input, init) => {
-        if ((input instanceof Request ? input.url : input instanceof URL ? input.href : input).endsWith(CREATE)) signedOutMidway.signedIn = false;
+        if ((input instanceof Request ? input.url : input instanceof URL ? input.href : input).endsWith(CREATE)) {
+          signedOutMidway.signedIn = false;
+        }
         return fetch(input, init);
       },
     });

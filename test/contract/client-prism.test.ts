@@ -79,8 +79,12 @@ describe('PiecesClient against Prism (strict contract)', function () {
   const client = (fetchFn?: FetchFn): PiecesClient =>
     new PiecesClient({ baseUrl, timeoutMs: 5000, ...(fetchFn ? { fetch: fetchFn } : {}) });
   // Only the key calls: the identity check before them (GET /user) must answer as usual.
-  const preferring = (code: number): FetchFn => (input, init) =>
-    init?.method === 'POST' ? fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), prefer: `code=${code}` } }) : fetch(input, init);
+  const preferring =
+    (code: number): FetchFn =>
+    (input, init) =>
+      init?.method === 'POST'
+        ? fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), prefer: `code=${code}` } })
+        : fetch(input, init);
   // The id in the contract's mock user: key calls go only for the user the service says is signed in.
   const USER = 'string';
 

@@ -46,10 +46,10 @@ describe('PiecesClient against the stand-in', function () {
     it('health and version', async () => {
       await client.health();
       assert.equal(await client.version(), DEFAULT_VERSION);
-      assert.deepEqual(standIn.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status}`), [
-        'GET /.well-known/health 200',
-        'GET /.well-known/version 200',
-      ]);
+      assert.deepEqual(
+        standIn.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status}`),
+        ['GET /.well-known/health 200', 'GET /.well-known/version 200'],
+      );
     });
 
     it('getUser, createKey, updateKey, deleteKey keep the stand-in in step', async () => {
@@ -78,7 +78,11 @@ describe('PiecesClient against the stand-in', function () {
 
     it('reports each request to onRequest without bodies', async () => {
       await client.createKey(standIn.userId, { apiKey: FAKE_KEY });
-      assert.deepEqual(records.map((entry) => `${entry.method} ${entry.path}`), ['GET /user', `POST ${CREATE}`], 'the identity check, then the key call');
+      assert.deepEqual(
+        records.map((entry) => `${entry.method} ${entry.path}`),
+        ['GET /user', `POST ${CREATE}`],
+        'the identity check, then the key call',
+      );
       const record = records[1];
       assert.deepEqual(Object.keys(record ?? {}).sort(), ['baseUrl', 'durationMs', 'method', 'path', 'status']);
       assert.ok(!JSON.stringify(records).includes(FAKE_KEY));
@@ -89,7 +93,10 @@ describe('PiecesClient against the stand-in', function () {
     it('unreachable: a stopped service refuses the connection', async () => {
       const gone = await startStandIn();
       await gone.stop();
-      const error = await rejectsWith(() => makeClient({ baseUrl: gone.url }).createKey('u', { apiKey: FAKE_KEY }), ServiceUnreachableError);
+      const error = await rejectsWith(
+        () => makeClient({ baseUrl: gone.url }).createKey('u', { apiKey: FAKE_KEY }),
+        ServiceUnreachableError,
+      );
       assert.equal(error.reason, 'refused');
       assert.equal(records.at(-1)?.status, undefined);
       assertNoSecrets(error);
@@ -113,7 +120,10 @@ describe('PiecesClient against the stand-in', function () {
       assertNoSecrets(post);
       assert.equal(standIn.openAI, undefined);
       // The POST's identity check (GET /user) answered; the dropped POST itself was not retried.
-      assert.deepEqual(standIn.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status}`), ['GET /user 0', 'GET /user 200', 'POST /external_provider/api_key/create 0']);
+      assert.deepEqual(
+        standIn.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status}`),
+        ['GET /user 0', 'GET /user 200', 'POST /external_provider/api_key/create 0'],
+      );
     });
 
     it('unreachable: a body cut off midway is a reset', async () => {
@@ -141,13 +151,20 @@ describe('PiecesClient against the stand-in', function () {
 
     it('a key call for another user than the one signed in is refused before it is sent', async () => {
       assertNoSecrets(await rejectsWith(() => client.createKey('someone-else', { apiKey: FAKE_KEY }), UserChangedError));
-      assert.deepEqual(standIn.requests.map((entry) => `${entry.method} ${entry.path}`), ['GET /user'], 'only the identity check was sent');
+      assert.deepEqual(
+        standIn.requests.map((entry) => `${entry.method} ${entry.path}`),
+        ['GET /user'],
+        'only the identity check was sent',
+      );
     });
 
     it('while signed out, a key call stops at the identity check (not signed in), and nothing is sent', async () => {
       standIn.signedIn = false;
       assertNoSecrets(await rejectsWith(() => client.updateKey(standIn.userId, { apiKey: FAKE_KEY_2 }), NotSignedInError));
-      assert.deepEqual(standIn.requests.map((entry) => `${entry.method} ${entry.path}`), ['GET /user']);
+      assert.deepEqual(
+        standIn.requests.map((entry) => `${entry.method} ${entry.path}`),
+        ['GET /user'],
+      );
       assert.equal(standIn.openAI, undefined);
     });
 
@@ -157,7 +174,9 @@ describe('PiecesClient against the stand-in', function () {
         const body = typeof init?.body === 'string' ? init.body.replace(standIn.userId, 'someone-else') : init?.body;
         return fetch(input, { ...init, ...(body !== undefined ? { body } : {}) });
       };
-      assertNoSecrets(await rejectsWith(() => makeClient({ fetch: otherUser }).createKey(standIn.userId, { apiKey: FAKE_KEY }), UnauthorizedError));
+      assertNoSecrets(
+        await rejectsWith(() => makeClient({ fetch: otherUser }).createKey(standIn.userId, { apiKey: FAKE_KEY }), UnauthorizedError),
+      );
       assert.equal(standIn.openAI, undefined);
     });
 
@@ -200,7 +219,10 @@ describe('PiecesClient against the stand-in', function () {
         const body = typeof init?.body === 'string' ? init.body.replace('"open_AI"', '"openAI"') : init?.body;
         return fetch(input, { ...init, ...(body !== undefined ? { body } : {}) });
       };
-      const error = await rejectsWith(() => makeClient({ fetch: camelCase }).createKey(standIn.userId, { apiKey: FAKE_KEY }), InvalidInputError);
+      const error = await rejectsWith(
+        () => makeClient({ fetch: camelCase }).createKey(standIn.userId, { apiKey: FAKE_KEY }),
+        InvalidInputError,
+      );
       assert.match(error.message, /422/);
       assertNoSecrets(error);
       assert.equal(standIn.openAI, undefined);
@@ -256,7 +278,10 @@ describe('PiecesClient against the stand-in', function () {
     });
 
     it('a redirect is not followed, so the key is not re-sent elsewhere', async () => {
-      const error = await rejectsWith(() => makeClient({ baseUrl: `${baseUrl}/redirect` }).createKey('u1', { apiKey: FAKE_KEY }), ServerError);
+      const error = await rejectsWith(
+        () => makeClient({ baseUrl: `${baseUrl}/redirect` }).createKey('u1', { apiKey: FAKE_KEY }),
+        ServerError,
+      );
       assert.equal(error.status, 307);
       assert.deepEqual(stolen, []);
     });

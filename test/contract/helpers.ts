@@ -77,10 +77,7 @@ export function assertNoSecrets(error: unknown, secrets: readonly string[] = [FA
 }
 
 /** Runs `call`, asserts it rejects with `type`, and returns the error for further checks. */
-export async function rejectsWith<T extends Error>(
-  call: () => Promise<unknown>,
-  type: abstract new (...args: never[]) => T,
-): Promise<T> {
+export async function rejectsWith<T extends Error>(call: () => Promise<unknown>, type: abstract new (...args: never[]) => T): Promise<T> {
   try {
     await call();
   } catch (error) {

@@ -105,7 +105,7 @@ describe('sync engine against the stand-in under faults', function () {
   it(`flapping every 200 ms for ${FLAP_OPERATIONS / 5} s under ${FLAP_OPERATIONS} random operations ends in the state the user chose`, async function () {
     this.timeout(90_000);
     let seed = 42;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const keys: Array<{ id: string; secret: string; name: string } | undefined> = [undefined, undefined, undefined];
     let active: number | undefined;
     let flapping = true;
@@ -141,14 +141,24 @@ describe('sync engine against the stand-in under faults', function () {
     }
     await ended;
     await flapper;
-    if (!standIn.url || (await fetch(`${standIn.url}/.well-known/health`).then((r) => r.ok, () => false)) === false) await standIn.restart();
+    if (
+      !standIn.url ||
+      (await fetch(`${standIn.url}/.well-known/health`).then(
+        (r) => r.ok,
+        () => false,
+      )) === false
+    ) {
+      await standIn.restart();
+    }
     await engine.whenIdle();
     await settle();
     const expected = active === undefined ? undefined : keys[active]?.secret;
     assert.equal(standIn.openAI?.api_key, expected);
     if (active !== undefined) assert.equal(standIn.openAI?.api_key_name, keys[active]?.name);
     const records = path.join(temp.root, 'records');
-    const text = readdirSync(records).map((name) => readFileSync(path.join(records, name), 'utf8')).join('\n');
+    const text = readdirSync(records)
+      .map((name) => readFileSync(path.join(records, name), 'utf8'))
+      .join('\n');
     assert.ok(!text.includes('FAKE-faults'), 'a record holds key bytes');
   });
 });

@@ -39,7 +39,8 @@ describe('SyncEngine against the stand-in', function () {
   /** The outcome of one drain for the one provider that syncs. */
   const drainOnce = async (): Promise<SyncOutcome> => (await sync.drain({ now: true }))[0] ?? { kind: 'nothingToDo' };
 
-  const keyCalls = (): string[] => standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
+  const keyCalls = (): string[] =>
+    standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
 
   it('creates the first key, updates on rotate, switches keys and deletes on release', async () => {
     const a = await store.add({ provider: 'openai', name: 'Personal', secret: KEY_A, organization: 'org-FAKEsync01' }, { choose: true });
@@ -95,7 +96,10 @@ describe('SyncEngine against the stand-in', function () {
     assert.equal(stateOf(a.id), 'rejected');
     assert.equal(sync.state.parked, 1, 'a 401 parks the change: retrying cannot help');
     const again = await drainOnce();
-    assert.ok(again.kind === 'failed' && again.parked && again.error.kind === 'unauthorized', 'a drain meanwhile says what waits for the user, and sends nothing');
+    assert.ok(
+      again.kind === 'failed' && again.parked && again.error.kind === 'unauthorized',
+      'a drain meanwhile says what waits for the user, and sends nothing',
+    );
     const userCalls = standIn.requests.filter((r) => r.path === '/user').length;
     assert.equal((await sync.syncNow())[0]?.kind, 'pushed');
     // One GET /user for the user id (forgotten after the 401), the key call's own check, and one to

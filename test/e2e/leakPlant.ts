@@ -72,19 +72,36 @@ export function plant(canary: Canary, places: readonly PlantPlace[], excluded?: 
     const text = Buffer.concat([noise(3 + align), value, noise(5)]).toString('base64');
     const offset = text.indexOf(base64Core(value, align));
     if (offset < 0) throw new Error(`planting base64@${align}: the encoding does not hold the expected characters`);
-    write(`planted-base64-${align}.txt`, Buffer.from(`token=${text};`, 'latin1'), { encoding: `base64@${align}`, start: -1, offset: 6 + offset });
+    write(`planted-base64-${align}.txt`, Buffer.from(`token=${text};`, 'latin1'), {
+      encoding: `base64@${align}`,
+      start: -1,
+      offset: 6 + offset,
+    });
   }
   write('planted-hex.txt', Buffer.from(`0x${value.toString('hex')}`, 'latin1'), { encoding: 'hex', start: -1, offset: 2 });
-  write('planted-url.txt', Buffer.from(`a=${[...value].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')}&b`, 'latin1'), {
-    encoding: 'url-every-byte',
+  write(
+    'planted-url.txt',
+    Buffer.from(`a=${[...value].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')}&b`, 'latin1'),
+    {
+      encoding: 'url-every-byte',
+      start: -1,
+      offset: 2,
+    },
+  );
+  write('planted-utf16.bin', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(canary.value, 'utf16le')]), {
+    encoding: 'utf16le',
     start: -1,
     offset: 2,
   });
-  write('planted-utf16.bin', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(canary.value, 'utf16le')]), { encoding: 'utf16le', start: -1, offset: 2 });
   const start = canary.publicPrefix.length + 3;
   const window = Buffer.from(canary.value.slice(start, start + WINDOW), 'latin1');
   write('planted-window.txt', Buffer.concat([noise(20), window, noise(20)]), { encoding: 'plain', start, offset: 20 });
-  write('planted.zip', writeZip([{ name: 'extension/planted.js', content: Buffer.concat([noise(100), value, noise(100)]) }]), { encoding: 'plain', start: -1, offset: 100 }, 'planted.zip!extension/planted.js');
+  write(
+    'planted.zip',
+    writeZip([{ name: 'extension/planted.js', content: Buffer.concat([noise(100), value, noise(100)]) }]),
+    { encoding: 'plain', start: -1, offset: 100 },
+    'planted.zip!extension/planted.js',
+  );
   if (excluded) {
     write('planted-after-excluded.bin', Buffer.concat([excluded, value]), { encoding: 'plain', start: -1, offset: excluded.length });
   }
@@ -98,7 +115,10 @@ export function plant(canary: Canary, places: readonly PlantPlace[], excluded?: 
 export function plantNamed(canary: Canary, place: PlantPlace, name: string): Planting {
   const before = noise(13);
   mkdirSync(place.dir, { recursive: true });
-  writeFileSync(join(place.dir, name), Buffer.concat([Buffer.from('OPENAI_API_KEY=', 'latin1'), before, Buffer.from(canary.value, 'latin1'), Buffer.from('\n', 'latin1')]));
+  writeFileSync(
+    join(place.dir, name),
+    Buffer.concat([Buffer.from('OPENAI_API_KEY=', 'latin1'), before, Buffer.from(canary.value, 'latin1'), Buffer.from('\n', 'latin1')]),
+  );
   return { file: `${place.label}/${name}`, encoding: 'plain', start: -1, offset: 'OPENAI_API_KEY='.length + before.length };
 }
 

@@ -51,7 +51,10 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
   const plantings: Planting[] = plant(planted, places, exclude[0]);
   const keyFiles = options.keyFiles ?? [];
   // A file of the same name in another folder is searched: the skip is by path, not by name.
-  const keyFilePlaces = keyFiles.map(({ path }) => ({ dir: join(dirname(path), 'planted-same-name'), label: relative(base, join(dirname(path), 'planted-same-name')) }));
+  const keyFilePlaces = keyFiles.map(({ path }) => ({
+    dir: join(dirname(path), 'planted-same-name'),
+    label: relative(base, join(dirname(path), 'planted-same-name')),
+  }));
   keyFiles.forEach(({ path }, index) => plantings.push(plantNamed(planted, keyFilePlaces[index]!, basename(path))));
   places.push(...keyFilePlaces);
   const roots = readdirSync(base)
@@ -76,8 +79,12 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
     `leak scan: ${canaries.length - 1} canary keys (and 1 planted); ${patterns} patterns: each key and every 8-character window of it ` +
       `(except inside the public prefixes ${prefixes}) as plain text, base64 and base64url at 3 alignments, hex, URL and UTF-16LE`,
   );
-  for (const root of report.perRoot) say(`  ${root.root.padEnd(28)} ${String(root.files).padStart(5)} files ${megabytes(root.bytes).padStart(10)}`);
-  say(`  ${'total'.padEnd(28)} ${String(report.files).padStart(5)} files ${megabytes(report.bytes).padStart(10)} (list: test-results/e2e/leak-scan.txt)`);
+  for (const root of report.perRoot) {
+    say(`  ${root.root.padEnd(28)} ${String(root.files).padStart(5)} files ${megabytes(root.bytes).padStart(10)}`);
+  }
+  say(
+    `  ${'total'.padEnd(28)} ${String(report.files).padStart(5)} files ${megabytes(report.bytes).padStart(10)} (list: test-results/e2e/leak-scan.txt)`,
+  );
   writeFileSync(join(results, 'leak-scan.txt'), report.listing.map((entry) => `${entry.bytes}\t${entry.file}`).join('\n') + '\n');
 
   let ok = true;
@@ -86,13 +93,19 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
     ok = false;
     shout(`  SELF-CHECK FAILED: the planted canary was not found in ${missed.map((m) => `${m.file} (${m.encoding})`).join(', ')}`);
   } else {
-    say(`  self-check: the planted canary was found in all ${plantings.length} places and encodings it was put (${[...new Set(plantings.map((p) => p.encoding))].join(', ')}; a single window; a zip entry; right after an excluded value${keyFiles.length > 0 ? '; in a file of the same name as a skipped one' : ''})`);
+    say(
+      `  self-check: the planted canary was found in all ${plantings.length} places and encodings it was put (${[...new Set(plantings.map((p) => p.encoding))].join(', ')}; a single window; a zip entry; right after an excluded value${keyFiles.length > 0 ? '; in a file of the same name as a skipped one' : ''})`,
+    );
   }
   if (options.secretsValues.size === 0) {
     ok = false;
-    shout('  SecretStorage was never written (no localStorage["secrets.provider"] value seen): the run did not store a key, or the exclusion looks in the wrong place');
+    shout(
+      '  SecretStorage was never written (no localStorage["secrets.provider"] value seen): the run did not store a key, or the exclusion looks in the wrong place',
+    );
   } else {
-    say(`  excluded: ${report.excluded} matches inside the ${options.secretsValues.size} values written to localStorage["secrets.provider"] (SecretStorage's encrypted store), nothing else`);
+    say(
+      `  excluded: ${report.excluded} matches inside the ${options.secretsValues.size} values written to localStorage["secrets.provider"] (SecretStorage's encrypted store), nothing else`,
+    );
   }
   for (const { path, content } of keyFiles) {
     const label = relative(base, path);
@@ -104,7 +117,9 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
     }
     if (!now || !now.equals(content)) {
       ok = false;
-      shout(`  ${label} is not byte-for-byte what the run wrote (${now ? `${now.length} bytes, was ${content.length}` : 'gone'}): something wrote to a file that holds a key`);
+      shout(
+        `  ${label} is not byte-for-byte what the run wrote (${now ? `${now.length} bytes, was ${content.length}` : 'gone'}): something wrote to a file that holds a key`,
+      );
     } else if (!report.skipped.some((s) => s.file === label)) {
       ok = false;
       shout(`  ${label} was never reached, so its exclusion is untested`);

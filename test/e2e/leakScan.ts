@@ -155,7 +155,10 @@ export class Matcher {
       const candidates = this.byPrefix.get(data.readUInt32BE(i));
       if (!candidates) continue;
       for (const needle of candidates) {
-        if (i + needle.bytes.length <= data.length && data.compare(needle.bytes, 0, needle.bytes.length, i, i + needle.bytes.length) === 0) {
+        if (
+          i + needle.bytes.length <= data.length &&
+          data.compare(needle.bytes, 0, needle.bytes.length, i, i + needle.bytes.length) === 0
+        ) {
           found.push([i, needle]);
         }
       }
@@ -299,14 +302,16 @@ export function summarize(hits: readonly Hit[], canaryNames: readonly string[]):
     }
   }
   return [...groups.values()].map(({ first, count, whole }) => {
-    const which = first.canary === SHARED ? 'a part every canary shares (prefix and marker)' : (canaryNames[first.canary] ?? `canary ${first.canary}`);
+    const which =
+      first.canary === SHARED ? 'a part every canary shares (prefix and marker)' : (canaryNames[first.canary] ?? `canary ${first.canary}`);
     return `${first.file} @ ${first.offset}: ${which} (${first.encoding}), ${count} match${count === 1 ? '' : 'es'}${whole ? ', the whole key' : ''}`;
   });
 }
 
 /** One line per hit, without the bytes that matched. */
 export function describeHit(hit: Hit, canaryNames: readonly string[]): string {
-  const which = hit.canary === SHARED ? 'a part every canary shares (prefix and marker)' : (canaryNames[hit.canary] ?? `canary ${hit.canary}`);
+  const which =
+    hit.canary === SHARED ? 'a part every canary shares (prefix and marker)' : (canaryNames[hit.canary] ?? `canary ${hit.canary}`);
   const what = hit.start < 0 ? `the whole of ${which}` : `${which}, characters ${hit.start}–${hit.start + WINDOW - 1}`;
   return `${hit.file} @ ${hit.offset}: ${what} (${hit.encoding})`;
 }

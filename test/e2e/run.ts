@@ -48,7 +48,10 @@ const KILL_AFTER_MS = 10_000;
 interface VSCodeLib {
   ENV_DIRS: string[];
   USER_SETTINGS: Record<string, unknown>;
-  chromiumOptions(options: { viewport: { width: number; height: number }; env: NodeJS.ProcessEnv }): Parameters<typeof import('playwright-core').chromium.launchPersistentContext>[1];
+  chromiumOptions(options: {
+    viewport: { width: number; height: number };
+    env: NodeJS.ProcessEnv;
+  }): Parameters<typeof import('playwright-core').chromium.launchPersistentContext>[1];
   ensureCodeServer(say: (message: string) => void): void;
   makeDirs(base: string, names: string[]): Record<string, string>;
   codeServerEnv(dirs: Record<string, string>, extra?: Record<string, string>): Record<string, string>;
@@ -56,7 +59,13 @@ interface VSCodeLib {
   writeJson(file: string, value: unknown): void;
   freePort(options?: { avoid?: number[] }): Promise<number>;
   tail(file: string, lines: number): string;
-  startCodeServer(options: { dirs: Record<string, string>; port: number; env: Record<string, string>; logFile: string; say: (m: string) => void }): {
+  startCodeServer(options: {
+    dirs: Record<string, string>;
+    port: number;
+    env: Record<string, string>;
+    logFile: string;
+    say: (m: string) => void;
+  }): {
     pid: number;
     ready: Promise<void>;
     stop(): Promise<void>;
@@ -74,7 +83,8 @@ const RUN_LOG = join(RESULTS, 'run.log');
  * shows (an accessible name or an error that quotes one, say) is withheld, not printed.
  */
 let runKeys: readonly string[] = [];
-const guard = (message: string): string => (holdsKey(message, runKeys) ? '(line withheld: it held more of a key than its mask; a leak to look into)' : message);
+const guard = (message: string): string =>
+  holdsKey(message, runKeys) ? '(line withheld: it held more of a key than its mask; a leak to look into)' : message;
 function say(message: string): void {
   const line = `[e2e] ${guard(message)}`;
   console.log(line);
@@ -107,7 +117,11 @@ async function finish(code: number, reason: string): Promise<never> {
   process.exit(code);
 }
 
-for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
+for (const [signal, number] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+] as const) {
   process.on(signal, () => void finish(128 + number, `${signal}: stopping everything`));
 }
 setTimeout(() => void finish(1, `TIMEOUT: the end-to-end run took longer than ${seconds(RUN_TIMEOUT_MS)}`), RUN_TIMEOUT_MS).unref();
@@ -196,7 +210,9 @@ async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Run
   try {
     await server.ready;
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- code-server log (last 30 lines) ---\n${lib.tail(serverLog, 30)}`);
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}\n--- code-server log (last 30 lines) ---\n${lib.tail(serverLog, 30)}`,
+    );
   }
   say(`code-server ready on 127.0.0.1:${port} (pid ${server.pid}, its own process group)`);
 
@@ -204,7 +220,10 @@ async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Run
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(
     dirs.browser!,
-    lib.chromiumOptions({ viewport: { width: 1280, height: 800 }, env: { ...process.env, HOME: dirs.home!, TMPDIR: dirs.tmp!, XDG_CONFIG_HOME: dirs.config!, XDG_CACHE_HOME: dirs.cache! } }),
+    lib.chromiumOptions({
+      viewport: { width: 1280, height: 800 },
+      env: { ...process.env, HOME: dirs.home!, TMPDIR: dirs.tmp!, XDG_CONFIG_HOME: dirs.config!, XDG_CACHE_HOME: dirs.cache! },
+    }),
   );
   cleanups.push({ what: 'the browser', run: () => context.close() });
   running.context = context;
@@ -260,10 +279,20 @@ function saveLogs(running: Running, lib: VSCodeLib, failed: boolean): void {
   shout(`--- the stand-in (last 10 requests) ---\n${running.standInLog.slice(-10).join('\n')}`);
   shout(`--- code-server (last 10 lines) ---\n${lib.tail(running.serverLog, 10)}`);
   const errors = running.browserLog.filter((line) => /^\[(error|pageerror)\]/.test(line) && !/127\.0\.0\.1:9\b/.test(line));
-  shout(`--- browser errors (last 10) ---\n${errors.slice(-10).map((l) => l.slice(0, 300)).join('\n')}`);
+  shout(
+    `--- browser errors (last 10) ---\n${errors
+      .slice(-10)
+      .map((l) => l.slice(0, 300))
+      .join('\n')}`,
+  );
 }
 
-const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+const slug = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
 
 async function runScenario(running: Running, keyValues: Record<KeyName, string>): Promise<void> {
   const page = running.page!;
@@ -309,7 +338,9 @@ async function runScenario(running: Running, keyValues: Record<KeyName, string>)
       wb.keyboardOnly = false;
       const shot = join(RESULTS, `${prefix()}-FAILED-${slug(step.title)}.png`);
       await page.screenshot({ path: shot, timeout: 10_000 }).catch(() => undefined);
-      throw new Error(`step ${stepIndex + 1} (${step.title}) failed after ${seconds(performance.now() - began)}: ${error instanceof Error ? error.message : String(error)}\n  screenshot: ${shot}`);
+      throw new Error(
+        `step ${stepIndex + 1} (${step.title}) failed after ${seconds(performance.now() - began)}: ${error instanceof Error ? error.message : String(error)}\n  screenshot: ${shot}`,
+      );
     }
   }
 }
@@ -343,7 +374,15 @@ async function main(): Promise<number> {
   if (failure) shout(`FAILED: ${failure}`);
   saveLogs(running, lib, failure !== undefined);
 
-  const scan = runLeakScan({ base: running.base, results: RESULTS, canaries, secretsValues: running.secretsValues, keyFiles: [running.dotenv], say, shout });
+  const scan = runLeakScan({
+    base: running.base,
+    results: RESULTS,
+    canaries,
+    secretsValues: running.secretsValues,
+    keyFiles: [running.dotenv],
+    say,
+    shout,
+  });
   if (!failure && scan.ok && process.env.PROVIDER_KEYS_E2E_MEDIA === '1') {
     mkdirSync(MEDIA, { recursive: true });
     for (const [name, { file: target }] of Object.entries(README_SHOTS)) {

@@ -76,15 +76,23 @@ export const UI = {
     unreachable: /is sent when Pieces OS answers/,
     /** In a browser the clipboard is not read back (VS Code would show an error toast): the message says what happens instead. */
     copied: (name: string, key: string): RegExp =>
-      new RegExp(`Copied "${escapeRegExp(name)}" \\(sk-[a-z]*-?…${escapeRegExp(key.slice(-4))}\\)\\. In 30 seconds the clipboard is emptied, whatever it holds then \\(in a browser VS Code cannot check it\\)`),
+      new RegExp(
+        `Copied "${escapeRegExp(name)}" \\(sk-[a-z]*-?…${escapeRegExp(key.slice(-4))}\\)\\. In 30 seconds the clipboard is emptied, whatever it holds then \\(in a browser VS Code cannot check it\\)`,
+      ),
     /** VS Code's own error when an extension reads a browser clipboard it may not read. */
     clipboardReadError: /Unable to read from the browser's clipboard/,
     keptOnClose: (name: string, kept: string): RegExp =>
-      new RegExp(`Saved "${escapeRegExp(name)}" \\(sk-[a-z]*-?…[A-Za-z0-9]{4}\\)\\. Pieces OS keeps using "${escapeRegExp(kept)}" \\(the question was closed without an answer\\)`),
-    otherProviderWarning: /^This looks like a key from Anthropic \(it starts with "sk-ant-"\), not from OpenAI\. Press Enter to add it there instead\.$/,
-    savedLocalOnly: (name: string): RegExp => new RegExp(`Saved "${escapeRegExp(name)}" \\(sk-ant-…[A-Za-z0-9]{4}\\)\\. It is kept in VS Code only`),
+      new RegExp(
+        `Saved "${escapeRegExp(name)}" \\(sk-[a-z]*-?…[A-Za-z0-9]{4}\\)\\. Pieces OS keeps using "${escapeRegExp(kept)}" \\(the question was closed without an answer\\)`,
+      ),
+    otherProviderWarning:
+      /^This looks like a key from Anthropic \(it starts with "sk-ant-"\), not from OpenAI\. Press Enter to add it there instead\.$/,
+    savedLocalOnly: (name: string): RegExp =>
+      new RegExp(`Saved "${escapeRegExp(name)}" \\(sk-ant-…[A-Za-z0-9]{4}\\)\\. It is kept in VS Code only`),
     imported: (name: string, file: string): RegExp =>
-      new RegExp(`Imported 1 key into VS Code's secret storage: "${escapeRegExp(name)}" \\(OpenAI\\)\\. Pieces OS will use "${escapeRegExp(name)}"\\. A plain-text copy stays in ${escapeRegExp(file)}`),
+      new RegExp(
+        `Imported 1 key into VS Code's secret storage: "${escapeRegExp(name)}" \\(OpenAI\\)\\. Pieces OS will use "${escapeRegExp(name)}"\\. A plain-text copy stays in ${escapeRegExp(file)}`,
+      ),
     terminalsGet: (variable: string, name: string): RegExp => new RegExp(`New terminals get ${variable} from "${escapeRegExp(name)}"`),
     terminalsNoLonger: (variable: string): RegExp => new RegExp(`New terminals no longer get ${variable}`),
   },
@@ -120,7 +128,21 @@ export const UI = {
   },
 } as const;
 
-export const KEY_NAMES = ['personal', 'personalRotated', 'personalEcho', 'personalRejected', 'work', 'workOffline', 'anthropic', 'pastedAsName', 'withSpace', 'dotenv', 'spare', 'team', 'otherProvider'] as const;
+export const KEY_NAMES = [
+  'personal',
+  'personalRotated',
+  'personalEcho',
+  'personalRejected',
+  'work',
+  'workOffline',
+  'anthropic',
+  'pastedAsName',
+  'withSpace',
+  'dotenv',
+  'spare',
+  'team',
+  'otherProvider',
+] as const;
 export type KeyName = (typeof KEY_NAMES)[number];
 
 /** The workspace's `.env` file (written by run.ts before the workbench opens), as VS Code names it. */
@@ -137,7 +159,9 @@ export function makeKeys(): Record<KeyName, Canary> {
   for (;;) {
     const keys = {} as Record<KeyName, Canary>;
     // Anthropic keys as long as Anthropic's (108 characters), so that the key box has nothing to warn about.
-    for (const name of KEY_NAMES) keys[name] = name === 'anthropic' || name === 'otherProvider' ? makeCanary('sk-ant-', 'CANARY', 108) : makeCanary('sk-proj-');
+    for (const name of KEY_NAMES) {
+      keys[name] = name === 'anthropic' || name === 'otherProvider' ? makeCanary('sk-ant-', 'CANARY', 108) : makeCanary('sk-proj-');
+    }
     const spaced = keys.withSpace.value;
     keys.withSpace = { ...keys.withSpace, value: `${spaced.slice(0, 30)} ${spaced.slice(30)}` };
     const tails = KEY_NAMES.map((name) => keys[name].value.slice(-4));
@@ -196,7 +220,9 @@ async function markedAsUsed(ctx: ScenarioContext, name: string, provider: string
 }
 
 async function expectUsed(ctx: ScenarioContext, name: string, used: boolean): Promise<void> {
-  await until(`"${name}" ${used ? '' : 'not '}marked as the key Pieces OS uses`, async () => ((await markedAsUsed(ctx, name, OPENAI)) === used ? true : undefined));
+  await until(`"${name}" ${used ? '' : 'not '}marked as the key Pieces OS uses`, async () =>
+    (await markedAsUsed(ctx, name, OPENAI)) === used ? true : undefined,
+  );
 }
 
 /** The rotate flow from wherever it was opened: new key (pasted), organization left as it is. */
@@ -240,7 +266,9 @@ async function enterIsRefused(ctx: ScenarioContext, message: RegExp, title: RegE
     return state.visible && message.test(state.message) ? state : undefined;
   });
   if (!title.test(after.title) || after.value !== before.value || !after.error) {
-    throw new Error(`Enter was not refused: title "${after.title}", value kept: ${after.value === before.value}, shown as an error: ${after.error}`);
+    throw new Error(
+      `Enter was not refused: title "${after.title}", value kept: ${after.value === before.value}, shown as an error: ${after.error}`,
+    );
   }
 }
 
@@ -340,14 +368,16 @@ export const STEPS: readonly Step[] = [
       await wb.waitForStatus(UI.status.notRunning, QUIT_NOTICED_MS);
       ctx.say(`  the status bar said "not running" ${((Date.now() - quit) / 1000).toFixed(1)} s after Pieces OS quit`);
       const label = (await wb.statusItem().getAttribute('aria-label')) ?? '';
-      if (/Connected to Pieces OS|signed in as/.test(label)) throw new Error(`the status bar's accessible name still says connected: "${label}"`);
+      if (/Connected to Pieces OS|signed in as/.test(label)) {
+        throw new Error(`the status bar's accessible name still says connected: "${label}"`);
+      }
       await ctx.shot('quit-while-connected');
       await ctx.standIn.start();
       await wb.waitForStatus(UI.status.connected, RECONNECT_MS);
     },
   },
   {
-    title: 'the stand-in\'s control commands, seen through the UI: signed out, another program on the port, back',
+    title: "the stand-in's control commands, seen through the UI: signed out, another program on the port, back",
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
@@ -378,7 +408,10 @@ export const STEPS: readonly Step[] = [
     async run(ctx) {
       const { wb, keys } = ctx;
       const callsBefore = (await ctx.standIn.state()).requests.filter((r) => r.method === 'POST').length;
-      await wb.click(wb.page.getByRole('button', { name: UI.actions.addKey, exact: true }).filter({ visible: true }).first(), 'Add Key in the view title');
+      await wb.click(
+        wb.page.getByRole('button', { name: UI.actions.addKey, exact: true }).filter({ visible: true }).first(),
+        'Add Key in the view title',
+      );
       await wb.waitForQuickInput(UI.addTitle());
       await wb.pickByClick(UI.providers.anthropic);
       const nameStep = atStep(2, UI.steps.addLocalOnly, UI.addTitle(UI.providers.anthropic));
@@ -401,7 +434,9 @@ export const STEPS: readonly Step[] = [
       await wb.waitForRow(UI.tree, UI.providerRow(UI.providers.anthropic));
       await expectKeyRow(ctx, 'Claude', UI.state.localOnly, keys.anthropic);
       const state = await ctx.standIn.state();
-      if (state.requests.filter((r) => r.method === 'POST').length !== callsBefore) throw new Error('a local-only key or an invalid input reached Pieces OS');
+      if (state.requests.filter((r) => r.method === 'POST').length !== callsBefore) {
+        throw new Error('a local-only key or an invalid input reached Pieces OS');
+      }
       await expectHeld(ctx, keys.personal, 'Personal');
     },
   },
@@ -425,7 +460,7 @@ export const STEPS: readonly Step[] = [
         const state = await wb.quickInputState();
         return UI.messages.otherProviderWarning.test(state.message) ? state : undefined;
       });
-      if (box.error) throw new Error('the other provider\'s key is shown as an error while pasting');
+      if (box.error) throw new Error("the other provider's key is shown as an error while pasting");
       await ctx.shot('other-provider-box');
       await wb.page.keyboard.press('Enter');
       const question = await wb.waitForDialog(UI.questions.otherProvider);
@@ -439,7 +474,9 @@ export const STEPS: readonly Step[] = [
       const anthropicAt = rows.findIndex((r) => r.level === 1 && UI.providerRow(UI.providers.anthropic).test(r.label));
       const rowAt = rows.findIndex((r) => UI.keyRow(name).test(r.label));
       if (anthropicAt < 0 || rowAt < anthropicAt) throw new Error('the key is not listed under Anthropic');
-      if ((await ctx.standIn.state()).requests.filter((r) => r.method === 'POST').length !== postsBefore) throw new Error('the Anthropic key reached Pieces OS');
+      if ((await ctx.standIn.state()).requests.filter((r) => r.method === 'POST').length !== postsBefore) {
+        throw new Error('the Anthropic key reached Pieces OS');
+      }
       await expectHeld(ctx, keys.personal, 'Personal');
       // Gone again, so that the later pictures show one Anthropic key.
       await wb.contextMenu(wb.row(UI.tree, UI.keyRow(name)), UI.actions.deleteKey);
@@ -477,7 +514,7 @@ export const STEPS: readonly Step[] = [
       await ctx.shot('rejected-401');
       // Both next steps are offered; the previous key (the one Pieces OS accepted) comes back.
       await rejected.getByRole('button', { name: UI.buttons.updateKey, exact: true }).waitFor({ timeout: WAIT_MS });
-      await wb.click(rejected.getByRole('button', { name: UI.buttons.restorePrevious, exact: true }), 'the message\'s Restore Previous Key');
+      await wb.click(rejected.getByRole('button', { name: UI.buttons.restorePrevious, exact: true }), "the message's Restore Previous Key");
       await wb.waitForNotification(UI.messages.restored);
       await expectKeyRow(ctx, 'Personal', UI.state.synced, keys.personalEcho);
       await expectHeld(ctx, keys.personalEcho, 'Personal');
@@ -489,7 +526,10 @@ export const STEPS: readonly Step[] = [
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
-      await wb.click(wb.page.getByRole('button', { name: UI.actions.addKey, exact: true }).filter({ visible: true }).first(), 'Add Key in the view title');
+      await wb.click(
+        wb.page.getByRole('button', { name: UI.actions.addKey, exact: true }).filter({ visible: true }).first(),
+        'Add Key in the view title',
+      );
       await wb.waitForQuickInput(UI.addTitle());
       await wb.pickByClick(OPENAI);
       await wb.waitForQuickInput(atStep(2, UI.steps.addOpenAI));
@@ -512,7 +552,9 @@ export const STEPS: readonly Step[] = [
       await ctx.shot('two-keys-tooltip');
       // The README's picture of the tree: no tooltip over the rows.
       await wb.moveMouseAway();
-      await until('no tooltip', async () => ((await wb.page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).count()) === 0 ? true : undefined));
+      await until('no tooltip', async () =>
+        (await wb.page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).count()) === 0 ? true : undefined,
+      );
       await ctx.shot('two-keys');
       // The same at a narrow sidebar (218 px): what a row keeps when there is little room.
       await wb.setSidebarWidth(NARROW_SIDEBAR_PX);
@@ -579,7 +621,8 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'a new key whose create Pieces OS rejects (401): message, status bar and row agree at once; the delete question does not say it is used',
+    title:
+      'a new key whose create Pieces OS rejects (401): message, status bar and row agree at once; the delete question does not say it is used',
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
@@ -597,7 +640,11 @@ export const STEPS: readonly Step[] = [
         // Rendering itself may lag a frame behind; more than that is the bug this step is about.
         await wb.page.waitForTimeout(250);
         now = await seen();
-        if (!UI.status.rejected.test(now.status) || !UI.state.rejected.test(now.row)) throw new Error(`after the 401 message: status bar "${now.status}", row says ${UI.state.waiting.test(now.row) ? 'waiting' : 'something else'}`);
+        if (!UI.status.rejected.test(now.status) || !UI.state.rejected.test(now.row)) {
+          throw new Error(
+            `after the 401 message: status bar "${now.status}", row says ${UI.state.waiting.test(now.row) ? 'waiting' : 'something else'}`,
+          );
+        }
       }
       await ctx.shot('create-rejected');
       await wb.clearNotifications();
@@ -620,7 +667,9 @@ export const STEPS: readonly Step[] = [
       await wb.waitForStatus(UI.status.connected, RECONNECT_MS);
       // The window restores the sidebar as it was; make sure, without toggling it closed.
       await wb.showViewContainer(UI.viewContainer);
-      await until('the same rows as before the reload', async () => (JSON.stringify(await wb.treeRows(UI.tree)) === JSON.stringify(before) ? true : undefined));
+      await until('the same rows as before the reload', async () =>
+        JSON.stringify(await wb.treeRows(UI.tree)) === JSON.stringify(before) ? true : undefined,
+      );
       await expectKeyRow(ctx, 'Claude', UI.state.localOnly, keys.anthropic);
       await expectHeld(ctx, undefined);
     },
@@ -635,7 +684,7 @@ export const STEPS: readonly Step[] = [
       await wb.contextMenuByKeyboard(UI.actions.copyKey);
       const question = await wb.waitForDialog(UI.questions.copyKey('Claude'));
       await ctx.shot('copy-question');
-      await wb.pressUntilFocused('Tab', new RegExp(`^${UI.buttons.copy}$`), 'the question\'s Copy button', 6);
+      await wb.pressUntilFocused('Tab', new RegExp(`^${UI.buttons.copy}$`), "the question's Copy button", 6);
       await wb.page.keyboard.press('Enter');
       await question.waitFor({ state: 'hidden', timeout: WAIT_MS });
       ctx.memo.copiedAt = Date.now();
@@ -665,12 +714,25 @@ export const STEPS: readonly Step[] = [
       });
       // The .env file's two keys and nothing else: code-server's environment has none of the catalogue's
       // variables (run.ts). A row is not printed: were it to show more than a mask, the output would hold it.
-      const openai = rows.filter((row) => UI.imports.item(UI.providers.openai, keys.dotenv).test(row.label) && UI.imports.source(UI.terminals.variable, DOTENV_FILE).test(row.label));
-      const anthropic = rows.filter((row) => UI.imports.item(UI.providers.anthropic, keys.anthropic).test(row.label) && UI.imports.alreadyStored('Claude').test(row.label));
+      const openai = rows.filter(
+        (row) =>
+          UI.imports.item(UI.providers.openai, keys.dotenv).test(row.label) &&
+          UI.imports.source(UI.terminals.variable, DOTENV_FILE).test(row.label),
+      );
+      const anthropic = rows.filter(
+        (row) =>
+          UI.imports.item(UI.providers.anthropic, keys.anthropic).test(row.label) && UI.imports.alreadyStored('Claude').test(row.label),
+      );
       if (rows.length !== 2 || openai.length !== 1 || anthropic.length !== 1) {
-        throw new Error(`the quick pick lists ${rows.length} keys; the new .env key masked with its source: ${openai.length}; the stored one marked as stored: ${anthropic.length}`);
+        throw new Error(
+          `the quick pick lists ${rows.length} keys; the new .env key masked with its source: ${openai.length}; the stored one marked as stored: ${anthropic.length}`,
+        );
       }
-      if (rows.some((row) => row.role !== 'checkbox' || row.checked)) throw new Error(`the keys found are not unticked checkboxes: ${rows.map((r) => `${r.role}${r.checked ? ' (ticked)' : ''}`).join(', ')}`);
+      if (rows.some((row) => row.role !== 'checkbox' || row.checked)) {
+        throw new Error(
+          `the keys found are not unticked checkboxes: ${rows.map((r) => `${r.role}${r.checked ? ' (ticked)' : ''}`).join(', ')}`,
+        );
+      }
       // A screen reader reads the accessible name: icons must not be read out as "$(check)".
       if (rows.some((row) => /\$\(/.test(row.label))) throw new Error('a row\'s accessible name reads out an icon name ("$(…)")');
       // Nothing is ticked at first; Down to the new key, Space ticks it, Enter imports what is ticked.
@@ -678,7 +740,9 @@ export const STEPS: readonly Step[] = [
       await wb.page.keyboard.press('Space');
       await until('the new key ticked, and only it', async () => {
         const now = await wb.quickPickRows();
-        return now.filter((row) => row.checked).length === 1 && now.find((row) => row.checked)?.label === openai[0]!.label ? true : undefined;
+        return now.filter((row) => row.checked).length === 1 && now.find((row) => row.checked)?.label === openai[0]!.label
+          ? true
+          : undefined;
       });
       await ctx.shot('import-pick');
       // What a screen reader reads for each row (checked above, at the screenshot, to hold no more than masks).
@@ -689,7 +753,7 @@ export const STEPS: readonly Step[] = [
       await wb.waitForNotification(imported);
       // The message offers to open the file (only on request): its button is reached with the keyboard.
       const readOut = await wb.focusNotificationByKeyboard(imported);
-      await wb.pressUntilFocused('Tab', new RegExp(`^${escapeRegExp(UI.buttons.openFile(DOTENV_FILE))}$`), 'the message\'s Open button', 6);
+      await wb.pressUntilFocused('Tab', new RegExp(`^${escapeRegExp(UI.buttons.openFile(DOTENV_FILE))}$`), "the message's Open button", 6);
       await wb.page.keyboard.press('Escape');
       wb.keyboardOnly = false;
       await expectKeyRow(ctx, name, UI.state.synced, keys.dotenv);
@@ -710,26 +774,37 @@ export const STEPS: readonly Step[] = [
       await wb.waitForNotification(UI.messages.terminalsGet(variable, name));
       await expectKeyRow(ctx, name, UI.state.inTerminals, keys.dotenv);
       const withKey = await terminalGets(ctx, keys.dotenv);
-      if (!withKey.set || !withKey.same) throw new Error(`a new terminal ${withKey.set ? 'has another value in' : 'does not have'} ${variable}`);
+      if (!withKey.set || !withKey.same) {
+        throw new Error(`a new terminal ${withKey.set ? 'has another value in' : 'does not have'} ${variable}`);
+      }
       await ctx.shot('terminal-with-key');
     },
   },
   {
-    title: 'the clipboard (which the workbench may not read) holds the copied key until 30 s have passed, is empty after, and no error shows',
+    title:
+      'the clipboard (which the workbench may not read) holds the copied key until 30 s have passed, is empty after, and no error shows',
     async run(ctx) {
       const { wb, keys } = ctx;
       const copiedAt = ctx.memo.copiedAt;
       if (copiedAt === undefined) throw new Error('nothing was copied');
       const due = copiedAt + CLIPBOARD_CLEAR_MS;
       // Some margin for the extension host's timer and the round trip to the browser.
-      if (Date.now() < due - 2_000 && (await wb.clipboardDigest()) !== sha256(keys.anthropic)) throw new Error('the clipboard was cleared before 30 s');
+      if (Date.now() < due - 2_000 && (await wb.clipboardDigest()) !== sha256(keys.anthropic)) {
+        throw new Error('the clipboard was cleared before 30 s');
+      }
       ctx.say(`  waiting ${((due - Date.now()) / 1000).toFixed(1)} s for the clipboard's 30 s`);
-      await until('the clipboard to be empty', async () => ((await wb.clipboardDigest()) === EMPTY_SHA256 ? true : undefined), Math.max(0, due - Date.now()) + WAIT_MS);
+      await until(
+        'the clipboard to be empty',
+        async () => ((await wb.clipboardDigest()) === EMPTY_SHA256 ? true : undefined),
+        Math.max(0, due - Date.now()) + WAIT_MS,
+      );
       const late = Date.now() - due;
       if (late < -1_000) throw new Error(`the clipboard was cleared ${(-late / 1000).toFixed(1)} s early`);
       // The workbench may not read the clipboard: had the extension tried, VS Code would show its own error.
       await wb.page.waitForTimeout(2_000);
-      if ((await wb.notification(UI.messages.clipboardReadError).count()) > 0) throw new Error('VS Code showed "Unable to read from the browser\'s clipboard" after Copy Key');
+      if ((await wb.notification(UI.messages.clipboardReadError).count()) > 0) {
+        throw new Error('VS Code showed "Unable to read from the browser\'s clipboard" after Copy Key');
+      }
     },
   },
   {
@@ -750,7 +825,9 @@ export const STEPS: readonly Step[] = [
       await expectKeyRow(ctx, name, UI.state.inTerminals, keys.dotenv);
       // The collection is not persisted (nothing written to disk): the extension sets it again at start.
       const again = await terminalGets(ctx, keys.dotenv);
-      if (!again.set || !again.same) throw new Error(`after the reload a new terminal ${again.set ? 'has another value in' : 'does not have'} ${variable}`);
+      if (!again.set || !again.same) {
+        throw new Error(`after the reload a new terminal ${again.set ? 'has another value in' : 'does not have'} ${variable}`);
+      }
 
       // Stop, with the keyboard: the palette, then the quick pick of keys that terminals get.
       await wb.clearNotifications();
@@ -769,7 +846,9 @@ export const STEPS: readonly Step[] = [
         return row && !UI.state.inTerminals.test(row.label) ? true : undefined;
       });
       const without = await terminalGets(ctx, keys.dotenv);
-      if (without.set || !without.empty) throw new Error(`after Stop Using in Terminals a new terminal still has ${variable}${without.same ? ' (the key)' : ''}`);
+      if (without.set || !without.empty) {
+        throw new Error(`after Stop Using in Terminals a new terminal still has ${variable}${without.same ? ' (the key)' : ''}`);
+      }
       await ctx.shot('terminal-without-key');
     },
   },

@@ -15,13 +15,17 @@ export function holdsKey(text: string, keys: readonly string[]): boolean {
 /** Every tree row and the status bar item must have an accessible label that a screen reader can read out. */
 async function accessibilityProblems(wb: Workbench): Promise<string[]> {
   const problems: string[] = [];
-  for (const row of await wb.treeRows(UI.tree)) if (!row.label.trim()) problems.push(`a tree row without an accessible label: "${row.text}"`);
+  for (const row of await wb.treeRows(UI.tree)) {
+    if (!row.label.trim()) problems.push(`a tree row without an accessible label: "${row.text}"`);
+  }
   const item = wb.statusItem();
   const label = ((await item.getAttribute('aria-label')) ?? '').trim();
   const text = await wb.statusText();
-  const icons = await item.locator('.codicon').evaluateAll((nodes) =>
-    nodes.flatMap((node) => [...node.classList].filter((c) => c.startsWith('codicon-')).map((c) => c.slice('codicon-'.length))),
-  );
+  const icons = await item
+    .locator('.codicon')
+    .evaluateAll((nodes) =>
+      nodes.flatMap((node) => [...node.classList].filter((c) => c.startsWith('codicon-')).map((c) => c.slice('codicon-'.length))),
+    );
   if (!label) problems.push('the status bar item has no accessible label');
   else if (!label.includes(text)) problems.push(`the status bar item's label does not say what it shows ("${text}")`);
   // VS Code's default label reads out the icon's name and the tooltip's Markdown source.
@@ -39,6 +43,10 @@ export async function checkScreen(wb: Workbench, keys: readonly string[]): Promi
   const problems = await accessibilityProblems(wb);
   if (problems.length > 0) throw new Error(`accessibility: ${problems.join('; ')}`);
   if (holdsKey(await wb.page.locator('body').innerText(), keys)) throw new Error('more of a key than its last 4 characters is on screen');
-  const spoken = await wb.page.locator('[aria-label], [title]').evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('aria-label') ?? ''}\n${node.getAttribute('title') ?? ''}`));
-  if (spoken.some((text) => holdsKey(text, keys))) throw new Error('more of a key than its last 4 characters is in an accessible name or a title');
+  const spoken = await wb.page
+    .locator('[aria-label], [title]')
+    .evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('aria-label') ?? ''}\n${node.getAttribute('title') ?? ''}`));
+  if (spoken.some((text) => holdsKey(text, keys))) {
+    throw new Error('more of a key than its last 4 characters is in an accessible name or a title');
+  }
 }

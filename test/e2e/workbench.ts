@@ -28,7 +28,9 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     } catch (error) {
       last = error instanceof Error ? error.message.split('\n')[0] : String(error);
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${(timeout / 1000).toFixed(0)} s waiting for ${what}${last ? ` (last: ${last})` : ''}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${(timeout / 1000).toFixed(0)} s waiting for ${what}${last ? ` (last: ${last})` : ''}`);
+    }
     await sleep(delay);
   }
 }
@@ -68,10 +70,14 @@ export class Workbench {
   }
 
   async waitForStatus(pattern: RegExp, timeout = WAIT_MS): Promise<string> {
-    return until(`the status bar to show ${pattern}`, async () => {
-      const text = await this.statusText();
-      return pattern.test(text) ? text : undefined;
-    }, timeout);
+    return until(
+      `the status bar to show ${pattern}`,
+      async () => {
+        const text = await this.statusText();
+        return pattern.test(text) ? text : undefined;
+      },
+      timeout,
+    );
   }
 
   // --- views --------------------------------------------------------------------------------------
@@ -117,7 +123,9 @@ export class Workbench {
   }
 
   async waitForNoRow(tree: string, name: RegExp): Promise<void> {
-    await until(`no row ${name} in the ${tree} tree`, async () => ((await this.treeRows(tree)).some((row) => name.test(row.label)) ? undefined : true));
+    await until(`no row ${name} in the ${tree} tree`, async () =>
+      (await this.treeRows(tree)).some((row) => name.test(row.label)) ? undefined : true,
+    );
   }
 
   /**
@@ -175,7 +183,9 @@ export class Workbench {
     const box = await this.tree(tree).boundingBox();
     if (!box) throw new Error(`the ${tree} tree is not on screen`);
     await this.page.mouse.click(box.x + box.width / 2, box.y + box.height - 10);
-    await until(`no selected row in the ${tree} tree`, async () => ((await this.tree(tree).locator('[role="treeitem"][aria-selected="true"]').count()) === 0 ? true : undefined));
+    await until(`no selected row in the ${tree} tree`, async () =>
+      (await this.tree(tree).locator('[role="treeitem"][aria-selected="true"]').count()) === 0 ? true : undefined,
+    );
     await this.moveMouseAway();
   }
 
@@ -184,7 +194,11 @@ export class Workbench {
     this.mouse('hover for a tooltip');
     await this.waitForQuietTree(row);
     await row.hover({ timeout: WAIT_MS });
-    await this.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: WAIT_MS });
+    await this.page
+      .locator('.monaco-hover, .workbench-hover')
+      .filter({ hasText: text })
+      .first()
+      .waitFor({ state: 'visible', timeout: WAIT_MS });
   }
 
   async contextMenu(row: Locator, item: string): Promise<void> {
@@ -214,12 +228,14 @@ export class Workbench {
       const edge = box.x + box.width;
       const sashes = await this.page.locator('.monaco-sash.vertical').evaluateAll((nodes) =>
         nodes.map((node) => {
-          const rect = (node as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }).getBoundingClientRect();
+          const rect = (
+            node as unknown as { getBoundingClientRect(): { x: number; y: number; width: number; height: number } }
+          ).getBoundingClientRect();
           return { x: rect.x + rect.width / 2, y: rect.y + rect.height / 2, height: rect.height };
         }),
       );
       const sash = sashes.filter((c) => c.height > 0).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
-      if (!sash || Math.abs(sash.x - edge) > 4) throw new Error('no sash at the sidebar\'s edge');
+      if (!sash || Math.abs(sash.x - edge) > 4) throw new Error("no sash at the sidebar's edge");
       await this.page.mouse.move(sash.x, sash.y);
       await this.page.mouse.down();
       await this.page.mouse.move(sash.x + (width - box.width), sash.y, { steps: 10 });
@@ -254,7 +270,11 @@ export class Workbench {
     for (let i = 0; ; i++) {
       const focused = await this.focusedName();
       if (name.test(focused.name) || (!focused.name && name.test(focused.text))) return;
-      if (i >= limit) throw new Error(`${what}: ${key} ${limit} times did not reach ${name} (focus on ${focused.role} "${focused.name || focused.text.slice(0, 60)}")`);
+      if (i >= limit) {
+        throw new Error(
+          `${what}: ${key} ${limit} times did not reach ${name} (focus on ${focused.role} "${focused.name || focused.text.slice(0, 60)}")`,
+        );
+      }
       await this.page.keyboard.press(key);
       await this.page.waitForTimeout(60);
     }
@@ -266,7 +286,9 @@ export class Workbench {
     await until('the tree to have keyboard focus', async () => {
       const focused = await this.focusedName();
       // The tree itself (no row focused yet) or one of its rows.
-      if (focused.role !== 'tree' && focused.role !== 'treeitem') throw new Error(`focus on ${focused.role} "${focused.name || focused.text.slice(0, 60)}"`);
+      if (focused.role !== 'tree' && focused.role !== 'treeitem') {
+        throw new Error(`focus on ${focused.role} "${focused.name || focused.text.slice(0, 60)}"`);
+      }
       return true;
     });
     await this.page.keyboard.press('Home');
@@ -334,7 +356,10 @@ export class Workbench {
   async runInTerminal(line: string, output: RegExp): Promise<RegExpExecArray> {
     await this.page.keyboard.type(line);
     await this.page.keyboard.press('Enter');
-    return until(`terminal output ${output}`, async () => output.exec((await this.terminalText()).replace(/\u00a0/g, ' ').replace(/\n/g, '')) ?? undefined);
+    return until(
+      `terminal output ${output}`,
+      async () => output.exec((await this.terminalText()).replace(/\u00a0/g, ' ').replace(/\n/g, '')) ?? undefined,
+    );
   }
 
   // --- the quick input (palette, quick picks, input boxes) -----------------------------------------
@@ -394,7 +419,9 @@ export class Workbench {
     await this.page.keyboard.type(title);
     // The first row must be the command itself before Enter runs it (the list filters as we type).
     const first = this.quickInput().getByRole('option').first();
-    await until(`"${title}" first in the palette`, async () => ((await first.getAttribute('aria-label'))?.startsWith(title) ? true : undefined));
+    await until(`"${title}" first in the palette`, async () =>
+      (await first.getAttribute('aria-label'))?.startsWith(title) ? true : undefined,
+    );
     await this.page.keyboard.press('Enter');
   }
 
@@ -409,7 +436,9 @@ export class Workbench {
   async pickByTyping(label: string): Promise<void> {
     await this.page.keyboard.type(label);
     const first = this.quickInput().getByRole('option').first();
-    await until(`"${label}" first in the list`, async () => ((await first.getAttribute('aria-label'))?.startsWith(label) ? true : undefined));
+    await until(`"${label}" first in the list`, async () =>
+      (await first.getAttribute('aria-label'))?.startsWith(label) ? true : undefined,
+    );
     await this.page.keyboard.press('Enter');
   }
 
@@ -440,7 +469,9 @@ export class Workbench {
 
   async clearNotifications(): Promise<void> {
     await this.runCommand('Notifications: Clear All Notifications');
-    await until('no notification toasts', async () => ((await this.page.locator('.notifications-toasts .notification-list-item').count()) === 0 ? true : undefined));
+    await until('no notification toasts', async () =>
+      (await this.page.locator('.notifications-toasts .notification-list-item').count()) === 0 ? true : undefined,
+    );
   }
 
   /** A modal dialog whose message (not its buttons or detail) matches. */

@@ -11,13 +11,21 @@ const OPERATIONS: readonly Operation[] = ['create', 'update', 'delete'];
 // Words shared by many cells, so that each row below reads as what differs.
 
 /** What the flow says was done, before it says how Pieces OS took it. */
-const DONE: Record<Operation, string> = { create: 'Saved "Personal" (sk-…new2).', update: 'Updated "Personal" (sk-…new2).', delete: 'Deleted "Personal".' };
+const DONE: Record<Operation, string> = {
+  create: 'Saved "Personal" (sk-…new2).',
+  update: 'Updated "Personal" (sk-…new2).',
+  delete: 'Deleted "Personal".',
+};
 /** What Pieces OS may hold of ours when the call was certainly not applied: what it held before. */
 const AS_BEFORE: Record<Operation, string> = { create: 'holds none', update: 'holds ours', delete: 'holds ours' };
 /** … and when the call may have been applied: the delete is still sent, the update is no longer confirmed. */
 const MAYBE: Record<Operation, string> = { create: 'holds maybe', update: 'holds ours, unconfirmed', delete: 'holds ours' };
 const WAITS = 'The change waits and is sent when Pieces OS answers. [Retry, Select Service URL, Show Log]';
-const PATHS: Record<Operation, string> = { create: '/external_provider/api_key/create', update: '/external_provider/api_key/update', delete: '/external_provider/api_key/delete' };
+const PATHS: Record<Operation, string> = {
+  create: '/external_provider/api_key/create',
+  update: '/external_provider/api_key/update',
+  delete: '/external_provider/api_key/delete',
+};
 
 type PerOperation = string | ((operation: Operation) => string);
 
@@ -37,7 +45,8 @@ function row(spec: { message: PerOperation; key: string; queue: PerOperation; re
 }
 
 /** A transient failure: retried after `seconds`, never parked. */
-const retried = (seconds: number, holds: Record<Operation, string>) => (operation: Operation) => `waiting, retry in ${seconds.toFixed(1)} s · ${holds[operation]}`;
+const retried = (seconds: number, holds: Record<Operation, string>) => (operation: Operation) =>
+  `waiting, retry in ${seconds.toFixed(1)} s · ${holds[operation]}`;
 const parked = (operation: Operation): string => `parked · ${MAYBE[operation]}`;
 
 const EXPECTED: Record<string, Record<Operation, Cell>> = {
@@ -70,51 +79,59 @@ const EXPECTED: Record<string, Record<Operation, Cell>> = {
     recovery: 'Sync Now',
   }),
   '403': row({
-    message: (op) => `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 403): Forbidden (stand-in fault). [Retry, Show Log]`,
+    message: (op) =>
+      `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 403): Forbidden (stand-in fault). [Retry, Show Log]`,
     key: 'failed',
     queue: parked,
     recovery: 'Sync Now',
   }),
   // Judgement: a Pieces OS without the endpoint is told to update; the change waits for the user (parked).
   '404 (no such endpoint)': row({
-    message: (op) => `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS at <url> does not offer POST ${PATHS[op]} (404). Update Pieces OS. [Retry, Show Log]`,
+    message: (op) =>
+      `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS at <url> does not offer POST ${PATHS[op]} (404). Update Pieces OS. [Retry, Show Log]`,
     key: 'failed',
     queue: parked,
     recovery: 'Sync Now',
   }),
   '409': row({
-    message: (op) => `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 409): Conflict (stand-in fault). [Retry, Show Log]`,
+    message: (op) =>
+      `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 409): Conflict (stand-in fault). [Retry, Show Log]`,
     key: 'failed',
     queue: parked,
     recovery: 'Sync Now',
   }),
   '422': row({
-    message: (op) => `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 422): Unprocessable Entity (stand-in fault). [Retry, Show Log]`,
+    message: (op) =>
+      `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 422): Unprocessable Entity (stand-in fault). [Retry, Show Log]`,
     key: 'failed',
     queue: parked,
     recovery: 'Sync Now',
   }),
   '429 with Retry-After: 7': row({
-    message: (op) => `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS is busy (status 429); trying again in 7 s. [Retry, Show Log]`,
+    message: (op) =>
+      `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS is busy (status 429); trying again in 7 s. [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(7, MAYBE),
     recovery: 'retry',
   }),
   '500': row({
-    message: (op) => `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS failed with status 500: Internal Server Error. It is sent again automatically. [Retry, Show Log]`,
+    message: (op) =>
+      `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS failed with status 500: Internal Server Error. It is sent again automatically. [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
   }),
   '503 without Retry-After': row({
-    message: (op) => `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS is busy (status 503); trying again later. [Retry, Show Log]`,
+    message: (op) =>
+      `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS is busy (status 503); trying again later. [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
   }),
   // Judgement: a 2xx that cannot be read may have been acted on: say so, and do not claim it failed.
   '200 with garbage': row({
-    message: (op) => `error: ${DONE[op]} Pieces OS sent a response this extension does not understand: not JSON ("{not json"). Whether Pieces OS took the change is not known; Retry sends it again. [Retry, Show Log]`,
+    message: (op) =>
+      `error: ${DONE[op]} Pieces OS sent a response this extension does not understand: not JSON ("{not json"). Whether Pieces OS took the change is not known; Retry sends it again. [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
@@ -174,7 +191,9 @@ async function measure(fault: (typeof FAULTS)[number], operation: Operation): Pr
     // Whatever the fault, no 8 characters of either key reached a message, the log or the store's files.
     const written = world.textOutsideSecretStorage();
     for (const secret of [OLD_KEY, NEW_KEY]) {
-      for (let i = 0; i + 8 <= secret.length; i++) assert.ok(!written.includes(secret.slice(i, i + 8)), `"${secret.slice(i, i + 8)}" of a key was written outside SecretStorage`);
+      for (let i = 0; i + 8 <= secret.length; i++) {
+        assert.ok(!written.includes(secret.slice(i, i + 8)), `"${secret.slice(i, i + 8)}" of a key was written outside SecretStorage`);
+      }
     }
     return cell;
   } finally {
@@ -187,8 +206,18 @@ describe('fault table (npm run test:faults)', function () {
   const seen: Array<{ fault: string; operation: Operation; cell: Cell }> = [];
 
   after(() => {
-    const rows = seen.map(({ fault, operation, cell }) => `| ${fault} | ${operation} | ${cell.message} | ${cell.key} | ${cell.queue} | ${cell.final} |`);
-    console.log(['', '| fault | operation | message the user sees | key (delete: plan) | queue | once the service recovers |', '| --- | --- | --- | --- | --- | --- |', ...rows, ''].join('\n'));
+    const rows = seen.map(
+      ({ fault, operation, cell }) => `| ${fault} | ${operation} | ${cell.message} | ${cell.key} | ${cell.queue} | ${cell.final} |`,
+    );
+    console.log(
+      [
+        '',
+        '| fault | operation | message the user sees | key (delete: plan) | queue | once the service recovers |',
+        '| --- | --- | --- | --- | --- | --- |',
+        ...rows,
+        '',
+      ].join('\n'),
+    );
   });
 
   for (const fault of FAULTS) {

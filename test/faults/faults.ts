@@ -25,7 +25,11 @@ const PATH: Record<Operation, string> = {
 };
 
 /** A single-use stand-in fault on the key call itself. */
-function onKeyCall(name: string, fault: Parameters<World['standIn']['failNext']>[1], options: { retryAfter?: string | null } = {}): FaultCase {
+function onKeyCall(
+  name: string,
+  fault: Parameters<World['standIn']['failNext']>[1],
+  options: { retryAfter?: string | null } = {},
+): FaultCase {
   return {
     name,
     arm: (world, operation) => world.standIn.failNext(1, fault, { ...options, paths: [PATH[operation]] }),
@@ -71,7 +75,11 @@ export const FAULTS: readonly FaultCase[] = [
     recover: async (world) => {
       // Every POST so far went to Pieces OS (200); one answered by the impostor (404) would be a key sent to it.
       const posts = world.standIn.requests.filter((r) => r.method === 'POST');
-      assert.deepEqual(posts.filter((r) => r.status !== 200), [], 'a key call reached the impostor');
+      assert.deepEqual(
+        posts.filter((r) => r.status !== 200),
+        [],
+        'a key call reached the impostor',
+      );
       world.standIn.impostor = false;
       await world.standIn.restart();
     },

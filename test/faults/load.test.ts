@@ -14,9 +14,14 @@ interface Line {
 /** How long the process may live after it said "done" (its own leak report fires at 1.5 s). */
 const EXIT_WITHIN_MS = 2500;
 
-function runLoad(env: NodeJS.ProcessEnv = {}): Promise<{ lines: Line[]; stderr: string; code: number | null; signal: NodeJS.Signals | null; exitedAt: number }> {
+function runLoad(
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ lines: Line[]; stderr: string; code: number | null; signal: NodeJS.Signals | null; exitedAt: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'loadRun.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, 'loadRun.js')], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines: Line[] = [];
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

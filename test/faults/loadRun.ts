@@ -24,7 +24,19 @@ const DEADLINE_MS = 90_000;
 const EXIT_GRACE_MS = 1500;
 
 /** Faults the flapping service answers with now and then (on the key calls and on GET /user). */
-const FLAP_FAULTS: readonly Fault[] = ['serverError', 'unavailable', 'tooManyRequests', 'drop', 'dropMidBody', 'invalidJson', 'wrongShape', 'unauthorized', 'conflict', 'notFound', 'delay'];
+const FLAP_FAULTS: readonly Fault[] = [
+  'serverError',
+  'unavailable',
+  'tooManyRequests',
+  'drop',
+  'dropMidBody',
+  'invalidJson',
+  'wrongShape',
+  'unauthorized',
+  'conflict',
+  'notFound',
+  'delay',
+];
 
 function emit(event: string, data: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ event, ...data })}\n`);
@@ -161,19 +173,35 @@ async function main(): Promise<void> {
     await engine.whenIdle();
     const say = (problem: string): void => void problems.push(`${phase}: ${problem}`);
     const expectKeys = [...model.keys.values()].map((k) => `${k.id}:${k.name}`).sort();
-    const storeKeys = store.keysOf('openai').map((k) => `${k.id}:${k.name}`).sort();
-    if (JSON.stringify(expectKeys) !== JSON.stringify(storeKeys)) say(`the store lists ${storeKeys.length} keys, the model ${expectKeys.length}`);
+    const storeKeys = store
+      .keysOf('openai')
+      .map((k) => `${k.id}:${k.name}`)
+      .sort();
+    if (JSON.stringify(expectKeys) !== JSON.stringify(storeKeys)) {
+      say(`the store lists ${storeKeys.length} keys, the model ${expectKeys.length}`);
+    }
     for (const [i, key] of model.keys) {
       const stored = store.get(key.id) ? await store.secret(key.id).catch(() => undefined) : undefined;
       if (stored !== key.secret) say(`key ${i}: the store holds another secret than the last one given`);
     }
     const chosen = model.chosen === undefined ? undefined : model.keys.get(model.chosen);
-    if (store.choice('openai')?.activeId !== chosen?.id) say(`the store's choice is ${store.choice('openai')?.activeId ?? 'none'}, the model's ${chosen?.id ?? 'none'}`);
+    if (store.choice('openai')?.activeId !== chosen?.id) {
+      say(`the store's choice is ${store.choice('openai')?.activeId ?? 'none'}, the model's ${chosen?.id ?? 'none'}`);
+    }
     if (engine.planFor('openai').kind !== 'none') say(`the engine still plans ${engine.planFor('openai').kind}`);
     const held = standIn.openAI;
-    if (held?.api_key !== chosen?.secret) say(`Pieces OS holds ${held?.api_key === undefined ? 'no key' : 'another key'}, the model ${chosen ? `load-${model.chosen}` : 'none'}`);
+    if (held?.api_key !== chosen?.secret) {
+      say(
+        `Pieces OS holds ${held?.api_key === undefined ? 'no key' : 'another key'}, the model ${chosen ? `load-${model.chosen}` : 'none'}`,
+      );
+    }
     if (chosen && held?.api_key_name !== chosen.name) say(`Pieces OS holds the name "${held?.api_key_name}", the model "${chosen.name}"`);
-    emit('phase', { phase, keysLeft: model.keys.size, chosen: chosen ? chosen.name : 'none', atMs: Math.round(performance.now() - started) });
+    emit('phase', {
+      phase,
+      keysLeft: model.keys.size,
+      chosen: chosen ? chosen.name : 'none',
+      atMs: Math.round(performance.now() - started),
+    });
   };
 
   // Phase 1: the burst, 200 users at once.
@@ -184,15 +212,19 @@ async function main(): Promise<void> {
 
   // Phase 2: every key left is deleted at once, the service flapping again: Pieces OS must end with none.
   stopFlapping = flap();
-  await Promise.all([...model.keys.keys()].map(async (i) => {
-    await sleep(between(0, 2000));
-    await remove(i);
-  }));
+  await Promise.all(
+    [...model.keys.keys()].map(async (i) => {
+      await sleep(between(0, 2000));
+      await remove(i);
+    }),
+  );
   await stopFlapping();
   await settleAndCompare('delete all');
 
   const records = path.join(temp.root, 'records');
-  const recordText = readdirSync(records).map((name) => readFileSync(path.join(records, name), 'utf8')).join('\n');
+  const recordText = readdirSync(records)
+    .map((name) => readFileSync(path.join(records, name), 'utf8'))
+    .join('\n');
   if (recordText.includes('FAKE-load')) problems.push('a record file holds key bytes');
 
   // Close everything this run opened; what is left alive after this is a leak.

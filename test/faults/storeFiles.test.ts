@@ -15,11 +15,14 @@ function files(dir: string): string[] {
   });
 }
 
-describe('the store\'s files (SECURITY.md)', () => {
+describe("the store's files (SECURITY.md)", () => {
   let temp: TempStore;
   beforeEach(async () => {
     temp = await openTempStore();
-    const a = await temp.store.add({ provider: 'openai', name: 'Personal', secret: KEY_A, organization: 'org-FAKEfiles1' }, { choose: true });
+    const a = await temp.store.add(
+      { provider: 'openai', name: 'Personal', secret: KEY_A, organization: 'org-FAKEfiles1' },
+      { choose: true },
+    );
     await temp.store.add({ provider: 'anthropic', name: 'Work', secret: KEY_C });
     await temp.store.rotate(a.id, KEY_B);
   });
@@ -36,10 +39,14 @@ describe('the store\'s files (SECURITY.md)', () => {
   });
 
   it('no file of the store holds 8 characters of a key', () => {
-    const text = files(temp.root).map((file) => readFileSync(file, 'utf8')).join('\n');
+    const text = files(temp.root)
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     assert.ok(text.includes('"name":"Personal"'), 'the records were read');
     for (const key of [KEY_A, KEY_B, KEY_C]) {
-      for (let i = 0; i + 8 <= key.length; i++) assert.ok(!text.includes(key.slice(i, i + 8)), `"${key.slice(i, i + 8)}" is in a store file`);
+      for (let i = 0; i + 8 <= key.length; i++) {
+        assert.ok(!text.includes(key.slice(i, i + 8)), `"${key.slice(i, i + 8)}" is in a store file`);
+      }
     }
   });
 });

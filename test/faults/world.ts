@@ -57,7 +57,13 @@ export class World {
     // As the extension builds it: the address from a (pinned) locator; identity age on the same clock.
     const locator = new ServiceLocator({ configuredUrl: () => standIn.url });
     const client = new PiecesClient({ baseUrl: locator, timeoutMs: CLIENT_TIMEOUT_MS, now: () => clock.now() });
-    const engine = new SyncEngine({ store: temp.store, service: piecesServicePort(client), clock, random: () => 0.5, log: (m) => holder.world?.logs.push(m) });
+    const engine = new SyncEngine({
+      store: temp.store,
+      service: piecesServicePort(client),
+      clock,
+      random: () => 0.5,
+      log: (m) => holder.world?.logs.push(m),
+    });
     const holder: { world?: World } = {};
     const actions = new KeyActions({
       store: temp.store,
@@ -122,7 +128,8 @@ export class World {
     const planned = this.engine.planFor('openai');
     const sent = this.temp.store.sent('openai');
     // What the sync record says Pieces OS holds of ours: confirmed (which key and version), or unconfirmed.
-    const holds = sent?.holds === 'ours' ? (sent.keyId && sent.version ? 'holds ours' : 'holds ours, unconfirmed') : `holds ${sent?.holds ?? 'none'}`;
+    const holds =
+      sent?.holds === 'ours' ? (sent.keyId && sent.version ? 'holds ours' : 'holds ours, unconfirmed') : `holds ${sent?.holds ?? 'none'}`;
     if (planned.kind === 'none') return `none · ${holds}`;
     if (failureOf(planned, sent)?.parked) return `parked · ${holds}`;
     const at = this.engine.state.nextRetryAt;

@@ -10,8 +10,7 @@ interface Contributes {
   views?: Record<string, { id: string }[]>;
 }
 
-const contributes = (ext: vscode.Extension<unknown>): Contributes =>
-  (ext.packageJSON as { contributes?: Contributes }).contributes ?? {};
+const contributes = (ext: vscode.Extension<unknown>): Contributes => (ext.packageJSON as { contributes?: Contributes }).contributes ?? {};
 
 function contributedCommands(ext: vscode.Extension<unknown>): string[] {
   return (contributes(ext).commands ?? []).map((c) => c.command);
@@ -41,9 +40,7 @@ describe('extension activation', () => {
     await ext.activate();
     const ms = performance.now() - started;
     assert.equal(ext.isActive, true);
-    log(
-      `      activate(): ${ms.toFixed(1)} ms${wasActive ? ' (already active via onStartupFinished)' : ''}`,
-    );
+    log(`      activate(): ${ms.toFixed(1)} ms${wasActive ? ' (already active via onStartupFinished)' : ''}`);
   });
 
   it('registers every contributed command, and contributes every registered providerKeys.* command', async () => {

@@ -19,7 +19,11 @@ describe('importing keys from the OS keychain', function () {
 
     function storeWithKeytar(service: string, account: string, password: string): void {
       const script = `require(${JSON.stringify(path.join(ROOT, 'node_modules', 'keytar'))}).setPassword(process.argv[1], process.argv[2], process.env.SECRET).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
-      const result = spawnSync(process.execPath, ['-e', script, service, account], { env: { ...process.env, SECRET: password, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8', timeout: 20_000 });
+      const result = spawnSync(process.execPath, ['-e', script, service, account], {
+        env: { ...process.env, SECRET: password, ELECTRON_RUN_AS_NODE: '1' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       assert.equal(result.status, 0, `keytar.setPassword failed: ${result.stderr}`);
     }
 
@@ -34,7 +38,12 @@ describe('importing keys from the OS keychain', function () {
         assert.equal(await api.store.secret(record.id), KEY_1);
 
         // A service name of one's own, and a key whose provider neither name nor prefix tells.
-        await run(Commands.importFromKeychain, [{ pick: 'Other service name…' }, { input: 'my-llm-keys' }, { pick: 'Mistral AI' }, { pickMany: (items) => items }]);
+        await run(Commands.importFromKeychain, [
+          { pick: 'Other service name…' },
+          { input: 'my-llm-keys' },
+          { pick: 'Mistral AI' },
+          { pickMany: (items) => items },
+        ]);
         const [mistral] = api.store.keysOf('mistral');
         assert.equal(mistral?.name, 'mistral-work');
         assert.equal(await api.store.secret(mistral.id), MISTRAL);
@@ -55,13 +64,19 @@ describe('importing keys from the OS keychain', function () {
       delete env.DISPLAY;
       api.useKeys.knobs.keychainEnv = env;
       const prompter = await run(Commands.importFromKeychain, []);
-      assert.deepEqual(prompter.messages.map((m) => m.severity), ['warning']);
-      assert.match(prompter.messages[0]?.message ?? '', /^No OS keychain answered: there is no D-Bus session or no secret service .* and try again\.$/);
+      assert.deepEqual(
+        prompter.messages.map((m) => m.severity),
+        ['warning'],
+      );
+      assert.match(
+        prompter.messages[0]?.message ?? '',
+        /^No OS keychain answered: there is no D-Bus session or no secret service .* and try again\.$/,
+      );
       assert.equal(api.store.list().length, 0);
       await addKey('Personal', KEY_1);
     });
 
-    it('without keytar\'s native module (the universal VSIX): points at the platform VSIX and offers the environment import', async () => {
+    it("without keytar's native module (the universal VSIX): points at the platform VSIX and offers the environment import", async () => {
       api.useKeys.knobs.keychainModulePaths = [path.join(os.tmpdir(), 'no-such-keytar.node')];
       const prompter = await run(Commands.importFromKeychain, []);
       assert.match(prompter.messages[0]?.message ?? '', /only the platform VSIX carries/);

@@ -20,7 +20,8 @@ const ALL_KEYS = [KEY_1, KEY_2, KEY_3];
 let api: TestingApi;
 let standIn: StandIn;
 
-const run = (command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> => runScripted(api, command, script, ...args);
+const run = (command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> =>
+  runScripted(api, command, script, ...args);
 
 interface Row {
   label: string;
@@ -42,7 +43,12 @@ async function tree(): Promise<Record<string, Row[]>> {
       const rows: Row[] = [];
       for (const keyNode of api.tree.getChildren(providerNode)) {
         const item = api.tree.getTreeItem(keyNode);
-        rows.push({ label: labelOf(item), description: String(item.description), contextValue: String(item.contextValue), accessible: item.accessibilityInformation?.label ?? '' });
+        rows.push({
+          label: labelOf(item),
+          description: String(item.description),
+          contextValue: String(item.contextValue),
+          accessible: item.accessibilityInformation?.label ?? '',
+        });
       }
       result[labelOf(providerItem)] = rows;
     }
@@ -68,7 +74,11 @@ function assertNoKeyBytesOutsideSecretStorage(): void {
   };
   walk(api.storeRoot);
   const all = texts.join('\n');
-  for (const key of ALL_KEYS) for (let i = 0; i + 8 <= key.length; i++) assert.ok(!all.includes(key.slice(i, i + 8)), `"${key.slice(i, i + 8)}" of a key is stored outside SecretStorage`);
+  for (const key of ALL_KEYS) {
+    for (let i = 0; i + 8 <= key.length; i++) {
+      assert.ok(!all.includes(key.slice(i, i + 8)), `"${key.slice(i, i + 8)}" of a key is stored outside SecretStorage`);
+    }
+  }
 }
 
 function keyCalls(): string[] {
@@ -85,15 +95,19 @@ describe('key management in VS Code', function () {
 
   it('adds an OpenAI key: stored in SecretStorage, masked in the tree and marked as used by Pieces OS, held by Pieces OS', async () => {
     const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1, 'org-FAKEhost01'));
-    assert.deepEqual(prompter.asked.map((a) => `${a.kind} ${a.step}`), ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4']);
+    assert.deepEqual(
+      prompter.asked.map((a) => `${a.kind} ${a.step}`),
+      ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4'],
+    );
     assert.equal(prompter.asked[2]?.password, true, 'the key box hides what is typed');
     const [record] = api.store.list();
     assert.ok(record);
     assert.equal(await api.store.secret(record.id), KEY_1);
     const rows = await tree();
-    assert.deepEqual(rows.OpenAI?.map(({ label, description, contextValue }) => ({ label, description, contextValue })), [
-      { label: 'Personal', description: 'in Pieces OS · …0001', contextValue: 'key.syncable.active' },
-    ]);
+    assert.deepEqual(
+      rows.OpenAI?.map(({ label, description, contextValue }) => ({ label, description, contextValue })),
+      [{ label: 'Personal', description: 'in Pieces OS · …0001', contextValue: 'key.syncable.active' }],
+    );
     assert.match(rows.OpenAI?.[0]?.accessible ?? '', /^Personal, OpenAI key sk-…0001, used by Pieces OS, synced$/);
     assert.deepEqual(standIn.openAI, { api_key: KEY_1, api_key_name: 'Personal', organization_key: 'org-FAKEhost01' });
     assert.match(api.statusBar.view().text, /check\) Pieces OS$/);
@@ -118,7 +132,10 @@ describe('key management in VS Code', function () {
     const second = api.store.list().find((k) => k.name === 'Work');
     assert.ok(second);
     assert.equal(standIn.openAI?.api_key, KEY_2);
-    assert.deepEqual((await tree()).OpenAI?.map((r) => r.contextValue), ['key.syncable.active', 'key.syncable.inactive']);
+    assert.deepEqual(
+      (await tree()).OpenAI?.map((r) => r.contextValue),
+      ['key.syncable.active', 'key.syncable.inactive'],
+    );
 
     await run(Commands.useForPieces, [], { record: second });
     // An update names every field: the empty organization clears the one a previous key may have set.
@@ -139,9 +156,10 @@ describe('key management in VS Code', function () {
   it('keeps a key of a provider Pieces OS does not accept local, and sends nothing', async () => {
     await run(Commands.addKey, [{ pick: 'Anthropic' }, { input: 'Default' }, { input: 'sk-ant-FAKE-host-0000000000000001' }]);
     const rows = await tree();
-    assert.deepEqual(rows.Anthropic?.map(({ label, description, contextValue }) => ({ label, description, contextValue })), [
-      { label: 'Default', description: '…0001', contextValue: 'key.local' },
-    ]);
+    assert.deepEqual(
+      rows.Anthropic?.map(({ label, description, contextValue }) => ({ label, description, contextValue })),
+      [{ label: 'Default', description: '…0001', contextValue: 'key.local' }],
+    );
     assert.deepEqual(keyCalls(), []);
   });
 
@@ -159,7 +177,10 @@ describe('key management in VS Code', function () {
       assert.equal(api.monitor.state.kind, 'notRunning');
       const view = api.statusBar.view();
       assert.match(view.text, /not running/, 'the worst problem first');
-      assert.ok(view.lines.some((l) => /1 change waiting/.test(l)), `every problem in the tooltip: ${view.lines.join(' | ')}`);
+      assert.ok(
+        view.lines.some((l) => /1 change waiting/.test(l)),
+        `every problem in the tooltip: ${view.lines.join(' | ')}`,
+      );
       assert.match((await tree()).OpenAI?.[0]?.description ?? '', /waiting$/);
     } finally {
       await standIn.restart();
@@ -193,7 +214,10 @@ describe('key management in VS Code', function () {
     const view = api.statusBar.view();
     assert.match(view.text, /sync failed/, 'no key row shows the removal, so the status bar must');
     assert.equal(view.severity, 'error');
-    assert.ok(view.lines.some((l) => /still holds your OpenAI key: removing it failed/.test(l)), view.lines.join(' | '));
+    assert.ok(
+      view.lines.some((l) => /still holds your OpenAI key: removing it failed/.test(l)),
+      view.lines.join(' | '),
+    );
     await vscode.commands.executeCommand(Commands.syncNow);
     assert.equal(standIn.openAI, undefined, 'Sync Now sent the removal again');
     assert.match(api.statusBar.view().text, /check\) Pieces OS$/);

@@ -42,7 +42,12 @@ export async function clearKeys(api: TestingApi): Promise<void> {
 }
 
 /** The answers that add an OpenAI key through the Add Key flow. */
-export const addOpenAI = (name: string, key: string, org = ''): Answer[] => [{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: org }];
+export const addOpenAI = (name: string, key: string, org = ''): Answer[] => [
+  { pick: 'OpenAI' },
+  { input: name },
+  { input: key },
+  { input: org },
+];
 
 /**
  * Mocha hooks for a suite that drives the extension against an in-process stand-in on the port the

@@ -57,7 +57,10 @@ describe('offline-first sync in VS Code', function () {
     assert.equal(await api.store.secret(adopted.id), KEY_PIECES);
     assert.equal(api.store.choice('openai')?.activeId, adopted.id);
     assert.equal(heldKey(), KEY_PIECES, 'keeping it sends nothing back');
-    assert.ok(api.tree.getChildren(provider).every((node) => node.kind === 'key'), 'the drift is gone');
+    assert.ok(
+      api.tree.getChildren(provider).every((node) => node.kind === 'key'),
+      'the drift is gone',
+    );
   });
 
   it('reconciliation: "send my key" puts ours back', async () => {
@@ -88,7 +91,7 @@ describe('offline-first sync in VS Code', function () {
     assert.equal(heldKey(), KEY_1);
   });
 
-  it('lease: a second window\'s engine over the same store folder waits while this window holds the lease', async () => {
+  it("lease: a second window's engine over the same store folder waits while this window holds the lease", async () => {
     const other = createStore({ root: api.storeRoot, secrets: api.secrets, windowId: 'other-window' });
     await other.open();
     const engine = new SyncEngine({

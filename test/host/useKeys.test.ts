@@ -16,10 +16,12 @@ describe('using the keys', function () {
 
   // The flows' own logic (Get a Key, Copy Key, Verify Key) is tested under plain mocha with a fake workbench
   // (test/unit/flows/useKeys.test.ts); here, what needs VS Code itself.
-  describe('the window\'s workbench', () => {
+  describe("the window's workbench", () => {
     it('in code-server (a browser) does not read the clipboard back: Copy Key empties it without reading', () => {
       assert.equal(vscode.env.uiKind, vscode.UIKind.Web, 'the host tests run in code-server');
-      const workbench = new VsCodeWorkbench({ context: { globalState: api.globalState, environmentVariableCollection: api.useKeys.collection } });
+      const workbench = new VsCodeWorkbench({
+        context: { globalState: api.globalState, environmentVariableCollection: api.useKeys.collection },
+      });
       assert.equal(workbench.clipboardReadable(), false);
     });
   });
@@ -48,7 +50,11 @@ describe('using the keys', function () {
         shellArgs: ['-c', `printf %s "$${variable}" | sha256sum | cut -c1-64 > "${out}.tmp" && mv "${out}.tmp" "${out}"`],
       });
       try {
-        const text = await until('the terminal to write its answer', () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim() : undefined), 20_000);
+        const text = await until(
+          'the terminal to write its answer',
+          () => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim() : undefined),
+          20_000,
+        );
         return text;
       } finally {
         terminal.dispose();

@@ -17,7 +17,8 @@ export let api: TestingApi;
 export let standIn: StandIn;
 export let fake: FakeProvider;
 
-export const run = (command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> => runScripted(api, command, script, ...args);
+export const run = (command: string, script: Answer[], ...args: unknown[]): Promise<ScriptedPrompter> =>
+  runScripted(api, command, script, ...args);
 /** Adds an OpenAI key; a second one is kept out of Pieces OS (the flow asks, the answer is "keep"). */
 export async function addKey(name: string, key: string): Promise<string> {
   const more: Answer[] = api.store.keysOf('openai').length > 0 ? [{ confirm: false }] : [];
@@ -37,7 +38,7 @@ export async function keyRow(id: string): Promise<vscode.TreeItem> {
     }
     throw new Error(`no row for ${id}`);
   };
-  await until('the row\'s mask', async () => !String((await row()).description).includes('loading'));
+  await until("the row's mask", async () => !String((await row()).description).includes('loading'));
   return row();
 }
 

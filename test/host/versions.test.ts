@@ -38,17 +38,22 @@ describe(`VS Code ${vscode.version}: behaviour that depends on the version`, fun
     assert.equal(typeof secrets.keys === 'function', atLeast(1, 106), `VS Code ${vscode.version}`);
   });
 
-  it(atLeast(1, 106) ? '1.106+: recovery deletes a secret that no record names' : 'below 1.106: recovery cannot list secrets, so it leaves an orphan alone', async () => {
-    await api.secrets.store(ORPHAN, ORPHAN_VALUE);
-    const report = await recover(api.store);
-    const left = await api.secrets.get(ORPHAN);
-    if (atLeast(1, 106)) {
-      assert.equal(report.orphansDeleted, 1);
-      assert.equal(left, undefined, 'the orphan is gone');
-    } else {
-      assert.equal(report.orphansDeleted, 0);
-      assert.equal(left, ORPHAN_VALUE, 'the orphan is left alone');
-      assert.equal(await api.store.vault.list(), undefined, 'no listing below 1.106');
-    }
-  });
+  it(
+    atLeast(1, 106)
+      ? '1.106+: recovery deletes a secret that no record names'
+      : 'below 1.106: recovery cannot list secrets, so it leaves an orphan alone',
+    async () => {
+      await api.secrets.store(ORPHAN, ORPHAN_VALUE);
+      const report = await recover(api.store);
+      const left = await api.secrets.get(ORPHAN);
+      if (atLeast(1, 106)) {
+        assert.equal(report.orphansDeleted, 1);
+        assert.equal(left, undefined, 'the orphan is gone');
+      } else {
+        assert.equal(report.orphansDeleted, 0);
+        assert.equal(left, ORPHAN_VALUE, 'the orphan is left alone');
+        assert.equal(await api.store.vault.list(), undefined, 'no listing below 1.106');
+      }
+    },
+  );
 });

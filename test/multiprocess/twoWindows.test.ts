@@ -32,14 +32,17 @@ class Window {
     onSecret: (key: string, value: string | null) => void,
   ) {
     this.child = fork(path.join(__dirname, 'window.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child.on('message', (message: { type: string; id?: number; result?: unknown; error?: string; key?: string; value?: string | null }) => {
-      if (message.type === 'secret') onSecret(message.key as string, message.value ?? null);
-      if (message.type !== 'reply' || message.id === undefined) return;
-      const entry = this.waiting.get(message.id);
-      this.waiting.delete(message.id);
-      if (message.error !== undefined) entry?.reject(new Error(`${this.name}: ${message.error}`));
-      else entry?.resolve(message.result);
-    });
+    this.child.on(
+      'message',
+      (message: { type: string; id?: number; result?: unknown; error?: string; key?: string; value?: string | null }) => {
+        if (message.type === 'secret') onSecret(message.key as string, message.value ?? null);
+        if (message.type !== 'reply' || message.id === undefined) return;
+        const entry = this.waiting.get(message.id);
+        this.waiting.delete(message.id);
+        if (message.error !== undefined) entry?.reject(new Error(`${this.name}: ${message.error}`));
+        else entry?.resolve(message.result);
+      },
+    );
   }
 
   call<T>(request: WithoutId<Request>): Promise<T> {
@@ -60,7 +63,9 @@ class Window {
 }
 
 /** A proxy in front of the stand-in that remembers the most key calls it ever saw in flight at once. */
-async function countingProxy(target: string): Promise<{ url: string; maxInFlight: () => number; reset: () => void; close: () => Promise<void> }> {
+async function countingProxy(
+  target: string,
+): Promise<{ url: string; maxInFlight: () => number; reset: () => void; close: () => Promise<void> }> {
   let inFlight = 0;
   let max = 0;
   const server = http.createServer((req, res) => {
@@ -136,7 +141,9 @@ describe('two windows in two processes over one store', function () {
     const started = performance.now();
     let ops = 0;
     for (let sequence = 0; sequence < SEQUENCES; sequence++) ops += await runSequence(SEED + sequence);
-    console.log(`      (${SEQUENCES} sequences, ${ops} operations in two processes, in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `      (${SEQUENCES} sequences, ${ops} operations in two processes, in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
   });
 
   async function runSequence(seed: number): Promise<number> {
@@ -168,10 +175,14 @@ describe('two windows in two processes over one store', function () {
             const choose: boolean = !choiceTaken && (active === null || random() < 0.4);
             choiceTaken ||= choose;
             used.add(name);
-            planned.push({ window, op: { op: 'add', name, secret: fresh, choose }, apply: () => {
-              model.set(name, { secret: fresh, organization: '' });
-              if (choose) active = name;
-            } });
+            planned.push({
+              window,
+              op: { op: 'add', name, secret: fresh, choose },
+              apply: () => {
+                model.set(name, { secret: fresh, organization: '' });
+                if (choose) active = name;
+              },
+            });
             continue;
           }
           const name = pick(free);
@@ -181,11 +192,15 @@ describe('two windows in two processes over one store', function () {
           } else if (roll < 0.62) {
             const to = `${name}-r${counter}`;
             used.add(to);
-            planned.push({ window, op: { op: 'rename', name, to }, apply: () => {
-              model.set(to, model.get(name)!);
-              model.delete(name);
-              if (active === name) active = to;
-            } });
+            planned.push({
+              window,
+              op: { op: 'rename', name, to },
+              apply: () => {
+                model.set(to, model.get(name)!);
+                model.delete(name);
+                if (active === name) active = to;
+              },
+            });
           } else if (roll < 0.8 && !choiceTaken) {
             choiceTaken = true;
             planned.push({ window, op: { op: 'use', name }, apply: () => void (active = name) });
@@ -195,10 +210,14 @@ describe('two windows in two processes over one store', function () {
             const candidates = [...model.keys()].filter((n) => n !== name && !used.has(n));
             const successor = isActive && candidates.length > 0 && random() < 0.6 ? pick(candidates) : undefined;
             if (successor) used.add(successor);
-            planned.push({ window, op: { op: 'delete', name, ...(successor ? { successor } : {}) }, apply: () => {
-              model.delete(name);
-              if (isActive) active = successor ?? null;
-            } });
+            planned.push({
+              window,
+              op: { op: 'delete', name, ...(successor ? { successor } : {}) },
+              apply: () => {
+                model.delete(name);
+                if (isActive) active = successor ?? null;
+              },
+            });
           }
         }
         if (random() < 0.2) {
@@ -224,10 +243,16 @@ describe('two windows in two processes over one store', function () {
       }
       if (process.env.TWO_WINDOW_TIMING) console.log(`settle ${(performance.now() - settleStarted).toFixed(0)} ms`);
       const snapshots = await Promise.all(windows.map((w) => w.call<Snapshot>({ type: 'snapshot' })));
-      const expected = [...model].map(([name, key]) => ({ name, organization: key.organization, secret: key.secret })).sort((a, b) => a.name.localeCompare(b.name));
+      const expected = [...model]
+        .map(([name, key]) => ({ name, organization: key.organization, secret: key.secret }))
+        .sort((a, b) => a.name.localeCompare(b.name));
       for (const [i, snapshot] of snapshots.entries()) {
         const label = `window ${windows[i]?.name}`;
-        assert.deepEqual([...snapshot.keys].sort((a, b) => a.name.localeCompare(b.name)), expected, `${label}: the keys`);
+        assert.deepEqual(
+          [...snapshot.keys].sort((a, b) => a.name.localeCompare(b.name)),
+          expected,
+          `${label}: the keys`,
+        );
         assert.equal(snapshot.active, active, `${label}: the key Pieces OS uses`);
         assert.equal(snapshot.marks, 0, `${label}: half-done changes`);
         assert.equal(snapshot.pending, 0, `${label}: changes still wait`);

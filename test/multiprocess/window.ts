@@ -95,7 +95,10 @@ async function handle(request: Request): Promise<unknown> {
       engine = new SyncEngine({ store: bundle.store, service: piecesServicePort(client), lease: bundle.lease, random: Math.random });
       const sync = engine;
       // As the extension wires it: any change here or in the other window is sent (by the lease holder).
-      subscriptions.push(bundle.store.onDidChange(() => sync.kick()), bundle.store.onDidChangeSecret(() => sync.kick()));
+      subscriptions.push(
+        bundle.store.onDidChange(() => sync.kick()),
+        bundle.store.onDidChangeSecret(() => sync.kick()),
+      );
       await bundle.open();
       return null;
     }
@@ -104,7 +107,10 @@ async function handle(request: Request): Promise<unknown> {
       const op = request.op;
       switch (op.op) {
         case 'add':
-          await store.add({ provider: 'openai', name: op.name, secret: op.secret, ...(op.organization ? { organization: op.organization } : {}) }, { choose: op.choose });
+          await store.add(
+            { provider: 'openai', name: op.name, secret: op.secret, ...(op.organization ? { organization: op.organization } : {}) },
+            { choose: op.choose },
+          );
           break;
         case 'rotate':
           await store.rotate(await idOf(op.name), op.secret);
@@ -132,10 +138,18 @@ async function handle(request: Request): Promise<unknown> {
       const store = bundle!.store;
       await store.refresh();
       const keys = [];
-      for (const key of store.list()) keys.push({ name: key.name, organization: key.organization ?? '', secret: await secretWhenHere(key.id) });
+      for (const key of store.list()) {
+        keys.push({ name: key.name, organization: key.organization ?? '', secret: await secretWhenHere(key.id) });
+      }
       const marks = [...store.allRecords()].filter((r) => r.pending).length;
       const ids = store.list().map((key) => ({ id: key.id, previous: !!key.previousRev }));
-      const snapshot: Snapshot = { keys, ids, active: store.activeKey('openai')?.name ?? null, marks, pending: engine!.state.pending + engine!.state.parked };
+      const snapshot: Snapshot = {
+        keys,
+        ids,
+        active: store.activeKey('openai')?.name ?? null,
+        marks,
+        pending: engine!.state.pending + engine!.state.parked,
+      };
       return snapshot;
     }
     case 'close': {

@@ -23,7 +23,16 @@ export interface Harness extends TempStore {
 }
 
 export async function harness(
-  options: { root?: string; secrets?: WindowSecrets; clock?: FakeClock; service?: FakeService; windowId?: string; lease?: boolean; providers?: readonly ProviderInfo[]; autoSync?: () => boolean } = {},
+  options: {
+    root?: string;
+    secrets?: WindowSecrets;
+    clock?: FakeClock;
+    service?: FakeService;
+    windowId?: string;
+    lease?: boolean;
+    providers?: readonly ProviderInfo[];
+    autoSync?: () => boolean;
+  } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? new FakeClock();
   const service = options.service ?? new FakeService();
@@ -35,7 +44,9 @@ export async function harness(
     now: () => new Date(clock.now()),
     ...(options.providers ? { providers: options.providers } : {}),
   });
-  const lease = options.lease ? new GenerationLock(path.join(temp.root, 'locks', 'sender'), options.windowId ?? 'window', SENDER_LEASE_TTL_MS, () => clock.now()) : undefined;
+  const lease = options.lease
+    ? new GenerationLock(path.join(temp.root, 'locks', 'sender'), options.windowId ?? 'window', SENDER_LEASE_TTL_MS, () => clock.now())
+    : undefined;
   const engine = new SyncEngine({
     store: temp.store,
     service,

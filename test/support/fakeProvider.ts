@@ -37,7 +37,14 @@ export async function startFakeProvider(options: { port?: number; expectedKey?: 
   const server = http.createServer((req, res) => {
     const headers = req.headers;
     const bearer = typeof headers.authorization === 'string' ? headers.authorization.replace(/^Bearer /, '') : undefined;
-    const keyHeader = bearer !== undefined ? 'authorization' : headers['x-api-key'] ? 'x-api-key' : headers['x-goog-api-key'] ? 'x-goog-api-key' : undefined;
+    const keyHeader =
+      bearer !== undefined
+        ? 'authorization'
+        : headers['x-api-key']
+          ? 'x-api-key'
+          : headers['x-goog-api-key']
+            ? 'x-goog-api-key'
+            : undefined;
     const key = bearer ?? (headers['x-api-key'] as string | undefined) ?? (headers['x-goog-api-key'] as string | undefined);
     state.requests.push({
       method: req.method ?? '',
@@ -69,7 +76,14 @@ export async function startFakeProvider(options: { port?: number; expectedKey?: 
       case 'redirect':
         return json(302, {}, { location: `http://127.0.0.1:9/elsewhere` });
       case 'geminiInvalid':
-        return json(400, { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [{ reason: 'API_KEY_INVALID' }] } });
+        return json(400, {
+          error: {
+            code: 400,
+            message: 'API key not valid. Please pass a valid API key.',
+            status: 'INVALID_ARGUMENT',
+            details: [{ reason: 'API_KEY_INVALID' }],
+          },
+        });
       case 'hang':
         hanging.add(res);
         return undefined;

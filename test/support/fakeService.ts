@@ -54,7 +54,11 @@ export class FakeService implements ServicePort {
   state(provider: ProviderId): Held | undefined {
     const held = this.held_.get(provider);
     if (!held) return undefined;
-    return { apiKey: held.apiKey, ...(held.name ? { name: held.name } : {}), ...(held.organization ? { organization: held.organization } : {}) };
+    return {
+      apiKey: held.apiKey,
+      ...(held.name ? { name: held.name } : {}),
+      ...(held.organization ? { organization: held.organization } : {}),
+    };
   }
 
   private async keyCall(provider: ProviderId, call: string, apply: () => void): Promise<void> {

@@ -40,8 +40,18 @@ export class FakeTerminalVariables implements TerminalVariables {
 
 /** `glob` as VS Code's findFiles reads the two patterns the flows use: `**\/{a,b}` and `**\/{a,b}/**`. */
 function globMatches(glob: string, relative: string): boolean {
-  const alternatives = (pattern: string): string => pattern.replace(/\{([^}]*)\}/g, (_all, list: string) => `(${list.split(',').map((p) => p.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('|')})`);
-  const source = alternatives(glob).replace(/\*\*\//g, '(?:.*/)?').replace(/\/\*\*$/, '/.*');
+  const alternatives = (pattern: string): string =>
+    pattern.replace(
+      /\{([^}]*)\}/g,
+      (_all, list: string) =>
+        `(${list
+          .split(',')
+          .map((p) => p.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+          .join('|')})`,
+    );
+  const source = alternatives(glob)
+    .replace(/\*\*\//g, '(?:.*/)?')
+    .replace(/\/\*\*$/, '/.*');
   return new RegExp(`^${source}$`).test(relative);
 }
 
@@ -112,7 +122,9 @@ export class FakeWorkbench extends ForwardingPrompter implements Workbench {
         const full = path.join(dir, entry.name);
         const relative = path.relative(folder, full).split(path.sep).join('/');
         if (entry.isDirectory()) await walk(full);
-        else if (globMatches(include, relative) && !globMatches(exclude, relative)) found.push({ uri: full, name: entry.name, label: relative });
+        else if (globMatches(include, relative) && !globMatches(exclude, relative)) {
+          found.push({ uri: full, name: entry.name, label: relative });
+        }
       }
     };
     await walk(folder);

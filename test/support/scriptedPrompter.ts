@@ -1,7 +1,15 @@
 // A Prompter that answers from a script, for driving the flows under plain mocha and the real commands
 // in the extension host. Each input answer is checked with the flow's own `validate`: an error is
 // recorded and the next scripted answer is tried, as a user would type again after reading the message.
-import { BACK, type Back, type InputOptions, type PickItem, type PickOptions, type Prompter, type Severity } from '../../src/flows/prompter';
+import {
+  BACK,
+  type Back,
+  type InputOptions,
+  type PickItem,
+  type PickOptions,
+  type Prompter,
+  type Severity,
+} from '../../src/flows/prompter';
 
 export type Answer =
   | { pick: string | ((items: Array<PickItem<unknown>>) => PickItem<unknown> | undefined) }
@@ -43,11 +51,20 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
-    this.asked.push({ kind: 'pick', title: options.title, ...step(options), labels: options.items.map((i) => i.label), items: offered(options.items), ...(options.placeholder ? { placeholder: options.placeholder } : {}) });
+    this.asked.push({
+      kind: 'pick',
+      title: options.title,
+      ...step(options),
+      labels: options.items.map((i) => i.label),
+      items: offered(options.items),
+      ...(options.placeholder ? { placeholder: options.placeholder } : {}),
+    });
     const answer = this.next(`pick "${options.title}"`);
     if (answer === 'escape') return undefined;
     if (answer === 'back') return BACK;
-    if (typeof answer !== 'object' || !('pick' in answer)) throw new Error(`expected a pick answer for "${options.title}", got ${JSON.stringify(answer)}`);
+    if (typeof answer !== 'object' || !('pick' in answer)) {
+      throw new Error(`expected a pick answer for "${options.title}", got ${JSON.stringify(answer)}`);
+    }
     const item =
       typeof answer.pick === 'string'
         ? options.items.find((i) => i.label === answer.pick)
@@ -57,11 +74,20 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back> {
-    this.asked.push({ kind: 'pickMany', title: options.title, ...step(options), labels: options.items.map((i) => i.label), items: offered(options.items), ...(options.placeholder ? { placeholder: options.placeholder } : {}) });
+    this.asked.push({
+      kind: 'pickMany',
+      title: options.title,
+      ...step(options),
+      labels: options.items.map((i) => i.label),
+      items: offered(options.items),
+      ...(options.placeholder ? { placeholder: options.placeholder } : {}),
+    });
     const answer = this.next(`pickMany "${options.title}"`);
     if (answer === 'escape') return undefined;
     if (answer === 'back') return BACK;
-    if (typeof answer !== 'object' || !('pickMany' in answer)) throw new Error(`expected a pickMany answer for "${options.title}", got ${JSON.stringify(answer)}`);
+    if (typeof answer !== 'object' || !('pickMany' in answer)) {
+      throw new Error(`expected a pickMany answer for "${options.title}", got ${JSON.stringify(answer)}`);
+    }
     const chosen =
       typeof answer.pickMany === 'function'
         ? (answer.pickMany(options.items) as Array<PickItem<T>>)
@@ -74,12 +100,23 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async input(options: InputOptions): Promise<string | undefined | Back> {
-    this.asked.push({ kind: 'input', title: options.title, ...step(options), password: options.password ?? false, value: options.value ?? '', placeholder: options.placeholder, ...(options.prompt ? { prompt: options.prompt } : {}), buttons: (options.buttons ?? []).map((b) => b.tooltip) });
+    this.asked.push({
+      kind: 'input',
+      title: options.title,
+      ...step(options),
+      password: options.password ?? false,
+      value: options.value ?? '',
+      placeholder: options.placeholder,
+      ...(options.prompt ? { prompt: options.prompt } : {}),
+      buttons: (options.buttons ?? []).map((b) => b.tooltip),
+    });
     for (;;) {
       const answer = this.next(`input "${options.title}"`);
       if (answer === 'escape') return undefined;
       if (answer === 'back') return BACK;
-      if (typeof answer !== 'object' || !('input' in answer)) throw new Error(`expected an input answer for "${options.title}", got ${JSON.stringify(answer)}`);
+      if (typeof answer !== 'object' || !('input' in answer)) {
+        throw new Error(`expected an input answer for "${options.title}", got ${JSON.stringify(answer)}`);
+      }
       const check = options.validate?.(answer.input);
       if (check?.severity === 'error') {
         this.refusals.push(check.message);
@@ -120,7 +157,11 @@ export class ScriptedPrompter implements Prompter {
 }
 
 function offered(items: Array<PickItem<unknown>>): Array<{ label: string; description?: string; detail?: string }> {
-  return items.map((i) => ({ label: i.label, ...(i.description ? { description: i.description } : {}), ...(i.detail ? { detail: i.detail } : {}) }));
+  return items.map((i) => ({
+    label: i.label,
+    ...(i.description ? { description: i.description } : {}),
+    ...(i.detail ? { detail: i.detail } : {}),
+  }));
 }
 
 function step(options: { step?: { step: number; totalSteps: number } }): { step?: string } {

@@ -33,9 +33,7 @@ export function removeRoot(root: string): void {
 }
 
 /** Opens a store over `root` (a new temporary folder by default). */
-export async function openTempStore(
-  options: Partial<StoreSetup> & { memento?: MementoPort; open?: boolean } = {},
-): Promise<TempStore> {
+export async function openTempStore(options: Partial<StoreSetup> & { memento?: MementoPort; open?: boolean } = {}): Promise<TempStore> {
   const root = options.root ?? tempRoot();
   const secrets = options.secrets ?? new MemorySecrets();
   const bundle = createStore({ ...options, root, secrets });
@@ -44,7 +42,10 @@ export async function openTempStore(
 }
 
 /** `inner` with every record write passed to `write`, which calls `next` to write it, or throws (a fault). */
-export function interceptWrites(inner: RecordFolderPort, write: (name: string, text: string, next: () => Promise<void>) => Promise<void>): RecordFolderPort {
+export function interceptWrites(
+  inner: RecordFolderPort,
+  write: (name: string, text: string, next: () => Promise<void>) => Promise<void>,
+): RecordFolderPort {
   return {
     read: (name) => inner.read(name),
     list: () => inner.list(),

@@ -25,5 +25,7 @@ export async function until<T>(what: string, probe: () => T | undefined | Promis
 }
 
 export function assertMessagesClean(prompter: ScriptedPrompter): void {
-  for (const m of prompter.messages) for (const key of ALL_KEYS) assert.ok(!m.message.includes(key.slice(-8)), `a message holds key bytes: ${m.message}`);
+  for (const m of prompter.messages) {
+    for (const key of ALL_KEYS) assert.ok(!m.message.includes(key.slice(-8)), `a message holds key bytes: ${m.message}`);
+  }
 }

@@ -64,13 +64,19 @@ describe('JsonBudget', () => {
     this.timeout(60_000);
     const tokens = MAX_JSON_TOKENS;
     const worst: Record<string, string> = {
-      'empty objects': `[${Array(tokens / 2).fill('{}').join(',')}]`,
+      'empty objects': `[${Array(tokens / 2)
+        .fill('{}')
+        .join(',')}]`,
       'distinct keys, long': `{${Array.from({ length: tokens / 2 - 1 }, (_, i) => `"${'k'.repeat(180)}${i}":1`).join(',')}}`,
       'distinct keys, non-ASCII': `{${Array.from({ length: tokens / 2 - 1 }, (_, i) => `"ключ${i}${'é'.repeat(40)}":"${'ü'.repeat(10)}"`).join(',')}}`,
-      'numbers': `[${Array(tokens - 1).fill('1.2345678901234567e-300').join(',')}]`,
+      numbers: `[${Array(tokens - 1)
+        .fill('1.2345678901234567e-300')
+        .join(',')}]`,
       'one long string': JSON.stringify('x'.repeat(MAX_ANSWER_BYTES - 2)),
-      'escapes': `"${'\\u0041'.repeat(Math.floor(MAX_ANSWER_BYTES / 6) - 1)}"`,
-      'nested to the limit': `${'['.repeat(MAX_JSON_DEPTH - 1)}${Array(tokens - 100).fill('1').join(',')}${']'.repeat(MAX_JSON_DEPTH - 1)}`,
+      escapes: `"${'\\u0041'.repeat(Math.floor(MAX_ANSWER_BYTES / 6) - 1)}"`,
+      'nested to the limit': `${'['.repeat(MAX_JSON_DEPTH - 1)}${Array(tokens - 100)
+        .fill('1')
+        .join(',')}${']'.repeat(MAX_JSON_DEPTH - 1)}`,
     };
     const lines: string[] = [];
     for (const [name, text] of Object.entries(worst)) {
@@ -86,7 +92,9 @@ describe('JsonBudget', () => {
       assert.ok(ms < 15, `${name} took ${ms.toFixed(1)} ms`);
     }
     // The control: what the limits keep out takes an order of magnitude longer.
-    const unbounded = `[${Array(Math.floor(MAX_ANSWER_BYTES / 3)).fill('{}').join(',')}]`;
+    const unbounded = `[${Array(Math.floor(MAX_ANSWER_BYTES / 3))
+      .fill('{}')
+      .join(',')}]`;
     assert.equal(new JsonBudget().feed(Buffer.from(unbounded)), false);
     const unboundedMs = timed(() => void JSON.parse(unbounded), 3);
     console.log(`      (worst allowed: ${lines.join('; ')}; refused 1 MB of empty objects would take ${unboundedMs.toFixed(0)} ms)`);

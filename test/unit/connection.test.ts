@@ -256,7 +256,10 @@ describe('connection monitor against the stand-in: Pieces OS quits while connect
       await until(() => monitor.state.kind === 'notRunning', '"not running"');
       const tookMs = Date.now() - quit;
       assert.ok(tookMs < 2000, `told after ${tookMs} ms`);
-      assert.ok(requests.some((r) => r.error !== undefined), 'the idle connection could not be opened again');
+      assert.ok(
+        requests.some((r) => r.error !== undefined),
+        'the idle connection could not be opened again',
+      );
     }));
 
   // node's server closes an idle connection a moment after its keepAliveTimeout (here after about 3 s).
@@ -265,7 +268,11 @@ describe('connection monitor against the stand-in: Pieces OS quits while connect
       await monitor.check();
       await until(() => line.isOpenTo(standIn.url), 'the idle connection to open');
       const opened = health();
-      await until(() => health() === opened + 1 && line.isOpenTo(standIn.url), 'one health request to open it again after the stand-in closed it', 6000);
+      await until(
+        () => health() === opened + 1 && line.isOpenTo(standIn.url),
+        'one health request to open it again after the stand-in closed it',
+        6000,
+      );
       assert.equal(clock.nextAt(), undefined, 'no timer: it was opened again at once');
       assert.deepEqual(kinds, ['connected'], 'the state never changed');
     }));

@@ -75,7 +75,10 @@ describe('discovery (real sockets on 127.0.0.1, ports the test chose)', function
   const url = (port: number): string => `http://127.0.0.1:${port}`;
 
   it('probes the range in order and the legacy ports last, by default', () => {
-    assert.deepEqual(DISCOVERY_PORTS, Array.from({ length: 34 }, (_, i) => 39300 + i));
+    assert.deepEqual(
+      DISCOVERY_PORTS,
+      Array.from({ length: 34 }, (_, i) => 39300 + i),
+    );
     assert.deepEqual(LEGACY_PORTS, [1000, 5323]);
   });
 
@@ -148,7 +151,7 @@ describe('discovery (real sockets on 127.0.0.1, ports the test chose)', function
     assert.ok(elapsed >= 150 && elapsed < 1500, `took ${elapsed} ms`);
   });
 
-  it('closes the losing probes\' sockets, so a hung port is left with no open connection', async () => {
+  it("closes the losing probes' sockets, so a hung port is left with no open connection", async () => {
     const hungServer = await listen(0, { hang: true });
     servers.push(hungServer);
     const live = await serve();

@@ -1,7 +1,14 @@
 // Finding keys in the environment and in `.env` text (parsed by dotenv), and importing the picked ones
 // through the same validation and naming as typed keys, into the real KeyStore over memory storage.
 import * as assert from 'node:assert/strict';
-import { type Candidate, candidatesFromDotenv, candidatesFromEnvironment, describeSources, isDotenvFileName, mergeCandidates } from '../../src/core/import/environment';
+import {
+  type Candidate,
+  candidatesFromDotenv,
+  candidatesFromEnvironment,
+  describeSources,
+  isDotenvFileName,
+  mergeCandidates,
+} from '../../src/core/import/environment';
 import { importKeys, uniqueName } from '../../src/core/import/importKeys';
 import type { ProviderId } from '../../src/core/providers/catalogue';
 import type { KeyStore } from '../../src/core/store/keyStore';
@@ -17,7 +24,11 @@ const secrets = (list: Candidate[]): Array<[string, string]> => list.map((c) => 
 describe('.env files (parsed by dotenv)', () => {
   it('reads double, single and backtick quotes', () => {
     const text = `OPENAI_API_KEY="${OPENAI}"\nANTHROPIC_API_KEY='${ANTHROPIC}'\nGEMINI_API_KEY=\`${GEMINI}\`\n`;
-    assert.deepEqual(secrets(candidatesFromDotenv(text, '.env')), [['openai', OPENAI], ['anthropic', ANTHROPIC], ['google', GEMINI]]);
+    assert.deepEqual(secrets(candidatesFromDotenv(text, '.env')), [
+      ['openai', OPENAI],
+      ['anthropic', ANTHROPIC],
+      ['google', GEMINI],
+    ]);
   });
 
   it('ignores comment lines, commented-out keys and trailing comments', () => {
@@ -26,10 +37,13 @@ describe('.env files (parsed by dotenv)', () => {
   });
 
   it('accepts the `export` prefix that shell-sourced files use', () => {
-    assert.deepEqual(secrets(candidatesFromDotenv(`export OPENAI_API_KEY=${OPENAI}\nexport   GROQ_API_KEY="gsk_FAKE_env_0000000000000005"\n`, '.env')), [
-      ['openai', OPENAI],
-      ['groq', 'gsk_FAKE_env_0000000000000005'],
-    ]);
+    assert.deepEqual(
+      secrets(candidatesFromDotenv(`export OPENAI_API_KEY=${OPENAI}\nexport   GROQ_API_KEY="gsk_FAKE_env_0000000000000005"\n`, '.env')),
+      [
+        ['openai', OPENAI],
+        ['groq', 'gsk_FAKE_env_0000000000000005'],
+      ],
+    );
   });
 
   it('reads CRLF files without a stray carriage return in the key', () => {
@@ -40,17 +54,22 @@ describe('.env files (parsed by dotenv)', () => {
   });
 
   it('takes the last of duplicate lines, as dotenv-based tools do', () => {
-    assert.deepEqual(secrets(candidatesFromDotenv(`OPENAI_API_KEY=${OPENAI}\nOPENAI_API_KEY=${OPENAI_2}\n`, '.env')), [['openai', OPENAI_2]]);
+    assert.deepEqual(secrets(candidatesFromDotenv(`OPENAI_API_KEY=${OPENAI}\nOPENAI_API_KEY=${OPENAI_2}\n`, '.env')), [
+      ['openai', OPENAI_2],
+    ]);
   });
 
   it('skips empty values and blank ones', () => {
     assert.deepEqual(candidatesFromDotenv('OPENAI_API_KEY=\nANTHROPIC_API_KEY=""\nGROQ_API_KEY=   \n', '.env'), []);
   });
 
-  it('looks only at the catalogue\'s variables (and GOOGLE_API_KEY for Gemini)', () => {
+  it("looks only at the catalogue's variables (and GOOGLE_API_KEY for Gemini)", () => {
     const text = `MY_OPENAI_API_KEY=${OPENAI_2}\nDATABASE_URL=postgres://x\nGOOGLE_API_KEY=${GEMINI}\nOPENAI_API_KEY=${OPENAI}\n`;
     const found = candidatesFromDotenv(text, 'apps/web/.env.local');
-    assert.deepEqual(secrets(found), [['openai', OPENAI], ['google', GEMINI]]);
+    assert.deepEqual(secrets(found), [
+      ['openai', OPENAI],
+      ['google', GEMINI],
+    ]);
     assert.equal(describeSources(found[1]?.sources ?? []), 'GOOGLE_API_KEY in apps/web/.env.local');
     assert.equal(found[0]?.suggestedName, 'From apps/web/.env.local');
   });
@@ -62,20 +81,33 @@ describe('.env files (parsed by dotenv)', () => {
 
   it('reads .env, .env.local, .env.development but not the templates', () => {
     for (const name of ['.env', '.env.local', '.env.development', '.env.production.local']) assert.ok(isDotenvFileName(name), name);
-    for (const name of ['.env.example', '.env.sample', '.env.template', '.env.dist', '.env.defaults', '.envrc', 'env', 'my.env']) assert.ok(!isDotenvFileName(name), name);
+    for (const name of ['.env.example', '.env.sample', '.env.template', '.env.dist', '.env.defaults', '.envrc', 'env', 'my.env']) {
+      assert.ok(!isDotenvFileName(name), name);
+    }
   });
 });
 
 describe('the environment', () => {
   it('finds the catalogue variables in an environment object and ignores the rest', () => {
-    const found = candidatesFromEnvironment({ OPENAI_API_KEY: OPENAI, PATH: '/usr/bin', MISTRAL_API_KEY: '', ANTHROPIC_API_KEY: ` ${ANTHROPIC} ` });
-    assert.deepEqual(secrets(found), [['openai', OPENAI], ['anthropic', ANTHROPIC]]);
+    const found = candidatesFromEnvironment({
+      OPENAI_API_KEY: OPENAI,
+      PATH: '/usr/bin',
+      MISTRAL_API_KEY: '',
+      ANTHROPIC_API_KEY: ` ${ANTHROPIC} `,
+    });
+    assert.deepEqual(secrets(found), [
+      ['openai', OPENAI],
+      ['anthropic', ANTHROPIC],
+    ]);
     assert.deepEqual(found[0]?.sources, [{ kind: 'environment', variable: 'OPENAI_API_KEY' }]);
     assert.equal(found[0]?.suggestedName, 'From environment');
   });
 
   it('merges the same value found in several places into one candidate that names them all', () => {
-    const merged = mergeCandidates([candidatesFromEnvironment({ OPENAI_API_KEY: OPENAI }), candidatesFromDotenv(`OPENAI_API_KEY=${OPENAI}\nANTHROPIC_API_KEY=${ANTHROPIC}`, '.env')]);
+    const merged = mergeCandidates([
+      candidatesFromEnvironment({ OPENAI_API_KEY: OPENAI }),
+      candidatesFromDotenv(`OPENAI_API_KEY=${OPENAI}\nANTHROPIC_API_KEY=${ANTHROPIC}`, '.env'),
+    ]);
     assert.equal(merged.length, 2);
     assert.equal(describeSources(merged[0]?.sources ?? []), 'OPENAI_API_KEY (environment), OPENAI_API_KEY in .env');
   });
@@ -117,8 +149,15 @@ describe('importKeys', () => {
   });
 
   it('stores valid keys, makes the first OpenAI key the one Pieces OS uses, and kicks the sync once', async () => {
-    const results = await importKeys(deps(), [candidate('openai', OPENAI), candidate('anthropic', ANTHROPIC), candidate('openai', OPENAI_2)]);
-    assert.deepEqual(results.map((r) => r.kind), ['added', 'added', 'added']);
+    const results = await importKeys(deps(), [
+      candidate('openai', OPENAI),
+      candidate('anthropic', ANTHROPIC),
+      candidate('openai', OPENAI_2),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.kind),
+      ['added', 'added', 'added'],
+    );
     const names = store.list().map((k) => `${k.provider}:${k.name}`);
     assert.deepEqual(names, ['openai:Environment', 'openai:Environment (2)', 'anthropic:Environment']);
     const first = results[0];
@@ -136,9 +175,17 @@ describe('importKeys', () => {
   });
 
   it('refuses an invalid value with the reason, as the Add Key box would, and stores nothing', async () => {
-    const results = await importKeys(deps(), [candidate('openai', 'sk-abc'), candidate('anthropic', 'sk-ant has spaces in it'), candidate('openai', `sk-ant-api03-FAKE${'0'.repeat(91)}`)]);
+    const results = await importKeys(deps(), [
+      candidate('openai', 'sk-abc'),
+      candidate('anthropic', 'sk-ant has spaces in it'),
+      candidate('openai', `sk-ant-api03-FAKE${'0'.repeat(91)}`),
+    ]);
     const reasons = results.map((r) => (r.kind === 'refused' ? r.reason : r.kind));
-    assert.equal(reasons[2], 'This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI.', 'an Anthropic key in OPENAI_API_KEY is not sent to Pieces OS as an OpenAI key');
+    assert.equal(
+      reasons[2],
+      'This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI.',
+      'an Anthropic key in OPENAI_API_KEY is not sent to Pieces OS as an OpenAI key',
+    );
     assert.match(reasons[0] ?? '', /^That is too short for an API key \(6 characters; at least 20\)\.$/);
     assert.match(reasons[1] ?? '', /^An API key has no spaces/);
     assert.equal(results[0]?.kind, 'refused');
@@ -155,7 +202,10 @@ describe('importKeys', () => {
   });
 
   it('keeps a valid organization id and leaves out an invalid one, saying so', async () => {
-    const [good, bad] = await importKeys(deps(), [candidate('openai', OPENAI, 'A', 'org-FAKEimport1'), candidate('openai', OPENAI_2, 'B', 'not-an-org')]);
+    const [good, bad] = await importKeys(deps(), [
+      candidate('openai', OPENAI, 'A', 'org-FAKEimport1'),
+      candidate('openai', OPENAI_2, 'B', 'not-an-org'),
+    ]);
     assert.ok(good?.kind === 'added' && bad?.kind === 'added');
     assert.equal(good.record.organization, 'org-FAKEimport1');
     assert.equal(bad.record.organization, undefined);
@@ -176,10 +226,19 @@ describe('importKeys', () => {
     });
     store = temp.store;
     const results = await importKeys(deps(), [candidate('openai', OPENAI, 'First'), candidate('anthropic', ANTHROPIC, 'Second')]);
-    assert.deepEqual(results.map((r) => r.kind), ['added', 'added']);
+    assert.deepEqual(
+      results.map((r) => r.kind),
+      ['added', 'added'],
+    );
     assert.match(results[0]?.kind === 'added' ? (results[0].note ?? '') : '', /being finished/);
     await temp.bundle.recover(); // what the store does by itself a moment later (or at the next focus or start)
-    assert.deepEqual(store.list().map((k) => k.name).sort(), ['First', 'Second']);
+    assert.deepEqual(
+      store
+        .list()
+        .map((k) => k.name)
+        .sort(),
+      ['First', 'Second'],
+    );
   });
 
   it('makes unique, valid names: suffixes on a clash, long paths shortened from the left', () => {

@@ -8,7 +8,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { KeychainProcess, classifyKeychainError, classifyLoadError, keychainMatches, unavailableMessage, wellKnownServices } from '../../src/core/import/keychain';
+import {
+  KeychainProcess,
+  classifyKeychainError,
+  classifyLoadError,
+  keychainMatches,
+  unavailableMessage,
+  wellKnownServices,
+} from '../../src/core/import/keychain';
 import { REPO_ROOT } from '../contract/helpers';
 
 const HELPER = path.join(REPO_ROOT, 'out', 'src', 'core', 'keychainHelper.js');
@@ -24,7 +31,11 @@ const keyringModule = (): Promise<KeyringModule> => import(pathToFileURL(path.jo
 /** Stores a credential with keytar in a child process inside the keyring's session. */
 function storeWithKeytar(env: NodeJS.ProcessEnv, service: string, account: string, password: string): void {
   const script = `require(${JSON.stringify(path.join(REPO_ROOT, 'node_modules', 'keytar'))}).setPassword(process.argv[1], process.argv[2], process.env.SECRET).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
-  const result = spawnSync(process.execPath, ['-e', script, service, account], { env: { ...env, SECRET: password }, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, ['-e', script, service, account], {
+    env: { ...env, SECRET: password },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   assert.equal(result.status, 0, `keytar.setPassword failed: ${result.stderr}`);
 }
 
@@ -36,8 +47,15 @@ describe('OS keychain (keytar in a helper process)', function () {
   before(async () => {
     keyring = await keyringModule();
     const missing = keyring.missingKeyringTools();
-    assert.deepEqual(missing, [], 'these tests need a real keychain: `npm run setup` installs it (scripts/lib/system.mjs lists the packages)');
-    assert.ok(fs.existsSync(path.join(REPO_ROOT, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')), 'keytar is not built: `npm run setup` builds it');
+    assert.deepEqual(
+      missing,
+      [],
+      'these tests need a real keychain: `npm run setup` installs it (scripts/lib/system.mjs lists the packages)',
+    );
+    assert.ok(
+      fs.existsSync(path.join(REPO_ROOT, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')),
+      'keytar is not built: `npm run setup` builds it',
+    );
   });
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'provider-keys-keyring-'));
@@ -54,7 +72,10 @@ describe('OS keychain (keytar in a helper process)', function () {
       assert.ok(lookup.ok, lookup.ok ? '' : lookup.unavailable.message);
       assert.deepEqual(lookup.found.openai, [{ account: 'personal', password: OPENAI }]);
       assert.deepEqual(lookup.found.anthropic, []);
-      assert.deepEqual(keychainMatches('openai', lookup.found.openai ?? []).map((m) => [m.provider, m.account]), [['openai', 'personal']]);
+      assert.deepEqual(
+        keychainMatches('openai', lookup.found.openai ?? []).map((m) => [m.provider, m.account]),
+        [['openai', 'personal']],
+      );
       // A service name and a key without a known prefix: the provider is asked for.
       assert.equal(keychainMatches('my-llm-keys', lookup.found['my-llm-keys'] ?? [])[0]?.provider, undefined);
     } finally {
@@ -63,7 +84,11 @@ describe('OS keychain (keytar in a helper process)', function () {
   });
 
   it('with no D-Bus: unavailable, "no secret service", and says what to do', async () => {
-    const keychain = new KeychainProcess({ helperPath: HELPER, modulePaths: ['keytar'], env: { ...keyring.withoutDBus(), HOME: dir, XDG_RUNTIME_DIR: dir } });
+    const keychain = new KeychainProcess({
+      helperPath: HELPER,
+      modulePaths: ['keytar'],
+      env: { ...keyring.withoutDBus(), HOME: dir, XDG_RUNTIME_DIR: dir },
+    });
     const lookup = await keychain.find(['openai']);
     assert.ok(!lookup.ok);
     assert.equal(lookup.unavailable.kind, 'noSecretService');
@@ -104,7 +129,7 @@ describe('OS keychain (keytar in a helper process)', function () {
 });
 
 describe('keychain error messages', () => {
-  it('tells the unavailable cases apart from libsecret\'s and GLib\'s texts', () => {
+  it("tells the unavailable cases apart from libsecret's and GLib's texts", () => {
     const table: Array<[string, string]> = [
       ['Cannot autolaunch D-Bus without X11 $DISPLAY', 'noSecretService'],
       ['Could not connect: No such file or directory', 'noSecretService'],

@@ -24,9 +24,18 @@ describe('leak scan', () => {
 
   it('looks for every 8-character window except those wholly inside the public prefix', () => {
     const canary: Canary = { value: 'sk-proj-0123456789', publicPrefix: 'sk-proj-' };
-    const starts = new Set(needlesFor([canary]).filter((n) => n.encoding === 'plain').map((n) => n.start));
-    assert.deepEqual([...starts].sort((x, y) => x - y), [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    const plain = needlesFor([canary]).filter((n) => n.encoding === 'plain' && n.start >= 0).map((n) => n.bytes.toString());
+    const starts = new Set(
+      needlesFor([canary])
+        .filter((n) => n.encoding === 'plain')
+        .map((n) => n.start),
+    );
+    assert.deepEqual(
+      [...starts].sort((x, y) => x - y),
+      [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    const plain = needlesFor([canary])
+      .filter((n) => n.encoding === 'plain' && n.start >= 0)
+      .map((n) => n.bytes.toString());
     assert.ok(!plain.includes('sk-proj-'), 'the public prefix alone is not a secret');
     assert.ok(plain.includes('k-proj-0'));
   });
@@ -62,7 +71,11 @@ describe('leak scan', () => {
     const report = scan({ roots: [{ label: 'root', path: folder }], canaries: [canary], exclude: [excluded] });
     assert.deepEqual(checkPlanted(plantings, report.hits, 0), []);
     const planted = new Set(plantings.map((p) => p.file));
-    assert.deepEqual(report.hits.filter((hit) => !planted.has(hit.file)), [], 'hits outside the planted files');
+    assert.deepEqual(
+      report.hits.filter((hit) => !planted.has(hit.file)),
+      [],
+      'hits outside the planted files',
+    );
     assert.deepEqual(report.unreadable, []);
     assert.ok(report.files >= plantings.length && report.bytes > 0);
   });
@@ -85,7 +98,10 @@ describe('leak scan', () => {
     writeFileSync(join(folder, 'store.bin'), Buffer.concat([inside, Buffer.from(canary.value.slice(20, 28))]));
     const report = scan({ roots: [{ label: 'r', path: folder }], canaries: [canary], exclude: [inside] });
     assert.ok(report.excluded > 0);
-    assert.deepEqual(report.hits.map((hit) => [hit.offset, hit.start]), [[inside.length, 20]]);
+    assert.deepEqual(
+      report.hits.map((hit) => [hit.offset, hit.start]),
+      [[inside.length, 20]],
+    );
 
     // A value that ends inside the canary: every window that reaches past its end is a hit.
     const cut = 30;
@@ -95,7 +111,10 @@ describe('leak scan', () => {
     const starts = again.hits.filter((hit) => hit.encoding === 'plain').map((hit) => hit.start);
     const expected = [-1];
     for (let start = cut - WINDOW + 1; start + WINDOW <= canary.value.length; start++) expected.push(start);
-    assert.deepEqual(starts.sort((x, y) => x - y), expected);
+    assert.deepEqual(
+      starts.sort((x, y) => x - y),
+      expected,
+    );
   });
 
   it('skips a file named by its path, and only it: a file of the same name elsewhere is searched', () => {
@@ -105,14 +124,21 @@ describe('leak scan', () => {
     writeFileSync(dotenv, `OPENAI_API_KEY=${canary.value}\n`);
     const planting = plantNamed(canary, { dir: join(folder, 'workspace', 'sub'), label: 'r/workspace/sub' }, '.env');
     // The path as given may be spelled differently (`..`); it is compared resolved.
-    const report = scan({ roots: [{ label: 'r', path: folder }], canaries: [canary], skipFiles: [join(folder, 'workspace', 'sub', '..', '.env')] });
+    const report = scan({
+      roots: [{ label: 'r', path: folder }],
+      canaries: [canary],
+      skipFiles: [join(folder, 'workspace', 'sub', '..', '.env')],
+    });
     assert.deepEqual(report.skipped, [{ file: 'r/workspace/.env', bytes: `OPENAI_API_KEY=${canary.value}\n`.length }]);
     assert.deepEqual(checkPlanted([planting], report.hits, 0), []);
     assert.deepEqual([...new Set(report.hits.map((hit) => hit.file))], ['r/workspace/sub/.env']);
     assert.ok(!report.listing.some((entry) => entry.file === 'r/workspace/.env'), 'the skipped file is listed as searched');
 
     const unskipped = scan({ roots: [{ label: 'r', path: folder }], canaries: [canary] });
-    assert.ok(unskipped.hits.some((hit) => hit.file === 'r/workspace/.env'), 'without the skip the key in .env is found');
+    assert.ok(
+      unskipped.hits.some((hit) => hit.file === 'r/workspace/.env'),
+      'without the skip the key in .env is found',
+    );
   });
 
   it('reports hits without the bytes that matched', () => {
@@ -148,7 +174,13 @@ describe('leak scan: LevelDB tables', () => {
       // Snappy: literal(before), literal(head), copy(8 bytes of `middle` from `before`), literal(tail).
       const literal = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from([(bytes.length - 1) << 2]), bytes]);
       const distance = before.length + head.length - 2;
-      const snappy = Buffer.concat([Buffer.from([before.length + head.length + 8 + tail.length]), literal(before), literal(head), Buffer.from([0x01 | ((8 - 4) << 2), distance]), literal(tail)]);
+      const snappy = Buffer.concat([
+        Buffer.from([before.length + head.length + 8 + tail.length]),
+        literal(before),
+        literal(head),
+        Buffer.from([0x01 | ((8 - 4) << 2), distance]),
+        literal(tail),
+      ]);
       const table = buildLevelDbTable([{ contents: Buffer.from('plain block, nothing here') }, { contents: Buffer.alloc(0), snappy }]);
       assert.ok(isLevelDbTable(table));
       assert.equal(levelDbBlocks(table)[1]?.contents.toString(), `${before.toString()}${canary.value}`);

@@ -27,7 +27,10 @@ const VSCODE_CONTEXT_KEYS = new Set(['view', 'viewItem', 'false', 'true']);
 
 function contextKeysIn(when: string): string[] {
   // Drop regexes, strings and the values compared with (`viewItem == key.local`): what is left are keys.
-  const keysOnly = when.replace(/\/[^/]*\//g, ' ').replace(/'[^']*'/g, ' ').replace(/(==|!=)\s*[\w.-]+/g, ' ');
+  const keysOnly = when
+    .replace(/\/[^/]*\//g, ' ')
+    .replace(/'[^']*'/g, ' ')
+    .replace(/(==|!=)\s*[\w.-]+/g, ' ');
   return [...keysOnly.matchAll(/[A-Za-z][\w.]*/g)].map((m) => m[0]);
 }
 
@@ -58,11 +61,15 @@ describe('package.json', () => {
   it('names in `when` clauses only context keys the extension sets or VS Code defines', () => {
     const ours = new Set<string>(Object.values(ContextKeys));
     const clauses = [
-      ...Object.values(manifest.contributes.menus).flat().map((m) => m.when ?? ''),
+      ...Object.values(manifest.contributes.menus)
+        .flat()
+        .map((m) => m.when ?? ''),
       ...manifest.contributes.viewsWelcome.map((w) => w.when ?? ''),
     ];
     for (const when of clauses) {
-      for (const key of contextKeysIn(when)) assert.ok(ours.has(key) || VSCODE_CONTEXT_KEYS.has(key), `unknown context key ${key} in "${when}"`);
+      for (const key of contextKeysIn(when)) {
+        assert.ok(ours.has(key) || VSCODE_CONTEXT_KEYS.has(key), `unknown context key ${key} in "${when}"`);
+      }
     }
   });
 
@@ -73,13 +80,21 @@ describe('package.json', () => {
       const exact = /viewItem == ([\w.]+)/.exec(when);
       const regex = /viewItem =~ \/(.+?)\//.exec(when);
       if (exact) assert.ok(values.includes(exact[1] as never), when);
-      if (regex) assert.ok(values.some((v) => new RegExp(regex[1] as string).test(v)), when);
+      if (regex) {
+        assert.ok(
+          values.some((v) => new RegExp(regex[1] as string).test(v)),
+          when,
+        );
+      }
       assert.ok(exact || regex, `menu without viewItem: ${when}`);
     }
   });
 
   it('uses the view ids from src/constants.ts and activates lazily', () => {
-    assert.deepEqual(manifest.contributes.views[Views.container]?.map((v) => v.id), [Views.keys]);
+    assert.deepEqual(
+      manifest.contributes.views[Views.container]?.map((v) => v.id),
+      [Views.keys],
+    );
     assert.ok(!manifest.activationEvents.includes('*'));
     assert.ok(manifest.activationEvents.includes(`onView:${Views.keys}`));
   });

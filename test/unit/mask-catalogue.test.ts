@@ -29,7 +29,10 @@ describe('maskKey', () => {
 describe('provider catalogue', () => {
   it('lists OpenAI first, and only OpenAI syncs to Pieces OS', () => {
     assert.equal(PROVIDERS[0]?.id, 'openai');
-    assert.deepEqual(PROVIDERS.filter((p) => p.syncsToPieces).map((p) => p.id), ['openai']);
+    assert.deepEqual(
+      PROVIDERS.filter((p) => p.syncsToPieces).map((p) => p.id),
+      ['openai'],
+    );
   });
   it('has unique ids, labels and environment variables', () => {
     for (const field of ['id', 'label', 'envVar'] as const) {
@@ -37,14 +40,18 @@ describe('provider catalogue', () => {
       assert.equal(new Set(values).size, values.length, `duplicate ${field}`);
     }
   });
-  it('names the environment variable each provider\'s tools read', () => {
+  it("names the environment variable each provider's tools read", () => {
     assert.equal(getProvider('openai')?.envVar, 'OPENAI_API_KEY');
     assert.equal(getProvider('anthropic')?.envVar, 'ANTHROPIC_API_KEY');
   });
   it('lists prefixes longest first, so the most specific one wins', () => {
     for (const provider of PROVIDERS) {
       const lengths = provider.keyPrefixes.map((p) => p.length);
-      assert.deepEqual(lengths, [...lengths].sort((a, b) => b - a), provider.id);
+      assert.deepEqual(
+        lengths,
+        [...lengths].sort((a, b) => b - a),
+        provider.id,
+      );
     }
     assert.equal(knownPrefixOf('sk-proj-FAKE'), 'sk-proj-');
     assert.equal(knownPrefixOf('sk-or-v1-FAKE'), 'sk-or-v1-');

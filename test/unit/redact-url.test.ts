@@ -4,7 +4,8 @@ import { checkServiceUrl } from '../../src/core/pieces/serviceUrl';
 import { clip, hasInvisible, stripInvisible } from '../../src/core/keys/text';
 
 /** Every window of `length` characters of `secret`. */
-const windows = (secret: string, length: number): string[] => Array.from({ length: secret.length - length + 1 }, (_, i) => secret.slice(i, i + length));
+const windows = (secret: string, length: number): string[] =>
+  Array.from({ length: secret.length - length + 1 }, (_, i) => secret.slice(i, i + length));
 
 describe('redact', () => {
   const key = 'sk-test-FAKE-0000000000000000000000000001';
@@ -121,7 +122,7 @@ describe('redaction that knows the stored keys', () => {
     const figures: string[] = [];
     const sizes: Array<[string, string]> = [
       ['10 MB of one character', 'a'.repeat(10_000_000)],
-      ['10 MB of a stored key\'s own window', '0'.repeat(10_000_000)],
+      ["10 MB of a stored key's own window", '0'.repeat(10_000_000)],
       ['10 MB of words', 'lorem ipsum '.repeat(833_334)],
       ['100 MB of one character', 'b'.repeat(100_000_000)],
     ];
@@ -174,7 +175,19 @@ describe('excerpt and cleanServiceName', () => {
   });
 
   it('text helpers: hasInvisible, stripInvisible, clip', () => {
-    for (const bad of ['a\u202eb', 'a\u200bb', 'a\u2066b', 'a\u0000b', 'a\u0085b', 'a\ufeffb', 'a\u00adb', 'a\u{e0041}b', 'a\u3164b', '\u200dx', 'a\ud800b']) {
+    for (const bad of [
+      'a\u202eb',
+      'a\u200bb',
+      'a\u2066b',
+      'a\u0000b',
+      'a\u0085b',
+      'a\ufeffb',
+      'a\u00adb',
+      'a\u{e0041}b',
+      'a\u3164b',
+      '\u200dx',
+      'a\ud800b',
+    ]) {
       assert.equal(hasInvisible(bad), true, JSON.stringify(bad));
     }
     for (const good of ['Work', 'Café', 'میخواهم', 'می\u200cخواهم', '👩\u200d💻', '❤\ufe0f', '日本語のキー']) {

@@ -23,7 +23,7 @@ function frame(options: { visible?: boolean } = {}): { redraw: Redraw; events: s
 }
 
 describe('redraw: one frame for every view', () => {
-  it('draws the status bar only after VS Code has read the tree\'s rows, once for a burst of changes', async () => {
+  it("draws the status bar only after VS Code has read the tree's rows, once for a burst of changes", async () => {
     const { redraw, events, treeRead } = frame();
     redraw.schedule();
     redraw.schedule();

@@ -24,7 +24,28 @@ interface Manifest {
 
 const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
 // The categories the Marketplace offers (https://code.visualstudio.com/api/references/extension-manifest).
-const CATEGORIES = ['AI', 'Azure', 'Chat', 'Data Science', 'Debuggers', 'Education', 'Extension Packs', 'Formatters', 'Keymaps', 'Language Packs', 'Linters', 'Machine Learning', 'Notebooks', 'Programming Languages', 'SCM Providers', 'Snippets', 'Testing', 'Themes', 'Visualization', 'Other'];
+const CATEGORIES = [
+  'AI',
+  'Azure',
+  'Chat',
+  'Data Science',
+  'Debuggers',
+  'Education',
+  'Extension Packs',
+  'Formatters',
+  'Keymaps',
+  'Language Packs',
+  'Linters',
+  'Machine Learning',
+  'Notebooks',
+  'Programming Languages',
+  'SCM Providers',
+  'Snippets',
+  'Testing',
+  'Themes',
+  'Visualization',
+  'Other',
+];
 
 describe('package.json, as the registries read it', () => {
   it('names the extension, its publisher and a semantic version', () => {
@@ -45,7 +66,10 @@ describe('package.json, as the registries read it', () => {
 
   it('is in known categories, with at most 30 keywords', () => {
     assert.ok(manifest.categories.length > 0);
-    assert.deepEqual(manifest.categories.filter((c) => !CATEGORIES.includes(c)), []);
+    assert.deepEqual(
+      manifest.categories.filter((c) => !CATEGORIES.includes(c)),
+      [],
+    );
     assert.ok(manifest.keywords.length > 0 && manifest.keywords.length <= 30);
   });
 
@@ -62,7 +86,9 @@ describe('package.json, as the registries read it', () => {
   });
 
   it('claims the VS Code its types are for: @types/vscode is the engines floor', () => {
-    const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string }>;
+    };
     const types = lock.packages['node_modules/@types/vscode']?.version ?? '';
     assert.equal(manifest.engines.vscode, `^${types}`);
   });

@@ -63,12 +63,21 @@ describe('npm run setup on a machine that lacks packages', function () {
   it('lists only what is missing', () => {
     const { bin } = fakeBin(dir);
     // dpkg-query says only chromium is installed.
-    fs.writeFileSync(path.join(bin, 'dpkg-query'), '#!/bin/sh\nfor last; do :; done\n[ "$last" = chromium ] && printf "install ok installed" || printf "unknown ok not-installed"\n', { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'dpkg-query'),
+      '#!/bin/sh\nfor last; do :; done\n[ "$last" = chromium ] && printf "install ok installed" || printf "unknown ok not-installed"\n',
+      { mode: 0o755 },
+    );
     const missing = spawnSync(process.execPath, [SYSTEM, '--missing', 'test'], { env: { PATH: bin }, encoding: 'utf8' });
     assert.equal(missing.status, 0, missing.stderr);
     const names = missing.stdout.trim().split('\n');
     assert.ok(!names.includes('chromium') && names.includes('libsecret-1-dev'), names.join(' '));
-    const forStart = spawnSync(process.execPath, [SYSTEM, '--missing', 'start'], { env: { PATH: bin }, encoding: 'utf8' }).stdout.trim().split('\n');
-    assert.ok(forStart.includes('libkrb5-dev') && !forStart.includes('gnome-keyring'), `npm start needs no keychain: ${forStart.join(' ')}`);
+    const forStart = spawnSync(process.execPath, [SYSTEM, '--missing', 'start'], { env: { PATH: bin }, encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
+    assert.ok(
+      forStart.includes('libkrb5-dev') && !forStart.includes('gnome-keyring'),
+      `npm start needs no keychain: ${forStart.join(' ')}`,
+    );
   });
 });

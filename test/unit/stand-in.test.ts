@@ -39,7 +39,10 @@ describe('stand-in', function () {
       assertValid('CreatedExternalProviderApiKey', fixture('create.response.json'));
       assertValid('ReturnedUserProfile', fixture('user.response.json'));
       assert.equal(validator.validateResponse('ReturnedUserProfile', fixture('invalid-user-response-missing-id.json')).valid, false);
-      assert.equal(validator.validateResponse('CreatedExternalProviderApiKey', fixture('invalid-create-response-missing-global_id.json')).valid, false);
+      assert.equal(
+        validator.validateResponse('CreatedExternalProviderApiKey', fixture('invalid-create-response-missing-global_id.json')).valid,
+        false,
+      );
       assert.equal(validator.validateRequest('PrecreatedExternalProviderApiKey', fixture('create.request.json')).valid, true);
     });
   });
@@ -114,7 +117,11 @@ describe('stand-in', function () {
     });
 
     it('accepts the valid request examples, a schema without semantic, and never stores schema', async () => {
-      for (const [path, file] of [[CREATE, 'create.request.json'], [UPDATE, 'update.request.json'], [DELETE, 'delete.request.json']] as const) {
+      for (const [path, file] of [
+        [CREATE, 'create.request.json'],
+        [UPDATE, 'update.request.json'],
+        [DELETE, 'delete.request.json'],
+      ] as const) {
         const answer = await post(path, fixtureText(file));
         assert.equal(answer.status, 200, `${file}: ${answer.text}`);
       }
@@ -194,7 +201,10 @@ describe('stand-in', function () {
       assert.equal((await fetch(url('/user'))).status, 500);
       assert.equal((await post(CREATE, createBody)).status, 500);
       assert.equal((await post(CREATE, createBody)).status, 200);
-      assert.deepEqual(standIn.requests.map((entry) => entry.status), [500, 500, 200]);
+      assert.deepEqual(
+        standIn.requests.map((entry) => entry.status),
+        [500, 500, 200],
+      );
     });
 
     it('faults apply to key paths and /user only, unless paths say otherwise; invalid bodies do not consume them', async () => {
@@ -229,7 +239,11 @@ describe('stand-in', function () {
 
     it('dropMidBody: sends headers and half a body, then destroys the connection', async () => {
       standIn.failNext(1, 'dropMidBody');
-      const response = await fetch(url(CREATE), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(createBody) });
+      const response = await fetch(url(CREATE), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(createBody),
+      });
       assert.equal(response.status, 200);
       await assert.rejects(response.text(), TypeError);
       assert.equal(standIn.openAI, undefined);
@@ -252,7 +266,12 @@ describe('stand-in', function () {
     });
 
     it('403, 404, 409, 422: that status as text/plain, state unchanged', async () => {
-      for (const [fault, status] of [['forbidden', 403], ['notFound', 404], ['conflict', 409], ['unprocessable', 422]] as const) {
+      for (const [fault, status] of [
+        ['forbidden', 403],
+        ['notFound', 404],
+        ['conflict', 409],
+        ['unprocessable', 422],
+      ] as const) {
         standIn.failNext(1, fault);
         const answer = await post(CREATE, createBody);
         assert.equal(answer.status, status, fault);
@@ -377,7 +396,10 @@ describe('stand-in', function () {
     });
 
     it('takes the new fault options and the impostor mode over HTTP', async () => {
-      assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'tooManyRequests', retryAfter: '9', paths: ['/user'] })).status, 204);
+      assert.equal(
+        (await post('/__stand-in/fault', { count: 1, fault: 'tooManyRequests', retryAfter: '9', paths: ['/user'] })).status,
+        204,
+      );
       const busy = await fetch(url('/user'));
       assert.deepEqual([busy.status, busy.headers.get('retry-after')], [429, '9']);
       assert.equal((await post('/__stand-in/fault', { count: 1, fault: 'echo', status: 503 })).status, 204);
@@ -407,7 +429,10 @@ describe('stand-in', function () {
         assert.equal((await post(CREATE, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY } })).status, 404);
         assert.equal(standIn.openAI, undefined);
       }
-      assert.ok(standIn.requests.some((entry) => entry.method === 'POST' && entry.status === 404), 'key calls to an impostor are recorded');
+      assert.ok(
+        standIn.requests.some((entry) => entry.method === 'POST' && entry.status === 404),
+        'key calls to an impostor are recorded',
+      );
       standIn.reset();
       assert.equal(standIn.impostor, false);
     });
@@ -460,7 +485,8 @@ describe('stand-in', function () {
     // the control port, must change what the service port answers (not just answer 204).
     it('every command on the control port takes effect on the service port', async () => {
       const other = await startStandIn({ userId: EXAMPLE_USER, controlPort: 0 });
-      const control = (route: string, body: object | string = ''): ReturnType<typeof rawPost> => rawPost(`${other.controlUrl}/__stand-in/${route}`, body);
+      const control = (route: string, body: object | string = ''): ReturnType<typeof rawPost> =>
+        rawPost(`${other.controlUrl}/__stand-in/${route}`, body);
       const service = (path: string): Promise<Response> => fetch(`${other.url}${path}`);
       const user = async (): Promise<{ status: number; body: string }> => {
         const response = await service('/user');
@@ -472,7 +498,11 @@ describe('stand-in', function () {
         assert.equal((await control('signed-in', { signedIn: false })).status, 204);
         assert.deepEqual(await user(), { status: 200, body: '{}' }, 'signed out: /user has no user');
         assert.equal(other.signedIn, false);
-        assert.equal((await rawPost(`${other.url}${CREATE}`, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY_2 } })).status, 401, 'signed out: a key call is refused');
+        assert.equal(
+          (await rawPost(`${other.url}${CREATE}`, { user: EXAMPLE_USER, open_AI: { api_key: FAKE_KEY_2 } })).status,
+          401,
+          'signed out: a key call is refused',
+        );
         assert.equal((await control('signed-in', { signedIn: true })).status, 204);
         assert.match((await user()).body, /"id":/, 'signed in again');
 

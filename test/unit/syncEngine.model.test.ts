@@ -19,8 +19,24 @@ const SEED = Number(process.env.MODEL_SEED ?? 20261129);
 
 /** Two providers that both sync, so that per-provider ordering and independence are exercised. */
 const TWO: readonly ProviderInfo[] = [
-  { id: 'openai', label: 'OpenAI', keyPrefixes: ['sk-'], envVar: 'OPENAI_API_KEY', syncsToPieces: true, hasOrganization: true, keyLength: [51, 256] },
-  { id: 'anthropic', label: 'Anthropic', keyPrefixes: ['sk-ant-'], envVar: 'ANTHROPIC_API_KEY', syncsToPieces: true, hasOrganization: true, keyLength: [100, 130] },
+  {
+    id: 'openai',
+    label: 'OpenAI',
+    keyPrefixes: ['sk-'],
+    envVar: 'OPENAI_API_KEY',
+    syncsToPieces: true,
+    hasOrganization: true,
+    keyLength: [51, 256],
+  },
+  {
+    id: 'anthropic',
+    label: 'Anthropic',
+    keyPrefixes: ['sk-ant-'],
+    envVar: 'ANTHROPIC_API_KEY',
+    syncsToPieces: true,
+    hasOrganization: true,
+    keyLength: [100, 130],
+  },
 ];
 const SLOTS = 3;
 

@@ -293,7 +293,10 @@ describe('sync engine', () => {
       assert.deepEqual(service.calls, []);
       await two.advance(SENDER_LEASE_TTL_MS + 200);
       assert.deepEqual(service.calls, ['openai create up'], 'taken over after the TTL');
-      assert.ok(delays.every((ms) => ms >= 0 && ms <= SENDER_LEASE_TTL_MS), `timers: ${delays.join(', ')}`);
+      assert.ok(
+        delays.every((ms) => ms >= 0 && ms <= SENDER_LEASE_TTL_MS),
+        `timers: ${delays.join(', ')}`,
+      );
       assert.ok(delays.length < 10, `no busy loop: ${delays.length} timers`);
     });
   });

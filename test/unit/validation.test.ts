@@ -1,7 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { getProvider, type ProviderInfo } from '../../src/core/providers/catalogue';
 import { knownSecrets } from '../../src/core/keys/redact';
-import { MAX_KEY_LENGTH, keyLikeReason, validateApiKey, validateHeldApiKey, validateKeyName, validateOrganizationId } from '../../src/core/keys/validation';
+import {
+  MAX_KEY_LENGTH,
+  keyLikeReason,
+  validateApiKey,
+  validateHeldApiKey,
+  validateKeyName,
+  validateOrganizationId,
+} from '../../src/core/keys/validation';
 
 const openai = getProvider('openai') as ProviderInfo;
 const mistral = getProvider('mistral') as ProviderInfo;
@@ -42,7 +49,12 @@ const keyTable: Row[] = [
   ['exactly the longest allowed (a warning: longer than OpenAI keys are)', `sk-${'a'.repeat(MAX_KEY_LENGTH - 3)}`, openai, 'length'],
   ['shorter than OpenAI keys are, but possible: a warning', 'sk-test-FAKE-0000000000000000001', openai, 'length'],
   ['an unexpected prefix is only a warning', `pk-test-FAKE${'0'.repeat(39)}`, openai, 'warn'],
-  ['an Anthropic key in the OpenAI box is refused: "sk-" fits, but "sk-ant-" is Anthropic\'s', `sk-ant-api03-FAKE${'0'.repeat(91)}`, openai, /^This looks like a key from Anthropic \(it starts with "sk-ant-"\), not from OpenAI\.$/],
+  [
+    'an Anthropic key in the OpenAI box is refused: "sk-" fits, but "sk-ant-" is Anthropic\'s',
+    `sk-ant-api03-FAKE${'0'.repeat(91)}`,
+    openai,
+    /^This looks like a key from Anthropic \(it starts with "sk-ant-"\), not from OpenAI\.$/,
+  ],
   ['an OpenRouter key in the OpenAI box is refused', `sk-or-v1-FAKE${'0'.repeat(60)}`, openai, /key from OpenRouter .*not from OpenAI/],
   ['an OpenAI key in the Anthropic box is refused', FAKE, anthropic, /key from OpenAI \(it starts with "sk-"\), not from Anthropic/],
   ['a Gemini key in the Mistral box is refused', `AIzaFAKE${'0'.repeat(31)}`, mistral, /key from Google Gemini/],
@@ -63,8 +75,14 @@ describe('validateApiKey (validation table)', () => {
         assert.equal(result.value, result.value.trim());
         if (value !== undefined) assert.equal(result.value, value);
         if (outcome === 'warn') assert.match(result.warning ?? '', /usually start with "sk-"/);
-        else if (outcome === 'length') assert.match(result.warning ?? '', new RegExp(`^${provider.label} keys have \\d+( to \\d+)? characters; this one has ${result.value.length}\\. Check that you copied all of it`));
-        else assert.equal(result.warning, undefined);
+        else if (outcome === 'length') {
+          assert.match(
+            result.warning ?? '',
+            new RegExp(
+              `^${provider.label} keys have \\d+( to \\d+)? characters; this one has ${result.value.length}\\. Check that you copied all of it`,
+            ),
+          );
+        } else assert.equal(result.warning, undefined);
       } else {
         assert.ok(!result.ok, 'expected a refusal');
         assert.match(result.error, outcome);
@@ -126,7 +144,17 @@ describe('validateKeyName', () => {
   });
 
   it('refuses bidi, zero-width and other invisible characters, and says why', () => {
-    for (const bad of ['Work\u202e', 'Wo\u200brk', '\u2066Work\u2069', 'Work\u00ad', 'Work\ufeffx', 'Wo\u2028rk', 'Work\u{e0041}', 'Wo\u3164rk', 'Wo\u0085rk']) {
+    for (const bad of [
+      'Work\u202e',
+      'Wo\u200brk',
+      '\u2066Work\u2069',
+      'Work\u00ad',
+      'Work\ufeffx',
+      'Wo\u2028rk',
+      'Work\u{e0041}',
+      'Wo\u3164rk',
+      'Wo\u0085rk',
+    ]) {
       const result = validateKeyName(bad);
       assert.ok(!result.ok, JSON.stringify(bad));
       assert.match(result.error, /invisible|single line/);
@@ -158,7 +186,20 @@ describe('validateKeyName', () => {
     });
   }
 
-  const ordinary = ['Work', 'Personal', 'sk', 'sk-1', 'Desk-work key', 'task-force', 'AIzawa', 'my-personal-openai-work-key', '2024-01-15-production-key', 'Team key (2024)', 'gsk', 'OPENAI_API_KEY from env'];
+  const ordinary = [
+    'Work',
+    'Personal',
+    'sk',
+    'sk-1',
+    'Desk-work key',
+    'task-force',
+    'AIzawa',
+    'my-personal-openai-work-key',
+    '2024-01-15-production-key',
+    'Team key (2024)',
+    'gsk',
+    'OPENAI_API_KEY from env',
+  ];
   for (const name of ordinary) {
     it(`accepts an ordinary name: ${JSON.stringify(name)}`, () => {
       assert.equal(keyLikeReason(name), undefined);

@@ -102,7 +102,10 @@ describe('Verify Key against a fake provider', function () {
         const port = await closedPort();
         const { outcome, url } = await verify(undefined, `http://127.0.0.1:${port}/${provider.id}`);
         assert.deepEqual(outcome, { kind: 'network', reason: 'ECONNREFUSED' });
-        assert.match(describeOutcome(outcome, provider.label, 'Work', url), new RegExp(`Could not reach ${provider.label} at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+        assert.match(
+          describeOutcome(outcome, provider.label, 'Work', url),
+          new RegExp(`Could not reach ${provider.label} at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+        );
       });
     });
   }
@@ -110,21 +113,38 @@ describe('Verify Key against a fake provider', function () {
   it('429 is "limited" and a 5xx "unexpected": neither says anything about the key', async () => {
     fake.expectedKey = KEYS.openai as string;
     fake.mode = 'rateLimited';
-    assert.deepEqual((await verifyKey({ provider: 'openai', secret: KEYS.openai as string, baseUrl: fake.baseUrl('openai') })).outcome, { kind: 'limited', status: 429 });
+    assert.deepEqual((await verifyKey({ provider: 'openai', secret: KEYS.openai as string, baseUrl: fake.baseUrl('openai') })).outcome, {
+      kind: 'limited',
+      status: 429,
+    });
     fake.mode = 'serverError';
-    assert.deepEqual((await verifyKey({ provider: 'openai', secret: KEYS.openai as string, baseUrl: fake.baseUrl('openai') })).outcome, { kind: 'unexpected', status: 500 });
+    assert.deepEqual((await verifyKey({ provider: 'openai', secret: KEYS.openai as string, baseUrl: fake.baseUrl('openai') })).outcome, {
+      kind: 'unexpected',
+      status: 500,
+    });
   });
 
   it('Gemini: a 400 API_KEY_INVALID is a rejection; a 400 for another reason is not', async () => {
     fake.expectedKey = KEYS.google as string;
     fake.mode = 'geminiInvalid';
-    assert.deepEqual((await verifyKey({ provider: 'google', secret: KEYS.google as string, baseUrl: fake.baseUrl('google') })).outcome, { kind: 'rejected', status: 400 });
-    assert.deepEqual((await verifyKey({ provider: 'mistral', secret: KEYS.mistral as string, baseUrl: fake.baseUrl('mistral') })).outcome, { kind: 'unexpected', status: 400 });
+    assert.deepEqual((await verifyKey({ provider: 'google', secret: KEYS.google as string, baseUrl: fake.baseUrl('google') })).outcome, {
+      kind: 'rejected',
+      status: 400,
+    });
+    assert.deepEqual((await verifyKey({ provider: 'mistral', secret: KEYS.mistral as string, baseUrl: fake.baseUrl('mistral') })).outcome, {
+      kind: 'unexpected',
+      status: 400,
+    });
   });
 
   it('sends the OpenAI organization id with the key, as Pieces OS will use them together', async () => {
     fake.expectedKey = KEYS.openai as string;
-    await verifyKey({ provider: 'openai', secret: KEYS.openai as string, organization: 'org-FAKEverify1', baseUrl: fake.baseUrl('openai') });
+    await verifyKey({
+      provider: 'openai',
+      secret: KEYS.openai as string,
+      organization: 'org-FAKEverify1',
+      baseUrl: fake.baseUrl('openai'),
+    });
     assert.equal(fake.requests[0]?.organization, 'org-FAKEverify1');
   });
 
@@ -140,7 +160,12 @@ describe('Verify Key against a fake provider', function () {
     fake.mode = 'hang';
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const { outcome } = await verifyKey({ provider: 'groq', secret: KEYS.groq as string, baseUrl: fake.baseUrl('groq'), signal: controller.signal });
+    const { outcome } = await verifyKey({
+      provider: 'groq',
+      secret: KEYS.groq as string,
+      baseUrl: fake.baseUrl('groq'),
+      signal: controller.signal,
+    });
     assert.deepEqual(outcome, { kind: 'cancelled' });
   });
 });
@@ -151,7 +176,13 @@ describe('providerKeys.verify.baseUrls values', () => {
     assert.deepEqual(checkVerifyBaseUrl('http://127.0.0.1:8787/v1'), { ok: true, url: 'http://127.0.0.1:8787/v1' });
     assert.deepEqual(checkVerifyBaseUrl('http://localhost:1/x'), { ok: true, url: 'http://localhost:1/x' });
     assert.deepEqual(checkVerifyBaseUrl('http://[::1]:2/'), { ok: true, url: 'http://[::1]:2' });
-    for (const refused of ['http://example.com/v1', 'ftp://127.0.0.1/', 'https://user:pw@example.com/', 'https://example.com/?key=1', 'not a url']) {
+    for (const refused of [
+      'http://example.com/v1',
+      'ftp://127.0.0.1/',
+      'https://user:pw@example.com/',
+      'https://example.com/?key=1',
+      'not a url',
+    ]) {
       assert.equal(checkVerifyBaseUrl(refused).ok, false, refused);
     }
   });

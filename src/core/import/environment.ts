@@ -56,14 +56,24 @@ export function candidatesFromDotenv(text: string, file: string): Candidate[] {
   return collect(parse(text), (variable) => ({ kind: 'dotenv', variable, file }), t('From {0}', file));
 }
 
-function collect(vars: Readonly<Record<string, string | undefined>>, source: (variable: string) => CandidateSource, name: string): Candidate[] {
+function collect(
+  vars: Readonly<Record<string, string | undefined>>,
+  source: (variable: string) => CandidateSource,
+  name: string,
+): Candidate[] {
   const found: Candidate[] = [];
   for (const provider of PROVIDERS) {
     for (const variable of variablesOf(provider.id)) {
       const secret = vars[variable]?.trim();
       if (!secret) continue; // unset or empty: nothing to import
       const organization = provider.id === 'openai' ? vars[OPENAI_ORG_ENV]?.trim() : undefined;
-      found.push({ provider: provider.id, secret, ...(organization ? { organization } : {}), sources: [source(variable)], suggestedName: name });
+      found.push({
+        provider: provider.id,
+        secret,
+        ...(organization ? { organization } : {}),
+        sources: [source(variable)],
+        suggestedName: name,
+      });
     }
   }
   return found;
@@ -83,6 +93,12 @@ export function mergeCandidates(lists: ReadonlyArray<readonly Candidate[]>): Can
 /** Where a candidate was found, for a quick pick: "OPENAI_API_KEY in .env.local, environment". */
 export function describeSources(sources: readonly CandidateSource[]): string {
   return sources
-    .map((s) => (s.kind === 'environment' ? t('{0} (environment)', s.variable) : s.kind === 'dotenv' ? t('{0} in {1}', s.variable, s.file) : `${s.service} / ${s.account}`))
+    .map((s) =>
+      s.kind === 'environment'
+        ? t('{0} (environment)', s.variable)
+        : s.kind === 'dotenv'
+          ? t('{0} in {1}', s.variable, s.file)
+          : `${s.service} / ${s.account}`,
+    )
     .join(', ');
 }

@@ -22,7 +22,13 @@ export interface ImportDeps {
 }
 
 export type ImportResult =
-  | { readonly kind: 'added'; readonly candidate: Candidate; readonly record: KeyRecord; readonly usedByPieces: boolean; readonly note?: string }
+  | {
+      readonly kind: 'added';
+      readonly candidate: Candidate;
+      readonly record: KeyRecord;
+      readonly usedByPieces: boolean;
+      readonly note?: string;
+    }
   | { readonly kind: 'refused'; readonly candidate: Candidate; readonly reason: string }
   | { readonly kind: 'alreadyStored'; readonly candidate: Candidate; readonly existing: KeyRecord };
 
@@ -52,12 +58,18 @@ export async function importKeys(deps: ImportDeps, picked: readonly Candidate[])
       if (org.ok) organization = org.value || undefined;
       else note = t('The organization id found with it was left out: {0}', org.error);
     }
-    const name = uniqueName(candidate.suggestedName, deps.store.keysOf(provider.id).map((k) => k.name));
+    const name = uniqueName(
+      candidate.suggestedName,
+      deps.store.keysOf(provider.id).map((k) => k.name),
+    );
     // The first key of a provider that Pieces OS accepts becomes the one it uses, as in Add Key.
     const usedByPieces = provider.syncsToPieces && !chosen.has(provider.id) && !deps.hasKeyInUse(provider.id);
     let record: KeyRecord;
     try {
-      record = await deps.store.add({ provider: provider.id, name, secret: checked.value, ...(organization ? { organization } : {}) }, { choose: usedByPieces });
+      record = await deps.store.add(
+        { provider: provider.id, name, secret: checked.value, ...(organization ? { organization } : {}) },
+        { choose: usedByPieces },
+      );
     } catch (error) {
       if (!isAddUnfinished(error)) throw error;
       // Saved; recovery finishes it. Not a failure, and the rest of the import goes on.

@@ -75,7 +75,8 @@ export class KeychainProcess implements KeychainPort {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         resolve(lookup);
       };
-      const unavailable = (kind: KeychainUnavailableKind, detail?: string): void => finish({ ok: false, unavailable: { kind, message: unavailableMessage(kind, detail, timeoutMs) } });
+      const unavailable = (kind: KeychainUnavailableKind, detail?: string): void =>
+        finish({ ok: false, unavailable: { kind, message: unavailableMessage(kind, detail, timeoutMs) } });
       const timer = setTimeout(() => unavailable('timeout'), timeoutMs);
       const onAbort = (): void => unavailable('failed', t('cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -105,7 +106,13 @@ export function classifyLoadError(message: string): KeychainUnavailableKind {
 
 /** Why a keytar call failed, from libsecret's and GLib's error texts. */
 export function classifyKeychainError(message: string): KeychainUnavailableKind {
-  if (/D-?Bus|DISPLAY|Could not connect|org\.freedesktop\.secrets|not provided by any \.service|dbus-launch|No such interface|ServiceUnknown/i.test(message)) return 'noSecretService';
+  if (
+    /D-?Bus|DISPLAY|Could not connect|org\.freedesktop\.secrets|not provided by any \.service|dbus-launch|No such interface|ServiceUnknown/i.test(
+      message,
+    )
+  ) {
+    return 'noSecretService';
+  }
   if (/locked|unlock|prompt|dismissed|cancell?ed/i.test(message)) return 'locked';
   return 'failed';
 }
@@ -113,15 +120,26 @@ export function classifyKeychainError(message: string): KeychainUnavailableKind 
 export function unavailableMessage(kind: KeychainUnavailableKind, detail?: string, timeoutMs = KEYCHAIN_TIMEOUT_MS): string {
   switch (kind) {
     case 'moduleMissing':
-      return t('Import from OS Keychain is not available in this build: it needs the keychain module (keytar), which only the platform VSIX carries (such as provider-keys-linux-x64). Install that VSIX, or use Import from Environment. Everything else works.');
+      return t(
+        'Import from OS Keychain is not available in this build: it needs the keychain module (keytar), which only the platform VSIX carries (such as provider-keys-linux-x64). Install that VSIX, or use Import from Environment. Everything else works.',
+      );
     case 'libraryMissing':
-      return t('Import from OS Keychain needs the libsecret library, which is not installed. Install it (for example `sudo apt install libsecret-1-0`) and try again.');
+      return t(
+        'Import from OS Keychain needs the libsecret library, which is not installed. Install it (for example `sudo apt install libsecret-1-0`) and try again.',
+      );
     case 'noSecretService':
-      return t('No OS keychain answered: there is no D-Bus session or no secret service (such as GNOME Keyring or KWallet) running. Run VS Code in a desktop session, or start one (`gnome-keyring-daemon --unlock`), and try again.');
+      return t(
+        'No OS keychain answered: there is no D-Bus session or no secret service (such as GNOME Keyring or KWallet) running. Run VS Code in a desktop session, or start one (`gnome-keyring-daemon --unlock`), and try again.',
+      );
     case 'locked':
-      return t('The OS keychain is locked and could not ask for its password here. Unlock it (log in to your desktop session, or run `gnome-keyring-daemon --unlock`) and try again.');
+      return t(
+        'The OS keychain is locked and could not ask for its password here. Unlock it (log in to your desktop session, or run `gnome-keyring-daemon --unlock`) and try again.',
+      );
     case 'timeout':
-      return t('The OS keychain did not answer within {0} seconds (was an unlock prompt left open?). Try again.', Math.round(timeoutMs / 1000));
+      return t(
+        'The OS keychain did not answer within {0} seconds (was an unlock prompt left open?). Try again.',
+        Math.round(timeoutMs / 1000),
+      );
     case 'failed':
       return t('The OS keychain could not be read: {0}', detail ? excerpt(detail) : t('unknown error'));
   }
@@ -146,7 +164,13 @@ export function keychainMatches(service: string, credentials: readonly KeychainC
     .filter((c) => typeof c.password === 'string' && c.password.trim() !== '')
     .map((c) => {
       const provider = providerOfService(service) ?? providerOfKey(c.password.trim())?.id;
-      return { service, account: c.account, secret: c.password.trim(), ...(provider ? { provider } : {}), source: { kind: 'keychain', service, account: c.account } };
+      return {
+        service,
+        account: c.account,
+        secret: c.password.trim(),
+        ...(provider ? { provider } : {}),
+        source: { kind: 'keychain', service, account: c.account },
+      };
     });
 }
 
@@ -154,5 +178,3 @@ function providerOfService(service: string): ProviderId | undefined {
   const lower = service.toLowerCase();
   return PROVIDERS.find((p) => PROVIDER_APIS[p.id].keychainServices.some((s) => s.toLowerCase() === lower) || lower === p.id)?.id;
 }
-
-

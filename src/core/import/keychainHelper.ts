@@ -18,7 +18,7 @@ function loadKeytar(paths: readonly string[]): Keytar | string {
       if (typeof module.findCredentials === 'function') return module as Keytar;
       errors.push(`${path}: not keytar`);
     } catch (error) {
-      errors.push(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error));
+      errors.push(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
     }
   }
   return errors.join('; ') || 'no module path given';

@@ -11,4 +11,3 @@ export function maskKey(key: string): string {
   if (value.length < MIN_LENGTH_TO_SHOW_TAIL) return `${prefix}…`;
   return `${prefix}…${value.slice(-4)}`;
 }
-

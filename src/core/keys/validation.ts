@@ -27,24 +27,49 @@ export function validateApiKey(input: string, provider: ProviderInfo): Checked {
   const value = input.trim();
   if (value === '') return { ok: false, error: t('Enter the API key.') };
   if (/[\r\n]/.test(value)) return { ok: false, error: t('An API key is a single line; the text you pasted has line breaks.') };
-  if (CONTROL.test(value.replace(/\t/g, ''))) return { ok: false, error: t('The key contains invisible control characters; copy it again from the provider.') };
+  if (CONTROL.test(value.replace(/\t/g, ''))) {
+    return { ok: false, error: t('The key contains invisible control characters; copy it again from the provider.') };
+  }
   if (/\s/.test(value)) return { ok: false, error: t('An API key has no spaces; the text you pasted has some inside it.') };
-  if (!KEY_CHARS.test(value)) return { ok: false, error: t('The key contains characters an API key never has (only printable ASCII is allowed).') };
-  if (value.length < MIN_KEY_LENGTH) return { ok: false, error: t('That is too short for an API key ({0} characters; at least {1}).', value.length, MIN_KEY_LENGTH) };
-  if (value.length > MAX_KEY_LENGTH) return { ok: false, error: t('That is too long for an API key ({0} characters; at most {1}).', value.length, MAX_KEY_LENGTH) };
+  if (!KEY_CHARS.test(value)) {
+    return { ok: false, error: t('The key contains characters an API key never has (only printable ASCII is allowed).') };
+  }
+  if (value.length < MIN_KEY_LENGTH) {
+    return { ok: false, error: t('That is too short for an API key ({0} characters; at least {1}).', value.length, MIN_KEY_LENGTH) };
+  }
+  if (value.length > MAX_KEY_LENGTH) {
+    return { ok: false, error: t('That is too long for an API key ({0} characters; at most {1}).', value.length, MAX_KEY_LENGTH) };
+  }
   const other = otherProviderOf(value, provider);
-  if (other) return { ok: false, error: t('This looks like a key from {0} (it starts with "{1}"), not from {2}.', other.label, knownPrefixOf(value), provider.label), otherProvider: other };
+  if (other) {
+    return {
+      ok: false,
+      error: t('This looks like a key from {0} (it starts with "{1}"), not from {2}.', other.label, knownPrefixOf(value), provider.label),
+      otherProvider: other,
+    };
+  }
   if (provider.keyPrefixes.length > 0 && !provider.keyPrefixes.some((prefix) => value.startsWith(prefix))) {
     return {
       ok: true,
       value,
-      warning: t('{0} keys usually start with "{1}". Check that this is the right key; it can still be saved.', provider.label, provider.keyPrefixes[provider.keyPrefixes.length - 1] ?? ''),
+      warning: t(
+        '{0} keys usually start with "{1}". Check that this is the right key; it can still be saved.',
+        provider.label,
+        provider.keyPrefixes[provider.keyPrefixes.length - 1] ?? '',
+      ),
     };
   }
   const [shortest, longest] = provider.keyLength;
   if (value.length < shortest || value.length > longest) {
-    const usual = shortest === longest ? t('{0} keys have {1} characters', provider.label, shortest) : t('{0} keys have {1} to {2} characters', provider.label, shortest, longest);
-    return { ok: true, value, warning: t('{0}; this one has {1}. Check that you copied all of it; it can still be saved.', usual, value.length) };
+    const usual =
+      shortest === longest
+        ? t('{0} keys have {1} characters', provider.label, shortest)
+        : t('{0} keys have {1} to {2} characters', provider.label, shortest, longest);
+    return {
+      ok: true,
+      value,
+      warning: t('{0}; this one has {1}. Check that you copied all of it; it can still be saved.', usual, value.length),
+    };
   }
   return { ok: true, value };
 }
@@ -67,7 +92,12 @@ export function otherProviderOf(key: string, provider: ProviderInfo): ProviderIn
 export function validateHeldApiKey(input: unknown, provider: ProviderInfo): Checked {
   if (typeof input !== 'string' || input === '') return { ok: false, error: t('The key is empty.') };
   if (input !== input.trim()) {
-    return { ok: false, error: /[\r\n\u2028\u2029\u0085]/.test(input) ? t('An API key is a single line; this one has a line break around it.') : t('An API key has no spaces; this one has spaces or invisible characters around it.') };
+    return {
+      ok: false,
+      error: /[\r\n\u2028\u2029\u0085]/.test(input)
+        ? t('An API key is a single line; this one has a line break around it.')
+        : t('An API key has no spaces; this one has spaces or invisible characters around it.'),
+    };
   }
   return validateApiKey(input, provider);
 }
@@ -78,7 +108,12 @@ export function validateOrganizationId(input: string): Checked {
   if (value === '') return { ok: true, value };
   if (/\s/.test(value) || CONTROL.test(value)) return { ok: false, error: t('An organization id has no spaces or line breaks.') };
   if (!/^org-[A-Za-z0-9_-]{4,64}$/.test(value)) {
-    return { ok: false, error: t('An organization id looks like "org-" followed by letters and digits (find it in your OpenAI organization settings), or leave it empty.') };
+    return {
+      ok: false,
+      error: t(
+        'An organization id looks like "org-" followed by letters and digits (find it in your OpenAI organization settings), or leave it empty.',
+      ),
+    };
   }
   return { ok: true, value };
 }
@@ -110,7 +145,10 @@ export function keyLikeReason(name: string): string | undefined {
   }
   for (const run of name.match(/[A-Za-z0-9_-]+/g) ?? []) {
     if (run.length >= KEY_LIKE_RUN) return t('it has {0} key characters in a row', run.length);
-    if (run.length >= KEY_LIKE_MIXED_RUN && run.split(/[-_]/).some((part) => part.length >= KEY_LIKE_MIXED_PART && /\d/.test(part) && /[A-Za-z]/.test(part))) {
+    if (
+      run.length >= KEY_LIKE_MIXED_RUN &&
+      run.split(/[-_]/).some((part) => part.length >= KEY_LIKE_MIXED_PART && /\d/.test(part) && /[A-Za-z]/.test(part))
+    ) {
       return t('it has {0} key characters in a row', run.length);
     }
   }
@@ -128,19 +166,30 @@ export function validateKeyName(input: string, takenNames: Iterable<string> = []
   if (value === '') return { ok: false, error: t('Enter a name for the key, such as "Personal" or "Work".') };
   if (/[\r\n\u2028\u2029\u0085]/.test(value)) return { ok: false, error: t('A name is a single line of visible characters.') };
   if (hasInvisible(value)) {
-    return { ok: false, error: t('A name cannot contain invisible, control or text-direction characters; type it again rather than pasting it.') };
+    return {
+      ok: false,
+      error: t('A name cannot contain invisible, control or text-direction characters; type it again rather than pasting it.'),
+    };
   }
   if (value.length > MAX_NAME_LENGTH) return { ok: false, error: t('A name has at most {0} characters.', MAX_NAME_LENGTH) };
   const keyLike = keyLikeReason(value);
   if (keyLike) {
-    return { ok: false, error: t('That name looks like an API key ({0}). Names are stored in plain text, so use a few words such as "Work" instead.', keyLike) };
+    return {
+      ok: false,
+      error: t(
+        'That name looks like an API key ({0}). Names are stored in plain text, so use a few words such as "Work" instead.',
+        keyLike,
+      ),
+    };
   }
   if (knownSecrets.containsSecret(value)) {
     return { ok: false, error: t('That name contains part of one of your keys. Names are stored in plain text; choose another name.') };
   }
   const lower = value.toLowerCase();
   for (const taken of takenNames) {
-    if (taken.toLowerCase() === lower) return { ok: false, error: t('A key named "{0}" already exists for this provider; choose another name.', taken) };
+    if (taken.toLowerCase() === lower) {
+      return { ok: false, error: t('A key named "{0}" already exists for this provider; choose another name.', taken) };
+    }
   }
   return { ok: true, value };
 }

@@ -131,8 +131,7 @@ export class PiecesClient {
   private verified: Verified | undefined;
 
   constructor(options: PiecesClientOptions) {
-    this.source =
-      typeof options.baseUrl === 'string' ? new FixedBaseUrl(trimSlash(options.baseUrl)) : options.baseUrl;
+    this.source = typeof options.baseUrl === 'string' ? new FixedBaseUrl(trimSlash(options.baseUrl)) : options.baseUrl;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
     this.onRequest = options.onRequest;
@@ -150,11 +149,7 @@ export class PiecesClient {
   }
 
   /** `POST /external_provider/api_key/update`: only the fields given are changed. */
-  async updateKey(
-    user: string,
-    change: Partial<OpenAIKeyInput>,
-    options?: CallOptions,
-  ): Promise<ExternalProviderApiKeyResponse> {
+  async updateKey(user: string, change: Partial<OpenAIKeyInput>, options?: CallOptions): Promise<ExternalProviderApiKeyResponse> {
     requireUser(user, PiecesPaths.update);
     if (change.apiKey !== undefined) requireKey(change.apiKey, PiecesPaths.update);
     const body: PreupdatedExternalProviderApiKey = { user, open_AI: toWireKey(change) };

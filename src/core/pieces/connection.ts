@@ -124,10 +124,13 @@ export class ConnectionMonitor implements Disposable {
 
   private reopenLater(url: string): void {
     this.timers.clearTimeout(this.reopenHandle);
-    this.reopenHandle = this.timers.setTimeout(() => {
-      this.reopenHandle = undefined;
-      if (!this.disposed && this.current.kind === 'connected' && this.current.url === url) this.openLine(url);
-    }, backoffDelay(Math.max(0, this.setbacks - 2)));
+    this.reopenHandle = this.timers.setTimeout(
+      () => {
+        this.reopenHandle = undefined;
+        if (!this.disposed && this.current.kind === 'connected' && this.current.url === url) this.openLine(url);
+      },
+      backoffDelay(Math.max(0, this.setbacks - 2)),
+    );
   }
 
   private async runCheck(): Promise<ConnectionState> {
@@ -142,7 +145,8 @@ export class ConnectionMonitor implements Disposable {
         next = { kind: 'connected', url, version, user: user.name || user.email || cleanServiceText(user.id) };
       } catch (error) {
         if (!isPiecesError(error) || (error.kind !== 'notSignedIn' && error.kind !== 'session')) throw error;
-        next = error.kind === 'session' ? { kind: 'notSignedIn', url, version, detail: error.message } : { kind: 'notSignedIn', url, version };
+        next =
+          error.kind === 'session' ? { kind: 'notSignedIn', url, version, detail: error.message } : { kind: 'notSignedIn', url, version };
       }
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);

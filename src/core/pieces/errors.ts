@@ -43,7 +43,9 @@ export class ServiceUnreachableError extends PiecesError {
 function unreachableMessage(reason: ServiceUnreachableError['reason'], baseUrl: string | undefined): string {
   switch (reason) {
     case 'notFound':
-      return t('Pieces OS is not running: nothing answered on 127.0.0.1 ports 39300–39333, 1000 or 5323. Start Pieces OS, or set its address with "Provider Keys: Select Service URL".');
+      return t(
+        'Pieces OS is not running: nothing answered on 127.0.0.1 ports 39300–39333, 1000 or 5323. Start Pieces OS, or set its address with "Provider Keys: Select Service URL".',
+      );
     case 'timeout':
       return t('Pieces OS at {0} did not answer in time.', baseUrl ?? '?');
     case 'refused':
@@ -58,7 +60,10 @@ function unreachableMessage(reason: ServiceUnreachableError['reason'], baseUrl: 
 /** 401 on a key call: Pieces OS rejected the key or organization. `serviceMessage` is redacted service text. */
 export class UnauthorizedError extends PiecesError {
   readonly kind = 'unauthorized';
-  constructor(readonly serviceMessage: string, operation?: string) {
+  constructor(
+    readonly serviceMessage: string,
+    operation?: string,
+  ) {
     super(
       serviceMessage
         ? t('Pieces OS rejected this key (401): {0}', serviceMessage)
@@ -74,7 +79,10 @@ export class UnauthorizedError extends PiecesError {
  */
 export class SessionExpiredError extends PiecesError {
   readonly kind = 'session';
-  constructor(readonly serviceMessage: string, operation?: string) {
+  constructor(
+    readonly serviceMessage: string,
+    operation?: string,
+  ) {
     super(t('Pieces OS says your Pieces session is not valid (401). Sign in to Pieces again, then try again.'), operation);
   }
 }
@@ -107,10 +115,16 @@ export class ServiceBusyError extends PiecesError {
 export class NotFoundError extends PiecesError {
   readonly kind = 'notFound';
   readonly status = 404;
-  constructor(readonly baseUrl: string, operation?: string) {
+  constructor(
+    readonly baseUrl: string,
+    operation?: string,
+  ) {
     super(
       operation?.endsWith(' /user')
-        ? t('The service at {0} does not answer as Pieces OS does (GET /user: 404), so no key is sent to it. Check that Pieces OS runs there.', baseUrl)
+        ? t(
+            'The service at {0} does not answer as Pieces OS does (GET /user: 404), so no key is sent to it. Check that Pieces OS runs there.',
+            baseUrl,
+          )
         : t('Pieces OS at {0} does not offer {1} (404). Update Pieces OS.', baseUrl, operation ?? '?'),
       operation,
     );
@@ -120,11 +134,13 @@ export class NotFoundError extends PiecesError {
 /** 5xx (or another unexpected status): the service is there but failed. */
 export class ServerError extends PiecesError {
   readonly kind = 'server';
-  constructor(readonly status: number, readonly serviceMessage: string, operation?: string) {
+  constructor(
+    readonly status: number,
+    readonly serviceMessage: string,
+    operation?: string,
+  ) {
     super(
-      serviceMessage
-        ? t('Pieces OS failed with status {0}: {1}', status, serviceMessage)
-        : t('Pieces OS failed with status {0}.', status),
+      serviceMessage ? t('Pieces OS failed with status {0}: {1}', status, serviceMessage) : t('Pieces OS failed with status {0}.', status),
       operation,
     );
   }
@@ -135,7 +151,11 @@ export class BadResponseError extends PiecesError {
   readonly kind = 'badResponse';
   /** The answer was over the size (or complexity) limit; the rest of it was discarded unread. */
   readonly tooLarge: boolean;
-  constructor(readonly problem: string, operation?: string, options: { tooLarge?: boolean } = {}) {
+  constructor(
+    readonly problem: string,
+    operation?: string,
+    options: { tooLarge?: boolean } = {},
+  ) {
     super(t('Pieces OS sent a response this extension does not understand: {0}.', problem), operation);
     this.tooLarge = options.tooLarge ?? false;
   }
@@ -155,7 +175,10 @@ export class NotSignedInError extends PiecesError {
  */
 export class UserChangedError extends PiecesError {
   readonly kind = 'userChanged';
-  constructor(readonly baseUrl: string, operation?: string) {
+  constructor(
+    readonly baseUrl: string,
+    operation?: string,
+  ) {
     super(t('Another Pieces user is signed in at {0} now, so the key was not sent. Trying again for that user.', baseUrl), operation);
   }
 }
@@ -163,7 +186,10 @@ export class UserChangedError extends PiecesError {
 /** `providerKeys.serviceUrl` holds an address that is not allowed; nothing is discovered or sent meanwhile. */
 export class ServiceUrlRefusedError extends PiecesError {
   readonly kind = 'refusedUrl';
-  constructor(readonly reason: string, operation?: string) {
+  constructor(
+    readonly reason: string,
+    operation?: string,
+  ) {
     super(t('The "providerKeys.serviceUrl" setting was refused: {0} Nothing is sent until it is fixed or cleared.', reason), operation);
   }
 }
@@ -174,7 +200,11 @@ export class ServiceUrlRefusedError extends PiecesError {
  */
 export class InvalidInputError extends PiecesError {
   readonly kind = 'invalidInput';
-  constructor(message: string, operation?: string, readonly status?: number) {
+  constructor(
+    message: string,
+    operation?: string,
+    readonly status?: number,
+  ) {
     super(message, operation);
   }
 }

@@ -40,7 +40,13 @@ export function statusError(
   return new ServerError(status, said, operation);
 }
 
-export function classify(error: unknown, baseUrl: string, operation: string, callerSignal: AbortSignal | undefined, timedOut: boolean): Error {
+export function classify(
+  error: unknown,
+  baseUrl: string,
+  operation: string,
+  callerSignal: AbortSignal | undefined,
+  timedOut: boolean,
+): Error {
   if (isPiecesError(error)) return error;
   if (callerSignal?.aborted) return new CancelledError(operation);
   if (timedOut) return new ServiceUnreachableError('timeout', baseUrl, operation);

@@ -78,12 +78,21 @@ export class KeepAliveConnection implements IdleConnection {
       return false;
     }
     const secure = url.protocol === 'https:';
-    const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 }) : new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+    const agent = secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 })
+      : new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
     this.agent = agent;
     this.baseUrl = baseUrl;
     const started = performance.now();
     const record = (status: number | undefined, error?: string): void =>
-      this.options.onRequest?.({ method: 'GET', path: PiecesPaths.health, baseUrl, durationMs: Math.round(performance.now() - started), ...(status !== undefined ? { status } : {}), ...(error ? { error } : {}) });
+      this.options.onRequest?.({
+        method: 'GET',
+        path: PiecesPaths.health,
+        baseUrl,
+        durationMs: Math.round(performance.now() - started),
+        ...(status !== undefined ? { status } : {}),
+        ...(error ? { error } : {}),
+      });
     return new Promise<boolean>((resolve) => {
       // The socket is taken when the request gets it: once the answer has ended, it is back in the agent's pool.
       let socket: Socket | undefined;
@@ -91,7 +100,15 @@ export class KeepAliveConnection implements IdleConnection {
       // connection alive (microsoft/vscode#228872), so the idle connection would close after every answer.
       // The ClientRequest constructor is not wrapped and uses this Agent as it is; Pieces OS is on this
       // computer, where no proxy applies.
-      const options: http.ClientRequestArgs = { protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.pathname, method: 'GET', agent, headers: { accept: 'text/plain' } };
+      const options: http.ClientRequestArgs = {
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'GET',
+        agent,
+        headers: { accept: 'text/plain' },
+      };
       const request = new http.ClientRequest(options, (response) => {
         const status = response.statusCode ?? 0;
         response.resume();

@@ -23,7 +23,13 @@ export function checkServiceUrl(input: string, allowRemote = false): UrlCheck {
   const loopback = LOOPBACK_HOSTS.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
   if (!loopback) {
     if (!allowRemote) {
-      return { ok: false, error: t('{0} is not on this computer. Keys are only sent to a loopback address (127.0.0.1, localhost, ::1) unless "providerKeys.allowRemoteService" is on.', url.host) };
+      return {
+        ok: false,
+        error: t(
+          '{0} is not on this computer. Keys are only sent to a loopback address (127.0.0.1, localhost, ::1) unless "providerKeys.allowRemoteService" is on.',
+          url.host,
+        ),
+      };
     }
     if (url.protocol !== 'https:') {
       return { ok: false, error: t('A Pieces OS address on another computer must use https://.') };

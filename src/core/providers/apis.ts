@@ -5,8 +5,7 @@ import type { ProviderId } from './catalogue';
 
 /** How the provider expects its key on a request. */
 export type KeyAuth =
-  | { readonly kind: 'bearer' }
-  | { readonly kind: 'header'; readonly name: string; readonly extra?: Readonly<Record<string, string>> };
+  { readonly kind: 'bearer' } | { readonly kind: 'header'; readonly name: string; readonly extra?: Readonly<Record<string, string>> };
 
 export interface ProviderApi {
   /** The page where a signed-in user creates a key (opened by "Get a Key…"). */

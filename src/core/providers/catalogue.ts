@@ -26,12 +26,60 @@ export interface ProviderInfo {
 // about 164 or more; Anthropic's "sk-ant-api03-" and 95 (108); Gemini's "AIza" and 35 (39); Mistral's 32;
 // Groq's "gsk_" and 52 (56); OpenRouter's "sk-or-v1-" and 64 hex digits (73).
 export const PROVIDERS: readonly ProviderInfo[] = [
-  { id: 'openai', label: 'OpenAI', keyPrefixes: ['sk-svcacct-', 'sk-admin-', 'sk-proj-', 'sk-'], envVar: 'OPENAI_API_KEY', syncsToPieces: true, hasOrganization: true, keyLength: [51, 256] },
-  { id: 'anthropic', label: 'Anthropic', keyPrefixes: ['sk-ant-'], envVar: 'ANTHROPIC_API_KEY', syncsToPieces: false, hasOrganization: false, keyLength: [100, 130] },
-  { id: 'google', label: 'Google Gemini', keyPrefixes: ['AIza'], envVar: 'GEMINI_API_KEY', syncsToPieces: false, hasOrganization: false, keyLength: [39, 39] },
-  { id: 'mistral', label: 'Mistral AI', keyPrefixes: [], envVar: 'MISTRAL_API_KEY', syncsToPieces: false, hasOrganization: false, keyLength: [32, 32] },
-  { id: 'groq', label: 'Groq', keyPrefixes: ['gsk_'], envVar: 'GROQ_API_KEY', syncsToPieces: false, hasOrganization: false, keyLength: [56, 56] },
-  { id: 'openrouter', label: 'OpenRouter', keyPrefixes: ['sk-or-v1-', 'sk-or-'], envVar: 'OPENROUTER_API_KEY', syncsToPieces: false, hasOrganization: false, keyLength: [73, 73] },
+  {
+    id: 'openai',
+    label: 'OpenAI',
+    keyPrefixes: ['sk-svcacct-', 'sk-admin-', 'sk-proj-', 'sk-'],
+    envVar: 'OPENAI_API_KEY',
+    syncsToPieces: true,
+    hasOrganization: true,
+    keyLength: [51, 256],
+  },
+  {
+    id: 'anthropic',
+    label: 'Anthropic',
+    keyPrefixes: ['sk-ant-'],
+    envVar: 'ANTHROPIC_API_KEY',
+    syncsToPieces: false,
+    hasOrganization: false,
+    keyLength: [100, 130],
+  },
+  {
+    id: 'google',
+    label: 'Google Gemini',
+    keyPrefixes: ['AIza'],
+    envVar: 'GEMINI_API_KEY',
+    syncsToPieces: false,
+    hasOrganization: false,
+    keyLength: [39, 39],
+  },
+  {
+    id: 'mistral',
+    label: 'Mistral AI',
+    keyPrefixes: [],
+    envVar: 'MISTRAL_API_KEY',
+    syncsToPieces: false,
+    hasOrganization: false,
+    keyLength: [32, 32],
+  },
+  {
+    id: 'groq',
+    label: 'Groq',
+    keyPrefixes: ['gsk_'],
+    envVar: 'GROQ_API_KEY',
+    syncsToPieces: false,
+    hasOrganization: false,
+    keyLength: [56, 56],
+  },
+  {
+    id: 'openrouter',
+    label: 'OpenRouter',
+    keyPrefixes: ['sk-or-v1-', 'sk-or-'],
+    envVar: 'OPENROUTER_API_KEY',
+    syncsToPieces: false,
+    hasOrganization: false,
+    keyLength: [73, 73],
+  },
 ];
 
 export function getProvider(id: string): ProviderInfo | undefined {

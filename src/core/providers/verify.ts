@@ -153,15 +153,35 @@ export function describeOutcome(outcome: VerifyOutcome, providerLabel: string, k
     case 'ok':
       return t('{0} accepted "{1}".', providerLabel, keyName);
     case 'rejected':
-      return t('{0} rejected "{1}" ({2}): the key is wrong, revoked or lacks access. Update it with a working key.', providerLabel, keyName, outcome.status);
+      return t(
+        '{0} rejected "{1}" ({2}): the key is wrong, revoked or lacks access. Update it with a working key.',
+        providerLabel,
+        keyName,
+        outcome.status,
+      );
     case 'limited':
       return t('{0} knows "{1}" but is limiting it (429: rate limit or no credit left). Nothing was changed.', providerLabel, keyName);
     case 'unexpected':
-      return t('{0} answered {1}, which says nothing about "{2}". Nothing was changed; try again later.', providerLabel, outcome.status, keyName);
+      return t(
+        '{0} answered {1}, which says nothing about "{2}". Nothing was changed; try again later.',
+        providerLabel,
+        outcome.status,
+        keyName,
+      );
     case 'timeout':
-      return t('{0} ({1}) did not answer within {2} seconds. Nothing was changed.', providerLabel, host, Math.max(1, Math.round(outcome.timeoutMs / 1000)));
+      return t(
+        '{0} ({1}) did not answer within {2} seconds. Nothing was changed.',
+        providerLabel,
+        host,
+        Math.max(1, Math.round(outcome.timeoutMs / 1000)),
+      );
     case 'network':
-      return t('Could not reach {0} at {1} ({2}). Check your connection or proxy; nothing was changed.', providerLabel, host, outcome.reason);
+      return t(
+        'Could not reach {0} at {1} ({2}). Check your connection or proxy; nothing was changed.',
+        providerLabel,
+        host,
+        outcome.reason,
+      );
     case 'cancelled':
       return t('Cancelled.');
   }

@@ -72,13 +72,17 @@ export function createStore(setup: StoreSetup): StoreBundle {
   const vault = new SecretVault(setup.secrets);
   const now = setup.now ?? (() => new Date());
   const lockIn = (name: 'store' | 'sender') => path.join(root, 'locks', name);
-  const mutex = new StoreMutex(new GenerationLock(lockIn('store'), windowId, STORE_LOCK_TTL_MS, undefined, { base: root, onForeign: foreignLog(log, 'locks/store') }));
+  const mutex = new StoreMutex(
+    new GenerationLock(lockIn('store'), windowId, STORE_LOCK_TTL_MS, undefined, { base: root, onForeign: foreignLog(log, 'locks/store') }),
+  );
   // An add whose last write failed is finished by recovery: soon, not only at the next focus or start.
   let finishTimer: ReturnType<typeof setTimeout> | undefined;
   const finishSoon = (): void => {
     finishTimer ??= setTimeout(() => {
       finishTimer = undefined;
-      recover(store, log).catch((error: unknown) => log(`Could not finish a change yet: ${error instanceof Error ? error.message : String(error)}`));
+      recover(store, log).catch((error: unknown) =>
+        log(`Could not finish a change yet: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }, FINISH_RETRY_MS);
     finishTimer.unref?.();
   };
@@ -92,7 +96,10 @@ export function createStore(setup: StoreSetup): StoreBundle {
     ...(setup.providers ? { providers: setup.providers } : {}),
     ...(setup.onSecret ? { onSecret: setup.onSecret } : {}),
   });
-  const lease = new GenerationLock(lockIn('sender'), windowId, SENDER_LEASE_TTL_MS, () => now().getTime(), { base: root, onForeign: foreignLog(log, 'locks/sender') });
+  const lease = new GenerationLock(lockIn('sender'), windowId, SENDER_LEASE_TTL_MS, () => now().getTime(), {
+    base: root,
+    onForeign: foreignLog(log, 'locks/sender'),
+  });
   cache.onSkipped = ({ name, why }) =>
     log(
       why === 'newer'

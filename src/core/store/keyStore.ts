@@ -320,7 +320,10 @@ export class KeyStore implements Disposable {
     return this.change(async () => {
       const current = await this.freshKey(id);
       if (!current || current.pending?.op === 'delete') return { secretDeleted: true };
-      const marked: KeyRecord = { ...current, pending: { op: 'delete', at: this.iso(), ...(options.successor ? { successor: options.successor } : {}) } };
+      const marked: KeyRecord = {
+        ...current,
+        pending: { op: 'delete', at: this.iso(), ...(options.successor ? { successor: options.successor } : {}) },
+      };
       await this.put(keyFile(id), marked);
       return this.finishRemove(marked);
     });

@@ -69,7 +69,12 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 export async function openStore(
   store: KeyStore,
   folder: RecordFolderPort,
-  options: { memento?: MementoPort; deleteSecret?: (name: string) => PromiseLike<void>; now?: () => Date; log?: (message: string) => void } = {},
+  options: {
+    memento?: MementoPort;
+    deleteSecret?: (name: string) => PromiseLike<void>;
+    now?: () => Date;
+    log?: (message: string) => void;
+  } = {},
 ): Promise<OpenReport> {
   const log = options.log ?? (() => undefined);
   await store.refresh();
@@ -87,8 +92,17 @@ export async function openStore(
     const moved = legacy === undefined ? undefined : await migrateLegacy(store, legacy, now, log);
     if (moved) migrated = { keys: moved.keys, skipped: moved.skipped };
     // `migratedDigest` names the old value that was moved: only that value is ever removed (below).
-    await folder.write(META_NAME, JSON.stringify({ v: STORE_VERSION, createdAt: now, ...(moved ? { migratedFrom: 'globalState 0.1', migratedDigest: digest(legacy) } : {}) }));
-    if (moved) log(`Moved ${moved.keys} key(s) from the old storage layout${moved.skipped ? `; ${moved.skipped} row(s) could not be moved` : ''}.`);
+    await folder.write(
+      META_NAME,
+      JSON.stringify({
+        v: STORE_VERSION,
+        createdAt: now,
+        ...(moved ? { migratedFrom: 'globalState 0.1', migratedDigest: digest(legacy) } : {}),
+      }),
+    );
+    if (moved) {
+      log(`Moved ${moved.keys} key(s) from the old storage layout${moved.skipped ? `; ${moved.skipped} row(s) could not be moved` : ''}.`);
+    }
   });
   // The store is complete: only now let go of the old layout, at this start or, if that fails, a later one.
   if (options.memento) await removeLegacy(folder, options.memento, options.deleteSecret, log);
@@ -109,7 +123,10 @@ async function readMeta(folder: RecordFolderPort): Promise<string | undefined> {
 function checkMeta(text: string | undefined): string | undefined {
   const meta = parseMeta(text);
   if (typeof meta?.v === 'number' && meta.v > STORE_VERSION) {
-    return t('Your keys were saved by a newer version of Provider Keys (storage format {0}). Update the extension; until then they are shown read-only.', meta.v);
+    return t(
+      'Your keys were saved by a newer version of Provider Keys (storage format {0}). Update the extension; until then they are shown read-only.',
+      meta.v,
+    );
   }
   return undefined;
 }
@@ -126,7 +143,9 @@ function parseMeta(text: string | undefined): { v?: unknown; migratedDigest?: un
 
 /** A fingerprint of the old value (not the value: names may hold anything), to know it again at a later start. */
 function digest(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(value) ?? '')
+    .digest('hex');
 }
 
 /**
@@ -154,7 +173,9 @@ async function removeLegacy(
     if (memento.get<unknown>(LEGACY_KEYS.lease) !== undefined) await memento.update(LEGACY_KEYS.lease, undefined);
     await memento.update(LEGACY_KEYS.metadata, undefined);
   } catch (error) {
-    log(`Could not remove the old storage value (${error instanceof Error ? error.name : 'error'}); the store works without it, and the next start tries again.`);
+    log(
+      `Could not remove the old storage value (${error instanceof Error ? error.name : 'error'}); the store works without it, and the next start tries again.`,
+    );
   }
 }
 
@@ -220,10 +241,14 @@ async function migrateLegacy(store: KeyStore, legacy: unknown, now: string, log:
       const names = taken.get(provider.id) ?? [];
       name = neutralName(provider, names);
       names.push(name);
-      log(`A key moved from the old storage layout is now named "${name}": its old name is not one a typed name could be, so it was not kept.`);
+      log(
+        `A key moved from the old storage layout is now named "${name}": its old name is not one a typed name could be, so it was not kept.`,
+      );
     }
     const organization = acceptedOrganization(row.organization, stored);
-    if (organization === undefined) log(`"${name}": its organization id from the old storage layout is not one a typed id could be, so it was not kept.`);
+    if (organization === undefined) {
+      log(`"${name}": its organization id from the old storage layout is not one a typed id could be, so it was not kept.`);
+    }
     const record: KeyRecord = {
       v: STORE_VERSION,
       id,
@@ -255,7 +280,9 @@ async function migrateLegacy(store: KeyStore, legacy: unknown, now: string, log:
     const sync = activeId ? states.get(activeId) : undefined;
     await store.put(sentFile(provider.id), toSentRecord(provider.id, target, choice, active, sync, now, secrets));
   }
-  if (skipped > 0) log(`${skipped} row(s) of the old storage could not be moved (an unknown provider or id); their key bytes stay in secret storage.`);
+  if (skipped > 0) {
+    log(`${skipped} row(s) of the old storage could not be moved (an unknown provider or id); their key bytes stay in secret storage.`);
+  }
   return { keys: keys.size, skipped };
 }
 
@@ -309,7 +336,13 @@ function toSentRecord(
   const base: SentRecord = { v: STORE_VERSION, provider, holds, attempts: 0 };
   const syncAt = sync && typeof sync === 'object' ? sync.at : undefined;
   if (!intent && active && holds === 'ours' && sync?.kind === 'synced') {
-    return { ...base, keyId: active.id, version: keyVersion(active), nonce: choice.nonce, ...(isString(syncAt) && ISO_TIME.test(syncAt) ? { at: syncAt } : {}) };
+    return {
+      ...base,
+      keyId: active.id,
+      version: keyVersion(active),
+      nonce: choice.nonce,
+      ...(isString(syncAt) && ISO_TIME.test(syncAt) ? { at: syncAt } : {}),
+    };
   }
   const parked = intent?.parked;
   if (parked && typeof parked === 'object') {

@@ -147,7 +147,11 @@ export class RecordCache {
     const record = recordOf(name);
     if (!record || record.kind === 'meta') return false;
     const parsed: Parsed<KeyRecord | ChoiceRecord | SentRecord> =
-      record.kind === 'key' ? parseKey(text, record.id) : record.kind === 'choice' ? parseChoice(text, record.id) : parseSent(text, record.id);
+      record.kind === 'key'
+        ? parseKey(text, record.id)
+        : record.kind === 'choice'
+          ? parseChoice(text, record.id)
+          : parseSent(text, record.id);
     if (!parsed.ok) return this.reject(name, text, parsed.why);
     this.skipped.delete(name);
     this.texts.set(name, text);

@@ -111,7 +111,12 @@ export class FsRecordFolder implements RecordFolderPort {
     } catch (error) {
       if (isCode(error, 'ENOENT')) return;
       // A folder at the name is not a record of ours: it stays.
-      if ((isCode(error, 'EISDIR') || isCode(error, 'EPERM') || isCode(error, 'EACCES')) && (await entryKind(this.file(name))) === 'directory') return;
+      if (
+        (isCode(error, 'EISDIR') || isCode(error, 'EPERM') || isCode(error, 'EACCES')) &&
+        (await entryKind(this.file(name))) === 'directory'
+      ) {
+        return;
+      }
       throw error;
     }
   }

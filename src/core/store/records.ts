@@ -155,7 +155,10 @@ export function parseKey(text: string, id: string): Parsed<KeyRecord> {
     isOptionalString(r.previousRev) &&
     isPending(r.pending) &&
     (verified === undefined ||
-      (isObject(verified) && isString(verified.at) && (verified.result === 'ok' || verified.result === 'rejected') && (verified.status === undefined || typeof verified.status === 'number')));
+      (isObject(verified) &&
+        isString(verified.at) &&
+        (verified.result === 'ok' || verified.result === 'rejected') &&
+        (verified.status === undefined || typeof verified.status === 'number')));
   return ok ? { ok: true, value: r as unknown as KeyRecord } : { ok: false, why: 'malformed' };
 }
 
@@ -182,7 +185,12 @@ export function parseSent(text: string, provider: string): Parsed<SentRecord> {
     isOptionalString(r.at) &&
     typeof r.attempts === 'number' &&
     (failure === undefined ||
-      (isObject(failure) && isString(failure.nonce) && isString(failure.kind) && isString(failure.reason) && isString(failure.at) && typeof failure.parked === 'boolean'));
+      (isObject(failure) &&
+        isString(failure.nonce) &&
+        isString(failure.kind) &&
+        isString(failure.reason) &&
+        isString(failure.at) &&
+        typeof failure.parked === 'boolean'));
   return ok ? { ok: true, value: r as unknown as SentRecord } : { ok: false, why: 'malformed' };
 }
 

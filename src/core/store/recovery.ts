@@ -67,7 +67,11 @@ export async function recover(store: KeyStore, log: (message: string) => void = 
 
 type Outcome = 'finished' | 'undone' | 'waiting';
 
-async function readOrReason(store: KeyStore, id: string, slot: 'current' | 'previous' = 'current'): Promise<StoredSecret | KeyringUnavailableError> {
+async function readOrReason(
+  store: KeyStore,
+  id: string,
+  slot: 'current' | 'previous' = 'current',
+): Promise<StoredSecret | KeyringUnavailableError> {
   try {
     return await store.vault.read(id, slot);
   } catch (error) {

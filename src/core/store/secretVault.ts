@@ -29,8 +29,8 @@ export class KeyringUnavailableError extends Error {
   constructor(
     readonly reason: 'empty' | 'failed' | 'stale',
     message = reason === 'stale'
-      ? 'VS Code\'s secret storage has not caught up with a change made in another window yet.'
-      : 'VS Code\'s secret storage (the OS keyring) did not return the key.',
+      ? "VS Code's secret storage has not caught up with a change made in another window yet."
+      : "VS Code's secret storage (the OS keyring) did not return the key.",
   ) {
     super(message);
     this.name = 'KeyringUnavailableError';
@@ -103,7 +103,7 @@ export class SecretVault {
     try {
       await this.secrets.store(secretName(id, slot), wrapSecret(rev, key));
     } catch {
-      throw new KeyringUnavailableError('failed', 'VS Code\'s secret storage (the OS keyring) refused to store the key.');
+      throw new KeyringUnavailableError('failed', "VS Code's secret storage (the OS keyring) refused to store the key.");
     }
   }
 
@@ -111,7 +111,7 @@ export class SecretVault {
     try {
       await this.secrets.delete(secretName(id, slot));
     } catch {
-      throw new KeyringUnavailableError('failed', 'VS Code\'s secret storage (the OS keyring) did not delete the key.');
+      throw new KeyringUnavailableError('failed', "VS Code's secret storage (the OS keyring) did not delete the key.");
     }
   }
 

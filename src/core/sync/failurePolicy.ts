@@ -41,7 +41,11 @@ export function judge(error: SyncError, planned: Sending, sent: SentRecord | und
   const beforeTheCall = error instanceof KeyringUnavailableError || error.operation === `GET ${PiecesPaths.user}`;
   // Retrying cannot help: the key or the request was refused, or this Pieces OS has no such endpoint.
   const parks =
-    !beforeTheCall && (kind === 'unauthorized' || kind === 'invalidInput' || kind === 'notFound' || (kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES));
+    !beforeTheCall &&
+    (kind === 'unauthorized' ||
+      kind === 'invalidInput' ||
+      kind === 'notFound' ||
+      (kind === 'badResponse' && attempts >= MAX_BAD_RESPONSES));
   const notApplied =
     beforeTheCall ||
     kind === 'notSignedIn' ||
@@ -71,7 +75,13 @@ export function failedRecord(
   reason: string,
   at: string,
 ): SentRecord {
-  const { v: _v, provider: _p, attempts: _a, failure: _f, ...held } = before ?? { v: STORE_VERSION, provider, holds: 'none' as const, attempts: 0 };
+  const {
+    v: _v,
+    provider: _p,
+    attempts: _a,
+    failure: _f,
+    ...held
+  } = before ?? { v: STORE_VERSION, provider, holds: 'none' as const, attempts: 0 };
   const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
   return {
     ...current,
@@ -84,7 +94,9 @@ export function failedRecord(
       reason,
       at,
       parked: verdict.parks,
-      ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) ? { retryAfterMs: clamp(retryAfterMs, 0, BACKOFF_MAX_MS) } : {}),
+      ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs)
+        ? { retryAfterMs: clamp(retryAfterMs, 0, BACKOFF_MAX_MS) }
+        : {}),
     },
   };
 }

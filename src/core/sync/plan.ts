@@ -16,7 +16,14 @@ export type Plan =
    * that no longer exists ('dangling': the engine asks the store to repair the choice under its lock).
    */
   | { readonly kind: 'wait'; readonly why: 'busy' | 'dangling' }
-  | { readonly kind: 'push'; readonly keyId: string; readonly version: string; readonly secretRev: string; readonly nonce: string; readonly call: 'create' | 'update' }
+  | {
+      readonly kind: 'push';
+      readonly keyId: string;
+      readonly version: string;
+      readonly secretRev: string;
+      readonly nonce: string;
+      readonly call: 'create' | 'update';
+    }
   | { readonly kind: 'remove'; readonly nonce: string };
 
 export interface PlanInput {
@@ -43,14 +50,25 @@ export function plan(input: PlanInput): Plan {
     if (active.pending) return { kind: 'wait', why: 'busy' };
     const version = keyVersion(active);
     if (holds === 'ours' && sent?.keyId === active.id && sent.version === version && sent.nonce === nonce) return { kind: 'none' };
-    return { kind: 'push', keyId: active.id, version, secretRev: active.secretRev, nonce, call: holds === 'ours' && input.held?.kind !== 'none' ? 'update' : 'create' };
+    return {
+      kind: 'push',
+      keyId: active.id,
+      version,
+      secretRev: active.secretRev,
+      nonce,
+      call: holds === 'ours' && input.held?.kind !== 'none' ? 'update' : 'create',
+    };
   }
   return holds === 'none' ? { kind: 'none' } : { kind: 'remove', nonce };
 }
 
 /** What a plan sends, as a string (the same plan twice is the same call). */
 export function planKey(planned: Plan): string {
-  return planned.kind === 'push' ? `push:${planned.keyId}:${planned.version}:${planned.nonce}` : planned.kind === 'remove' ? `remove:${planned.nonce}` : planned.kind;
+  return planned.kind === 'push'
+    ? `push:${planned.keyId}:${planned.version}:${planned.nonce}`
+    : planned.kind === 'remove'
+      ? `remove:${planned.nonce}`
+      : planned.kind;
 }
 
 /** Whether `failure` was about exactly this plan (a later change is not marked by an earlier failure). */
@@ -88,7 +106,9 @@ export const SIGN_IN_KINDS: ReadonlySet<string> = new Set(['notSignedIn', 'sessi
  */
 export function keyState(key: KeyRecord, syncs: boolean, input: PlanInput): KeyState {
   if (!syncs) return { kind: 'localOnly' };
-  if (input.choice?.activeId !== key.id) return input.held?.kind === 'other' && input.held.keyId === key.id ? { kind: 'heldInstead' } : { kind: 'inactive' };
+  if (input.choice?.activeId !== key.id) {
+    return input.held?.kind === 'other' && input.held.keyId === key.id ? { kind: 'heldInstead' } : { kind: 'inactive' };
+  }
   const planned = plan({ ...input, active: key });
   if (planned.kind === 'none') {
     if (input.held) return { kind: 'notHeld', held: input.held.kind };
@@ -96,7 +116,11 @@ export function keyState(key: KeyRecord, syncs: boolean, input: PlanInput): KeyS
   }
   const failure = failureOf(planned, input.sent);
   if (!failure) return { kind: 'waiting' };
-  if (failure.parked) return failure.kind === 'unauthorized' ? { kind: 'rejected', reason: failure.reason, at: failure.at } : { kind: 'failed', reason: failure.reason, at: failure.at };
+  if (failure.parked) {
+    return failure.kind === 'unauthorized'
+      ? { kind: 'rejected', reason: failure.reason, at: failure.at }
+      : { kind: 'failed', reason: failure.reason, at: failure.at };
+  }
   if (SIGN_IN_KINDS.has(failure.kind)) return { kind: 'signIn', reason: failure.reason };
   if (failure.kind === 'keyring') return { kind: 'keyring', reason: failure.reason };
   return { kind: 'waiting', reason: failure.reason, at: failure.at };

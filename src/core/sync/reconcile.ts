@@ -70,7 +70,9 @@ export class Reconciler {
     try {
       const held = await service.held(provider);
       // The key bytes are reduced to a fingerprint and a mask at once (the mask rule of every other view), and not kept.
-      heldKey = held?.apiKey ? { fingerprint: fingerprints.of(held.apiKey), mask: maskKey(held.apiKey), ...(held.name ? { name: held.name } : {}) } : undefined;
+      heldKey = held?.apiKey
+        ? { fingerprint: fingerprints.of(held.apiKey), mask: maskKey(held.apiKey), ...(held.name ? { name: held.name } : {}) }
+        : undefined;
     } catch (error) {
       if (!isPiecesError(error)) throw error;
       return; // nothing to compare with; the connection state says why
@@ -79,7 +81,11 @@ export class Reconciler {
     const activeFingerprint = active ? await fingerprints.ofStored(store, active) : undefined;
     if (active && activeFingerprint === undefined) return; // the keyring gives nothing: compare later
     const ours = heldKey ? await fingerprints.find(store, provider, heldKey.fingerprint, active) : undefined;
-    const drift = compareWithHeld(active && activeFingerprint ? { id: active.id, fingerprint: activeFingerprint } : undefined, heldKey, ours);
+    const drift = compareWithHeld(
+      active && activeFingerprint ? { id: active.id, fingerprint: activeFingerprint } : undefined,
+      heldKey,
+      ours,
+    );
     await this.settleMaybe(provider, ours, heldKey?.name);
     const ignored = this.ignoredDrift.get(provider);
     const marker = heldKey?.fingerprint ?? 'none';

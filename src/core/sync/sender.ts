@@ -66,7 +66,14 @@ export class Sender {
       if (planned.kind === 'remove') {
         const user = await this.userId();
         await this.deps.service.remove(provider, user);
-        await this.writeSent(provider, () => ({ v: STORE_VERSION, provider, holds: 'none', nonce: planned.nonce, at: this.iso(), attempts: 0 }));
+        await this.writeSent(provider, () => ({
+          v: STORE_VERSION,
+          provider,
+          holds: 'none',
+          nonce: planned.nonce,
+          at: this.iso(),
+          attempts: 0,
+        }));
         this.lastError = undefined;
         this.deps.log(`Removed the ${this.label(provider)} key from Pieces OS`);
         return { kind: 'removed' };
@@ -77,7 +84,9 @@ export class Sender {
       try {
         secret = await this.deps.store.vault.readRev(planned.keyId, planned.secretRev);
       } catch (error) {
-        if (error instanceof KeyringUnavailableError && secretOnItsWay(error, record, this.deps.clock.now())) return { kind: 'waiting', reason: 'secretOnItsWay' };
+        if (error instanceof KeyringUnavailableError && secretOnItsWay(error, record, this.deps.clock.now())) {
+          return { kind: 'waiting', reason: 'secretOnItsWay' };
+        }
         throw error;
       }
       const user = await this.userId();
@@ -119,13 +128,21 @@ export class Sender {
   }
 
   /** Records a failed call as the failure policy judges it (failurePolicy.ts), and says so. */
-  private async failed(provider: ProviderId, planned: Sending, keyId: string | undefined, error: SyncError, before: SentRecord | undefined): Promise<SyncOutcome> {
+  private async failed(
+    provider: ProviderId,
+    planned: Sending,
+    keyId: string | undefined,
+    error: SyncError,
+    before: SentRecord | undefined,
+  ): Promise<SyncOutcome> {
     // Service text as it may be stored and shown: clipped, then redacted (every stored key, and anything key-like).
     const message = excerpt(error.message);
     this.lastError = message;
     const verdict = judge(error, planned, this.deps.store.sent(provider));
     if (forgetsUser(verdict.kind)) this.forgetUser();
-    await this.writeSent(provider, (current) => failedRecord(current, before, provider, planned, error, verdict, message, this.iso())).catch((writeError: unknown) => {
+    await this.writeSent(provider, (current) =>
+      failedRecord(current, before, provider, planned, error, verdict, message, this.iso()),
+    ).catch((writeError: unknown) => {
       if (writeError instanceof LeaseLostError) throw writeError;
       this.deps.log(`Could not record the failure: ${writeError instanceof Error ? writeError.message : String(writeError)}`);
     });

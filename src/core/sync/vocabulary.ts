@@ -38,7 +38,9 @@ export function stateSentence(state: KeyState, formatDate: (iso: string) => stri
     case 'synced':
       return state.at ? t('Synced: Pieces OS confirmed it {0}.', formatDate(state.at)) : t('Synced: Pieces OS holds it.');
     case 'waiting':
-      return state.reason ? t('Waiting to be sent to Pieces OS; the last try failed: {0}', state.reason) : t('Waiting to be sent to Pieces OS.');
+      return state.reason
+        ? t('Waiting to be sent to Pieces OS; the last try failed: {0}', state.reason)
+        : t('Waiting to be sent to Pieces OS.');
     case 'signIn':
       return t('Waiting: sign in to Pieces so that Pieces OS can store it.');
     case 'failed':
@@ -46,7 +48,7 @@ export function stateSentence(state: KeyState, formatDate: (iso: string) => stri
     case 'rejected':
       return t('Rejected by Pieces OS (401): check the key and its organization id, then update it.');
     case 'keyring':
-      return t('Keyring unavailable: VS Code\'s secret storage did not give the key; it is sent once it does.');
+      return t("Keyring unavailable: VS Code's secret storage did not give the key; it is sent once it does.");
     case 'localOnly':
       return t('Local only: Pieces OS does not accept this provider.');
     case 'inactive':
@@ -62,7 +64,14 @@ export function stateSentence(state: KeyState, formatDate: (iso: string) => stri
 
 /** Whether a state is a problem the user should see (the status bar never shows ✓ while one exists). */
 export function isProblem(state: KeyState): boolean {
-  return state.kind === 'waiting' || state.kind === 'signIn' || state.kind === 'failed' || state.kind === 'rejected' || state.kind === 'keyring' || state.kind === 'notHeld';
+  return (
+    state.kind === 'waiting' ||
+    state.kind === 'signIn' ||
+    state.kind === 'failed' ||
+    state.kind === 'rejected' ||
+    state.kind === 'keyring' ||
+    state.kind === 'notHeld'
+  );
 }
 
 /** Whether Pieces OS holds the key (confirmed, and not contradicted by the last look): "in Pieces OS". */
@@ -84,8 +93,14 @@ export function driftSentence(drift: Difference, provider: string, chosen: strin
     case 'holdsNone':
       return chosen ? t('Pieces OS holds no {0} key; you chose "{1}".', provider, chosen) : t('Pieces OS holds no {0} key.', provider);
     case 'holdsOther':
-      if (other) return chosen ? t('Pieces OS holds "{0}", not "{1}", the {2} key you chose.', other, chosen, provider) : t('Pieces OS holds "{0}", though you chose no {1} key.', other, provider);
-      return chosen ? t('Pieces OS holds another {0} key than "{1}", the one you chose.', provider, chosen) : t('Pieces OS holds another {0} key.', provider);
+      if (other) {
+        return chosen
+          ? t('Pieces OS holds "{0}", not "{1}", the {2} key you chose.', other, chosen, provider)
+          : t('Pieces OS holds "{0}", though you chose no {1} key.', other, provider);
+      }
+      return chosen
+        ? t('Pieces OS holds another {0} key than "{1}", the one you chose.', provider, chosen)
+        : t('Pieces OS holds another {0} key.', provider);
     case 'holdsUnknown':
       return t('Pieces OS holds a key for {0} that you have not added.', provider);
   }
@@ -101,8 +116,14 @@ export function changesWaiting(count: number): string {
  * and the key's state, never from the choice alone: a key it rejected or never confirmed is not "used".
  */
 export function deleteEffect(state: KeyState, hold: Hold, provider: string): string {
-  if (state.kind === 'rejected') return t('Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no {0} key.', provider);
+  if (state.kind === 'rejected') {
+    return t('Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no {0} key.', provider);
+  }
   if (hold === 'this' && state.kind === 'synced') return t('Pieces OS uses this key; after the delete it holds no {0} key.', provider);
   if (hold === 'none') return t('Pieces OS holds no {0} key, so nothing is sent to it.', provider);
-  return t('Pieces OS has not confirmed that it holds this key ({0}); after the delete it is told to hold no {1} key.', stateWord(state), provider);
+  return t(
+    'Pieces OS has not confirmed that it holds this key ({0}); after the delete it is told to hold no {1} key.',
+    stateWord(state),
+    provider,
+  );
 }

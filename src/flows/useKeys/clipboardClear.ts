@@ -79,7 +79,9 @@ export class ClipboardClear {
     }
     try {
       await this.options.clipboard().writeText('');
-      this.options.log.info(readBack ? 'Cleared a copied key from the clipboard' : 'Emptied the clipboard after a copied key (it is not read back here)');
+      this.options.log.info(
+        readBack ? 'Cleared a copied key from the clipboard' : 'Emptied the clipboard after a copied key (it is not read back here)',
+      );
     } catch (error) {
       this.options.log.warn(`Could not clear the clipboard: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -35,19 +35,31 @@ export class CopyKey {
       ? t('It is cleared after {0} seconds if it still holds the key.', seconds)
       : t('After {0} seconds the clipboard is emptied, whatever it holds then: in a browser VS Code cannot check what it holds.', seconds);
     if (!this.deps.workbench().memento.get<boolean>(StateKeys.copyConfirmed)) {
-      const ok = await this.deps.workbench().confirm(
-        t('Copy "{0}" to the clipboard?', record.name),
-        t('Any application can read the clipboard while the key is on it. {0} This question is asked once.', clearing),
-        t('Copy'),
-      );
+      const ok = await this.deps
+        .workbench()
+        .confirm(
+          t('Copy "{0}" to the clipboard?', record.name),
+          t('Any application can read the clipboard while the key is on it. {0} This question is asked once.', clearing),
+          t('Copy'),
+        );
       if (!ok) return false;
       await this.deps.workbench().memento.update(StateKeys.copyConfirmed, true);
     }
     await this.clearing.copy(secret);
     this.deps.log.info(`Copied the ${record.provider} key "${record.name}" to the clipboard`);
     const copied = this.clearing.checksFirst
-      ? t('Copied "{0}" ({1}). The clipboard will be cleared in {2} seconds if it still holds the key.', record.name, maskKey(secret), seconds)
-      : t('Copied "{0}" ({1}). In {2} seconds the clipboard is emptied, whatever it holds then (in a browser VS Code cannot check it).', record.name, maskKey(secret), seconds);
+      ? t(
+          'Copied "{0}" ({1}). The clipboard will be cleared in {2} seconds if it still holds the key.',
+          record.name,
+          maskKey(secret),
+          seconds,
+        )
+      : t(
+          'Copied "{0}" ({1}). In {2} seconds the clipboard is emptied, whatever it holds then (in a browser VS Code cannot check it).',
+          record.name,
+          maskKey(secret),
+          seconds,
+        );
     void this.deps.workbench().message('info', copied);
     return true;
   }

@@ -59,7 +59,7 @@ export function keyringUnavailable(name: string): string {
 export async function resolveProvider(deps: FlowDeps, arg: unknown, title: string, placeholder: string): Promise<ProviderInfo | undefined> {
   if (typeof arg === 'string') return getProvider(arg);
   if (arg && typeof arg === 'object' && 'provider' in arg) {
-    const provider = (arg).provider;
+    const provider = arg.provider;
     return typeof provider === 'string' ? getProvider(provider) : getProvider((provider as ProviderInfo).id);
   }
   const answer = await deps.workbench().pick({ title, placeholder, items: PROVIDERS.map((p) => ({ label: p.label, value: p })) });

@@ -20,7 +20,11 @@ async function storedAs(deps: FlowDeps, candidate: Candidate): Promise<KeyRecord
 }
 
 /** Quick pick items for candidates; nothing is ticked at first: only what the user picks is imported. */
-export async function candidateItems(deps: FlowDeps, candidates: readonly Candidate[], label?: (c: Candidate) => string): Promise<Array<PickItem<Candidate>>> {
+export async function candidateItems(
+  deps: FlowDeps,
+  candidates: readonly Candidate[],
+  label?: (c: Candidate) => string,
+): Promise<Array<PickItem<Candidate>>> {
   return Promise.all(
     candidates.map(async (candidate) => {
       const provider = getProvider(candidate.provider);
@@ -47,7 +51,8 @@ export async function pickAndImport(
   title: string,
   placeholder: string,
   items: Array<PickItem<Candidate>>,
-  afterwards: (results: ImportResult[]) => { text: string; button?: string; onButton?: () => PromiseLike<unknown> } | undefined = () => undefined,
+  afterwards: (results: ImportResult[]) => { text: string; button?: string; onButton?: () => PromiseLike<unknown> } | undefined = () =>
+    undefined,
 ): Promise<ImportResult[]> {
   const picked = await deps.workbench().pickMany({ title, placeholder, items });
   if (picked === undefined || picked === BACK || picked.length === 0) return [];
@@ -55,7 +60,9 @@ export async function pickAndImport(
   for (const result of results) {
     const where = describeSources(result.candidate.sources);
     if (result.kind === 'added') deps.log.info(`Imported a ${result.record.provider} key as "${result.record.name}" from ${where}`);
-    else if (result.kind === 'refused') deps.log.warn(`Did not import the ${result.candidate.provider} key from ${where}: ${result.reason}`);
+    else if (result.kind === 'refused') {
+      deps.log.warn(`Did not import the ${result.candidate.provider} key from ${where}: ${result.reason}`);
+    }
   }
   const extra = afterwards(results);
   const text = [summarize(results), extra?.text].filter(Boolean).join(' ');
@@ -73,13 +80,19 @@ export function summarize(results: readonly ImportResult[]): string {
   const parts: string[] = [];
   if (added.length > 0) {
     const names = added.map((r) => `"${r.record.name}" (${getProvider(r.record.provider)?.label ?? r.record.provider})`).join(', ');
-    parts.push(added.length === 1 ? t('Imported 1 key into VS Code\'s secret storage: {0}.', names) : t('Imported {0} keys into VS Code\'s secret storage: {1}.', added.length, names));
+    parts.push(
+      added.length === 1
+        ? t("Imported 1 key into VS Code's secret storage: {0}.", names)
+        : t("Imported {0} keys into VS Code's secret storage: {1}.", added.length, names),
+    );
     for (const r of added) {
       if (r.usedByPieces) parts.push(t('Pieces OS will use "{0}".', r.record.name));
       if (r.note) parts.push(r.note);
     }
   }
   if (stored.length > 0) parts.push(t('Already stored: {0}.', stored.map((r) => `"${r.existing.name}"`).join(', ')));
-  if (refused.length > 0) parts.push(t('Not imported: {0}', refused.map((r) => `${describeSources(r.candidate.sources)}: ${r.reason}`).join(' ')));
+  if (refused.length > 0) {
+    parts.push(t('Not imported: {0}', refused.map((r) => `${describeSources(r.candidate.sources)}: ${r.reason}`).join(' ')));
+  }
   return parts.join(' ');
 }

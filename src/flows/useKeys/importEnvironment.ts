@@ -32,14 +32,16 @@ export async function runImportFromEnvironment(deps: FlowDeps): Promise<ImportRe
     }
   }
   const candidates = mergeCandidates(lists);
-  const notRead = trusted ? '' : ` ${t('The workspace\'s .env files were not read because this workspace is not trusted.')}`;
+  const notRead = trusted ? '' : ` ${t("The workspace's .env files were not read because this workspace is not trusted.")}`;
   if (candidates.length === 0) {
-    const where = trusted ? t('in VS Code\'s environment and the workspace\'s .env files') : t('in VS Code\'s environment');
+    const where = trusted ? t("in VS Code's environment and the workspace's .env files") : t("in VS Code's environment");
     void workbench.message('info', t('No provider keys found {0} (looked for {1}).', where, allVariables().join(', ')) + notRead);
     return [];
   }
   const items = await candidateItems(deps, candidates);
-  const placeholder = t('Pick the keys to keep in VS Code\'s secret storage') + (trusted ? '' : ` (${t('.env files not read: this workspace is not trusted')})`);
+  const placeholder =
+    t("Pick the keys to keep in VS Code's secret storage") +
+    (trusted ? '' : ` (${t('.env files not read: this workspace is not trusted')})`);
   return pickAndImport(deps, t('Import from Environment'), placeholder, items, (results) => offerToOpen(workbench, results, files));
 }
 

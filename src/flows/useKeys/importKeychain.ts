@@ -47,9 +47,13 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   if (service === undefined) {
     const typed = await deps.workbench().input({
       title: t('Import from OS Keychain'),
-      prompt: withEntries.length > 0 ? t('The service name the key was stored under.') : t('Nothing found under the usual names ({0}). Type the service name the key was stored under.', known.join(', ')),
+      prompt:
+        withEntries.length > 0
+          ? t('The service name the key was stored under.')
+          : t('Nothing found under the usual names ({0}). Type the service name the key was stored under.', known.join(', ')),
       placeholder: t('openai, OPENAI_API_KEY, …'),
-      validate: (value) => (value.trim() === '' || /[\r\n]/.test(value) ? { severity: 'error', message: t('Enter a service name (one line).') } : undefined),
+      validate: (value) =>
+        value.trim() === '' || /[\r\n]/.test(value) ? { severity: 'error', message: t('Enter a service name (one line).') } : undefined,
     });
     if (typed === undefined || typed === BACK) return [];
     service = typed.trim();
@@ -63,14 +67,20 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   }
   const candidates = await withProviders(deps, service, matches);
   if (!candidates) return [];
-  const items = await candidateItems(deps, candidates, (c) => `${(c.sources[0]?.kind === 'keychain' && c.sources[0].account) || service}  ${maskKey(c.secret)}`);
-  return pickAndImport(deps, t('Import from OS Keychain'), t('Pick the keys to keep in VS Code\'s secret storage'), items);
+  const items = await candidateItems(
+    deps,
+    candidates,
+    (c) => `${(c.sources[0]?.kind === 'keychain' && c.sources[0].account) || service}  ${maskKey(c.secret)}`,
+  );
+  return pickAndImport(deps, t('Import from OS Keychain'), t("Pick the keys to keep in VS Code's secret storage"), items);
 }
 
 async function unavailable(deps: FlowDeps, lookup: Extract<KeychainLookup, { ok: false }>): Promise<ImportResult[]> {
   deps.log.warn(`OS keychain unavailable (${lookup.unavailable.kind})`);
   const fromEnv = t('Import from Environment');
-  const choice = await deps.workbench().message('warning', lookup.unavailable.message, ...(lookup.unavailable.kind === 'moduleMissing' ? [fromEnv] : []));
+  const choice = await deps
+    .workbench()
+    .message('warning', lookup.unavailable.message, ...(lookup.unavailable.kind === 'moduleMissing' ? [fromEnv] : []));
   if (choice === fromEnv) await deps.workbench().runCommand(Commands.importFromEnvironment);
   return [];
 }
@@ -92,6 +102,11 @@ async function withProviders(deps: FlowDeps, service: string, matches: readonly 
   }
   return matches.map((match) => {
     const provider = (match.provider ?? fallback) as ProviderId;
-    return { provider, secret: match.secret, sources: [match.source], suggestedName: match.account || match.service || (getProvider(provider)?.label ?? provider) };
+    return {
+      provider,
+      secret: match.secret,
+      sources: [match.source],
+      suggestedName: match.account || match.service || (getProvider(provider)?.label ?? provider),
+    };
   });
 }

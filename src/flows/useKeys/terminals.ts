@@ -22,7 +22,10 @@ export class TerminalKeys {
     const record = await resolveKey(keyPicker(this.deps), arg, {
       title: t('Use in Terminals'),
       placeholder: t('Which key should new terminals get?'),
-      filter: { fits: (k) => assignments[k.provider] !== k.id, noneFits: t('New terminals already get every key you have (one per variable).') },
+      filter: {
+        fits: (k) => assignments[k.provider] !== k.id,
+        noneFits: t('New terminals already get every key you have (one per variable).'),
+      },
     });
     if (!record) return undefined;
     const provider = getProvider(record.provider);
@@ -30,7 +33,9 @@ export class TerminalKeys {
     const previousId = assignments[record.provider];
     if (previousId === record.id) {
       const stop = t('Stop Using in Terminals');
-      const choice = await this.deps.workbench().message('info', t('New terminals already get {0} from "{1}".', provider.envVar, record.name), stop);
+      const choice = await this.deps
+        .workbench()
+        .message('info', t('New terminals already get {0} from "{1}".', provider.envVar, record.name), stop);
       if (choice === stop) await this.stop(record.id);
       return record;
     }
@@ -39,7 +44,16 @@ export class TerminalKeys {
     await this.apply();
     this.deps.log.info(`New terminals get ${provider.envVar} from the ${provider.label} key "${record.name}"`);
     const replaced = previous ? ` ${t('It replaces "{0}": one key per variable.', previous.name)}` : '';
-    void this.deps.workbench().message('info', t('New terminals get {0} from "{1}"; terminals already open keep their environment until relaunched.', provider.envVar, record.name) + replaced);
+    void this.deps
+      .workbench()
+      .message(
+        'info',
+        t(
+          'New terminals get {0} from "{1}"; terminals already open keep their environment until relaunched.',
+          provider.envVar,
+          record.name,
+        ) + replaced,
+      );
     return record;
   }
 
@@ -62,7 +76,9 @@ export class TerminalKeys {
     await this.apply();
     this.deps.log.info(`New terminals no longer get ${provider.envVar}`);
     const use = t('Use in Terminals');
-    const choice = await this.deps.workbench().message('info', t('New terminals no longer get {0}; terminals already open keep it until relaunched.', provider.envVar), use);
+    const choice = await this.deps
+      .workbench()
+      .message('info', t('New terminals no longer get {0}; terminals already open keep it until relaunched.', provider.envVar), use);
     if (choice === use) await this.deps.workbench().runCommand(Commands.useInTerminals, record.id);
     return record;
   }
@@ -96,7 +112,7 @@ export class TerminalKeys {
         terminalVariables.delete(provider.envVar);
       }
     }
-    terminalVariables.describe(named.length > 0 ? t('Provider Keys sets {0} from VS Code\'s secret storage.', named.join(', ')) : undefined);
+    terminalVariables.describe(named.length > 0 ? t("Provider Keys sets {0} from VS Code's secret storage.", named.join(', ')) : undefined);
     if (Object.keys(kept).length !== Object.keys(assignments).length) await writeTerminalAssignments(memento, kept);
     this.deps.terminalsChanged();
   }

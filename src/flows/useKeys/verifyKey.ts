@@ -30,7 +30,9 @@ export async function runVerifyKey(deps: FlowDeps, arg: unknown): Promise<Verify
   const base = verifyBaseUrl(deps.workbench(), provider.id);
   if (!base.ok) {
     const open = t('Open Settings');
-    const choice = await deps.workbench().message('error', t('"{0}.{1}" for {2} is not used: {3}', CONFIG_SECTION, Settings.verifyBaseUrls, provider.label, base.error), open);
+    const choice = await deps
+      .workbench()
+      .message('error', t('"{0}.{1}" for {2} is not used: {3}', CONFIG_SECTION, Settings.verifyBaseUrls, provider.label, base.error), open);
     if (choice === open) await deps.workbench().runCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.verifyBaseUrls}`);
     return undefined;
   }

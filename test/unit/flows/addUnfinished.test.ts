@@ -63,8 +63,13 @@ describe('an add whose last write fails after the key bytes are stored', functio
     assert.deepEqual(temp.store.list(), [], 'not listed until it is finished');
 
     // Recovery finishes it soon, without waiting for a window focus or the next start.
-    for (let waited = 0; temp.store.list().length === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual(temp.store.list().map((k) => k.name), ['Personal']);
+    for (let waited = 0; temp.store.list().length === 0 && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(
+      temp.store.list().map((k) => k.name),
+      ['Personal'],
+    );
     assert.equal(temp.store.activeKey('openai')?.name, 'Personal', 'the choice asked for is kept');
     await sync.drain();
     assert.equal(standIn.openAI?.api_key, KEY);

@@ -26,7 +26,13 @@ function setUp(canReadBack: boolean): { clock: FakeClock; board: FakeClipboard; 
   const clock = new FakeClock();
   const board = new FakeClipboard();
   const logs: string[] = [];
-  const clear = new ClipboardClear({ clipboard: () => board, canReadBack: () => canReadBack, delayMs: () => 30_000, log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) }, timers: clock });
+  const clear = new ClipboardClear({
+    clipboard: () => board,
+    canReadBack: () => canReadBack,
+    delayMs: () => 30_000,
+    log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
+    timers: clock,
+  });
   return { clock, board, clear, logs };
 }
 
@@ -54,17 +60,20 @@ describe('Copy Key: emptying the clipboard again', () => {
     board.text = 'something the user copied';
     await clock.advance(30_000, settle);
     assert.equal(board.text, '');
-    assert.equal(board.reads, 0, 'a read would show VS Code\'s error toast in a browser');
-    assert.ok(logs.every((line) => !line.includes(KEY_A)), 'no key in the log');
+    assert.equal(board.reads, 0, "a read would show VS Code's error toast in a browser");
+    assert.ok(
+      logs.every((line) => !line.includes(KEY_A)),
+      'no key in the log',
+    );
   });
 
-  it('a later copy replaces the earlier one\'s clear: the newer key stays its full 30 s', async () => {
+  it("a later copy replaces the earlier one's clear: the newer key stays its full 30 s", async () => {
     const { clock, board, clear } = setUp(false);
     await clear.copy(KEY_A);
     await clock.advance(20_000, settle);
     await clear.copy(KEY_B);
     await clock.advance(10_000, settle);
-    assert.equal(board.text, KEY_B, 'the first copy\'s clear did not empty the second key early');
+    assert.equal(board.text, KEY_B, "the first copy's clear did not empty the second key early");
     await clock.advance(20_000, settle);
     assert.equal(board.text, '');
   });

@@ -25,16 +25,24 @@ describe('Import from Environment (flows, fake workbench)', function () {
     const { run, flows, knobs, temp, standIn, workbench } = world();
     fs.writeFileSync(envFile, ENV_TEXT);
     knobs.environment = { GROQ_API_KEY: GROQ, OPENAI_API_KEY: KEY_1, PATH: '/usr/bin' };
-    const prompter = await run([{ pickMany: (items) => items.filter((i) => !i.label.startsWith('Mistral')) }], () => flows.importFromEnvironment());
+    const prompter = await run([{ pickMany: (items) => items.filter((i) => !i.label.startsWith('Mistral')) }], () =>
+      flows.importFromEnvironment(),
+    );
     const offered = prompter.asked[0]?.items ?? [];
-    assert.deepEqual(offered.map((i) => `${i.label} | ${i.description}`), [
-      'OpenAI  sk-…0001 | OPENAI_API_KEY (environment), OPENAI_API_KEY in .env',
-      'Groq  gsk_…0004 | GROQ_API_KEY (environment)',
-      'Anthropic  sk-ant-…0003 | ANTHROPIC_API_KEY in .env',
-      'Mistral AI  … | MISTRAL_API_KEY in .env',
-    ]);
+    assert.deepEqual(
+      offered.map((i) => `${i.label} | ${i.description}`),
+      [
+        'OpenAI  sk-…0001 | OPENAI_API_KEY (environment), OPENAI_API_KEY in .env',
+        'Groq  gsk_…0004 | GROQ_API_KEY (environment)',
+        'Anthropic  sk-ant-…0003 | ANTHROPIC_API_KEY in .env',
+        'Mistral AI  … | MISTRAL_API_KEY in .env',
+      ],
+    );
     assert.match(offered[3]?.detail ?? '', /Cannot be imported: That is too short/);
-    assert.deepEqual(temp.store.list().map((k) => `${k.provider}:${k.name}`), ['openai:From environment', 'anthropic:From .env', 'groq:From environment']);
+    assert.deepEqual(
+      temp.store.list().map((k) => `${k.provider}:${k.name}`),
+      ['openai:From environment', 'anthropic:From .env', 'groq:From environment'],
+    );
     const openai = temp.store.keysOf('openai')[0];
     assert.ok(openai);
     assert.equal(await temp.store.secret(openai.id), KEY_1);
@@ -61,7 +69,10 @@ describe('Import from Environment (flows, fake workbench)', function () {
     assert.equal(summary?.severity, 'warning');
     assert.match(summary?.message ?? '', /Already stored: "Personal"\./);
     assert.match(summary?.message ?? '', /Not imported: MISTRAL_API_KEY in \.env: That is too short for an API key/);
-    assert.deepEqual(temp.store.list().map((k) => k.name), ['Personal', 'From .env']);
+    assert.deepEqual(
+      temp.store.list().map((k) => k.name),
+      ['Personal', 'From .env'],
+    );
   });
 
   it('does not read .env files in an untrusted workspace, and says so', async () => {
@@ -70,15 +81,24 @@ describe('Import from Environment (flows, fake workbench)', function () {
     workbench.trusted = false;
     knobs.environment = {};
     const prompter = await run([], () => flows.importFromEnvironment());
-    assert.match(prompter.messages.at(-1)?.message ?? '', /No provider keys found in VS Code's environment .*\.env files were not read because this workspace is not trusted\./);
+    assert.match(
+      prompter.messages.at(-1)?.message ?? '',
+      /No provider keys found in VS Code's environment .*\.env files were not read because this workspace is not trusted\./,
+    );
     knobs.environment = { GROQ_API_KEY: GROQ };
     const picking = await run(['escape'], () => flows.importFromEnvironment());
-    assert.deepEqual(picking.asked[0]?.items?.map((i) => i.description), ['GROQ_API_KEY (environment)']);
+    assert.deepEqual(
+      picking.asked[0]?.items?.map((i) => i.description),
+      ['GROQ_API_KEY (environment)'],
+    );
     assert.match(picking.asked[0]?.placeholder ?? '', /\.env files not read: this workspace is not trusted/);
     assert.equal(temp.store.list().length, 0);
     // The same workspace, trusted: the .env file is read.
     workbench.trusted = true;
     const trusted = await run(['escape'], () => flows.importFromEnvironment());
-    assert.deepEqual(trusted.asked[0]?.items?.map((i) => i.description), ['GROQ_API_KEY (environment)', 'OPENAI_API_KEY in .env', 'ANTHROPIC_API_KEY in .env', 'MISTRAL_API_KEY in .env']);
+    assert.deepEqual(
+      trusted.asked[0]?.items?.map((i) => i.description),
+      ['GROQ_API_KEY (environment)', 'OPENAI_API_KEY in .env', 'ANTHROPIC_API_KEY in .env', 'MISTRAL_API_KEY in .env'],
+    );
   });
 });

@@ -27,7 +27,13 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
   let logs: string[];
 
   const script = (answers: Answer[]): ScriptedPrompter => (prompter = new ScriptedPrompter(answers));
-  const add = (name: string, key: string, extra: Answer[] = []): Answer[] => [{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: '' }, ...extra];
+  const add = (name: string, key: string, extra: Answer[] = []): Answer[] => [
+    { pick: 'OpenAI' },
+    { input: name },
+    { input: key },
+    { input: '' },
+    ...extra,
+  ];
   const last = (): string => prompter.messages.at(-1)?.message ?? '';
 
   beforeEach(async () => {
@@ -57,12 +63,21 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
   it('adds the first OpenAI key in four steps with placeholders, hides the key, and confirms what Pieces OS uses', async () => {
     script(add('Personal', K1));
     await actions.addKey();
-    assert.deepEqual(prompter.asked.map((a) => `${a.kind} ${a.step}`), ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4']);
+    assert.deepEqual(
+      prompter.asked.map((a) => `${a.kind} ${a.step}`),
+      ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4'],
+    );
     assert.equal(prompter.asked[2]?.password, true);
-    for (const asked of prompter.asked.filter((a) => a.kind === 'input')) assert.ok(asked.placeholder, `"${asked.title}" step ${asked.step} has a placeholder`);
+    for (const asked of prompter.asked.filter((a) => a.kind === 'input')) {
+      assert.ok(asked.placeholder, `"${asked.title}" step ${asked.step} has a placeholder`);
+    }
     assert.equal(standIn.openAI?.api_key, K1);
     assert.equal(last(), 'Saved "Personal" (sk-…0001). Pieces OS is up to date.');
-    assert.deepEqual(logs.filter((l) => l.startsWith('Added')), ['Added OpenAI key "Personal"'], 'the log says "OpenAI key", not "openai key"');
+    assert.deepEqual(
+      logs.filter((l) => l.startsWith('Added')),
+      ['Added OpenAI key "Personal"'],
+      'the log says "OpenAI key", not "openai key"',
+    );
   });
 
   it('the key box says where the key goes: secret storage, and Pieces OS for a key it uses', async () => {
@@ -70,8 +85,14 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     await actions.addKey();
     await actions.addKey();
     const [openai, anthropic] = prompter.asked.filter((a) => a.password).map((a) => a.prompt ?? '');
-    assert.equal(openai, 'Paste the OpenAI API key. It is kept in VS Code\'s secret storage and, once Pieces OS uses it, in Pieces OS on this computer.');
-    assert.equal(anthropic, 'Paste the Anthropic API key. It is kept in VS Code\'s secret storage only: Pieces OS does not take Anthropic keys.');
+    assert.equal(
+      openai,
+      "Paste the OpenAI API key. It is kept in VS Code's secret storage and, once Pieces OS uses it, in Pieces OS on this computer.",
+    );
+    assert.equal(
+      anthropic,
+      "Paste the Anthropic API key. It is kept in VS Code's secret storage only: Pieces OS does not take Anthropic keys.",
+    );
     script([{ input: K2 }, { input: '' }]);
     await actions.updateKey(temp.store.list().find((k) => k.name === 'Personal')!.id);
     assert.match(prompter.asked[0]?.prompt ?? '', /replaces the old one in VS Code's secret storage and in Pieces OS on this computer\.$/);
@@ -89,19 +110,30 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
       'This looks like a key from Anthropic (it starts with "sk-ant-"), not from OpenAI. Press Enter to add it there instead.',
     ]);
     const questions = prompter.asked.filter((a) => a.kind === 'confirm');
-    assert.deepEqual(questions.map((q) => [q.title, q.labels]), [
-      ['This looks like a key from Anthropic, not from OpenAI.', ['Add as Anthropic Key']],
-      ['This looks like a key from Anthropic, not from OpenAI.', ['Add as Anthropic Key']],
-    ]);
+    assert.deepEqual(
+      questions.map((q) => [q.title, q.labels]),
+      [
+        ['This looks like a key from Anthropic, not from OpenAI.', ['Add as Anthropic Key']],
+        ['This looks like a key from Anthropic, not from OpenAI.', ['Add as Anthropic Key']],
+      ],
+    );
     const boxes = prompter.asked.filter((a) => a.password);
     assert.equal(boxes[1]?.value, claude, 'the box shows the pasted key again (hidden) after Cancel');
     const added = temp.store.keysOf('anthropic').find((k) => k.name === 'Work (2)');
-    assert.ok(added, `stored under Anthropic, as "Work (2)" since "Work" is taken there: ${temp.store.list().map((k) => `${k.provider}/${k.name}`).join(', ')}`);
+    assert.ok(
+      added,
+      `stored under Anthropic, as "Work (2)" since "Work" is taken there: ${temp.store
+        .list()
+        .map((k) => `${k.provider}/${k.name}`)
+        .join(', ')}`,
+    );
     assert.equal(await temp.store.secret(added.id), claude);
     assert.deepEqual(temp.store.keysOf('openai'), [], 'nothing stored as an OpenAI key');
     assert.equal(standIn.requests.filter((r) => r.method === 'POST').length, 0, 'nothing sent to Pieces OS');
     assert.match(last(), /^Saved "Work \(2\)" \(sk-ant-…0001\)\. It is kept in VS Code only: Pieces OS does not accept Anthropic keys\.$/);
-    for (const text of [...prompter.warnings, ...prompter.messages.map((m) => m.message)]) assert.ok(!text.includes(claude.slice(7, 20)), 'no key bytes in a message');
+    for (const text of [...prompter.warnings, ...prompter.messages.map((m) => m.message)]) {
+      assert.ok(!text.includes(claude.slice(7, 20)), 'no key bytes in a message');
+    }
 
     // Rotating cannot move a key to another provider: the same key is refused with the reason.
     script(add('Personal', K1));
@@ -112,11 +144,13 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(standIn.openAI?.api_key, K2);
   });
 
-  it('refuses a key too short for any provider, and warns about one shorter than the provider\'s keys', async () => {
+  it("refuses a key too short for any provider, and warns about one shorter than the provider's keys", async () => {
     script([{ pick: 'OpenAI' }, { input: 'Personal' }, { input: 'sk-proj-abc' }, { input: K1 }, { input: '' }]);
     await actions.addKey();
     assert.deepEqual(prompter.refusals, ['That is too short for an API key (11 characters; at least 20).']);
-    assert.deepEqual(prompter.warnings, ['OpenAI keys have 51 to 256 characters; this one has 38. Check that you copied all of it; it can still be saved.']);
+    assert.deepEqual(prompter.warnings, [
+      'OpenAI keys have 51 to 256 characters; this one has 38. Check that you copied all of it; it can still be saved.',
+    ]);
     assert.equal(standIn.openAI?.api_key, K1);
   });
 
@@ -126,7 +160,17 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     const keyAsks = prompter.asked.filter((a) => a.password);
     assert.equal(keyAsks.length, 2);
     assert.equal(keyAsks[1]?.value, K1, 'the key box shows the key pasted before (hidden)');
-    script([{ pick: 'OpenAI' }, { input: 'Second' }, { input: K2 }, 'back', 'back', 'back', { pick: 'Anthropic' }, { input: 'A' }, { input: 'sk-ant-FAKE-0000000000000' }]);
+    script([
+      { pick: 'OpenAI' },
+      { input: 'Second' },
+      { input: K2 },
+      'back',
+      'back',
+      'back',
+      { pick: 'Anthropic' },
+      { input: 'A' },
+      { input: 'sk-ant-FAKE-0000000000000' },
+    ]);
     await actions.addKey();
     assert.equal(prompter.asked.filter((a) => a.password).at(-1)?.value, '', 'a key typed for another provider is not offered again');
   });
@@ -151,12 +195,25 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     await actions.addKey();
     script(add('Work', K2, ['escape']));
     await actions.addKey();
-    assert.deepEqual(temp.store.list().map((k) => k.name).sort(), ['Personal', 'Work']);
+    assert.deepEqual(
+      temp.store
+        .list()
+        .map((k) => k.name)
+        .sort(),
+      ['Personal', 'Work'],
+    );
     const work = temp.store.list().find((k) => k.name === 'Work')!;
     assert.equal(await temp.store.secret(work.id), K2, 'the pasted key is kept');
-    assert.equal(temp.store.choice('openai')?.activeId, temp.store.list().find((k) => k.name === 'Personal')!.id, 'Pieces OS still uses "Personal"');
+    assert.equal(
+      temp.store.choice('openai')?.activeId,
+      temp.store.list().find((k) => k.name === 'Personal')!.id,
+      'Pieces OS still uses "Personal"',
+    );
     assert.equal(standIn.openAI?.api_key, K1);
-    assert.equal(last(), 'Saved "Work" (sk-…0002). Pieces OS keeps using "Personal" (the question was closed without an answer); "Use for Pieces OS" switches to "Work" any time.');
+    assert.equal(
+      last(),
+      'Saved "Work" (sk-…0002). Pieces OS keeps using "Personal" (the question was closed without an answer); "Use for Pieces OS" switches to "Work" any time.',
+    );
   });
 
   it('escaping a step before the question stores nothing and sends nothing', async () => {
@@ -197,14 +254,20 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(prompter.asked.length, 0, 'no empty picker was shown');
   });
 
-  it('the rotate flow\'s boxes match the add flow\'s: hidden key with a placeholder, then the organization', async () => {
+  it("the rotate flow's boxes match the add flow's: hidden key with a placeholder, then the organization", async () => {
     script(add('Personal', K1));
     await actions.addKey();
     const addBoxes = prompter.asked.slice(2).map((a) => ({ password: a.password, placeholder: a.placeholder }));
     script([{ input: K2 }, { input: 'org-FAKEflows1' }]);
     await actions.updateKey(temp.store.list()[0]!.id);
-    assert.deepEqual(prompter.asked.map((a) => ({ password: a.password, placeholder: a.placeholder })), addBoxes);
-    assert.deepEqual(prompter.asked.map((a) => a.step), ['1/2', '2/2']);
+    assert.deepEqual(
+      prompter.asked.map((a) => ({ password: a.password, placeholder: a.placeholder })),
+      addBoxes,
+    );
+    assert.deepEqual(
+      prompter.asked.map((a) => a.step),
+      ['1/2', '2/2'],
+    );
     assert.equal(standIn.openAI?.organization_key, 'org-FAKEflows1');
   });
 
@@ -217,7 +280,10 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     script([{ pick: (items) => items.find((i) => i.label.includes('uses "Work"')) }]);
     await actions.deleteKey(personal.id);
     assert.equal(prompter.asked.length, 1, 'one question');
-    assert.deepEqual(prompter.asked[0]?.labels, ['Delete "Personal"; Pieces OS uses "Work"', 'Delete "Personal"; Pieces OS holds no OpenAI key']);
+    assert.deepEqual(prompter.asked[0]?.labels, [
+      'Delete "Personal"; Pieces OS uses "Work"',
+      'Delete "Personal"; Pieces OS holds no OpenAI key',
+    ]);
     assert.equal(last(), 'Deleted "Personal". Pieces OS uses "Work" now.');
     assert.equal(standIn.openAI?.api_key, K2);
     const work = temp.store.list()[0]!;
@@ -236,7 +302,10 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.match(prompter.messages.at(-1)?.message ?? '', /rejected/);
     script([{ confirm: false }]);
     await actions.deleteKey(record.id);
-    assert.equal(prompter.asked[0]?.prompt, 'Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no OpenAI key. The key is removed from VS Code\'s secret storage. This cannot be undone.');
+    assert.equal(
+      prompter.asked[0]?.prompt,
+      "Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no OpenAI key. The key is removed from VS Code's secret storage. This cannot be undone.",
+    );
 
     // Confirmed by Pieces OS: "uses this key".
     await actions.syncNow();
@@ -257,7 +326,10 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     await actions.addKey();
     script(['escape']);
     await actions.deleteKey(record.id);
-    assert.equal(prompter.asked[0]?.placeholder, 'You chose "Personal" for Pieces OS (not in Pieces OS). Which key should it use after the delete?');
+    assert.equal(
+      prompter.asked[0]?.placeholder,
+      'You chose "Personal" for Pieces OS (not in Pieces OS). Which key should it use after the delete?',
+    );
   });
 
   it('refuses invalid names and keys with messages that say why; the duplicate-name error names the existing key', async () => {
@@ -297,14 +369,19 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     await new PiecesClient({ baseUrl: standIn.url }).deleteKey(standIn.userId);
     await sync.reconcile();
     assert.equal(sync.state.drift.openai?.kind, 'holdsNone');
-    const drift = new DriftActions(sync, () => prompter, (error, keyId) => actions.report.failure(error, keyId));
+    const drift = new DriftActions(
+      sync,
+      () => prompter,
+      (error, keyId) => actions.report.failure(error, keyId),
+    );
     await drift.pushToPieces(undefined);
     assert.equal(standIn.openAI?.api_key, K1);
     assert.equal(last(), 'Pieces OS holds your key again.');
   });
 
   // Moved from test/host/keys.test.ts (flow logic only; their assertions are kept).
-  const keyCalls = (): string[] => standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
+  const keyCalls = (): string[] =>
+    standIn.requests.filter((r) => r.path.startsWith('/external_provider/')).map((r) => `${r.path.split('/').pop()} ${r.status}`);
 
   it('asks which key from the palette when no key is given', async () => {
     script(add('Personal', K1));

@@ -11,7 +11,7 @@ describe('using the keys (flows, fake workbench)', function () {
   const world = useWorld();
 
   describe('Get a Key', () => {
-    it('opens the provider\'s key page from its row, and the add flow offers it beside the key box', async () => {
+    it("opens the provider's key page from its row, and the add flow offers it beside the key box", async () => {
       const { run, flows, actions, workbench } = world();
       await run([], () => flows.getKey({ kind: 'provider', provider: { id: 'anthropic' } }));
       await run([{ pick: 'Groq' }], () => flows.getKey(undefined));
@@ -31,7 +31,10 @@ describe('using the keys (flows, fake workbench)', function () {
       const first = await run([{ confirm: true }], () => flows.copyKey(id));
       assert.equal(first.asked[0]?.kind, 'confirm');
       assert.equal(await workbench.clipboard.readText(), KEY_1);
-      assert.match(first.messages.at(-1)?.message ?? '', /^Copied "Personal" \(sk-…0001\)\. The clipboard will be cleared in 2 seconds if it still holds the key\.$/);
+      assert.match(
+        first.messages.at(-1)?.message ?? '',
+        /^Copied "Personal" \(sk-…0001\)\. The clipboard will be cleared in 2 seconds if it still holds the key\.$/,
+      );
       await until('the clipboard to be cleared', async () => (await workbench.clipboard.readText()) === '');
 
       const second = await run([], () => flows.copyKey(id));
@@ -54,9 +57,15 @@ describe('using the keys (flows, fake workbench)', function () {
       clipboard.held = 'before';
       knobs.clipboardClearMs = 300;
       const copied = await run([{ confirm: true }], () => flows.copyKey(id));
-      assert.match(copied.messages.at(-1)?.message ?? '', /^Copied "Personal" \(sk-…0001\)\. In 0 seconds the clipboard is emptied, whatever it holds then \(in a browser VS Code cannot check it\)\.$/);
+      assert.match(
+        copied.messages.at(-1)?.message ?? '',
+        /^Copied "Personal" \(sk-…0001\)\. In 0 seconds the clipboard is emptied, whatever it holds then \(in a browser VS Code cannot check it\)\.$/,
+      );
       await until('the clipboard to be emptied', () => clipboard.held === '');
-      assert.deepEqual(clipboard.writes.map((text) => (text === KEY_1 ? 'the key' : JSON.stringify(text))), ['the key', '""']);
+      assert.deepEqual(
+        clipboard.writes.map((text) => (text === KEY_1 ? 'the key' : JSON.stringify(text))),
+        ['the key', '""'],
+      );
       assert.equal(clipboard.reads, 0, 'the clipboard was read');
     });
 
@@ -75,7 +84,10 @@ describe('using the keys (flows, fake workbench)', function () {
       const id = await addKey('Personal', KEY_1);
       fake.expectedKey = KEY_1;
       const prompter = await run([], () => flows.verifyKey(id));
-      assert.deepEqual(fake.requests.map((r) => `${r.method} ${r.path} ${r.keyHeader} ${r.keyMatches} ${r.keyInUrl}`), ['GET /openai/models authorization true false']);
+      assert.deepEqual(
+        fake.requests.map((r) => `${r.method} ${r.path} ${r.keyHeader} ${r.keyMatches} ${r.keyInUrl}`),
+        ['GET /openai/models authorization true false'],
+      );
       assert.equal(temp.store.get(id)?.verified?.result, 'ok');
       assert.equal(prompter.messages.at(-1)?.message, 'OpenAI accepted "Personal".');
       assertGlobalStateClean(workbench);
@@ -86,7 +98,10 @@ describe('using the keys (flows, fake workbench)', function () {
       const id = await addKey('Personal', KEY_1);
       fake.expectedKey = 'sk-another-key-000000000000000000';
       const prompter = await run([], () => flows.verifyKey(id));
-      assert.deepEqual(temp.store.get(id)?.verified && { result: temp.store.get(id)?.verified?.result, status: temp.store.get(id)?.verified?.status }, { result: 'rejected', status: 401 });
+      assert.deepEqual(
+        temp.store.get(id)?.verified && { result: temp.store.get(id)?.verified?.result, status: temp.store.get(id)?.verified?.status },
+        { result: 'rejected', status: 401 },
+      );
       const last = prompter.messages.at(-1);
       assert.equal(last?.severity, 'error');
       assert.deepEqual(last?.buttons, ['Update Key', 'Get a Key…']);

@@ -37,7 +37,12 @@ export interface World {
 }
 
 /** The answers that add an OpenAI key through the Add Key flow. */
-export const addOpenAI = (name: string, key: string, org = ''): Answer[] => [{ pick: 'OpenAI' }, { input: name }, { input: key }, { input: org }];
+export const addOpenAI = (name: string, key: string, org = ''): Answer[] => [
+  { pick: 'OpenAI' },
+  { input: name },
+  { input: key },
+  { input: org },
+];
 
 /** Mocha hooks that make a new world before each test and take it down after; `world()` is the current one. */
 export function useWorld(): () => World {
@@ -47,7 +52,10 @@ export function useWorld(): () => World {
     const standIn = await startStandIn({ port: 0 });
     const fake = await startFakeProvider({ port: 0 });
     const temp = await openTempStore();
-    const sync = new SyncEngine({ store: temp.store, service: piecesServicePort(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 })) });
+    const sync = new SyncEngine({
+      store: temp.store,
+      service: piecesServicePort(new PiecesClient({ baseUrl: standIn.url, timeoutMs: 1000 })),
+    });
     const masks = new MaskCache(temp.store);
     const workbench = new FakeWorkbench();
     // As the host runner's machine setting does: every provider's Verify goes to the fake provider.

@@ -74,7 +74,10 @@ interface Operation {
 }
 
 const OPERATIONS: Operation[] = [
-  { name: 'add (becomes the key Pieces OS uses)', run: ({ store }) => store.add({ provider: 'openai', name: 'N', secret: C }, { choose: true }) },
+  {
+    name: 'add (becomes the key Pieces OS uses)',
+    run: ({ store }) => store.add({ provider: 'openai', name: 'N', secret: C }, { choose: true }),
+  },
   { name: 'add (kept in VS Code)', run: ({ store }) => store.add({ provider: 'openai', name: 'N', secret: C }) },
   { name: 'rotate the key Pieces OS uses', run: ({ store, ids }) => store.rotate(ids.a!, C, { organization: 'org-crashtest' }) },
   { name: 'rotate another key', run: ({ store, ids }) => store.rotate(ids.b!, C) },
@@ -140,10 +143,17 @@ async function crashCase(operation: Operation, dieAt: number): Promise<number> {
   try {
     const label = `${operation.name}, died before write ${dieAt}`;
     const now = await snapshot(second.store).catch((error: unknown) => {
-      throw new Error(`${label}: ${String(error)}\n${JSON.stringify([...second.store.allRecords()])}\n${JSON.stringify([...backend.data])}`);
+      throw new Error(
+        `${label}: ${String(error)}\n${JSON.stringify([...second.store.allRecords()])}\n${JSON.stringify([...backend.data])}`,
+      );
     });
     if (after !== undefined) assert.equal(now, after, `${label}: completed, so the state is the one after`);
-    else assert.ok(now === before || (await expectedAfter(operation, before, now)), `${label}: ${now} is neither before ${before} nor the state after`);
+    else {
+      assert.ok(
+        now === before || (await expectedAfter(operation, before, now)),
+        `${label}: ${now} is neither before ${before} nor the state after`,
+      );
+    }
     for (const record of second.store.allRecords()) assert.equal(record.pending, undefined, `${label}: a mark is left on ${record.name}`);
     for (const [name, value] of backend.data) {
       const owner = secretOwner(name);
@@ -157,7 +167,11 @@ async function crashCase(operation: Operation, dieAt: number): Promise<number> {
     await resend.drain();
     resend.dispose();
     const active = second.store.activeKey('openai');
-    assert.equal(service.state('openai')?.apiKey, active ? await second.store.secret(active.id) : undefined, `${label}: Pieces OS holds the chosen key`);
+    assert.equal(
+      service.state('openai')?.apiKey,
+      active ? await second.store.secret(active.id) : undefined,
+      `${label}: Pieces OS holds the chosen key`,
+    );
   } finally {
     second.close();
     removeRoot(root);

@@ -22,7 +22,18 @@ const OPERATIONS = 30;
 const SEED = Number(process.env.FOREIGN_SEED ?? 1616);
 /** Far below the store lock's TTL (10 s) and the lease's (20 s): a wedged store shows as a slow operation. */
 const OPERATION_DEADLINE_MS = 3000;
-const KINDS = ['empty', 'garbage', 'lookalike', 'large', 'folder', 'linkToFile', 'linkToFolder', 'dangling', 'loop', ...(process.platform === 'win32' ? [] : ['fifo'])] as const;
+const KINDS = [
+  'empty',
+  'garbage',
+  'lookalike',
+  'large',
+  'folder',
+  'linkToFile',
+  'linkToFolder',
+  'dangling',
+  'loop',
+  ...(process.platform === 'win32' ? [] : ['fifo']),
+] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Window {
@@ -57,7 +68,13 @@ async function runSequence(seed: number): Promise<Set<Kind>> {
   try {
     for (const name of ['one', 'two']) {
       const logs: string[] = [];
-      const temp = await openTempStore({ root, secrets: backend.window(0), windowId: name, now: () => new Date(clock.now()), log: (line) => logs.push(line) });
+      const temp = await openTempStore({
+        root,
+        secrets: backend.window(0),
+        windowId: name,
+        now: () => new Date(clock.now()),
+        log: (line) => logs.push(line),
+      });
       const engine = new SyncEngine({ store: temp.store, service, clock, lease: temp.bundle.lease, random: () => 0.5 });
       windows.push({ bundle: temp.bundle, engine, logs });
     }
@@ -66,7 +83,13 @@ async function runSequence(seed: number): Promise<Set<Kind>> {
     let counter = 0;
 
     const plantAll = (): void => {
-      for (const folder of [root, path.join(root, 'records'), path.join(root, 'locks'), path.join(root, 'locks', 'store'), path.join(root, 'locks', 'sender')]) {
+      for (const folder of [
+        root,
+        path.join(root, 'records'),
+        path.join(root, 'locks'),
+        path.join(root, 'locks', 'store'),
+        path.join(root, 'locks', 'sender'),
+      ]) {
         if (!isFolder(folder)) continue;
         for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
           const name = pick(namesFor(folder, random));
@@ -145,7 +168,12 @@ async function runSequence(seed: number): Promise<Set<Kind>> {
         await seen.refresh();
         const listed = new Map<string, string>();
         for (const key of seen.list()) {
-          listed.set(key.name, await seen.secret(key.id).catch((error: unknown) => `${context}: window ${index + 1} cannot read "${key.name}": ${String(error)}`));
+          listed.set(
+            key.name,
+            await seen
+              .secret(key.id)
+              .catch((error: unknown) => `${context}: window ${index + 1} cannot read "${key.name}": ${String(error)}`),
+          );
         }
         assert.deepEqual(sorted(listed), sorted(model), `${context}: window ${index + 1} lists what the model says`);
         assert.equal(seen.activeKey('openai')?.name, active, `${context}: window ${index + 1} has the chosen key`);
@@ -154,7 +182,10 @@ async function runSequence(seed: number): Promise<Set<Kind>> {
     }
     for (const [file, content] of outsideFiles) assert.equal(readFileSync(file, 'utf8'), content, `${file} outside the store is untouched`);
     for (const window of windows) {
-      assert.ok(window.logs.some((line) => line.startsWith('Ignored') || line.startsWith('Skipped')), 'strangers are logged');
+      assert.ok(
+        window.logs.some((line) => line.startsWith('Ignored') || line.startsWith('Skipped')),
+        'strangers are logged',
+      );
       // Once per entry, not once per look (names are redacted in the log, so lines are counted, not compared).
       const ignored = window.logs.filter((line) => line.startsWith('Ignored')).length;
       assert.ok(ignored <= plants, `${ignored} lines for ${plants} strangers`);
@@ -206,7 +237,12 @@ function namesFor(folder: string, random: () => number): string[] {
     ];
   }
   if (base === 'store' || base === 'sender') {
-    const top = Math.max(0, ...readdirSync(folder).filter((name) => /^[1-9]\d{0,14}\.json$/.test(name)).map((name) => Number(name.slice(0, -5))));
+    const top = Math.max(
+      0,
+      ...readdirSync(folder)
+        .filter((name) => /^[1-9]\d{0,14}\.json$/.test(name))
+        .map((name) => Number(name.slice(0, -5))),
+    );
     return [
       `${top + 1}.json`,
       `${top + 2}.json`,
@@ -234,8 +270,24 @@ function plantOne(file: string, kind: Kind, outside: string, outsideFiles: Map<s
   // What a link or a file can hold: something that would pass for a record or a generation if it were read.
   const lookalike =
     random() < 0.5
-      ? JSON.stringify({ v: 1, id, provider: 'openai', name: 'Planted', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', secretRev: 'abc' })
-      : JSON.stringify({ v: 1, provider: 'openai', activeId: 'planted', nonce: 'n', at: '2026-01-01T00:00:00.000Z', holds: 'ours', attempts: 0 });
+      ? JSON.stringify({
+          v: 1,
+          id,
+          provider: 'openai',
+          name: 'Planted',
+          createdAt: '2026-01-01T00:00:00.000Z',
+          updatedAt: '2026-01-01T00:00:00.000Z',
+          secretRev: 'abc',
+        })
+      : JSON.stringify({
+          v: 1,
+          provider: 'openai',
+          activeId: 'planted',
+          nonce: 'n',
+          at: '2026-01-01T00:00:00.000Z',
+          holds: 'ours',
+          attempts: 0,
+        });
   switch (kind) {
     case 'empty':
       writeFileSync(file, '');
@@ -310,7 +362,10 @@ function sorted(map: Map<string, string>): Array<[string, string]> {
 async function withinDeadline<T>(work: Promise<T>, context: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${context}: not done after ${OPERATION_DEADLINE_MS} ms (the store is wedged)`)), OPERATION_DEADLINE_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${context}: not done after ${OPERATION_DEADLINE_MS} ms (the store is wedged)`)),
+      OPERATION_DEADLINE_MS,
+    );
   });
   try {
     return await Promise.race([work, late]);

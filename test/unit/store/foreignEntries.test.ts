@@ -19,7 +19,15 @@ const FAKE_ID = '0f0f0f0f-0000-4000-8000-00000000f00d';
 
 /** A key record as the store writes it, for a link to point at: it must never be listed. */
 const lookalike = (id: string, name: string): string =>
-  JSON.stringify({ v: 1, id, provider: 'openai', name, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', secretRev: 'abc' });
+  JSON.stringify({
+    v: 1,
+    id,
+    provider: 'openai',
+    name,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    secretRev: 'abc',
+  });
 
 describe('entries the store did not write', () => {
   let root: string;
@@ -46,7 +54,7 @@ describe('entries the store did not write', () => {
   });
 
   describe('the lock (store lock and sender lease)', () => {
-    it('a folder, a link or a dangling link at the next generation\'s name is moved aside; the lock is taken at once', async () => {
+    it("a folder, a link or a dangling link at the next generation's name is moved aside; the lock is taken at once", async () => {
       const a = lock('a');
       assert.equal(await a.acquire(), true); // generation 1
       mkdirSync(path.join(lockDir(), '2.json', 'inside'), { recursive: true });
@@ -62,8 +70,21 @@ describe('entries the store did not write', () => {
       assert.equal(await b.acquire(), true, 'past the dangling link');
       const moved = readdirSync(lockDir()).filter((name) => name.endsWith('.moved'));
       assert.equal(moved.length, 3, `moved aside: ${moved.join(', ')}`);
-      assert.ok(existsSync(path.join(lockDir(), moved.find((name) => name.startsWith('.2.json'))!, 'inside')), 'the folder is kept whole');
-      assert.equal(readFileSync(path.join(outside, 'target.json'), 'utf8'), JSON.stringify({ holder: 'x', expires: now + TTL }), 'the link was not followed');
+      assert.ok(
+        existsSync(
+          path.join(
+            lockDir(),
+            moved.find((name) => name.startsWith('.2.json'))!,
+            'inside',
+          ),
+        ),
+        'the folder is kept whole',
+      );
+      assert.equal(
+        readFileSync(path.join(outside, 'target.json'), 'utf8'),
+        JSON.stringify({ holder: 'x', expires: now + TTL }),
+        'the link was not followed',
+      );
     });
 
     it('leading zeros and extreme lengths are not generations: never read, never in the way', async () => {
@@ -80,7 +101,9 @@ describe('entries the store did not write', () => {
       assert.equal(logs.length, 5, `each reported once:\n${logs.join('\n')}`);
       await a.release();
       assert.equal(await lock('b').acquire(), true);
-      for (const name of ['007.json', `${'9'.repeat(16)}.json`, `${'8'.repeat(200)}.json`]) assert.ok(existsSync(path.join(lockDir(), name)), `${name.slice(0, 20)} is left alone`);
+      for (const name of ['007.json', `${'9'.repeat(16)}.json`, `${'8'.repeat(200)}.json`]) {
+        assert.ok(existsSync(path.join(lockDir(), name)), `${name.slice(0, 20)} is left alone`);
+      }
       assert.ok(logs.some((line) => line.startsWith('foreign 007.json')));
     });
 
@@ -118,7 +141,11 @@ describe('entries the store did not write', () => {
       symlinkSync(path.join(outside, 'theirs'), lockDir());
       const a = lock('a');
       for (let i = 0; i < 4; i++) assert.equal(await a.acquire(), true);
-      assert.deepEqual(readdirSync(path.join(outside, 'theirs')).sort(), ['1.json', '2.json', '3.json', '4.json', '5.json'], 'their files are not collected');
+      assert.deepEqual(
+        readdirSync(path.join(outside, 'theirs')).sort(),
+        ['1.json', '2.json', '3.json', '4.json', '5.json'],
+        'their files are not collected',
+      );
       assert.ok(readdirSync(root).some((name) => name.startsWith('.lock.') && name.endsWith('.moved')));
     });
 
@@ -134,7 +161,7 @@ describe('entries the store did not write', () => {
   });
 
   describe('the records', () => {
-    it('folders at the choice\'s and the sync record\'s names are moved aside, with what is in them; the key is chosen and sent', async () => {
+    it("folders at the choice's and the sync record's names are moved aside, with what is in them; the key is chosen and sent", async () => {
       const temp = await openTempStore({ log: (line) => logs.push(line) });
       root = temp.root;
       try {
@@ -158,7 +185,7 @@ describe('entries the store did not write', () => {
       }
     });
 
-    it('a link at a record\'s name is never followed: its key does not appear, and its secret is kept', async () => {
+    it("a link at a record's name is never followed: its key does not appear, and its secret is kept", async () => {
       const secrets = new MemorySecrets();
       await secrets.store(secretName(FAKE_ID), wrapSecret('abc', KEY));
       mkdirSync(path.join(root, 'records'), { recursive: true });
@@ -169,7 +196,11 @@ describe('entries the store did not write', () => {
         assert.deepEqual(temp.store.list(), [], 'the record behind the link is not read');
         assert.equal(temp.store.isSkipped(FAKE_ID), true, 'its id stays taken');
         assert.ok(secrets.data.has(secretName(FAKE_ID)), 'its secret is not collected as an orphan');
-        assert.equal(logs.filter((line) => line.includes(`key-${FAKE_ID}.json`) && line.includes('not a file the store wrote')).length, 1, logs.join('\n'));
+        assert.equal(
+          logs.filter((line) => line.includes(`key-${FAKE_ID}.json`) && line.includes('not a file the store wrote')).length,
+          1,
+          logs.join('\n'),
+        );
         await temp.store.refresh();
         assert.equal(logs.filter((line) => line.includes(`key-${FAKE_ID}.json`)).length, 1, 'reported once');
       } finally {
@@ -179,11 +210,17 @@ describe('entries the store did not write', () => {
 
     it('a file too large to be a record is not read', async () => {
       mkdirSync(path.join(root, 'records'), { recursive: true });
-      writeFileSync(path.join(root, 'records', `key-${FAKE_ID}.json`), `${lookalike(FAKE_ID, 'Planted').slice(0, -1)},"pad":"${'x'.repeat(200_000)}"}`);
+      writeFileSync(
+        path.join(root, 'records', `key-${FAKE_ID}.json`),
+        `${lookalike(FAKE_ID, 'Planted').slice(0, -1)},"pad":"${'x'.repeat(200_000)}"}`,
+      );
       const temp = await openTempStore({ root, log: (line) => logs.push(line) });
       try {
         assert.deepEqual(temp.store.list(), []);
-        assert.ok(logs.some((line) => line.includes('not a file the store wrote')), logs.join('\n'));
+        assert.ok(
+          logs.some((line) => line.includes('not a file the store wrote')),
+          logs.join('\n'),
+        );
       } finally {
         temp.close();
       }

@@ -56,7 +56,7 @@ class WholeValueStore {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('design decision: per-record files, not one globalState value', () => {
-  it('with globalState\'s real semantics, two windows adding keys close together lose a row (the old design)', async () => {
+  it("with globalState's real semantics, two windows adding keys close together lose a row (the old design)", async () => {
     const backend = new GlobalStateBackend();
     const one = new WholeValueStore(backend.window(20));
     const two = new WholeValueStore(backend.window(20));
@@ -75,7 +75,10 @@ describe('design decision: per-record files, not one globalState value', () => {
       await one.store.add({ provider: 'openai', name: 'from window one', secret: 'sk-test-FAKE-design-0000000000001' });
       await two.store.add({ provider: 'openai', name: 'from window two', secret: 'sk-test-FAKE-design-0000000000002' });
       const fresh = await openTempStore({ root, secrets: secrets.window(0), windowId: 'three' });
-      assert.deepEqual(fresh.store.list().map((k) => k.name), ['from window one', 'from window two']);
+      assert.deepEqual(
+        fresh.store.list().map((k) => k.name),
+        ['from window one', 'from window two'],
+      );
       fresh.close();
     } finally {
       one.close();

@@ -58,7 +58,10 @@ describe('key store (per-record files)', () => {
     assert.deepEqual(stored, { rev: record.secretRev, key: KEY_A });
     assert.equal(await store.secret(record.id), KEY_A);
     assert.equal(store.choice('openai')?.activeId, record.id);
-    assert.deepEqual(store.list().map((k) => k.name), ['Work']);
+    assert.deepEqual(
+      store.list().map((k) => k.name),
+      ['Work'],
+    );
     const text = folderText(root);
     assert.ok(text.includes('"name":"Work"'), 'the record is on disk');
     for (let i = 0; i + 8 <= KEY_A.length; i++) assert.ok(!text.includes(KEY_A.slice(i, i + 8)), 'no 8 characters of the key on disk');
@@ -120,7 +123,7 @@ describe('key store (per-record files)', () => {
     assert.equal(secrets.data.get(secretName(a.id)), before);
   });
 
-  it('two windows over one folder see each other\'s changes and lose no row when both add at once', async () => {
+  it("two windows over one folder see each other's changes and lose no row when both add at once", async () => {
     const root = tempRoot();
     const backend = new SecretBackend();
     const one = await open({ root, secrets: backend.window(5), windowId: 'one' });
@@ -149,7 +152,10 @@ describe('key store (per-record files)', () => {
     writeFileSync(path.join(records, keyFile('garbage')), '{not json');
     writeFileSync(path.join(records, keyFile('future')), JSON.stringify({ v: 2, id: 'future', shape: 'unknown' }));
     const second = await open({ root, log: (m) => logs.push(m) });
-    assert.deepEqual(second.store.list().map((k) => k.id), [good.id]);
+    assert.deepEqual(
+      second.store.list().map((k) => k.id),
+      [good.id],
+    );
     assert.equal(logs.filter((l) => l.startsWith('Skipped')).length, 3);
     assert.ok(logs.some((l) => l.includes('key-future.json') && l.includes('newer')));
     await second.store.add({ provider: 'openai', name: 'Another', secret: KEY_B });
@@ -167,7 +173,10 @@ describe('key store (per-record files)', () => {
     const before = folderText(root);
     const second = await open({ root });
     assert.match(second.store.readOnly ?? '', /newer version/);
-    assert.deepEqual(second.store.list().map((k) => k.name), ['Kept']);
+    assert.deepEqual(
+      second.store.list().map((k) => k.name),
+      ['Kept'],
+    );
     await assert.rejects(second.store.add({ provider: 'openai', name: 'New', secret: KEY_B }), ReadOnlyStoreError);
     await assert.rejects(second.store.remove(second.store.list()[0]!.id), ReadOnlyStoreError);
     assert.equal(folderText(root), before);

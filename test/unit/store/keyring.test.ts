@@ -113,7 +113,11 @@ describe('keyring faults at every step', function () {
             await resend.drain();
             resend.dispose();
             const active = again.store.activeKey('openai');
-            assert.equal(service.state('openai')?.apiKey, active ? await again.store.secret(active.id) : undefined, 'Pieces OS holds the chosen key');
+            assert.equal(
+              service.state('openai')?.apiKey,
+              active ? await again.store.secret(active.id) : undefined,
+              'Pieces OS holds the chosen key',
+            );
           } finally {
             again.close();
           }

@@ -104,7 +104,10 @@ describe('generation lock (sender lease, store lock)', () => {
     const took = Date.now() - started;
     assert.equal(result, 'done');
     assert.ok(took >= ttl - 20 && took < ttl + 500, `took over after about the TTL (${took} ms)`);
-    assert.ok(waits.every((ms) => ms >= 0 && ms <= ttl), `every wait within 0…TTL: ${waits.join(',')}`);
+    assert.ok(
+      waits.every((ms) => ms >= 0 && ms <= ttl),
+      `every wait within 0…TTL: ${waits.join(',')}`,
+    );
     assert.ok(waits.length <= ttl / 10 + 2, `polls, not a busy loop: ${waits.length} waits`);
   });
 });

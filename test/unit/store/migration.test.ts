@@ -28,7 +28,14 @@ async function legacy(kind: 'synced' | 'waiting' | 'rejected' | 'removing'): Pro
   const key = (id: string, name: string, provider: string, sync: object) => ({ id, provider, name, createdAt: at, updatedAt: at, sync });
   const active = kind === 'waiting' ? 'waiting' : 'work';
   const keys = [
-    key('work', 'Work', 'openai', kind === 'rejected' ? { kind: 'rejected', reason: 'Pieces OS rejected this key (401).', at } : { kind: kind === 'synced' ? 'synced' : 'pending', at }),
+    key(
+      'work',
+      'Work',
+      'openai',
+      kind === 'rejected'
+        ? { kind: 'rejected', reason: 'Pieces OS rejected this key (401).', at }
+        : { kind: kind === 'synced' ? 'synced' : 'pending', at },
+    ),
     key('waiting', 'Waiting', 'openai', { kind: kind === 'waiting' ? 'pending' : 'inactive' }),
     key('spare', 'Spare', 'openai', { kind: 'inactive' }),
     key('local', 'Local', 'anthropic', { kind: 'localOnly' }),
@@ -42,10 +49,20 @@ async function legacy(kind: 'synced' | 'waiting' | 'rejected' | 'removing'): Pro
         : kind === 'removing'
           ? { op: 'remove', cause: 'delete', since: at, attempts: 0 }
           : { op: 'push', cause: 'create', since: at, attempts: 2 };
-  const target = kind === 'removing' ? { holds: true, intent, seq: 4 } : { activeId: active, holds: kind !== 'waiting', ...(intent ? { intent } : {}), seq: 3 };
+  const target =
+    kind === 'removing'
+      ? { holds: true, intent, seq: 4 }
+      : { activeId: active, holds: kind !== 'waiting', ...(intent ? { intent } : {}), seq: 3 };
   void memento.update(LEGACY_KEYS.metadata, { version: 1, keys, pieces: { openai: target } });
   void memento.update(LEGACY_KEYS.lease, { holder: 'old-window', expires: Date.now() + 10_000 });
-  for (const [id, value] of [['work', SYNCED], ['waiting', WAITING], ['spare', SPARE], ['local', LOCAL]] as const) await secrets.store(secretName(id), value);
+  for (const [id, value] of [
+    ['work', SYNCED],
+    ['waiting', WAITING],
+    ['spare', SPARE],
+    ['local', LOCAL],
+  ] as const) {
+    await secrets.store(secretName(id), value);
+  }
   await secrets.store(LEGACY_REVISION_SECRET, 'old-writer:123');
   return { memento, secrets };
 }
@@ -150,13 +167,25 @@ describe('migration from the globalState layout (0.1)', () => {
         { id: 'long', provider: 'openai', name: 'y'.repeat(5000), createdAt: at, updatedAt: at },
         { id: 'fragment', provider: 'openai', name: 'mine 2468013579', createdAt: at, updatedAt: at },
         { id: 'nostring', provider: 'openai', name: 42, createdAt: at, updatedAt: at },
-        { id: 'personal', provider: 'openai', name: '  Personal  ', organization: 'org-FAKEorg1', createdAt: at, updatedAt: at, sync: { kind: 'rejected', at } },
+        {
+          id: 'personal',
+          provider: 'openai',
+          name: '  Personal  ',
+          organization: 'org-FAKEorg1',
+          createdAt: at,
+          updatedAt: at,
+          sync: { kind: 'rejected', at },
+        },
         { id: 'dup', provider: 'openai', name: 'PERSONAL', createdAt: at, updatedAt: at },
         { id: 'taken', provider: 'openai', name: 'OpenAI key 1', createdAt: at, updatedAt: at },
         { id: 'claude', provider: 'anthropic', name: '\u0007bell', createdAt: at, updatedAt: at },
       ],
       pieces: {
-        openai: { activeId: 'personal', holds: true, intent: { op: 'push', parked: { reason: `Incorrect API key provided: ${KEY_NAMED} (${OTHER})`, at: KEY_NAMED } } },
+        openai: {
+          activeId: 'personal',
+          holds: true,
+          intent: { op: 'push', parked: { reason: `Incorrect API key provided: ${KEY_NAMED} (${OTHER})`, at: KEY_NAMED } },
+        },
       },
     };
     const secretsOf: Record<string, string> = {
@@ -182,7 +211,15 @@ describe('migration from the globalState layout (0.1)', () => {
       try {
         const byId = new Map(store.list().map((key) => [key.id, key]));
         const replaced = ['keyname', 'bidi', 'newline', 'long', 'fragment', 'nostring', 'dup'].map((id) => byId.get(id)?.name);
-        assert.deepEqual(replaced, ['OpenAI key 2', 'OpenAI key 3', 'OpenAI key 4', 'OpenAI key 5', 'OpenAI key 6', 'OpenAI key 7', 'OpenAI key 8']);
+        assert.deepEqual(replaced, [
+          'OpenAI key 2',
+          'OpenAI key 3',
+          'OpenAI key 4',
+          'OpenAI key 5',
+          'OpenAI key 6',
+          'OpenAI key 7',
+          'OpenAI key 8',
+        ]);
         assert.equal(byId.get('personal')?.name, 'Personal', 'a good name is kept (trimmed, as typed input is)');
         assert.equal(byId.get('personal')?.organization, 'org-FAKEorg1');
         assert.equal(byId.get('taken')?.name, 'OpenAI key 1', 'a good name that looks neutral is kept');
@@ -198,9 +235,14 @@ describe('migration from the globalState layout (0.1)', () => {
         const files = readdirSync(path.join(root, 'records')).map((name) => readFileSync(path.join(root, 'records', name), 'utf8'));
         const text = files.join('\n');
         for (const key of Object.values(secretsOf)) {
-          for (let i = 0; i + 8 <= key.length; i++) assert.ok(!text.includes(key.slice(i, i + 8)), `"${key.slice(i, i + 8)}" is in a record file`);
+          for (let i = 0; i + 8 <= key.length; i++) {
+            assert.ok(!text.includes(key.slice(i, i + 8)), `"${key.slice(i, i + 8)}" is in a record file`);
+          }
         }
-        assert.ok(!text.includes('\u202E') && !text.includes('\\u') && !text.includes('\\n'), 'no bidi, control or line-break characters in a record file');
+        assert.ok(
+          !text.includes('\u202E') && !text.includes('\\u') && !text.includes('\\n'),
+          'no bidi, control or line-break characters in a record file',
+        );
         assert.ok(!text.includes('yyyyyyyy'), 'the long name is not kept');
 
         const renamed = logs.filter((line) => line.includes('is now named'));
@@ -237,9 +279,16 @@ describe('migration from the globalState layout (0.1)', () => {
       roots.push(root);
       const { store, close } = await open({ root, memento, secrets });
       try {
-        assert.deepEqual(store.list().map((k) => k.name), ['Work']);
+        assert.deepEqual(
+          store.list().map((k) => k.name),
+          ['Work'],
+        );
         assert.equal(secrets.data.get(secretName('acme')), UNKNOWN, 'the row that could not be moved keeps its key bytes');
-        assert.equal(secrets.data.has(secretName('ffffffff-0000-4000-8000-000000000000')), false, 'a secret this format wrote, with no record, is an orphan');
+        assert.equal(
+          secrets.data.has(secretName('ffffffff-0000-4000-8000-000000000000')),
+          false,
+          'a secret this format wrote, with no record, is an orphan',
+        );
       } finally {
         close();
       }
@@ -288,7 +337,10 @@ describe('migration from the globalState layout (0.1)', () => {
       const first = await open({ root, memento, secrets, log: (line) => logs.push(line) });
       assert.equal(first.store.list().length, 4, 'the store opened with every key');
       assert.notEqual(memento.get(LEGACY_KEYS.metadata), undefined);
-      assert.ok(logs.some((line) => line.startsWith('Could not remove the old storage value')), logs.join('\n'));
+      assert.ok(
+        logs.some((line) => line.startsWith('Could not remove the old storage value')),
+        logs.join('\n'),
+      );
       await first.store.update(first.store.list()[0]!.id, { name: 'Renamed after the move' });
       first.close();
 
@@ -297,7 +349,10 @@ describe('migration from the globalState layout (0.1)', () => {
       try {
         assert.equal(memento.get(LEGACY_KEYS.metadata), undefined, 'removed at the next start');
         assert.equal(memento.get(LEGACY_KEYS.lease), undefined);
-        assert.ok(second.store.list().some((k) => k.name === 'Renamed after the move'), 'records are not moved again');
+        assert.ok(
+          second.store.list().some((k) => k.name === 'Renamed after the move'),
+          'records are not moved again',
+        );
         assert.equal(second.store.list().length, 4);
       } finally {
         second.close();
