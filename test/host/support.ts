@@ -41,6 +41,15 @@ export async function clearKeys(api: TestingApi): Promise<void> {
   await api.sync.whenIdle();
 }
 
+/**
+ * Waits until the engine has no retry waiting. A suite whose calls failed leaves one (backoff, up to 60 s),
+ * and a kick never hurries a waiting retry: the next suite's changes would wait behind it, however fast the
+ * suite before ran. With nothing left to send, the retry finds nothing when it fires.
+ */
+async function retryFired(api: TestingApi): Promise<void> {
+  while (api.sync.state.nextRetryAt !== undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 /** The answers that add an OpenAI key through the Add Key flow. */
 export const addOpenAI = (name: string, key: string, org = ''): Answer[] => [
   { pick: 'OpenAI' },
@@ -63,7 +72,10 @@ export function useStandIn(assign: (api: TestingApi, standIn: StandIn) => void):
     assign(api, standIn);
   });
   after(async () => {
-    if (api) await clearKeys(api);
+    if (api) {
+      await clearKeys(api);
+      await retryFired(api);
+    }
     await standIn?.stop();
   });
   beforeEach(async () => {
