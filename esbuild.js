@@ -44,6 +44,23 @@ async function buildTools() {
   });
 }
 
+/**
+ * One copy of @vscode/l10n for every bundle: it holds the window's translations as module state, so each
+ * bundle requires dist/l10n.js (built from it below) rather than carrying a copy of its own.
+ * @type {import('esbuild').Plugin}
+ */
+const sharedL10nPlugin = {
+  name: 'shared-l10n',
+  setup(build) {
+    // Every import of it becomes one small module of the bundle that requires the shared copy.
+    build.onResolve({ filter: /^@vscode\/l10n$/ }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: 'l10n', namespace: 'shared-l10n' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'shared-l10n' }, () => ({ contents: 'module.exports = require("./l10n.js");', loader: 'js' }));
+    build.onResolve({ filter: /^\.\/l10n\.js$/, namespace: 'shared-l10n' }, () => ({ path: './l10n.js', external: true }));
+  },
+};
+
 /** What every bundle of the extension shares. @returns {import('esbuild').BuildOptions} */
 function common(production) {
   return {
@@ -57,6 +74,7 @@ function common(production) {
     external: ['vscode', 'keytar'],
     logLevel: 'silent',
     metafile: true,
+    plugins: [sharedL10nPlugin],
   };
 }
 
@@ -73,6 +91,7 @@ function laterOptions(production) {
       commands: 'src/commands/keyCommands.ts',
       'use-keys': 'src/commands/useKeyCommands.ts',
       'keychain-helper': 'src/core/import/keychainHelper.ts',
+      l10n: '@vscode/l10n',
     },
     outdir: 'dist',
   };
@@ -82,7 +101,7 @@ async function main() {
   if (standIn) return buildTools();
   const contexts = await Promise.all(
     [extensionOptions(production), laterOptions(production)].map((options) =>
-      esbuild.context({ ...options, plugins: [esbuildProblemMatcherPlugin] }),
+      esbuild.context({ ...options, plugins: [...(options.plugins ?? []), esbuildProblemMatcherPlugin] }),
     ),
   );
   if (watch) {

@@ -18,6 +18,7 @@ export const NOTICES = path.join(ROOT, 'ThirdPartyNotices.txt');
 
 /** The third-party packages a VSIX may ship, and why. */
 export const ALLOWED = {
+  '@vscode/l10n': 'formats and translates the messages (bundled into each dist/*.js)',
   dotenv: 'parses .env files for Import from Environment (bundled into dist/use-keys.js)',
   keytar: 'reads the OS keychain for Import from OS Keychain (dist/keytar.node, platform VSIX only)',
   'node-addon-api': 'C++ headers compiled into keytar.node (platform VSIX only)',
@@ -52,11 +53,33 @@ export async function shippedPackages() {
   return [...new Set([...(await bundledPackages()), ...NATIVE])].sort();
 }
 
-function licenseText(name) {
+// The MIT license's text, for a package that declares it but ships no LICENSE file (@vscode/l10n): the
+// license asks for the copyright notice and this text to go with the code.
+const MIT = `MIT License
+
+Copyright (c) {holder}
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+documentation files (the "Software"), to deal in the Software without restriction, including without limitation
+the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and
+to permit persons to whom the Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or substantial portions of
+the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO
+THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF
+CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+IN THE SOFTWARE.`;
+
+function licenseText(name, manifest) {
   const dir = path.join(ROOT, 'node_modules', name);
   const file = fs.readdirSync(dir).find((entry) => /^licen[cs]e(\.(md|txt))?$/i.test(entry));
-  if (!file) throw new Error(`${name} has no LICENSE file in node_modules`);
-  return fs.readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n').trim();
+  if (file) return fs.readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n').trim();
+  const author = typeof manifest.author === 'string' ? manifest.author : manifest.author?.name;
+  if (manifest.license === 'MIT' && author) return MIT.replace('{holder}', author);
+  throw new Error(`${name} has no LICENSE file in node_modules, and its license text cannot be written for it`);
 }
 
 /** The text of ThirdPartyNotices.txt for `packages`. */
@@ -75,7 +98,7 @@ export function noticesText(packages) {
       `Used for: ${ALLOWED[name] ?? 'NOT ON THE ALLOW LIST'}`,
       '-'.repeat(100),
       '',
-      licenseText(name),
+      licenseText(name, manifest),
       '',
     );
   }

@@ -8,7 +8,8 @@ import { COMMANDS } from './commands/commandTable';
 import { keyFlowsLoader, registerCommands } from './commands/registerCommands';
 import { CONFIG_SECTION, Commands, Settings } from './constants';
 import type { MaskCache } from './core/keys/maskCache';
-import { setTranslator, t } from './core/l10n';
+import * as l10n from '@vscode/l10n';
+import { setTranslations } from './core/l10n';
 import type { PiecesClient } from './core/pieces/client';
 import type { ConnectionMonitor, ConnectionState } from './core/pieces/connection';
 import type { StoreBundle } from './core/store/createStore';
@@ -48,7 +49,7 @@ export interface ProviderKeysApi {
 
 export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   const started = performance.now();
-  setTranslator(vscode.l10n.t);
+  setTranslations(vscode.l10n.bundle);
   const parts = createParts(context);
   const { log, store, sync, connection, masks, tree, useKeys, status } = parts;
   const ready = openStore(parts, context);
@@ -102,7 +103,7 @@ function openStore(parts: Parts, context: vscode.ExtensionContext): Promise<void
     const message = error instanceof Error ? error.message : String(error);
     parts.log.error(`The key store could not be opened: ${message}`);
     void vscode.window
-      .showErrorMessage(t('Provider Keys could not open its key store: {0}', message), t('Show Log'))
+      .showErrorMessage(l10n.t('Provider Keys could not open its key store: {0}', message), l10n.t('Show Log'))
       .then((choice) => choice && parts.log.show());
   });
 }
@@ -147,7 +148,7 @@ function once<T>(react: (value: T) => void): (value: T) => void {
 /** The keyring did not give a key the engine had to send: said once per window, with what to do. */
 function tellKeyringTrouble(parts: Parts, error: KeyringUnavailableError): void {
   void vscode.window
-    .showWarningMessage(t('{0} Your change waits. {1}', error.message, keyringAdvice()), t('Show Log'))
+    .showWarningMessage(l10n.t('{0} Your change waits. {1}', error.message, keyringAdvice()), l10n.t('Show Log'))
     .then((choice) => choice && parts.log.show());
 }
 
@@ -157,10 +158,10 @@ function tellRefusedUrl(): (state: ConnectionState) => void {
   return (state) => {
     if (state.kind !== 'refusedUrl' || told === state.reason) return;
     told = state.reason;
-    const select = t('Select Service URL');
-    const settings = t('Open Settings');
+    const select = l10n.t('Select Service URL');
+    const settings = l10n.t('Open Settings');
     void vscode.window
-      .showErrorMessage(t('Provider Keys sends nothing while providerKeys.serviceUrl is refused: {0}', state.reason), select, settings)
+      .showErrorMessage(l10n.t('Provider Keys sends nothing while providerKeys.serviceUrl is refused: {0}', state.reason), select, settings)
       .then((choice) => {
         if (choice === select) void vscode.commands.executeCommand(Commands.selectServiceUrl);
         if (choice === settings) {

@@ -1,8 +1,8 @@
 // The entry of dist/commands.js: the key flows, the drift answers, the status quick pick and Select
 // Service URL, bundled apart from dist/extension.js and loaded on the first command (registerCommands.ts),
 // so that activation compiles only what the first second needs. It gets every part it works with from
-// the activation bundle and makes the window's workbench here; state shared across bundles (the
-// translator, the known secrets) lives in src/core/shared.ts.
+// the activation bundle and makes the window's workbench here; state shared across bundles (the known
+// secrets) lives in src/core/shared.ts, and the translations in dist/l10n.js (src/core/l10n.ts).
 import type { MaskCache } from '../core/keys/maskCache';
 import type { KeyStore } from '../core/store/keyStore';
 import type { SyncEngine } from '../core/sync/engine';

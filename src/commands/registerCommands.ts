@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isPiecesError } from '../core/pieces/errors';
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import type { Log } from '../vscode/log';
 import type { CommandContext, HandlerFactory } from './commandTable';
 import type { KeyCommandDeps, KeyFlows } from './keyCommands';
@@ -34,7 +34,7 @@ export function registerCommands(
         if (isPiecesError(error) && error.kind === 'cancelled') return undefined;
         const message = error instanceof Error ? error.message : String(error);
         log.error(`${id} failed: ${message}`);
-        void vscode.window.showErrorMessage(message, t('Show Log')).then((choice) => choice && log.show());
+        void vscode.window.showErrorMessage(message, l10n.t('Show Log')).then((choice) => choice && log.show());
       }
       return undefined;
     });

@@ -1,8 +1,6 @@
 // The entry of dist/use-keys.js: the "use the keys" flows (src/flows/useKeys/), bundled apart from
 // dist/extension.js and loaded on first use (src/vscode/useKeys.ts), so that activation stays small and
 // fast. It gets everything it works with from the activation bundle and makes the window's workbench here.
-import * as vscode from 'vscode';
-import { setTranslator } from '../core/l10n';
 import type { Prompter } from '../flows/prompter';
 import type { FlowDeps } from '../flows/useKeys/flowDeps';
 import { type UseKeyFlows, createUseKeyFlows } from '../flows/useKeys/useKeyFlows';
@@ -15,7 +13,6 @@ export type UseKeysEntryDeps = Omit<FlowDeps, 'workbench'> & {
 };
 
 export function createFlows(given: UseKeysEntryDeps): UseKeyFlows {
-  setTranslator(vscode.l10n.t);
   const workbench = new VsCodeWorkbench({ prompter: () => given.prompter(), context: given.context });
   return createUseKeyFlows({ ...given, workbench: () => workbench });
 }

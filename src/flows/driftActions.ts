@@ -1,6 +1,6 @@
 // The answers to drift (what Pieces OS holds differs from the key the user chose): send ours again,
 // keep theirs, or leave it.
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../core/providers/catalogue';
 import type { KeyRecord } from '../core/store/keyStore';
 import { adoptHeldKey } from '../core/sync/adopt';
@@ -28,8 +28,8 @@ export class DriftActions {
     const failed = firstFailure(outcomes);
     if (failed) await this.report(failed.error, failed.keyId);
     else if (outcomes.some((o) => o.kind === 'waiting')) {
-      void this.prompter().message('info', t('Another VS Code window sends your key to Pieces OS.'));
-    } else void this.prompter().message('info', t('Pieces OS holds your key again.'));
+      void this.prompter().message('info', l10n.t('Another VS Code window sends your key to Pieces OS.'));
+    } else void this.prompter().message('info', l10n.t('Pieces OS holds your key again.'));
   }
 
   /** Drift: keep the key Pieces OS holds, in SecretStorage, as the one it uses. */
@@ -37,7 +37,7 @@ export class DriftActions {
     const provider = this.driftProvider(arg);
     if (!provider) return undefined;
     const record = await this.sync.adopt(provider, adoptHeldKey);
-    void this.prompter().message('info', t('Kept the key Pieces OS holds as "{0}"; Pieces OS uses it.', record.name));
+    void this.prompter().message('info', l10n.t('Kept the key Pieces OS holds as "{0}"; Pieces OS uses it.', record.name));
     return record;
   }
 

@@ -2,7 +2,7 @@
 // Every question goes through the Prompter (no `vscode` import: unit-tested under plain mocha); every
 // change is stored first and then sent, or left waiting.
 import { Commands } from '../constants';
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import type { MaskCache } from '../core/keys/maskCache';
 import { type ProviderId, type ProviderInfo, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
@@ -59,21 +59,21 @@ export class KeyActions {
     const state: KeyAnswers = {};
     const preset = presetProvider ? getProvider(presetProvider) : undefined;
     if (preset) state.provider = preset;
-    const title = (): string => (state.provider ? t('Add {0} Key', state.provider.label) : t('Add Key'));
+    const title = (): string => (state.provider ? l10n.t('Add {0} Key', state.provider.label) : l10n.t('Add Key'));
     const taken = (s: KeyAnswers): string[] => (s.provider ? this.deps.store.keysOf(s.provider.id).map((k) => k.name) : []);
     // Where the key goes, truthfully: an OpenAI key is also sent to Pieces OS once Pieces OS uses it.
     const prompt = (provider: ProviderInfo): string =>
       provider.syncsToPieces
-        ? t(
+        ? l10n.t(
             "Paste the {0} API key. It is kept in VS Code's secret storage and, once Pieces OS uses it, in Pieces OS on this computer.",
             provider.label,
           )
-        : t("Paste the {0} API key. It is kept in VS Code's secret storage only: Pieces OS does not take {0} keys.", provider.label);
+        : l10n.t("Paste the {0} API key. It is kept in VS Code's secret storage only: Pieces OS does not take {0} keys.", provider.label);
     // "Get a key…" beside the key box opens the provider's key page (the box stays open).
     const getKey = (provider: ProviderInfo): InputButton[] => [
       {
         icon: 'link-external',
-        tooltip: t('Get a key from {0}…', provider.label),
+        tooltip: l10n.t('Get a key from {0}…', provider.label),
         run: () => void this.deps.runCommand(Commands.getKey, provider.id),
       },
     ];
@@ -99,11 +99,11 @@ export class KeyActions {
     let choose = provider.syncsToPieces && !current;
     let closed = false;
     if (current) {
-      const useNew = t('Use "{0}" in Pieces OS', state.name);
-      const keep = t('Keep "{0}" in Pieces OS', current.name);
+      const useNew = l10n.t('Use "{0}" in Pieces OS', state.name);
+      const keep = l10n.t('Keep "{0}" in Pieces OS', current.name);
       const answer = await this.prompter.ask(
-        t('Which {0} key should Pieces OS use?', provider.label),
-        t(
+        l10n.t('Which {0} key should Pieces OS use?', provider.label),
+        l10n.t(
           'Pieces OS holds one {0} key and uses "{1}" now. "{2}" is saved in VS Code whatever you answer; Cancel keeps "{1}" in Pieces OS.',
           provider.label,
           current.name,
@@ -134,7 +134,7 @@ export class KeyActions {
       );
       void this.prompter.message(
         'warning',
-        t(
+        l10n.t(
           'Saved "{0}" ({1}); it is being finished and appears in the list shortly.',
           error.record.name,
           this.deps.masks.peek(error.record),
@@ -144,18 +144,21 @@ export class KeyActions {
     }
     this.deps.masks.note(record, state.secret);
     this.deps.log.info(`Added ${provider.label} key "${record.name}"`);
-    const saved = t('Saved "{0}" ({1}).', record.name, this.deps.masks.peek(record));
+    const saved = l10n.t('Saved "{0}" ({1}).', record.name, this.deps.masks.peek(record));
     if (!provider.syncsToPieces) {
-      void this.prompter.message('info', t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label));
+      void this.prompter.message(
+        'info',
+        l10n.t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label),
+      );
     } else if (!choose && current) {
       const kept = closed
-        ? t(
+        ? l10n.t(
             '{0} Pieces OS keeps using "{1}" (the question was closed without an answer); "Use for Pieces OS" switches to "{2}" any time.',
             saved,
             current.name,
             record.name,
           )
-        : t('{0} Pieces OS keeps using "{1}".', saved, current.name);
+        : l10n.t('{0} Pieces OS keeps using "{1}".', saved, current.name);
       void this.prompter.message('info', kept);
     } else {
       await this.sendChange(provider.id, this.outcome(saved), record.id);
@@ -164,21 +167,21 @@ export class KeyActions {
   }
 
   async updateKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Update (Rotate) Key'), t('Which key do you want to update?'));
+    const record = await this.resolveKey(arg, l10n.t('Update (Rotate) Key'), l10n.t('Which key do you want to update?'));
     if (!record) return undefined;
     const provider = getProvider(record.provider);
     if (!provider) return undefined;
     const state: KeyAnswers = { provider, name: record.name, organization: record.organization ?? '' };
-    const title = (): string => t('Update "{0}"', record.name);
+    const title = (): string => l10n.t('Update "{0}"', record.name);
     const usedByPieces = provider.syncsToPieces && this.deps.store.choice(record.provider)?.activeId === record.id;
     const prompt = (p: ProviderInfo): string =>
       usedByPieces
-        ? t(
+        ? l10n.t(
             'Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage and in Pieces OS on this computer.',
             p.label,
             record.name,
           )
-        : t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage.', p.label, record.name);
+        : l10n.t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage.', p.label, record.name);
     if (
       !(await runSteps(
         secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>()),
@@ -196,33 +199,33 @@ export class KeyActions {
     );
     this.deps.masks.note(next, state.secret);
     this.deps.log.info(`Updated ${provider.label} key "${next.name}"`);
-    await this.afterChange(next, t('Updated "{0}" ({1}).', next.name, this.deps.masks.peek(next)));
+    await this.afterChange(next, l10n.t('Updated "{0}" ({1}).', next.name, this.deps.masks.peek(next)));
     return next;
   }
 
   async renameKey(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Rename Key'), t('Which key do you want to rename?'));
+    const record = await this.resolveKey(arg, l10n.t('Rename Key'), l10n.t('Which key do you want to rename?'));
     if (!record) return undefined;
     const taken = this.deps.store
       .keysOf(record.provider)
       .filter((k) => k.id !== record.id)
       .map((k) => k.name);
     const answer = await this.prompter.input({
-      title: t('Rename "{0}"', record.name),
-      prompt: t('The new name of the key. Names are stored in plain text, so never paste a key here.'),
-      placeholder: t('Personal, Work, Team …'),
+      title: l10n.t('Rename "{0}"', record.name),
+      prompt: l10n.t('The new name of the key. Names are stored in plain text, so never paste a key here.'),
+      placeholder: l10n.t('Personal, Work, Team …'),
       value: record.name,
       validate: (value) => toCheck(validateKeyName(value, taken)),
     });
     if (answer === undefined || answer === BACK || answer.trim() === record.name) return undefined;
     const next = await this.deps.store.update(record.id, { name: answer.trim() });
     this.deps.log.info(`Renamed a ${getProvider(record.provider)?.label ?? record.provider} key to "${next.name}"`);
-    await this.afterChange(next, t('Renamed to "{0}".', next.name));
+    await this.afterChange(next, l10n.t('Renamed to "{0}".', next.name));
     return next;
   }
 
   async deleteKey(arg: KeyArgument): Promise<boolean> {
-    const record = await this.resolveKey(arg, t('Delete Key'), t('Which key do you want to delete?'));
+    const record = await this.resolveKey(arg, l10n.t('Delete Key'), l10n.t('Which key do you want to delete?'));
     if (!record) return false;
     const provider = getProvider(record.provider);
     const label = provider?.label ?? record.provider;
@@ -236,32 +239,32 @@ export class KeyActions {
       // One question, before anything is deleted: which key takes over, or none.
       const held = this.deps.sync.stateOf(record).kind === 'synced';
       const answer = await this.prompter.pick<KeyRecord | 'none'>({
-        title: t('Delete "{0}" ({1})', record.name, mask),
+        title: l10n.t('Delete "{0}" ({1})', record.name, mask),
         placeholder: held
-          ? t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name)
-          : t(
+          ? l10n.t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name)
+          : l10n.t(
               'You chose "{0}" for Pieces OS ({1}). Which key should it use after the delete?',
               record.name,
               stateWord(this.deps.sync.stateOf(record)),
             ),
         items: [
           ...others.map((k) => ({
-            label: t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name),
+            label: l10n.t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name),
             description: this.deps.masks.peek(k),
             value: k,
           })),
-          { label: t('Delete "{0}"; Pieces OS holds no {1} key', record.name, label), value: 'none' as const },
+          { label: l10n.t('Delete "{0}"; Pieces OS holds no {1} key', record.name, label), value: 'none' as const },
         ],
       });
       if (answer === undefined || answer === BACK) return false;
       if (answer !== 'none') successor = answer;
     } else {
       const confirmed = await this.prompter.confirm(
-        t('Delete "{0}" ({1})?', record.name, mask),
+        l10n.t('Delete "{0}" ({1})?', record.name, mask),
         isActive
-          ? t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", effect)
-          : t("The key is removed from VS Code's secret storage. This cannot be undone."),
-        t('Delete'),
+          ? l10n.t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", effect)
+          : l10n.t("The key is removed from VS Code's secret storage. This cannot be undone."),
+        l10n.t('Delete'),
       );
       if (!confirmed) return false;
     }
@@ -269,8 +272,8 @@ export class KeyActions {
     this.deps.masks.forget(record.id);
     this.deps.log.info(`Deleted ${label} key "${record.name}"`);
     const deleted = result.secretDeleted
-      ? t('Deleted "{0}".', record.name)
-      : t('Deleted "{0}". VS Code\'s secret storage did not answer, so the key bytes are removed the next time it does.', record.name);
+      ? l10n.t('Deleted "{0}".', record.name)
+      : l10n.t('Deleted "{0}". VS Code\'s secret storage did not answer, so the key bytes are removed the next time it does.', record.name);
     if (!isActive) {
       void this.prompter.message('info', deleted);
       return true;
@@ -278,39 +281,39 @@ export class KeyActions {
     const outcome = successor
       ? {
           done: deleted,
-          confirmed: t('{0} Pieces OS uses "{1}" now.', deleted, successor.name),
-          waiting: t('{0} Pieces OS will use "{1}" once it answers.', deleted, successor.name),
+          confirmed: l10n.t('{0} Pieces OS uses "{1}" now.', deleted, successor.name),
+          waiting: l10n.t('{0} Pieces OS will use "{1}" once it answers.', deleted, successor.name),
         }
       : {
           done: deleted,
-          confirmed: t('{0} Pieces OS holds no {1} key now.', deleted, label),
-          waiting: t('{0} Pieces OS will hold no {1} key once it answers.', deleted, label),
+          confirmed: l10n.t('{0} Pieces OS holds no {1} key now.', deleted, label),
+          waiting: l10n.t('{0} Pieces OS will hold no {1} key once it answers.', deleted, label),
         };
     await this.sendChange(record.provider, outcome, successor?.id);
     return true;
   }
 
   async useForPieces(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Use for Pieces OS'), t('Which key should Pieces OS use?'), {
+    const record = await this.resolveKey(arg, l10n.t('Use for Pieces OS'), l10n.t('Which key should Pieces OS use?'), {
       fits: (k) => !!getProvider(k.provider)?.syncsToPieces && this.deps.store.choice(k.provider)?.activeId !== k.id,
-      noneFits: t('There is no other key Pieces OS could use: it takes OpenAI keys, and uses the one it has.'),
+      noneFits: l10n.t('There is no other key Pieces OS could use: it takes OpenAI keys, and uses the one it has.'),
     });
     if (!record) return undefined;
     if (!getProvider(record.provider)?.syncsToPieces) {
       void this.prompter.message(
         'warning',
-        t('Pieces OS does not accept {0} keys.', getProvider(record.provider)?.label ?? record.provider),
+        l10n.t('Pieces OS does not accept {0} keys.', getProvider(record.provider)?.label ?? record.provider),
       );
       return undefined;
     }
     await this.deps.sync.choose(record.provider, record.id);
-    const done = t('"{0}" is the key for Pieces OS.', record.name);
+    const done = l10n.t('"{0}" is the key for Pieces OS.', record.name);
     await this.sendChange(
       record.provider,
       {
         done,
-        confirmed: t('Pieces OS uses "{0}" now.', record.name),
-        waiting: t('Pieces OS will use "{0}" once it answers.', record.name),
+        confirmed: l10n.t('Pieces OS uses "{0}" now.', record.name),
+        waiting: l10n.t('Pieces OS will use "{0}" once it answers.', record.name),
       },
       record.id,
     );
@@ -319,15 +322,15 @@ export class KeyActions {
 
   /** Undoes a rotation Pieces OS rejected: the key it accepted before becomes the current one again. */
   async restorePrevious(arg: KeyArgument): Promise<KeyRecord | undefined> {
-    const record = await this.resolveKey(arg, t('Restore Previous Key'), t('Which key should get its previous value back?'), {
+    const record = await this.resolveKey(arg, l10n.t('Restore Previous Key'), l10n.t('Which key should get its previous value back?'), {
       fits: (k) => !!k.previousRev,
-      noneFits: t('No key has a previous value to restore: it is kept only until Pieces OS accepts the new one.'),
+      noneFits: l10n.t('No key has a previous value to restore: it is kept only until Pieces OS accepts the new one.'),
     });
     if (!record) return undefined;
     const next = await this.deps.store.restorePrevious(record.id);
     this.deps.masks.forget(record.id);
     this.deps.log.info(`Restored the previous ${getProvider(record.provider)?.label ?? record.provider} key of "${record.name}"`);
-    await this.afterChange(next, t('Restored the previous key of "{0}" ({1}).', next.name, await this.maskOf(next)));
+    await this.afterChange(next, l10n.t('Restored the previous key of "{0}" ({1}).', next.name, await this.maskOf(next)));
     return next;
   }
 
@@ -343,9 +346,9 @@ export class KeyActions {
     const failed = firstFailure(outcomes);
     if (failed) await this.report.failure(failed.error, failed.keyId);
     else if (outcomes.some((o) => o.kind === 'waiting')) {
-      void this.prompter.message('info', t('Another VS Code window is sending your changes to Pieces OS.'));
-    } else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', t('Pieces OS is up to date.'));
-    else void this.prompter.message('info', t('Nothing to sync: Pieces OS already has your latest changes.'));
+      void this.prompter.message('info', l10n.t('Another VS Code window is sending your changes to Pieces OS.'));
+    } else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', l10n.t('Pieces OS is up to date.'));
+    else void this.prompter.message('info', l10n.t('Nothing to sync: Pieces OS already has your latest changes.'));
     return outcomes;
   }
 
@@ -359,20 +362,24 @@ export class KeyActions {
 
   /** The three endings of a message about a change: what was done, and then confirmed or waiting. */
   private outcome(done: string): Outcome {
-    return { done, confirmed: t('{0} Pieces OS is up to date.', done), waiting: t('{0} It is sent to Pieces OS when it answers.', done) };
+    return {
+      done,
+      confirmed: l10n.t('{0} Pieces OS is up to date.', done),
+      waiting: l10n.t('{0} It is sent to Pieces OS when it answers.', done),
+    };
   }
 
   /** Sends what waits for `provider` now (if auto sync is on) and says how it went. */
   private async sendChange(provider: ProviderId, text: Outcome, keyId: string | undefined): Promise<void> {
     if (!this.deps.autoSync()) {
-      void this.prompter.message('info', t('{0} Pieces OS gets the change when you run Sync Now (auto sync is off).', text.done));
+      void this.prompter.message('info', l10n.t('{0} Pieces OS gets the change when you run Sync Now (auto sync is off).', text.done));
       return;
     }
     const outcomes = await this.deps.sync.drain();
     const failed = firstFailure(outcomes);
     if (failed) await this.report.failure(failed.error, failed.keyId ?? keyId, text.done);
     else if (outcomes.some((o) => o.kind === 'waiting' && o.reason === 'otherWindow')) {
-      void this.prompter.message('info', t('{0} Another VS Code window sends it to Pieces OS.', text.done));
+      void this.prompter.message('info', l10n.t('{0} Another VS Code window sends it to Pieces OS.', text.done));
     } else if (this.deps.sync.planFor(provider).kind !== 'none') void this.prompter.message('info', text.waiting);
     else void this.prompter.message('info', text.confirmed);
   }
@@ -385,7 +392,7 @@ export class KeyActions {
   /** The key a command is about (pickKey.ts); the picker marks the key Pieces OS uses. */
   private resolveKey(arg: KeyArgument, title: string, placeholder: string, filter?: KeyQuestion['filter']): Promise<KeyRecord | undefined> {
     const inUse = (k: KeyRecord): string | undefined =>
-      this.deps.store.choice(k.provider)?.activeId === k.id ? t('used by Pieces OS') : undefined;
+      this.deps.store.choice(k.provider)?.activeId === k.id ? l10n.t('used by Pieces OS') : undefined;
     return resolveKey(this.deps, arg, { title, placeholder, ...(filter ? { filter } : {}), note: inUse });
   }
 }

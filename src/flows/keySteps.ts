@@ -1,6 +1,6 @@
 // The questions the add and rotate flows share, each written once: provider, name, key, organization.
 // Every step shows what it was answered before, so going Back loses nothing (the pasted key included).
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDERS, type ProviderInfo } from '../core/providers/catalogue';
 import { type Checked, validateApiKey, validateKeyName, validateOrganizationId } from '../core/keys/validation';
 import { DONE, type Step } from './multiStep';
@@ -22,18 +22,18 @@ export function toCheck(result: Checked): InputCheck {
 /** The placeholder of a key box: the provider's usual prefix. */
 function keyPlaceholder(provider: ProviderInfo): string {
   const prefix = provider.keyPrefixes[provider.keyPrefixes.length - 1];
-  return prefix ? t('{0}… (paste the key; it stays hidden)', prefix) : t('Paste the key; it stays hidden');
+  return prefix ? l10n.t('{0}… (paste the key; it stays hidden)', prefix) : l10n.t('Paste the key; it stays hidden');
 }
 
 export function providerStep<S extends KeyAnswers>(prompter: () => Prompter, title: () => string, next: Step<S>): Step<S> {
   return async (state, at) => {
     const answer = await prompter().pick({
       title: title(),
-      placeholder: t('Which provider is the key for?'),
+      placeholder: l10n.t('Which provider is the key for?'),
       step: at,
       items: PROVIDERS.map((p) => ({
         label: p.label,
-        description: p.syncsToPieces ? t('synced to Pieces OS') : t('kept in VS Code only'),
+        description: p.syncsToPieces ? l10n.t('synced to Pieces OS') : l10n.t('kept in VS Code only'),
         value: p,
       })),
     });
@@ -55,8 +55,8 @@ export function nameStep<S extends KeyAnswers>(
     const answer = await prompter().input({
       title: title(),
       step: at,
-      prompt: t('A name that tells this key apart. Names are stored in plain text, so never paste a key here.'),
-      placeholder: t('Personal, Work, Team …'),
+      prompt: l10n.t('A name that tells this key apart. Names are stored in plain text, so never paste a key here.'),
+      placeholder: l10n.t('Personal, Work, Team …'),
       value: state.name ?? (taken.length === 0 ? 'Default' : ''),
       validate: (value) => toCheck(validateKeyName(value, taken)),
     });
@@ -93,7 +93,7 @@ export function secretStep<S extends KeyAnswers>(
         validate: (value) => {
           const checked = validateApiKey(value, provider);
           if (moveTo && !checked.ok && checked.otherProvider) {
-            return { severity: 'warning', message: t('{0} Press Enter to add it there instead.', checked.error) };
+            return { severity: 'warning', message: l10n.t('{0} Press Enter to add it there instead.', checked.error) };
           }
           return toCheck(checked);
         },
@@ -104,10 +104,10 @@ export function secretStep<S extends KeyAnswers>(
       const checked = validateApiKey(answer, provider);
       const other = !checked.ok ? checked.otherProvider : undefined;
       if (moveTo && other) {
-        const move = t('Add as {0} Key', other.label);
+        const move = l10n.t('Add as {0} Key', other.label);
         const choice = await prompter().ask(
-          t('This looks like a key from {0}, not from {1}.', other.label, provider.label),
-          t('It starts as {0} keys do. Add it under {0}, or cancel and paste the {1} key.', other.label, provider.label),
+          l10n.t('This looks like a key from {0}, not from {1}.', other.label, provider.label),
+          l10n.t('It starts as {0} keys do. Add it under {0}, or cancel and paste the {1} key.', other.label, provider.label),
           [move],
         );
         if (choice !== move) continue; // the box again, with the key as pasted
@@ -124,8 +124,8 @@ export function organizationStep<S extends KeyAnswers>(prompter: () => Prompter,
     const answer = await prompter().input({
       title: title(),
       step: at,
-      prompt: t('Optional: the OpenAI organization id. Leave it empty for your default organization.'),
-      placeholder: t('org-… (optional)'),
+      prompt: l10n.t('Optional: the OpenAI organization id. Leave it empty for your default organization.'),
+      placeholder: l10n.t('org-… (optional)'),
       value: state.organization ?? '',
       validate: (value) => toCheck(validateOrganizationId(value)),
     });

@@ -1,7 +1,7 @@
 // Which key a command is about, for every command that acts on one key (the key flows and the "use the
 // keys" flows alike): the key given by a tree row or an id, or one picked among the stored keys that fit,
 // with its mask from the MaskCache (no secret read for a key the tree has shown).
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import type { MaskCache } from '../core/keys/maskCache';
 import { getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
@@ -33,7 +33,9 @@ export async function resolveKey(deps: PickKeyDeps, arg: unknown, question: KeyQ
   const keys = question.filter ? all.filter(question.filter.fits) : all;
   if (keys.length === 0) {
     const text =
-      all.length > 0 && question.filter ? question.filter.noneFits : t('There is no key to choose. Add one with "Provider Keys: Add Key".');
+      all.length > 0 && question.filter
+        ? question.filter.noneFits
+        : l10n.t('There is no key to choose. Add one with "Provider Keys: Add Key".');
     void deps.prompter().message('info', text);
     return undefined;
   }

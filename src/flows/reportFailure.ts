@@ -2,7 +2,7 @@
 // saved, the outcome first, and never a key.
 import { Commands } from '../constants';
 import type { PiecesError } from '../core/pieces/errors';
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import type { KeyStore } from '../core/store/keyStore';
 import type { SyncError } from '../core/sync/outcome';
 import type { Prompter } from './prompter';
@@ -24,11 +24,11 @@ export class FailureReporter {
   async failure(error: SyncError | PiecesError, keyId: string | undefined, done?: string): Promise<void> {
     const record = keyId ? this.deps.store.get(keyId) : undefined;
     const saved = done ? `${done} ` : '';
-    const retry = t('Retry');
-    const selectUrl = t('Select Service URL');
-    const showLog = t('Show Log');
-    const updateKey = t('Update Key');
-    const restore = t('Restore Previous Key');
+    const retry = l10n.t('Retry');
+    const selectUrl = l10n.t('Select Service URL');
+    const showLog = l10n.t('Show Log');
+    const updateKey = l10n.t('Update Key');
+    const restore = l10n.t('Restore Previous Key');
     this.deps.log.warn(`Sync failed: ${error.message}`);
     const prompter = this.deps.prompter();
     let choice: string | undefined;
@@ -39,7 +39,7 @@ export class FailureReporter {
       case 'unreachable':
         choice = await prompter.message(
           'warning',
-          t('{0}{1} The change waits and is sent when Pieces OS answers.', saved, error.message),
+          l10n.t('{0}{1} The change waits and is sent when Pieces OS answers.', saved, error.message),
           retry,
           selectUrl,
           showLog,
@@ -49,14 +49,14 @@ export class FailureReporter {
       case 'session':
         choice = await prompter.message(
           'warning',
-          t('{0}Sign in to Pieces so that Pieces OS gets the change; it waits until then.', saved),
+          l10n.t('{0}Sign in to Pieces so that Pieces OS gets the change; it waits until then.', saved),
           retry,
         );
         break;
       case 'keyring':
         choice = await prompter.message(
           'warning',
-          t('{0}{1} The change waits. {2}', saved, error.message, keyringAdvice()),
+          l10n.t('{0}{1} The change waits. {2}', saved, error.message, keyringAdvice()),
           retry,
           showLog,
         );
@@ -66,10 +66,10 @@ export class FailureReporter {
         // Never parked: the engine sends it again by itself (after Retry-After, or with backoff).
         choice = await prompter.message(
           'warning',
-          t(
+          l10n.t(
             '{0}Pieces OS could not store the change yet: {1}',
             saved,
-            kind === 'busy' ? error.message : t('{0} It is sent again automatically.', sentence(error.message)),
+            kind === 'busy' ? error.message : l10n.t('{0} It is sent again automatically.', sentence(error.message)),
           ),
           retry,
           showLog,
@@ -79,7 +79,7 @@ export class FailureReporter {
         // A 2xx it could not read: Pieces OS may well have acted. Retried a few times, then parked.
         choice = await prompter.message(
           'error',
-          t('{0}{1} Whether Pieces OS took the change is not known; Retry sends it again.', saved, error.message),
+          l10n.t('{0}{1} Whether Pieces OS took the change is not known; Retry sends it again.', saved, error.message),
           retry,
           showLog,
         );
@@ -89,17 +89,17 @@ export class FailureReporter {
           // A removal (no key of ours is chosen): no key was sent, so none can be blamed or updated.
           choice = await prompter.message(
             'error',
-            t('{0}Pieces OS refused to remove the key it holds (401), so it may still use it. Retry sends the removal again.', saved),
+            l10n.t('{0}Pieces OS refused to remove the key it holds (401), so it may still use it. Retry sends the removal again.', saved),
             retry,
             showLog,
           );
           break;
         }
         const buttons = record?.previousRev ? [restore, updateKey, showLog] : [updateKey, showLog];
-        const name = record ? t('"{0}"', record.name) : t('the key');
+        const name = record ? l10n.t('"{0}"', record.name) : l10n.t('the key');
         choice = await prompter.message(
           'error',
-          t('{0}Pieces OS rejected {1} (401). Check the key and its organization id.', saved, name),
+          l10n.t('{0}Pieces OS rejected {1} (401). Check the key and its organization id.', saved, name),
           ...buttons,
         );
         break;
@@ -107,7 +107,7 @@ export class FailureReporter {
       default:
         choice = await prompter.message(
           'error',
-          t('{0}Pieces OS could not store the change: {1}', saved, sentence(error.message)),
+          l10n.t('{0}Pieces OS could not store the change: {1}', saved, sentence(error.message)),
           retry,
           showLog,
         );
@@ -128,8 +128,8 @@ function sentence(text: string): string {
 /** What to do about a keyring that gives nothing, where that is known to happen. */
 export function keyringAdvice(platform: string = process.platform): string {
   return platform === 'linux'
-    ? t(
+    ? l10n.t(
         'On Linux, unlock your keyring (GNOME Keyring or KWallet), or start VS Code with a "password-store" option (see "Preferences: Configure Runtime Arguments"), then Retry.',
       )
-    : t('Unlock your keychain, then Retry.');
+    : l10n.t('Unlock your keychain, then Retry.');
 }

@@ -3,7 +3,7 @@
 // per key and secret revision; a redraw reads no secret for a row it has shown before.
 import * as vscode from 'vscode';
 import { ItemContext } from '../constants';
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import type { MaskCache, MaskView } from '../core/keys/maskCache';
 import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
@@ -136,16 +136,17 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `provider:${provider.id}`;
     item.contextValue = ItemContext.provider;
-    item.description = count === 1 ? t('1 key') : t('{0} keys', count);
+    item.description = count === 1 ? l10n.t('1 key') : l10n.t('{0} keys', count);
     const active = this.store.activeKey(provider.id);
     const drift = this.driftOf(provider);
     let tooltip: string;
-    if (!provider.syncsToPieces) tooltip = t('{0}: local only; Pieces OS does not accept this provider.', provider.label);
+    if (!provider.syncsToPieces) tooltip = l10n.t('{0}: local only; Pieces OS does not accept this provider.', provider.label);
     else if (drift) tooltip = `${provider.label}: ${driftSentence(drift, provider.label, active?.name, this.heldName(drift))}`;
-    else if (active && isHeld(this.engine.stateOf(active))) tooltip = t('{0}: Pieces OS uses "{1}" (synced).', provider.label, active.name);
-    else if (active) {
-      tooltip = t('{0}: you chose "{1}" for Pieces OS ({2}).', provider.label, active.name, stateWord(this.engine.stateOf(active)));
-    } else tooltip = t('{0}: Pieces OS uses none of these keys.', provider.label);
+    else if (active && isHeld(this.engine.stateOf(active))) {
+      tooltip = l10n.t('{0}: Pieces OS uses "{1}" (synced).', provider.label, active.name);
+    } else if (active) {
+      tooltip = l10n.t('{0}: you chose "{1}" for Pieces OS ({2}).', provider.label, active.name, stateWord(this.engine.stateOf(active)));
+    } else tooltip = l10n.t('{0}: Pieces OS uses none of these keys.', provider.label);
     item.tooltip = tooltip;
     item.accessibilityInformation = { label: `${provider.label}, ${item.description}. ${tooltip}` };
     item.iconPath = new vscode.ThemeIcon(provider.syncsToPieces ? 'cloud' : 'device-desktop');
@@ -168,7 +169,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     // accessible name have the whole mask). A problem only ever concerns the key Pieces OS uses, so it
     // takes the place of "in Pieces OS" after the tail: "…9f3a · waiting", not cut off at the edge.
     const problem = isProblem(state);
-    const parts = state.kind === 'synced' ? [t('in Pieces OS'), rowTail(mask)] : [rowTail(mask)];
+    const parts = state.kind === 'synced' ? [l10n.t('in Pieces OS'), rowTail(mask)] : [rowTail(mask)];
     if (problem || state.kind === 'heldInstead') parts.push(stateWord(state));
     const extras = this.rowExtras(record);
     parts.push(...extras.badges);
@@ -178,10 +179,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     item.accessibilityInformation = {
       label: [
         record.name,
-        t('{0} key {1}', provider?.label ?? record.provider, mask),
-        held ? t('used by Pieces OS') : isActive ? t('chosen for Pieces OS') : '',
+        l10n.t('{0} key {1}', provider?.label ?? record.provider, mask),
+        held ? l10n.t('used by Pieces OS') : isActive ? l10n.t('chosen for Pieces OS') : '',
         stateWord(state),
-        stale ? t('due for rotation') : '',
+        stale ? l10n.t('due for rotation') : '',
         ...extras.badges,
       ]
         .filter(Boolean)
@@ -190,20 +191,20 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
 
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${escape(record.name)}** · ${escape(provider?.label ?? record.provider)}\n\n`);
-    if (held) tooltip.appendMarkdown(`$(pass) ${escape(t('Pieces OS uses this key.'))}\n\n`);
-    else if (isActive) tooltip.appendMarkdown(`$(circle-large-outline) ${escape(t('You chose this key for Pieces OS.'))}\n\n`);
+    if (held) tooltip.appendMarkdown(`$(pass) ${escape(l10n.t('Pieces OS uses this key.'))}\n\n`);
+    else if (isActive) tooltip.appendMarkdown(`$(circle-large-outline) ${escape(l10n.t('You chose this key for Pieces OS.'))}\n\n`);
     tooltip.appendMarkdown(`$(${codiconOf(state)}) ${escape(stateSentence(state, formatDate))}\n\n`);
-    tooltip.appendMarkdown(`${escape(t('Key: {0}', mask))}  \n`);
-    if (record.organization) tooltip.appendMarkdown(`${escape(t('Organization: {0}', record.organization))}  \n`);
-    tooltip.appendMarkdown(`${escape(t('Created: {0}', formatDate(record.createdAt)))}  \n`);
-    tooltip.appendMarkdown(`${escape(t('Updated: {0}', formatDate(record.updatedAt)))}`);
+    tooltip.appendMarkdown(`${escape(l10n.t('Key: {0}', mask))}  \n`);
+    if (record.organization) tooltip.appendMarkdown(`${escape(l10n.t('Organization: {0}', record.organization))}  \n`);
+    tooltip.appendMarkdown(`${escape(l10n.t('Created: {0}', formatDate(record.createdAt)))}  \n`);
+    tooltip.appendMarkdown(`${escape(l10n.t('Updated: {0}', formatDate(record.updatedAt)))}`);
     if (record.previousRev) {
       tooltip.appendMarkdown(
-        `\n\n$(history) ${escape(t('The previous key is kept until Pieces OS accepts this one ("Restore Previous Key" brings it back).'))}`,
+        `\n\n$(history) ${escape(l10n.t('The previous key is kept until Pieces OS accepts this one ("Restore Previous Key" brings it back).'))}`,
       );
     }
     if (stale) {
-      tooltip.appendMarkdown(`\n\n$(warning) ${escape(t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
+      tooltip.appendMarkdown(`\n\n$(warning) ${escape(l10n.t('Older than {0} days: consider rotating it.', this.rotationReminderDays()))}`);
     }
     for (const line of extras.lines) tooltip.appendMarkdown(`\n\n$(${line.icon}) ${escape(line.text)}`);
     item.tooltip = tooltip;
@@ -228,7 +229,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const chosen = this.store.activeKey(provider.id)?.name;
     const ours = this.heldName(drift);
     const sentence = driftSentence(drift, provider.label, chosen, ours);
-    item.label = t('Pieces OS {0}', driftWord(drift));
+    item.label = l10n.t('Pieces OS {0}', driftWord(drift));
     // The held key's mask follows the mask rule of every row (no characters of a short key).
     if (drift.kind !== 'holdsNone') {
       item.description = [ours ?? rowTail(drift.mask), !ours ? drift.name : undefined].filter(Boolean).join(' · ');
@@ -236,15 +237,15 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     switch (drift.kind) {
       case 'holdsOther':
         item.contextValue = ItemContext.drift;
-        item.tooltip = `${sentence} ${t('Send yours, keep the one Pieces OS holds, or leave it.')}`;
+        item.tooltip = `${sentence} ${l10n.t('Send yours, keep the one Pieces OS holds, or leave it.')}`;
         break;
       case 'holdsNone':
         item.contextValue = ItemContext.driftNone;
-        item.tooltip = `${sentence} ${t('It was sent, but Pieces OS no longer holds it (it may have been removed in Pieces). Send it again, or leave it.')}`;
+        item.tooltip = `${sentence} ${l10n.t('It was sent, but Pieces OS no longer holds it (it may have been removed in Pieces). Send it again, or leave it.')}`;
         break;
       case 'holdsUnknown':
         item.contextValue = ItemContext.driftUnknown;
-        item.tooltip = `${sentence} ${t("Keep it here (stored in VS Code's secret storage), or leave it.")}`;
+        item.tooltip = `${sentence} ${l10n.t("Keep it here (stored in VS Code's secret storage), or leave it.")}`;
         break;
     }
     item.accessibilityInformation = { label: [item.label, item.description].filter(Boolean).join(', ') + `. ${item.tooltip}` };
@@ -265,8 +266,8 @@ function rowTail(mask: string): string {
 }
 
 function maskText(mask: MaskView): string {
-  if (mask === 'loading') return t('loading');
-  if (mask === 'unavailable') return t('keyring unavailable');
+  if (mask === 'loading') return l10n.t('loading');
+  if (mask === 'unavailable') return l10n.t('keyring unavailable');
   return mask;
 }
 

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import type { ConnectionMonitor, ConnectionState } from '../core/pieces/connection';
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDERS, type ProviderId, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import type { SyncEngine } from '../core/sync/engine';
@@ -39,7 +39,7 @@ export class StatusBar implements vscode.Disposable {
     private readonly enabled: () => boolean,
   ) {
     this.item = vscode.window.createStatusBarItem('providerKeys.status', vscode.StatusBarAlignment.Right, 100);
-    this.item.name = t('Provider Keys: Pieces OS');
+    this.item.name = l10n.t('Provider Keys: Pieces OS');
     this.item.command = Commands.statusActions;
     this.update();
   }
@@ -65,33 +65,43 @@ export class StatusBar implements vscode.Disposable {
       const onlyWaiting = problems.length === 1 && engine.pending > 0 && !engine.lastError;
       if (onlyWaiting && engine.busy) {
         return {
-          text: `$(sync~spin) ${t('Pieces OS: syncing')}`,
-          lines: [t('Sending your change to Pieces OS…')],
-          title: t('Syncing with Pieces OS'),
+          text: `$(sync~spin) ${l10n.t('Pieces OS: syncing')}`,
+          lines: [l10n.t('Sending your change to Pieces OS…')],
+          title: l10n.t('Syncing with Pieces OS'),
           severity: 'busy',
         };
       }
       // Changes waiting behind a worse problem are still counted in the text: "not running · 1 waiting".
-      const text = engine.pending > 0 && !worst.waiting ? `${worst.text} · ${t('{0} waiting', engine.pending)}` : worst.text;
+      const text = engine.pending > 0 && !worst.waiting ? `${worst.text} · ${l10n.t('{0} waiting', engine.pending)}` : worst.text;
       return {
         text,
         lines: problems.map((p) => p.line),
-        title: problems.length === 1 ? stripIcon(worst.text) : t('{0} (and {1} more)', stripIcon(worst.text), problems.length - 1),
+        title: problems.length === 1 ? stripIcon(worst.text) : l10n.t('{0} (and {1} more)', stripIcon(worst.text), problems.length - 1),
         severity: worst.severity,
       };
     }
     if (engine.busy) {
       return {
-        text: `$(sync~spin) ${t('Pieces OS: syncing')}`,
-        lines: [t('Sending your change to Pieces OS…')],
-        title: t('Syncing with Pieces OS'),
+        text: `$(sync~spin) ${l10n.t('Pieces OS: syncing')}`,
+        lines: [l10n.t('Sending your change to Pieces OS…')],
+        title: l10n.t('Syncing with Pieces OS'),
         severity: 'busy',
       };
     }
     if (state.kind === 'connected') {
-      return { text: `$(check) ${t('Pieces OS')}`, lines: [connectionText(state)], title: t('Pieces OS: connected'), severity: 'ok' };
+      return {
+        text: `$(check) ${l10n.t('Pieces OS')}`,
+        lines: [connectionText(state)],
+        title: l10n.t('Pieces OS: connected'),
+        severity: 'ok',
+      };
     }
-    return { text: `$(key) ${t('Pieces OS')}`, lines: [connectionText(state)], title: t('Looking for Pieces OS'), severity: 'busy' };
+    return {
+      text: `$(key) ${l10n.t('Pieces OS')}`,
+      lines: [connectionText(state)],
+      title: l10n.t('Looking for Pieces OS'),
+      severity: 'busy',
+    };
   }
 
   update(): void {
@@ -102,15 +112,15 @@ export class StatusBar implements vscode.Disposable {
     }
     const view = this.view();
     this.item.text = view.text;
-    this.item.accessibilityInformation = { label: `${t('Provider Keys')}: ${stripIcon(view.text)}. ${view.lines.join(' ')}` };
+    this.item.accessibilityInformation = { label: `${l10n.t('Provider Keys')}: ${stripIcon(view.text)}. ${view.lines.join(' ')}` };
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**${t('Provider Keys for Pieces OS')}**\n\n`);
+    tooltip.appendMarkdown(`**${l10n.t('Provider Keys for Pieces OS')}**\n\n`);
     for (const line of view.lines) tooltip.appendMarkdown(`- ${escape(line)}\n`);
     const state = this.monitor.state;
-    if ('url' in state && state.url) tooltip.appendMarkdown(`\n${t('Service')}: \`${state.url}\``);
+    if ('url' in state && state.url) tooltip.appendMarkdown(`\n${l10n.t('Service')}: \`${state.url}\``);
     const lastSync = this.lastSync();
-    if (lastSync) tooltip.appendMarkdown(`  \n${t('Last sync')}: ${new Date(lastSync).toLocaleString()}`);
-    tooltip.appendMarkdown(`\n\n${t('Click for actions')}`);
+    if (lastSync) tooltip.appendMarkdown(`  \n${l10n.t('Last sync')}: ${new Date(lastSync).toLocaleString()}`);
+    tooltip.appendMarkdown(`\n\n${l10n.t('Click for actions')}`);
     this.item.tooltip = tooltip;
     this.item.backgroundColor =
       view.severity === 'error'
@@ -131,19 +141,19 @@ export class StatusBar implements vscode.Disposable {
     const problems: Problem[] = [];
     const state = this.monitor.state;
     if (state.kind === 'refusedUrl') {
-      problems.push({ text: `$(error) ${t('Pieces OS: service URL refused')}`, line: connectionText(state), severity: 'error' });
+      problems.push({ text: `$(error) ${l10n.t('Pieces OS: service URL refused')}`, line: connectionText(state), severity: 'error' });
     } else if (state.kind === 'notRunning') {
-      problems.push({ text: `$(debug-disconnect) ${t('Pieces OS: not running')}`, line: connectionText(state), severity: 'warning' });
+      problems.push({ text: `$(debug-disconnect) ${l10n.t('Pieces OS: not running')}`, line: connectionText(state), severity: 'warning' });
     } else if (state.kind === 'error') {
-      problems.push({ text: `$(warning) ${t('Pieces OS: error')}`, line: connectionText(state), severity: 'error' });
+      problems.push({ text: `$(warning) ${l10n.t('Pieces OS: error')}`, line: connectionText(state), severity: 'error' });
     } else if (state.kind === 'notSignedIn') {
-      problems.push({ text: `$(account) ${t('Pieces OS: not signed in')}`, line: connectionText(state), severity: 'warning' });
+      problems.push({ text: `$(account) ${l10n.t('Pieces OS: not signed in')}`, line: connectionText(state), severity: 'warning' });
     }
 
     for (const key of this.rejectedKeys()) {
       problems.push({
-        text: `$(error) ${t('Pieces OS: key rejected')}`,
-        line: t('Pieces OS rejected "{0}" (401): update the key or its organization id.', key.name),
+        text: `$(error) ${l10n.t('Pieces OS: key rejected')}`,
+        line: l10n.t('Pieces OS rejected "{0}" (401): update the key or its organization id.', key.name),
         severity: 'error',
       });
     }
@@ -153,28 +163,28 @@ export class StatusBar implements vscode.Disposable {
       // The same words as the tree's row for it (vocabulary.ts): "holds no key" is never "holds another key".
       const ours = drift.kind === 'holdsOther' && drift.ourKeyId ? this.store.get(drift.ourKeyId)?.name : undefined;
       const line = driftSentence(drift, label, this.store.activeKey(provider as ProviderId)?.name, ours);
-      problems.push({ text: `$(warning) ${t('Pieces OS: {0}', driftWord(drift))}`, line, severity: 'warning' });
+      problems.push({ text: `$(warning) ${l10n.t('Pieces OS: {0}', driftWord(drift))}`, line, severity: 'warning' });
     }
     for (const key of this.activeKeysIn('failed')) {
       const state = this.sync.stateOf(key);
       problems.push({
-        text: `$(warning) ${t('Pieces OS: sync failed')}`,
-        line: t('"{0}" could not be sent: {1}', key.name, 'reason' in state ? (state.reason ?? '') : ''),
+        text: `$(warning) ${l10n.t('Pieces OS: sync failed')}`,
+        line: l10n.t('"{0}" could not be sent: {1}', key.name, 'reason' in state ? (state.reason ?? '') : ''),
         severity: 'error',
       });
     }
     for (const removal of this.sync.parkedRemovals()) {
       const label = getProvider(removal.provider)?.label ?? removal.provider;
       problems.push({
-        text: `$(warning) ${t('Pieces OS: sync failed')}`,
-        line: t('Pieces OS still holds your {0} key: removing it failed ({1}). Sync Now tries again.', label, removal.reason),
+        text: `$(warning) ${l10n.t('Pieces OS: sync failed')}`,
+        line: l10n.t('Pieces OS still holds your {0} key: removing it failed ({1}). Sync Now tries again.', label, removal.reason),
         severity: 'error',
       });
     }
     for (const key of this.activeKeysIn('keyring')) {
       problems.push({
-        text: `$(lock) ${t('Keyring unavailable')}`,
-        line: t('VS Code\'s secret storage did not give "{0}"; it is sent once it does.', key.name),
+        text: `$(lock) ${l10n.t('Keyring unavailable')}`,
+        line: l10n.t('VS Code\'s secret storage did not give "{0}"; it is sent once it does.', key.name),
         severity: 'warning',
       });
     }
@@ -182,10 +192,10 @@ export class StatusBar implements vscode.Disposable {
     if (waiting > 0) {
       const signIn = this.activeKeysIn('signIn').length > 0;
       problems.push({
-        text: `$(clock) ${t('Pieces OS: {0}', changesWaiting(waiting))}`,
+        text: `$(clock) ${l10n.t('Pieces OS: {0}', changesWaiting(waiting))}`,
         line: signIn
-          ? t('{0}: sign in to Pieces to send them.', changesWaiting(waiting))
-          : t('{0}: sent when Pieces OS answers (Sync Now sends them at once).', changesWaiting(waiting)),
+          ? l10n.t('{0}: sign in to Pieces to send them.', changesWaiting(waiting))
+          : l10n.t('{0}: sent when Pieces OS answers (Sync Now sends them at once).', changesWaiting(waiting)),
         severity: 'warning',
         waiting: true,
       });
@@ -215,11 +225,11 @@ export class StatusBar implements vscode.Disposable {
 export function connectionText(state: ConnectionState): string {
   switch (state.kind) {
     case 'unknown':
-      return t('Looking for Pieces OS…');
+      return l10n.t('Looking for Pieces OS…');
     case 'connected':
-      return t('Connected to Pieces OS {0}, signed in as {1}.', state.version, state.user);
+      return l10n.t('Connected to Pieces OS {0}, signed in as {1}.', state.version, state.user);
     case 'notSignedIn':
-      return state.detail ?? t('Pieces OS {0} is running, but nobody is signed in. Sign in to Pieces to sync keys.', state.version);
+      return state.detail ?? l10n.t('Pieces OS {0} is running, but nobody is signed in. Sign in to Pieces to sync keys.', state.version);
     case 'refusedUrl':
       return state.detail;
     case 'notRunning':

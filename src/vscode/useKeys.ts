@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ContextKeys } from '../constants';
 import type { KeyRecord } from '../core/store/keyStore';
-import { t } from '../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { getProvider } from '../core/providers/catalogue';
 import type { Prompter } from '../flows/prompter';
 import type { FlowDeps, UseKeysKnobs } from '../flows/useKeys/flowDeps';
@@ -78,21 +78,21 @@ export class UseKeys implements vscode.Disposable {
     const provider = getProvider(record.provider);
     const label = provider?.label ?? record.provider;
     if (provider && readTerminalAssignments(this.deps.context.globalState)[record.provider] === record.id) {
-      badges.push(t('in terminals'));
-      lines.push({ icon: 'terminal', text: t('New integrated terminals get {0} from this key.', provider.envVar) });
+      badges.push(l10n.t('in terminals'));
+      lines.push({ icon: 'terminal', text: l10n.t('New integrated terminals get {0} from this key.', provider.envVar) });
     }
     const verified = record.verified;
     if (verified) {
       const when = new Date(verified.at).toLocaleString();
       if (Date.parse(verified.at) < Date.parse(record.updatedAt)) {
-        lines.push({ icon: 'history', text: t('Last verified {0}, before the key was last updated.', when) });
+        lines.push({ icon: 'history', text: l10n.t('Last verified {0}, before the key was last updated.', when) });
       } else if (verified.result === 'ok') {
-        lines.push({ icon: 'verified', text: t('Verified: {0} accepted it {1}.', label, when) });
+        lines.push({ icon: 'verified', text: l10n.t('Verified: {0} accepted it {1}.', label, when) });
       } else {
-        badges.push(t('rejected by {0}', label));
+        badges.push(l10n.t('rejected by {0}', label));
         lines.push({
           icon: 'error',
-          text: t('Verified: {0} rejected it ({1}) {2}. Update it with a working key.', label, verified.status ?? '401/403', when),
+          text: l10n.t('Verified: {0} rejected it ({1}) {2}. Update it with a working key.', label, verified.status ?? '401/403', when),
         });
       }
     }

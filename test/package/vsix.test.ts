@@ -64,12 +64,14 @@ const ALWAYS = [
   'dist/commands.js',
   'dist/use-keys.js',
   'dist/keychain-helper.js',
+  'dist/l10n.js',
   'package.json',
   'package.nls.json',
   'readme.md',
   'changelog.md',
   'LICENSE.txt',
   'ThirdPartyNotices.txt',
+  'l10n/bundle.l10n.json',
   'media/icon.png',
 ];
 
@@ -94,7 +96,7 @@ describe('the packaged VSIXs', function () {
     describe(label, () => {
       it(`holds only the bundles, media, manifest, strings and documents${native ? ', and keytar.node' : ''}`, () => {
         const allowed = new RegExp(
-          `^(dist/(extension|commands|use-keys|keychain-helper)\\.js${native ? '|dist/keytar\\.node' : ''}|media/[^/]+\\.(png|svg)|package\\.json|package\\.nls\\.json|readme\\.md|changelog\\.md|LICENSE\\.txt|ThirdPartyNotices\\.txt)$`,
+          `^(dist/(extension|commands|use-keys|keychain-helper|l10n)\\.js${native ? '|dist/keytar\\.node' : ''}|media/[^/]+\\.(png|svg)|package\\.json|package\\.nls\\.json|readme\\.md|changelog\\.md|LICENSE\\.txt|ThirdPartyNotices\\.txt|l10n/bundle\\.l10n(\\.[a-z-]+)?\\.json)$`,
         );
         const { entries } = get();
         assert.deepEqual(

@@ -3,7 +3,7 @@
 // `export`, CRLF and duplicates as every dotenv-based tool reads them). Nothing here reads a file
 // or writes anything: the VS Code layer decides which files may be read (trusted workspaces only).
 import { parse } from 'dotenv';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { OPENAI_ORG_ENV, PROVIDER_APIS } from '../providers/apis';
 import { PROVIDERS, type ProviderId } from '../providers/catalogue';
 
@@ -48,12 +48,12 @@ export function isDotenvFileName(name: string): boolean {
 
 /** Keys in an environment object, such as the extension host's `process.env`. */
 export function candidatesFromEnvironment(env: Readonly<Record<string, string | undefined>>): Candidate[] {
-  return collect(env, (variable) => ({ kind: 'environment', variable }), t('From environment'));
+  return collect(env, (variable) => ({ kind: 'environment', variable }), l10n.t('From environment'));
 }
 
 /** Keys in the text of one `.env` file; `file` is how the file is named to the user (a relative path). */
 export function candidatesFromDotenv(text: string, file: string): Candidate[] {
-  return collect(parse(text), (variable) => ({ kind: 'dotenv', variable, file }), t('From {0}', file));
+  return collect(parse(text), (variable) => ({ kind: 'dotenv', variable, file }), l10n.t('From {0}', file));
 }
 
 function collect(
@@ -95,9 +95,9 @@ export function describeSources(sources: readonly CandidateSource[]): string {
   return sources
     .map((s) =>
       s.kind === 'environment'
-        ? t('{0} (environment)', s.variable)
+        ? l10n.t('{0} (environment)', s.variable)
         : s.kind === 'dotenv'
-          ? t('{0} in {1}', s.variable, s.file)
+          ? l10n.t('{0} in {1}', s.variable, s.file)
           : `${s.service} / ${s.account}`,
     )
     .join(', ');

@@ -3,7 +3,7 @@
 import type { Candidate } from './environment';
 import type { KeyRecord, NewKey } from '../store/keyStore';
 import { isAddUnfinished } from '../store/unfinished';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { getProvider, type ProviderId } from '../providers/catalogue';
 import { MAX_NAME_LENGTH, validateApiKey, validateKeyName, validateOrganizationId } from '../keys/validation';
 
@@ -38,7 +38,7 @@ export async function importKeys(deps: ImportDeps, picked: readonly Candidate[])
   for (const candidate of picked) {
     const provider = getProvider(candidate.provider);
     if (!provider) {
-      results.push({ kind: 'refused', candidate, reason: t('Unknown provider "{0}".', candidate.provider) });
+      results.push({ kind: 'refused', candidate, reason: l10n.t('Unknown provider "{0}".', candidate.provider) });
       continue;
     }
     const checked = validateApiKey(candidate.secret, provider);
@@ -56,7 +56,7 @@ export async function importKeys(deps: ImportDeps, picked: readonly Candidate[])
     if (candidate.organization && provider.hasOrganization) {
       const org = validateOrganizationId(candidate.organization);
       if (org.ok) organization = org.value || undefined;
-      else note = t('The organization id found with it was left out: {0}', org.error);
+      else note = l10n.t('The organization id found with it was left out: {0}', org.error);
     }
     const name = uniqueName(
       candidate.suggestedName,
@@ -74,7 +74,7 @@ export async function importKeys(deps: ImportDeps, picked: readonly Candidate[])
       if (!isAddUnfinished(error)) throw error;
       // Saved; recovery finishes it. Not a failure, and the rest of the import goes on.
       record = error.record;
-      note = [note, t('It is being finished and appears in the list shortly.')].filter(Boolean).join(' ');
+      note = [note, l10n.t('It is being finished and appears in the list shortly.')].filter(Boolean).join(' ');
     }
     if (usedByPieces) chosen.add(provider.id);
     results.push({ kind: 'added', candidate, record, usedByPieces, ...(note ? { note } : {}) });
@@ -96,7 +96,7 @@ export function uniqueName(base: string, taken: readonly string[]): string {
   const suffixRoom = 5; // " (99)"
   const cleaned = base.trim().replace(/\s+/g, ' ');
   let stem = cleaned.length > MAX_NAME_LENGTH - suffixRoom ? `…${cleaned.slice(-(MAX_NAME_LENGTH - suffixRoom - 1))}` : cleaned;
-  if (!validateKeyName(stem).ok) stem = t('Imported');
+  if (!validateKeyName(stem).ok) stem = l10n.t('Imported');
   for (let n = 1; ; n++) {
     const name = n === 1 ? stem : `${stem} (${n})`;
     if (validateKeyName(name, taken).ok) return name;

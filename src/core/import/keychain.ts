@@ -6,7 +6,7 @@
 // result with a message that says what to do; nothing is cached and nothing is written.
 import { fork } from 'node:child_process';
 import type { CandidateSource } from './environment';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDER_APIS } from '../providers/apis';
 import { PROVIDERS, type ProviderId, providerOfKey } from '../providers/catalogue';
 import { excerpt } from '../keys/redact';
@@ -78,7 +78,7 @@ export class KeychainProcess implements KeychainPort {
       const unavailable = (kind: KeychainUnavailableKind, detail?: string): void =>
         finish({ ok: false, unavailable: { kind, message: unavailableMessage(kind, detail, timeoutMs) } });
       const timer = setTimeout(() => unavailable('timeout'), timeoutMs);
-      const onAbort = (): void => unavailable('failed', t('cancelled'));
+      const onAbort = (): void => unavailable('failed', l10n.t('cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
       child.on('message', (answer: HelperAnswer) => {
         if (answer.type === 'found') finish({ ok: true, found: answer.found });
@@ -90,7 +90,7 @@ export class KeychainProcess implements KeychainPort {
       child.on('close', (code, exitSignal) => {
         // A crash while asking the secret service is libsecret failing to show the unlock prompt.
         if (exitSignal) unavailable('locked');
-        else unavailable('failed', t('the keychain helper stopped (exit code {0})', code ?? '?'));
+        else unavailable('failed', l10n.t('the keychain helper stopped (exit code {0})', code ?? '?'));
       });
       const request: HelperRequest = { modulePaths: this.options.modulePaths, services };
       child.send(request);
@@ -120,28 +120,28 @@ export function classifyKeychainError(message: string): KeychainUnavailableKind 
 export function unavailableMessage(kind: KeychainUnavailableKind, detail?: string, timeoutMs = KEYCHAIN_TIMEOUT_MS): string {
   switch (kind) {
     case 'moduleMissing':
-      return t(
+      return l10n.t(
         'Import from OS Keychain is not available in this build: it needs the keychain module (keytar), which only the platform VSIX carries (such as provider-keys-linux-x64). Install that VSIX, or use Import from Environment. Everything else works.',
       );
     case 'libraryMissing':
-      return t(
+      return l10n.t(
         'Import from OS Keychain needs the libsecret library, which is not installed. Install it (for example `sudo apt install libsecret-1-0`) and try again.',
       );
     case 'noSecretService':
-      return t(
+      return l10n.t(
         'No OS keychain answered: there is no D-Bus session or no secret service (such as GNOME Keyring or KWallet) running. Run VS Code in a desktop session, or start one (`gnome-keyring-daemon --unlock`), and try again.',
       );
     case 'locked':
-      return t(
+      return l10n.t(
         'The OS keychain is locked and could not ask for its password here. Unlock it (log in to your desktop session, or run `gnome-keyring-daemon --unlock`) and try again.',
       );
     case 'timeout':
-      return t(
+      return l10n.t(
         'The OS keychain did not answer within {0} seconds (was an unlock prompt left open?). Try again.',
         Math.round(timeoutMs / 1000),
       );
     case 'failed':
-      return t('The OS keychain could not be read: {0}', detail ? excerpt(detail) : t('unknown error'));
+      return l10n.t('The OS keychain could not be read: {0}', detail ? excerpt(detail) : l10n.t('unknown error'));
   }
 }
 

@@ -3,7 +3,7 @@
 // Certain is refused: fewer characters than any provider's keys, or another provider's own prefix
 // ("sk-ant-" in the OpenAI box), which would send Pieces OS a key it cannot use. Messages never quote
 // the key (a catalogue prefix is not the key: masks show it too).
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDERS, type ProviderInfo, knownPrefixOf, providerOfKey } from '../providers/catalogue';
 import { knownSecrets } from './redact';
 import { hasInvisible } from './text';
@@ -23,28 +23,33 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/;
 const KEY_CHARS = /^[\x21-\x7e]+$/;
 
 export function validateApiKey(input: string, provider: ProviderInfo): Checked {
-  if (typeof input !== 'string') return { ok: false, error: t('Enter the API key.') };
+  if (typeof input !== 'string') return { ok: false, error: l10n.t('Enter the API key.') };
   const value = input.trim();
-  if (value === '') return { ok: false, error: t('Enter the API key.') };
-  if (/[\r\n]/.test(value)) return { ok: false, error: t('An API key is a single line; the text you pasted has line breaks.') };
+  if (value === '') return { ok: false, error: l10n.t('Enter the API key.') };
+  if (/[\r\n]/.test(value)) return { ok: false, error: l10n.t('An API key is a single line; the text you pasted has line breaks.') };
   if (CONTROL.test(value.replace(/\t/g, ''))) {
-    return { ok: false, error: t('The key contains invisible control characters; copy it again from the provider.') };
+    return { ok: false, error: l10n.t('The key contains invisible control characters; copy it again from the provider.') };
   }
-  if (/\s/.test(value)) return { ok: false, error: t('An API key has no spaces; the text you pasted has some inside it.') };
+  if (/\s/.test(value)) return { ok: false, error: l10n.t('An API key has no spaces; the text you pasted has some inside it.') };
   if (!KEY_CHARS.test(value)) {
-    return { ok: false, error: t('The key contains characters an API key never has (only printable ASCII is allowed).') };
+    return { ok: false, error: l10n.t('The key contains characters an API key never has (only printable ASCII is allowed).') };
   }
   if (value.length < MIN_KEY_LENGTH) {
-    return { ok: false, error: t('That is too short for an API key ({0} characters; at least {1}).', value.length, MIN_KEY_LENGTH) };
+    return { ok: false, error: l10n.t('That is too short for an API key ({0} characters; at least {1}).', value.length, MIN_KEY_LENGTH) };
   }
   if (value.length > MAX_KEY_LENGTH) {
-    return { ok: false, error: t('That is too long for an API key ({0} characters; at most {1}).', value.length, MAX_KEY_LENGTH) };
+    return { ok: false, error: l10n.t('That is too long for an API key ({0} characters; at most {1}).', value.length, MAX_KEY_LENGTH) };
   }
   const other = otherProviderOf(value, provider);
   if (other) {
     return {
       ok: false,
-      error: t('This looks like a key from {0} (it starts with "{1}"), not from {2}.', other.label, knownPrefixOf(value), provider.label),
+      error: l10n.t(
+        'This looks like a key from {0} (it starts with "{1}"), not from {2}.',
+        other.label,
+        knownPrefixOf(value),
+        provider.label,
+      ),
       otherProvider: other,
     };
   }
@@ -52,7 +57,7 @@ export function validateApiKey(input: string, provider: ProviderInfo): Checked {
     return {
       ok: true,
       value,
-      warning: t(
+      warning: l10n.t(
         '{0} keys usually start with "{1}". Check that this is the right key; it can still be saved.',
         provider.label,
         provider.keyPrefixes[provider.keyPrefixes.length - 1] ?? '',
@@ -63,12 +68,12 @@ export function validateApiKey(input: string, provider: ProviderInfo): Checked {
   if (value.length < shortest || value.length > longest) {
     const usual =
       shortest === longest
-        ? t('{0} keys have {1} characters', provider.label, shortest)
-        : t('{0} keys have {1} to {2} characters', provider.label, shortest, longest);
+        ? l10n.t('{0} keys have {1} characters', provider.label, shortest)
+        : l10n.t('{0} keys have {1} to {2} characters', provider.label, shortest, longest);
     return {
       ok: true,
       value,
-      warning: t('{0}; this one has {1}. Check that you copied all of it; it can still be saved.', usual, value.length),
+      warning: l10n.t('{0}; this one has {1}. Check that you copied all of it; it can still be saved.', usual, value.length),
     };
   }
   return { ok: true, value };
@@ -90,13 +95,13 @@ export function otherProviderOf(key: string, provider: ProviderInfo): ProviderIn
  * it is refused, not silently changed.
  */
 export function validateHeldApiKey(input: unknown, provider: ProviderInfo): Checked {
-  if (typeof input !== 'string' || input === '') return { ok: false, error: t('The key is empty.') };
+  if (typeof input !== 'string' || input === '') return { ok: false, error: l10n.t('The key is empty.') };
   if (input !== input.trim()) {
     return {
       ok: false,
       error: /[\r\n\u2028\u2029\u0085]/.test(input)
-        ? t('An API key is a single line; this one has a line break around it.')
-        : t('An API key has no spaces; this one has spaces or invisible characters around it.'),
+        ? l10n.t('An API key is a single line; this one has a line break around it.')
+        : l10n.t('An API key has no spaces; this one has spaces or invisible characters around it.'),
     };
   }
   return validateApiKey(input, provider);
@@ -106,11 +111,11 @@ export function validateHeldApiKey(input: unknown, provider: ProviderInfo): Chec
 export function validateOrganizationId(input: string): Checked {
   const value = input.trim();
   if (value === '') return { ok: true, value };
-  if (/\s/.test(value) || CONTROL.test(value)) return { ok: false, error: t('An organization id has no spaces or line breaks.') };
+  if (/\s/.test(value) || CONTROL.test(value)) return { ok: false, error: l10n.t('An organization id has no spaces or line breaks.') };
   if (!/^org-[A-Za-z0-9_-]{4,64}$/.test(value)) {
     return {
       ok: false,
-      error: t(
+      error: l10n.t(
         'An organization id looks like "org-" followed by letters and digits (find it in your OpenAI organization settings), or leave it empty.',
       ),
     };
@@ -140,16 +145,16 @@ export function keyLikeReason(name: string): string | undefined {
       const before = at > 0 ? name.charAt(at - 1) : '';
       if (/[A-Za-z0-9]/.test(before)) continue;
       const tail = /^[A-Za-z0-9_-]*/.exec(name.slice(at + prefix.length))?.[0] ?? '';
-      if (tail.length >= KEY_LIKE_AFTER_PREFIX) return t('it starts like a key ("{0}…")', prefix);
+      if (tail.length >= KEY_LIKE_AFTER_PREFIX) return l10n.t('it starts like a key ("{0}…")', prefix);
     }
   }
   for (const run of name.match(/[A-Za-z0-9_-]+/g) ?? []) {
-    if (run.length >= KEY_LIKE_RUN) return t('it has {0} key characters in a row', run.length);
+    if (run.length >= KEY_LIKE_RUN) return l10n.t('it has {0} key characters in a row', run.length);
     if (
       run.length >= KEY_LIKE_MIXED_RUN &&
       run.split(/[-_]/).some((part) => part.length >= KEY_LIKE_MIXED_PART && /\d/.test(part) && /[A-Za-z]/.test(part))
     ) {
-      return t('it has {0} key characters in a row', run.length);
+      return l10n.t('it has {0} key characters in a row', run.length);
     }
   }
   return undefined;
@@ -161,34 +166,37 @@ export function keyLikeReason(name: string): string | undefined {
  * stored in plain text).
  */
 export function validateKeyName(input: string, takenNames: Iterable<string> = []): Checked {
-  if (typeof input !== 'string') return { ok: false, error: t('Enter a name for the key, such as "Personal" or "Work".') };
+  if (typeof input !== 'string') return { ok: false, error: l10n.t('Enter a name for the key, such as "Personal" or "Work".') };
   const value = input.trim();
-  if (value === '') return { ok: false, error: t('Enter a name for the key, such as "Personal" or "Work".') };
-  if (/[\r\n\u2028\u2029\u0085]/.test(value)) return { ok: false, error: t('A name is a single line of visible characters.') };
+  if (value === '') return { ok: false, error: l10n.t('Enter a name for the key, such as "Personal" or "Work".') };
+  if (/[\r\n\u2028\u2029\u0085]/.test(value)) return { ok: false, error: l10n.t('A name is a single line of visible characters.') };
   if (hasInvisible(value)) {
     return {
       ok: false,
-      error: t('A name cannot contain invisible, control or text-direction characters; type it again rather than pasting it.'),
+      error: l10n.t('A name cannot contain invisible, control or text-direction characters; type it again rather than pasting it.'),
     };
   }
-  if (value.length > MAX_NAME_LENGTH) return { ok: false, error: t('A name has at most {0} characters.', MAX_NAME_LENGTH) };
+  if (value.length > MAX_NAME_LENGTH) return { ok: false, error: l10n.t('A name has at most {0} characters.', MAX_NAME_LENGTH) };
   const keyLike = keyLikeReason(value);
   if (keyLike) {
     return {
       ok: false,
-      error: t(
+      error: l10n.t(
         'That name looks like an API key ({0}). Names are stored in plain text, so use a few words such as "Work" instead.',
         keyLike,
       ),
     };
   }
   if (knownSecrets.containsSecret(value)) {
-    return { ok: false, error: t('That name contains part of one of your keys. Names are stored in plain text; choose another name.') };
+    return {
+      ok: false,
+      error: l10n.t('That name contains part of one of your keys. Names are stored in plain text; choose another name.'),
+    };
   }
   const lower = value.toLowerCase();
   for (const taken of takenNames) {
     if (taken.toLowerCase() === lower) {
-      return { ok: false, error: t('A key named "{0}" already exists for this provider; choose another name.', taken) };
+      return { ok: false, error: l10n.t('A key named "{0}" already exists for this provider; choose another name.', taken) };
     }
   }
   return { ok: true, value };

@@ -17,7 +17,7 @@ import {
   UserChangedError,
 } from './errors';
 import { classify, parseJson, statusError } from './failures';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { cleanServiceName } from '../keys/redact';
 import { cleanServiceText } from '../keys/text';
 import {
@@ -185,7 +185,7 @@ export class PiecesClient {
   async version(options?: CallOptions): Promise<string> {
     const answer = await this.get(PiecesPaths.version, options);
     const text = answer.text.trim().replace(/^"|"$/g, '');
-    if (!text || text.length > 100) throw new BadResponseError(t('the version is empty or too long'), `GET ${PiecesPaths.version}`);
+    if (!text || text.length > 100) throw new BadResponseError(l10n.t('the version is empty or too long'), `GET ${PiecesPaths.version}`);
     return cleanServiceText(text, 100);
   }
 
@@ -335,8 +335,8 @@ export class PiecesClient {
       if (read.problem && json) {
         throw new BadResponseError(
           read.problem === 'tooLarge'
-            ? t('the answer is larger than {0} KB; the rest was not read', Math.round(this.maxAnswerBytes / 1024))
-            : t('the answer is nested too deeply or has too many parts to read safely'),
+            ? l10n.t('the answer is larger than {0} KB; the rest was not read', Math.round(this.maxAnswerBytes / 1024))
+            : l10n.t('the answer is nested too deeply or has too many parts to read safely'),
           operation,
           { tooLarge: true },
         );
@@ -373,13 +373,13 @@ function toWireKey(key: Partial<OpenAIKeyInput>): Auth0OpenAIUserMetadata {
 
 function requireUser(user: string, path: string): void {
   if (typeof user !== 'string' || user.trim() === '') {
-    throw new InvalidInputError(t('No Pieces user id to send; sign in to Pieces first.'), `POST ${path}`);
+    throw new InvalidInputError(l10n.t('No Pieces user id to send; sign in to Pieces first.'), `POST ${path}`);
   }
 }
 
 function requireKey(apiKey: string, path: string): void {
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
-    throw new InvalidInputError(t('The API key is empty.'), `POST ${path}`);
+    throw new InvalidInputError(l10n.t('The API key is empty.'), `POST ${path}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Typed failures of the Pieces OS client. Each carries a message a user understands; none ever
 // holds key bytes (service text is redacted before it is kept).
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 
 export type PiecesErrorKind =
   | 'unreachable'
@@ -43,17 +43,17 @@ export class ServiceUnreachableError extends PiecesError {
 function unreachableMessage(reason: ServiceUnreachableError['reason'], baseUrl: string | undefined): string {
   switch (reason) {
     case 'notFound':
-      return t(
+      return l10n.t(
         'Pieces OS is not running: nothing answered on 127.0.0.1 ports 39300–39333, 1000 or 5323. Start Pieces OS, or set its address with "Provider Keys: Select Service URL".',
       );
     case 'timeout':
-      return t('Pieces OS at {0} did not answer in time.', baseUrl ?? '?');
+      return l10n.t('Pieces OS at {0} did not answer in time.', baseUrl ?? '?');
     case 'refused':
-      return t('Pieces OS is not running at {0} (connection refused).', baseUrl ?? '?');
+      return l10n.t('Pieces OS is not running at {0} (connection refused).', baseUrl ?? '?');
     case 'reset':
-      return t('Pieces OS at {0} closed the connection before answering.', baseUrl ?? '?');
+      return l10n.t('Pieces OS at {0} closed the connection before answering.', baseUrl ?? '?');
     case 'network':
-      return t('Pieces OS at {0} could not be reached.', baseUrl ?? '?');
+      return l10n.t('Pieces OS at {0} could not be reached.', baseUrl ?? '?');
   }
 }
 
@@ -66,8 +66,8 @@ export class UnauthorizedError extends PiecesError {
   ) {
     super(
       serviceMessage
-        ? t('Pieces OS rejected this key (401): {0}', serviceMessage)
-        : t('Pieces OS rejected this key or organization (401).'),
+        ? l10n.t('Pieces OS rejected this key (401): {0}', serviceMessage)
+        : l10n.t('Pieces OS rejected this key or organization (401).'),
       operation,
     );
   }
@@ -83,7 +83,7 @@ export class SessionExpiredError extends PiecesError {
     readonly serviceMessage: string,
     operation?: string,
   ) {
-    super(t('Pieces OS says your Pieces session is not valid (401). Sign in to Pieces again, then try again.'), operation);
+    super(l10n.t('Pieces OS says your Pieces session is not valid (401). Sign in to Pieces again, then try again.'), operation);
   }
 }
 
@@ -101,8 +101,8 @@ export class ServiceBusyError extends PiecesError {
   ) {
     super(
       retryAfterMs === undefined
-        ? t('Pieces OS is busy (status {0}); trying again later.', status)
-        : t('Pieces OS is busy (status {0}); trying again in {1} s.', status, Math.ceil(retryAfterMs / 1000)),
+        ? l10n.t('Pieces OS is busy (status {0}); trying again later.', status)
+        : l10n.t('Pieces OS is busy (status {0}); trying again in {1} s.', status, Math.ceil(retryAfterMs / 1000)),
       operation,
     );
   }
@@ -121,11 +121,11 @@ export class NotFoundError extends PiecesError {
   ) {
     super(
       operation?.endsWith(' /user')
-        ? t(
+        ? l10n.t(
             'The service at {0} does not answer as Pieces OS does (GET /user: 404), so no key is sent to it. Check that Pieces OS runs there.',
             baseUrl,
           )
-        : t('Pieces OS at {0} does not offer {1} (404). Update Pieces OS.', baseUrl, operation ?? '?'),
+        : l10n.t('Pieces OS at {0} does not offer {1} (404). Update Pieces OS.', baseUrl, operation ?? '?'),
       operation,
     );
   }
@@ -140,7 +140,9 @@ export class ServerError extends PiecesError {
     operation?: string,
   ) {
     super(
-      serviceMessage ? t('Pieces OS failed with status {0}: {1}', status, serviceMessage) : t('Pieces OS failed with status {0}.', status),
+      serviceMessage
+        ? l10n.t('Pieces OS failed with status {0}: {1}', status, serviceMessage)
+        : l10n.t('Pieces OS failed with status {0}.', status),
       operation,
     );
   }
@@ -156,7 +158,7 @@ export class BadResponseError extends PiecesError {
     operation?: string,
     options: { tooLarge?: boolean } = {},
   ) {
-    super(t('Pieces OS sent a response this extension does not understand: {0}.', problem), operation);
+    super(l10n.t('Pieces OS sent a response this extension does not understand: {0}.', problem), operation);
     this.tooLarge = options.tooLarge ?? false;
   }
 }
@@ -165,7 +167,7 @@ export class BadResponseError extends PiecesError {
 export class NotSignedInError extends PiecesError {
   readonly kind = 'notSignedIn';
   constructor(operation?: string) {
-    super(t('Pieces OS is running, but nobody is signed in. Sign in to Pieces, then try again.'), operation);
+    super(l10n.t('Pieces OS is running, but nobody is signed in. Sign in to Pieces, then try again.'), operation);
   }
 }
 
@@ -179,7 +181,7 @@ export class UserChangedError extends PiecesError {
     readonly baseUrl: string,
     operation?: string,
   ) {
-    super(t('Another Pieces user is signed in at {0} now, so the key was not sent. Trying again for that user.', baseUrl), operation);
+    super(l10n.t('Another Pieces user is signed in at {0} now, so the key was not sent. Trying again for that user.', baseUrl), operation);
   }
 }
 
@@ -190,7 +192,10 @@ export class ServiceUrlRefusedError extends PiecesError {
     readonly reason: string,
     operation?: string,
   ) {
-    super(t('The "providerKeys.serviceUrl" setting was refused: {0} Nothing is sent until it is fixed or cleared.', reason), operation);
+    super(
+      l10n.t('The "providerKeys.serviceUrl" setting was refused: {0} Nothing is sent until it is fixed or cleared.', reason),
+      operation,
+    );
   }
 }
 
@@ -213,7 +218,7 @@ export class InvalidInputError extends PiecesError {
 export class CancelledError extends PiecesError {
   readonly kind = 'cancelled';
   constructor(operation?: string) {
-    super(t('Cancelled.'), operation);
+    super(l10n.t('Cancelled.'), operation);
   }
 }
 

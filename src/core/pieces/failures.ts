@@ -13,7 +13,7 @@ import {
   SessionExpiredError,
   UnauthorizedError,
 } from './errors';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { excerpt } from '../keys/redact';
 import { PiecesPaths } from './wire';
 
@@ -35,7 +35,11 @@ export function statusError(
   if (status === 429 || status === 503) return new ServiceBusyError(status, parseRetryAfter(headers.get('retry-after')), said, operation);
   if (status === 404) return new NotFoundError(baseUrl, operation);
   if (status >= 400 && status < 500) {
-    return new InvalidInputError(t('Pieces OS refused the request (status {0}): {1}', status, said || t('no details')), operation, status);
+    return new InvalidInputError(
+      l10n.t('Pieces OS refused the request (status {0}): {1}', status, said || l10n.t('no details')),
+      operation,
+      status,
+    );
   }
   return new ServerError(status, said, operation);
 }
@@ -74,6 +78,6 @@ export function parseJson(text: string, operation: string, secrets: Array<string
     return JSON.parse(text) as unknown;
   } catch {
     const shown = excerpt(text, secrets, 60);
-    throw new BadResponseError(shown ? t('not JSON ("{0}")', shown) : t('an empty body'), operation);
+    throw new BadResponseError(shown ? l10n.t('not JSON ("{0}")', shown) : l10n.t('an empty body'), operation);
   }
 }

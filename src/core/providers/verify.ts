@@ -2,7 +2,7 @@
 // here runs by itself. The key travels in a header (never in the URL), redirects are not followed
 // (a redirect could carry a custom auth header to another host), and neither the response body nor
 // the key reaches an outcome, a message or a log line.
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDER_APIS } from './apis';
 import type { ProviderId } from './catalogue';
 
@@ -135,15 +135,15 @@ export function checkVerifyBaseUrl(input: string): BaseUrlCheck {
   try {
     url = new URL(input.trim());
   } catch {
-    return { ok: false, error: t('"{0}" is not a URL.', input.trim()) };
+    return { ok: false, error: l10n.t('"{0}" is not a URL.', input.trim()) };
   }
   if (url.username || url.password || url.search || url.hash) {
-    return { ok: false, error: t('A provider base URL takes no user name, password, query or fragment.') };
+    return { ok: false, error: l10n.t('A provider base URL takes no user name, password, query or fragment.') };
   }
   if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
     return { ok: true, url: `${url.origin}${url.pathname}`.replace(/\/+$/, '') };
   }
-  return { ok: false, error: t('A provider base URL must use https://, or http:// on this computer (127.0.0.1, localhost, ::1).') };
+  return { ok: false, error: l10n.t('A provider base URL must use https://, or http:// on this computer (127.0.0.1, localhost, ::1).') };
 }
 
 /** One sentence for the user about an outcome. Names the key and the provider, never the key itself. */
@@ -151,39 +151,39 @@ export function describeOutcome(outcome: VerifyOutcome, providerLabel: string, k
   const host = hostOf(url);
   switch (outcome.kind) {
     case 'ok':
-      return t('{0} accepted "{1}".', providerLabel, keyName);
+      return l10n.t('{0} accepted "{1}".', providerLabel, keyName);
     case 'rejected':
-      return t(
+      return l10n.t(
         '{0} rejected "{1}" ({2}): the key is wrong, revoked or lacks access. Update it with a working key.',
         providerLabel,
         keyName,
         outcome.status,
       );
     case 'limited':
-      return t('{0} knows "{1}" but is limiting it (429: rate limit or no credit left). Nothing was changed.', providerLabel, keyName);
+      return l10n.t('{0} knows "{1}" but is limiting it (429: rate limit or no credit left). Nothing was changed.', providerLabel, keyName);
     case 'unexpected':
-      return t(
+      return l10n.t(
         '{0} answered {1}, which says nothing about "{2}". Nothing was changed; try again later.',
         providerLabel,
         outcome.status,
         keyName,
       );
     case 'timeout':
-      return t(
+      return l10n.t(
         '{0} ({1}) did not answer within {2} seconds. Nothing was changed.',
         providerLabel,
         host,
         Math.max(1, Math.round(outcome.timeoutMs / 1000)),
       );
     case 'network':
-      return t(
+      return l10n.t(
         'Could not reach {0} at {1} ({2}). Check your connection or proxy; nothing was changed.',
         providerLabel,
         host,
         outcome.reason,
       );
     case 'cancelled':
-      return t('Cancelled.');
+      return l10n.t('Cancelled.');
   }
 }
 

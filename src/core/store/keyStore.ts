@@ -5,7 +5,7 @@
 // the folder, the lock and SecretStorage come in as ports, so the same code runs under plain mocha.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Emitter, type Disposable, type Event } from '../emitter';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
 import type { StoreMutex } from './mutex';
 import type { RecordCache } from './recordCache';
@@ -39,7 +39,7 @@ export interface NewKey {
 /** The key was deleted (perhaps in another window) while the user was acting on it. */
 export class KeyGoneError extends Error {
   constructor() {
-    super(t('That key no longer exists; it may have been deleted in another window.'));
+    super(l10n.t('That key no longer exists; it may have been deleted in another window.'));
     this.name = 'KeyGoneError';
   }
 }
@@ -281,7 +281,7 @@ export class KeyStore implements Disposable {
   restorePrevious(id: string): Promise<KeyRecord> {
     return this.change(async () => {
       const current = await this.freshVisibleKey(id);
-      if (!current.previousRev) throw new Error(t('There is no previous key to restore.'));
+      if (!current.previousRev) throw new Error(l10n.t('There is no previous key to restore.'));
       const previous = await this.vault.readRev(id, current.previousRev, 'previous');
       const rev = newRev();
       const marked: KeyRecord = { ...current, pending: { op: 'rotate', at: this.iso(), rev } };
@@ -433,10 +433,10 @@ export class KeyStore implements Disposable {
 
   async freshKey(id: string): Promise<KeyRecord | undefined> {
     const text = await this.readRecord(keyFile(id));
-    if (text === FOREIGN) throw new Error(t('The record of this key cannot be read ({0}); it is left as it is.', 'foreign'));
+    if (text === FOREIGN) throw new Error(l10n.t('The record of this key cannot be read ({0}); it is left as it is.', 'foreign'));
     if (text === undefined) return undefined;
     const parsed = parseKey(text, id);
-    if (!parsed.ok) throw new Error(t('The record of this key cannot be read ({0}); it is left as it is.', parsed.why));
+    if (!parsed.ok) throw new Error(l10n.t('The record of this key cannot be read ({0}); it is left as it is.', parsed.why));
     this.cache.set(keyFile(id), text);
     return parsed.value;
   }

@@ -11,7 +11,7 @@
 // that could not be moved are kept. A store whose meta.json has a newer version is never written:
 // the store becomes read-only and says so.
 import { createHash } from 'node:crypto';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
 import { SecretRedactor, excerpt } from '../keys/redact';
 import { MAX_NAME_LENGTH, validateKeyName, validateOrganizationId } from '../keys/validation';
@@ -123,7 +123,7 @@ async function readMeta(folder: RecordFolderPort): Promise<string | undefined> {
 function checkMeta(text: string | undefined): string | undefined {
   const meta = parseMeta(text);
   if (typeof meta?.v === 'number' && meta.v > STORE_VERSION) {
-    return t(
+    return l10n.t(
       'Your keys were saved by a newer version of Provider Keys (storage format {0}). Update the extension; until then they are shown read-only.',
       meta.v,
     );
@@ -302,7 +302,7 @@ function acceptedName(name: unknown, taken: readonly string[], stored: SecretRed
 function neutralName(provider: ProviderInfo, taken: readonly string[]): string {
   const lower = new Set(taken.map((name) => name.toLowerCase()));
   for (let n = 1; ; n++) {
-    const name = t('{0} key {1}', provider.label, n);
+    const name = l10n.t('{0} key {1}', provider.label, n);
     if (!lower.has(name.toLowerCase())) return name;
   }
 }
@@ -355,7 +355,7 @@ function toSentRecord(
         ...(active ? { keyId: active.id, version: keyVersion(active) } : {}),
         nonce: choice.nonce,
         kind: rejected ? 'unauthorized' : 'parked',
-        reason: reason || t('An earlier change could not be sent.'),
+        reason: reason || l10n.t('An earlier change could not be sent.'),
         at: isoOr(parked.at, now),
         parked: true,
       },

@@ -1,6 +1,6 @@
 // An add whose key bytes are stored but whose last write failed. Its own small module: the flows that
 // tell the user about it live in other bundles, which must not pull in the store to recognise it.
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import type { KeyRecord } from './records';
 
 /**
@@ -12,7 +12,9 @@ export class AddUnfinishedError extends Error {
     readonly record: KeyRecord,
     readonly reason: unknown,
   ) {
-    super(t('"{0}" is saved; its last step could not be written yet. It is being finished and appears in the list shortly.', record.name));
+    super(
+      l10n.t('"{0}" is saved; its last step could not be written yet. It is being finished and appears in the list shortly.', record.name),
+    );
     this.name = 'AddUnfinishedError';
   }
 }

@@ -3,7 +3,7 @@
 // Nothing is sent: Pieces OS holds it already.
 import { cleanServiceText } from '../keys/text';
 import { validateHeldApiKey, validateKeyName, validateOrganizationId } from '../keys/validation';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import type { ServicePort } from '../pieces/servicePort';
 import { type ProviderId, getProvider } from '../providers/catalogue';
 import type { KeyRecord, KeyStore } from '../store/keyStore';
@@ -21,9 +21,9 @@ export async function adoptHeldKey(deps: AdoptDeps): Promise<KeyRecord> {
   const { store, service, fingerprints, provider } = deps;
   const info = getProvider(provider);
   const held = await service.held(provider);
-  if (!info || !held?.apiKey) throw new Error(t('Pieces OS holds no key to keep.'));
+  if (!info || !held?.apiKey) throw new Error(l10n.t('Pieces OS holds no key to keep.'));
   const checked = validateHeldApiKey(held.apiKey, info);
-  if (!checked.ok) throw new Error(t('The key Pieces OS holds cannot be kept: {0}', checked.error));
+  if (!checked.ok) throw new Error(l10n.t('The key Pieces OS holds cannot be kept: {0}', checked.error));
   const fingerprint = fingerprints.of(checked.value);
   const existing = await fingerprints.find(store, provider, fingerprint, store.activeKey(provider));
   if (existing) {
@@ -43,7 +43,7 @@ export async function adoptHeldKey(deps: AdoptDeps): Promise<KeyRecord> {
 /** The name Pieces OS gave the key when it is a valid name of its own, else "From Pieces OS"; made unique. */
 function uniqueName(heldName: string | undefined, taken: readonly string[]): string {
   const cleaned = heldName ? cleanServiceText(heldName) : '';
-  const base = cleaned && validateKeyName(cleaned).ok ? cleaned : t('From Pieces OS');
+  const base = cleaned && validateKeyName(cleaned).ok ? cleaned : l10n.t('From Pieces OS');
   const lower = new Set(taken.map((name) => name.toLowerCase()));
   let name = base;
   for (let i = 2; lower.has(name.toLowerCase()); i++) name = `${base} (${i})`;

@@ -8,7 +8,7 @@
 // failures retry with backoff (429/503 honour Retry-After); a 401 on a key call, another 4xx, or
 // repeated garbled answers park the change until the user acts. One call is in flight at a time.
 import { Emitter, type Disposable, type Event } from '../emitter';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import type { ServicePort } from '../pieces/servicePort';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
 import type { KeyStore } from '../store/keyStore';
@@ -234,7 +234,7 @@ export class SyncEngine implements Disposable {
   /** Drift answer "send mine": send the chosen key again. */
   async pushOurs(provider: ProviderId): Promise<void> {
     const activeId = this.store.choice(provider)?.activeId;
-    if (!activeId || !this.store.get(activeId)) throw new Error(t('There is no key of yours for Pieces OS to use.'));
+    if (!activeId || !this.store.get(activeId)) throw new Error(l10n.t('There is no key of yours for Pieces OS to use.'));
     const heldNone = this.reconciler.of(provider)?.kind === 'holdsNone';
     await this.store.setChoice(provider, activeId, { nonce: true });
     this.reconciler.set(provider, heldNone ? { kind: 'holdsNone', activeId } : undefined);

@@ -3,32 +3,32 @@
 // keyring unavailable, local only, not used by Pieces OS, not in Pieces OS, in Pieces OS instead; and
 // what Pieces OS holds when that differs from the choice (holds no key, holds another key).
 import type { Difference } from './drift';
-import { t } from '../l10n';
+import * as l10n from '@vscode/l10n';
 import type { Hold, KeyState } from './plan';
 
 /** The short word for a state, as in "sk-…9f3a · waiting". */
 export function stateWord(state: KeyState): string {
   switch (state.kind) {
     case 'synced':
-      return t('synced');
+      return l10n.t('synced');
     case 'waiting':
-      return t('waiting');
+      return l10n.t('waiting');
     case 'signIn':
-      return t('waiting for sign-in');
+      return l10n.t('waiting for sign-in');
     case 'failed':
-      return t('failed');
+      return l10n.t('failed');
     case 'rejected':
-      return t('rejected');
+      return l10n.t('rejected');
     case 'keyring':
-      return t('keyring unavailable');
+      return l10n.t('keyring unavailable');
     case 'localOnly':
-      return t('local only');
+      return l10n.t('local only');
     case 'inactive':
-      return t('not used by Pieces OS');
+      return l10n.t('not used by Pieces OS');
     case 'heldInstead':
-      return t('in Pieces OS instead');
+      return l10n.t('in Pieces OS instead');
     case 'notHeld':
-      return t('not in Pieces OS');
+      return l10n.t('not in Pieces OS');
   }
 }
 
@@ -36,29 +36,29 @@ export function stateWord(state: KeyState): string {
 export function stateSentence(state: KeyState, formatDate: (iso: string) => string): string {
   switch (state.kind) {
     case 'synced':
-      return state.at ? t('Synced: Pieces OS confirmed it {0}.', formatDate(state.at)) : t('Synced: Pieces OS holds it.');
+      return state.at ? l10n.t('Synced: Pieces OS confirmed it {0}.', formatDate(state.at)) : l10n.t('Synced: Pieces OS holds it.');
     case 'waiting':
       return state.reason
-        ? t('Waiting to be sent to Pieces OS; the last try failed: {0}', state.reason)
-        : t('Waiting to be sent to Pieces OS.');
+        ? l10n.t('Waiting to be sent to Pieces OS; the last try failed: {0}', state.reason)
+        : l10n.t('Waiting to be sent to Pieces OS.');
     case 'signIn':
-      return t('Waiting: sign in to Pieces so that Pieces OS can store it.');
+      return l10n.t('Waiting: sign in to Pieces so that Pieces OS can store it.');
     case 'failed':
-      return t('Failed: {0} Run Sync Now to try again.', state.reason);
+      return l10n.t('Failed: {0} Run Sync Now to try again.', state.reason);
     case 'rejected':
-      return t('Rejected by Pieces OS (401): check the key and its organization id, then update it.');
+      return l10n.t('Rejected by Pieces OS (401): check the key and its organization id, then update it.');
     case 'keyring':
-      return t("Keyring unavailable: VS Code's secret storage did not give the key; it is sent once it does.");
+      return l10n.t("Keyring unavailable: VS Code's secret storage did not give the key; it is sent once it does.");
     case 'localOnly':
-      return t('Local only: Pieces OS does not accept this provider.');
+      return l10n.t('Local only: Pieces OS does not accept this provider.');
     case 'inactive':
-      return t('Kept in VS Code; Pieces OS uses another key.');
+      return l10n.t('Kept in VS Code; Pieces OS uses another key.');
     case 'heldInstead':
-      return t('In Pieces OS instead of the key you chose: it was changed in Pieces. Keep it, or send yours again.');
+      return l10n.t('In Pieces OS instead of the key you chose: it was changed in Pieces. Keep it, or send yours again.');
     case 'notHeld':
       return state.held === 'none'
-        ? t('Not in Pieces OS: it was sent, but Pieces OS holds no key now. Send it again, or leave it.')
-        : t('Not in Pieces OS: it was sent, but Pieces OS holds another key now. Send it again, or keep that one.');
+        ? l10n.t('Not in Pieces OS: it was sent, but Pieces OS holds no key now. Send it again, or leave it.')
+        : l10n.t('Not in Pieces OS: it was sent, but Pieces OS holds another key now. Send it again, or keep that one.');
   }
 }
 
@@ -81,7 +81,7 @@ export function isHeld(state: KeyState): boolean {
 
 /** The short words for what Pieces OS holds when it differs from the choice (status bar, log). */
 export function driftWord(drift: Difference): string {
-  return drift.kind === 'holdsNone' ? t('holds no key') : t('holds another key');
+  return drift.kind === 'holdsNone' ? l10n.t('holds no key') : l10n.t('holds another key');
 }
 
 /**
@@ -91,24 +91,26 @@ export function driftWord(drift: Difference): string {
 export function driftSentence(drift: Difference, provider: string, chosen: string | undefined, other: string | undefined): string {
   switch (drift.kind) {
     case 'holdsNone':
-      return chosen ? t('Pieces OS holds no {0} key; you chose "{1}".', provider, chosen) : t('Pieces OS holds no {0} key.', provider);
+      return chosen
+        ? l10n.t('Pieces OS holds no {0} key; you chose "{1}".', provider, chosen)
+        : l10n.t('Pieces OS holds no {0} key.', provider);
     case 'holdsOther':
       if (other) {
         return chosen
-          ? t('Pieces OS holds "{0}", not "{1}", the {2} key you chose.', other, chosen, provider)
-          : t('Pieces OS holds "{0}", though you chose no {1} key.', other, provider);
+          ? l10n.t('Pieces OS holds "{0}", not "{1}", the {2} key you chose.', other, chosen, provider)
+          : l10n.t('Pieces OS holds "{0}", though you chose no {1} key.', other, provider);
       }
       return chosen
-        ? t('Pieces OS holds another {0} key than "{1}", the one you chose.', provider, chosen)
-        : t('Pieces OS holds another {0} key.', provider);
+        ? l10n.t('Pieces OS holds another {0} key than "{1}", the one you chose.', provider, chosen)
+        : l10n.t('Pieces OS holds another {0} key.', provider);
     case 'holdsUnknown':
-      return t('Pieces OS holds a key for {0} that you have not added.', provider);
+      return l10n.t('Pieces OS holds a key for {0} that you have not added.', provider);
   }
 }
 
 /** "1 change waiting", "2 changes waiting". */
 export function changesWaiting(count: number): string {
-  return count === 1 ? t('1 change waiting') : t('{0} changes waiting', count);
+  return count === 1 ? l10n.t('1 change waiting') : l10n.t('{0} changes waiting', count);
 }
 
 /**
@@ -117,11 +119,11 @@ export function changesWaiting(count: number): string {
  */
 export function deleteEffect(state: KeyState, hold: Hold, provider: string): string {
   if (state.kind === 'rejected') {
-    return t('Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no {0} key.', provider);
+    return l10n.t('Pieces OS rejected this key (401) and does not use it; after the delete it is told to hold no {0} key.', provider);
   }
-  if (hold === 'this' && state.kind === 'synced') return t('Pieces OS uses this key; after the delete it holds no {0} key.', provider);
-  if (hold === 'none') return t('Pieces OS holds no {0} key, so nothing is sent to it.', provider);
-  return t(
+  if (hold === 'this' && state.kind === 'synced') return l10n.t('Pieces OS uses this key; after the delete it holds no {0} key.', provider);
+  if (hold === 'none') return l10n.t('Pieces OS holds no {0} key, so nothing is sent to it.', provider);
+  return l10n.t(
     'Pieces OS has not confirmed that it holds this key ({0}); after the delete it is told to hold no {1} key.',
     stateWord(state),
     provider,

@@ -2,7 +2,7 @@
 // key picker is the key flows' own, src/flows/pickKey.ts). Every question, and everything they do outside
 // the core, goes through the Workbench.
 import type { MaskCache } from '../../core/keys/maskCache';
-import { t } from '../../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo, getProvider } from '../../core/providers/catalogue';
 import type { KeyStore } from '../../core/store/keyStore';
 import type { SyncEngine } from '../../core/sync/engine';
@@ -52,7 +52,7 @@ export function readSecret(deps: Pick<FlowDeps, 'store'>, id: string): Promise<s
 
 /** The message when the keyring gives nothing for a key that exists: never "deleted". */
 export function keyringUnavailable(name: string): string {
-  return t('VS Code\'s secret storage did not give "{0}" (the keyring may be locked). Unlock it, then try again.', name);
+  return l10n.t('VS Code\'s secret storage did not give "{0}" (the keyring may be locked). Unlock it, then try again.', name);
 }
 
 /** The provider a command is about: a provider row, a provider id, or picked. */

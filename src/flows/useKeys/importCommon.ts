@@ -4,7 +4,7 @@ import type { Candidate } from '../../core/import/environment';
 import { describeSources } from '../../core/import/environment';
 import { type ImportResult, importKeys } from '../../core/import/importKeys';
 import type { KeyRecord } from '../../core/store/keyStore';
-import { t } from '../../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { maskKey } from '../../core/keys/mask';
 import { getProvider } from '../../core/providers/catalogue';
 import { validateApiKey } from '../../core/keys/validation';
@@ -32,8 +32,8 @@ export async function candidateItems(
       const checked = provider ? validateApiKey(candidate.secret, provider) : undefined;
       let detail: string | undefined;
       // No icon: a screen reader reads "$(check)" out as "check".
-      if (stored) detail = t('Already stored as "{0}"', stored.name);
-      else if (checked && !checked.ok) detail = `$(error) ${t('Cannot be imported: {0}', checked.error)}`;
+      if (stored) detail = l10n.t('Already stored as "{0}"', stored.name);
+      else if (checked && !checked.ok) detail = `$(error) ${l10n.t('Cannot be imported: {0}', checked.error)}`;
       else if (checked?.ok && checked.warning) detail = `$(warning) ${checked.warning}`;
       return {
         label: label ? label(candidate) : `${provider?.label ?? candidate.provider}  ${maskKey(candidate.secret)}`,
@@ -82,17 +82,17 @@ export function summarize(results: readonly ImportResult[]): string {
     const names = added.map((r) => `"${r.record.name}" (${getProvider(r.record.provider)?.label ?? r.record.provider})`).join(', ');
     parts.push(
       added.length === 1
-        ? t("Imported 1 key into VS Code's secret storage: {0}.", names)
-        : t("Imported {0} keys into VS Code's secret storage: {1}.", added.length, names),
+        ? l10n.t("Imported 1 key into VS Code's secret storage: {0}.", names)
+        : l10n.t("Imported {0} keys into VS Code's secret storage: {1}.", added.length, names),
     );
     for (const r of added) {
-      if (r.usedByPieces) parts.push(t('Pieces OS will use "{0}".', r.record.name));
+      if (r.usedByPieces) parts.push(l10n.t('Pieces OS will use "{0}".', r.record.name));
       if (r.note) parts.push(r.note);
     }
   }
-  if (stored.length > 0) parts.push(t('Already stored: {0}.', stored.map((r) => `"${r.existing.name}"`).join(', ')));
+  if (stored.length > 0) parts.push(l10n.t('Already stored: {0}.', stored.map((r) => `"${r.existing.name}"`).join(', ')));
   if (refused.length > 0) {
-    parts.push(t('Not imported: {0}', refused.map((r) => `${describeSources(r.candidate.sources)}: ${r.reason}`).join(' ')));
+    parts.push(l10n.t('Not imported: {0}', refused.map((r) => `${describeSources(r.candidate.sources)}: ${r.reason}`).join(' ')));
   }
   return parts.join(' ');
 }

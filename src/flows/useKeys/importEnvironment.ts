@@ -11,7 +11,7 @@ import {
   mergeCandidates,
 } from '../../core/import/environment';
 import type { ImportResult } from '../../core/import/importKeys';
-import { t } from '../../core/l10n';
+import * as l10n from '@vscode/l10n';
 import type { Workbench, WorkspaceFile } from '../workbench';
 import type { FlowDeps } from './flowDeps';
 import { candidateItems, pickAndImport } from './importCommon';
@@ -32,17 +32,17 @@ export async function runImportFromEnvironment(deps: FlowDeps): Promise<ImportRe
     }
   }
   const candidates = mergeCandidates(lists);
-  const notRead = trusted ? '' : ` ${t("The workspace's .env files were not read because this workspace is not trusted.")}`;
+  const notRead = trusted ? '' : ` ${l10n.t("The workspace's .env files were not read because this workspace is not trusted.")}`;
   if (candidates.length === 0) {
-    const where = trusted ? t("in VS Code's environment and the workspace's .env files") : t("in VS Code's environment");
-    void workbench.message('info', t('No provider keys found {0} (looked for {1}).', where, allVariables().join(', ')) + notRead);
+    const where = trusted ? l10n.t("in VS Code's environment and the workspace's .env files") : l10n.t("in VS Code's environment");
+    void workbench.message('info', l10n.t('No provider keys found {0} (looked for {1}).', where, allVariables().join(', ')) + notRead);
     return [];
   }
   const items = await candidateItems(deps, candidates);
   const placeholder =
-    t("Pick the keys to keep in VS Code's secret storage") +
-    (trusted ? '' : ` (${t('.env files not read: this workspace is not trusted')})`);
-  return pickAndImport(deps, t('Import from Environment'), placeholder, items, (results) => offerToOpen(workbench, results, files));
+    l10n.t("Pick the keys to keep in VS Code's secret storage") +
+    (trusted ? '' : ` (${l10n.t('.env files not read: this workspace is not trusted')})`);
+  return pickAndImport(deps, l10n.t('Import from Environment'), placeholder, items, (results) => offerToOpen(workbench, results, files));
 }
 
 /** Reads every `.env` file of the workspace folders (bounded in number and size). */
@@ -82,8 +82,8 @@ function offerToOpen(
   if (!first || !file) return undefined;
   const list = [...labels].join(', ');
   return {
-    text: t('A plain-text copy stays in {0}; remove it there if you no longer need it.', list),
-    button: t('Open {0}', first),
+    text: l10n.t('A plain-text copy stays in {0}; remove it there if you no longer need it.', list),
+    button: l10n.t('Open {0}', first),
     onButton: () => workbench.showFile(file),
   };
 }

@@ -6,7 +6,7 @@ import { Commands } from '../../constants';
 import type { Candidate } from '../../core/import/environment';
 import type { ImportResult } from '../../core/import/importKeys';
 import { type KeychainLookup, type KeychainMatch, KeychainProcess, keychainMatches, wellKnownServices } from '../../core/import/keychain';
-import { t } from '../../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { maskKey } from '../../core/keys/mask';
 import { PROVIDERS, type ProviderId, getProvider } from '../../core/providers/catalogue';
 import { BACK } from '../prompter';
@@ -24,7 +24,7 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   });
   const workbench = deps.workbench();
   const find = (services: string[]): PromiseLike<KeychainLookup> =>
-    workbench.withProgress(t('Looking in the OS keychain (unlock it if asked)…'), (signal) => keychain.find(services, signal));
+    workbench.withProgress(l10n.t('Looking in the OS keychain (unlock it if asked)…'), (signal) => keychain.find(services, signal));
 
   const known = wellKnownServices();
   const first = await find(known);
@@ -34,11 +34,11 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   let lookup: KeychainLookup = first;
   if (withEntries.length > 0) {
     const answer = await deps.workbench().pick<string | typeof OTHER>({
-      title: t('Import from OS Keychain'),
-      placeholder: t('Which keychain service holds your keys?'),
+      title: l10n.t('Import from OS Keychain'),
+      placeholder: l10n.t('Which keychain service holds your keys?'),
       items: [
-        ...withEntries.map((s) => ({ label: s, description: t('{0} entries', first.found[s]?.length ?? 0), value: s })),
-        { label: t('Other service name…'), description: t('type the name the key was stored under'), value: OTHER },
+        ...withEntries.map((s) => ({ label: s, description: l10n.t('{0} entries', first.found[s]?.length ?? 0), value: s })),
+        { label: l10n.t('Other service name…'), description: l10n.t('type the name the key was stored under'), value: OTHER },
       ],
     });
     if (answer === undefined || answer === BACK) return [];
@@ -46,14 +46,16 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   }
   if (service === undefined) {
     const typed = await deps.workbench().input({
-      title: t('Import from OS Keychain'),
+      title: l10n.t('Import from OS Keychain'),
       prompt:
         withEntries.length > 0
-          ? t('The service name the key was stored under.')
-          : t('Nothing found under the usual names ({0}). Type the service name the key was stored under.', known.join(', ')),
-      placeholder: t('openai, OPENAI_API_KEY, …'),
+          ? l10n.t('The service name the key was stored under.')
+          : l10n.t('Nothing found under the usual names ({0}). Type the service name the key was stored under.', known.join(', ')),
+      placeholder: l10n.t('openai, OPENAI_API_KEY, …'),
       validate: (value) =>
-        value.trim() === '' || /[\r\n]/.test(value) ? { severity: 'error', message: t('Enter a service name (one line).') } : undefined,
+        value.trim() === '' || /[\r\n]/.test(value)
+          ? { severity: 'error', message: l10n.t('Enter a service name (one line).') }
+          : undefined,
     });
     if (typed === undefined || typed === BACK) return [];
     service = typed.trim();
@@ -62,7 +64,7 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   }
   const matches = keychainMatches(service, lookup.ok ? (lookup.found[service] ?? []) : []);
   if (matches.length === 0) {
-    void deps.workbench().message('info', t('The OS keychain holds nothing under "{0}".', service));
+    void deps.workbench().message('info', l10n.t('The OS keychain holds nothing under "{0}".', service));
     return [];
   }
   const candidates = await withProviders(deps, service, matches);
@@ -72,12 +74,12 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
     candidates,
     (c) => `${(c.sources[0]?.kind === 'keychain' && c.sources[0].account) || service}  ${maskKey(c.secret)}`,
   );
-  return pickAndImport(deps, t('Import from OS Keychain'), t("Pick the keys to keep in VS Code's secret storage"), items);
+  return pickAndImport(deps, l10n.t('Import from OS Keychain'), l10n.t("Pick the keys to keep in VS Code's secret storage"), items);
 }
 
 async function unavailable(deps: FlowDeps, lookup: Extract<KeychainLookup, { ok: false }>): Promise<ImportResult[]> {
   deps.log.warn(`OS keychain unavailable (${lookup.unavailable.kind})`);
-  const fromEnv = t('Import from Environment');
+  const fromEnv = l10n.t('Import from Environment');
   const choice = await deps
     .workbench()
     .message('warning', lookup.unavailable.message, ...(lookup.unavailable.kind === 'moduleMissing' ? [fromEnv] : []));
@@ -93,8 +95,8 @@ async function withProviders(deps: FlowDeps, service: string, matches: readonly 
   let fallback: ProviderId | undefined;
   if (matches.some((m) => !m.provider)) {
     const answer = await deps.workbench().pick({
-      title: t('Import from OS Keychain'),
-      placeholder: t('Which provider are the keys under "{0}" for?', service),
+      title: l10n.t('Import from OS Keychain'),
+      placeholder: l10n.t('Which provider are the keys under "{0}" for?', service),
       items: PROVIDERS.map((p) => ({ label: p.label, value: p.id })),
     });
     if (answer === undefined || answer === BACK) return undefined;

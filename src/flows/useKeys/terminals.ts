@@ -5,7 +5,7 @@
 // key id each variable comes from, and the values are read again from SecretStorage when applied.
 import { Commands } from '../../constants';
 import type { KeyRecord } from '../../core/store/keyStore';
-import { t } from '../../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDERS, getProvider } from '../../core/providers/catalogue';
 import { resolveKey } from '../pickKey';
 import { type FlowDeps, keyPicker } from './flowDeps';
@@ -20,11 +20,11 @@ export class TerminalKeys {
   async use(arg: unknown): Promise<KeyRecord | undefined> {
     const assignments = readTerminalAssignments(this.deps.workbench().memento);
     const record = await resolveKey(keyPicker(this.deps), arg, {
-      title: t('Use in Terminals'),
-      placeholder: t('Which key should new terminals get?'),
+      title: l10n.t('Use in Terminals'),
+      placeholder: l10n.t('Which key should new terminals get?'),
       filter: {
         fits: (k) => assignments[k.provider] !== k.id,
-        noneFits: t('New terminals already get every key you have (one per variable).'),
+        noneFits: l10n.t('New terminals already get every key you have (one per variable).'),
       },
     });
     if (!record) return undefined;
@@ -32,10 +32,10 @@ export class TerminalKeys {
     if (!provider) return undefined;
     const previousId = assignments[record.provider];
     if (previousId === record.id) {
-      const stop = t('Stop Using in Terminals');
+      const stop = l10n.t('Stop Using in Terminals');
       const choice = await this.deps
         .workbench()
-        .message('info', t('New terminals already get {0} from "{1}".', provider.envVar, record.name), stop);
+        .message('info', l10n.t('New terminals already get {0} from "{1}".', provider.envVar, record.name), stop);
       if (choice === stop) await this.stop(record.id);
       return record;
     }
@@ -43,12 +43,12 @@ export class TerminalKeys {
     await writeTerminalAssignments(this.deps.workbench().memento, { ...assignments, [record.provider]: record.id });
     await this.apply();
     this.deps.log.info(`New terminals get ${provider.envVar} from the ${provider.label} key "${record.name}"`);
-    const replaced = previous ? ` ${t('It replaces "{0}": one key per variable.', previous.name)}` : '';
+    const replaced = previous ? ` ${l10n.t('It replaces "{0}": one key per variable.', previous.name)}` : '';
     void this.deps
       .workbench()
       .message(
         'info',
-        t(
+        l10n.t(
           'New terminals get {0} from "{1}"; terminals already open keep their environment until relaunched.',
           provider.envVar,
           record.name,
@@ -61,24 +61,24 @@ export class TerminalKeys {
     const assignments = readTerminalAssignments(this.deps.workbench().memento);
     const inUse = (k: KeyRecord): boolean => assignments[k.provider] === k.id;
     const record = await resolveKey(keyPicker(this.deps), arg, {
-      title: t('Stop Using in Terminals'),
-      placeholder: t('Which key should new terminals no longer get?'),
-      filter: { fits: inUse, noneFits: t('New terminals get none of your keys.') },
+      title: l10n.t('Stop Using in Terminals'),
+      placeholder: l10n.t('Which key should new terminals no longer get?'),
+      filter: { fits: inUse, noneFits: l10n.t('New terminals get none of your keys.') },
     });
     if (!record) return undefined;
     const provider = getProvider(record.provider);
     if (!inUse(record) || !provider) {
-      void this.deps.workbench().message('info', t('New terminals do not get "{0}".', record.name));
+      void this.deps.workbench().message('info', l10n.t('New terminals do not get "{0}".', record.name));
       return undefined;
     }
     const { [record.provider]: _removed, ...rest } = assignments;
     await writeTerminalAssignments(this.deps.workbench().memento, rest);
     await this.apply();
     this.deps.log.info(`New terminals no longer get ${provider.envVar}`);
-    const use = t('Use in Terminals');
+    const use = l10n.t('Use in Terminals');
     const choice = await this.deps
       .workbench()
-      .message('info', t('New terminals no longer get {0}; terminals already open keep it until relaunched.', provider.envVar), use);
+      .message('info', l10n.t('New terminals no longer get {0}; terminals already open keep it until relaunched.', provider.envVar), use);
     if (choice === use) await this.deps.workbench().runCommand(Commands.useInTerminals, record.id);
     return record;
   }
@@ -112,7 +112,9 @@ export class TerminalKeys {
         terminalVariables.delete(provider.envVar);
       }
     }
-    terminalVariables.describe(named.length > 0 ? t("Provider Keys sets {0} from VS Code's secret storage.", named.join(', ')) : undefined);
+    terminalVariables.describe(
+      named.length > 0 ? l10n.t("Provider Keys sets {0} from VS Code's secret storage.", named.join(', ')) : undefined,
+    );
     if (Object.keys(kept).length !== Object.keys(assignments).length) await writeTerminalAssignments(memento, kept);
     this.deps.terminalsChanged();
   }

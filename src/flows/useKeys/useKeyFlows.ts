@@ -1,7 +1,7 @@
 // The "use the keys" flows as one object: Get a Key, Copy, Verify, terminals and the imports, made over
 // one set of dependencies. The entry of dist/use-keys.js (src/commands/useKeyCommands.ts) makes it with the
 // window's workbench; the tests make it with a fake one.
-import { t } from '../../core/l10n';
+import * as l10n from '@vscode/l10n';
 import type { ImportResult } from '../../core/import/importKeys';
 import { PROVIDER_APIS } from '../../core/providers/apis';
 import type { VerifyResult } from '../../core/providers/verify';
@@ -27,7 +27,7 @@ export function createUseKeyFlows(deps: FlowDeps): UseKeyFlows {
   const copy = new CopyKey(deps);
   return {
     getKey: async (arg) => {
-      const provider = await resolveProvider(deps, arg, t('Get a Key'), t('Which provider do you need a key for?'));
+      const provider = await resolveProvider(deps, arg, l10n.t('Get a Key'), l10n.t('Which provider do you need a key for?'));
       if (!provider) return undefined;
       const url = PROVIDER_APIS[provider.id].keyPage;
       await deps.workbench().openExternal(url);

@@ -2,7 +2,7 @@
 // answer (time and result) on the key, and says what it means. A network failure changes nothing.
 import { CONFIG_SECTION, Commands, Settings } from '../../constants';
 import type { KeyRecord } from '../../core/store/keyStore';
-import { t } from '../../core/l10n';
+import * as l10n from '@vscode/l10n';
 import { PROVIDER_APIS } from '../../core/providers/apis';
 import { type ProviderId, getProvider } from '../../core/providers/catalogue';
 import { type BaseUrlCheck, type VerifyResult, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../core/providers/verify';
@@ -19,7 +19,10 @@ export function verifyBaseUrl(workbench: Pick<Workbench, 'setting'>, provider: P
 }
 
 export async function runVerifyKey(deps: FlowDeps, arg: unknown): Promise<VerifyResult | undefined> {
-  const record = await resolveKey(keyPicker(deps), arg, { title: t('Verify Key'), placeholder: t('Which key should its provider check?') });
+  const record = await resolveKey(keyPicker(deps), arg, {
+    title: l10n.t('Verify Key'),
+    placeholder: l10n.t('Which key should its provider check?'),
+  });
   if (!record) return undefined;
   const provider = getProvider(record.provider);
   const secret = await readSecret(deps, record.id);
@@ -29,14 +32,18 @@ export async function runVerifyKey(deps: FlowDeps, arg: unknown): Promise<Verify
   }
   const base = verifyBaseUrl(deps.workbench(), provider.id);
   if (!base.ok) {
-    const open = t('Open Settings');
+    const open = l10n.t('Open Settings');
     const choice = await deps
       .workbench()
-      .message('error', t('"{0}.{1}" for {2} is not used: {3}', CONFIG_SECTION, Settings.verifyBaseUrls, provider.label, base.error), open);
+      .message(
+        'error',
+        l10n.t('"{0}.{1}" for {2} is not used: {3}', CONFIG_SECTION, Settings.verifyBaseUrls, provider.label, base.error),
+        open,
+      );
     if (choice === open) await deps.workbench().runCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.verifyBaseUrls}`);
     return undefined;
   }
-  const result = await deps.workbench().withProgress(t('Asking {0} about "{1}"…', provider.label, record.name), (signal) =>
+  const result = await deps.workbench().withProgress(l10n.t('Asking {0} about "{1}"…', provider.label, record.name), (signal) =>
     verifyKey({
       provider: provider.id,
       secret,
@@ -65,14 +72,14 @@ async function report(deps: FlowDeps, record: KeyRecord, kind: VerifyResult['out
     return;
   }
   if (kind === 'rejected') {
-    const update = t('Update Key');
-    const getKey = t('Get a Key…');
+    const update = l10n.t('Update Key');
+    const getKey = l10n.t('Get a Key…');
     const choice = await workbench.message('error', message, update, getKey);
     if (choice === update) await workbench.runCommand(Commands.updateKey, record.id);
     else if (choice === getKey) await workbench.runCommand(Commands.getKey, record.provider);
     return;
   }
-  const retry = t('Retry');
+  const retry = l10n.t('Retry');
   const choice = await workbench.message('warning', message, ...(kind === 'timeout' || kind === 'network' ? [retry] : []));
   if (choice === retry) await workbench.runCommand(Commands.verifyKey, record.id);
 }
