@@ -60,7 +60,8 @@ export async function buildBundles(
   const bundle = path.join(outDir, 'extension.js');
   const sdkBundle = path.join(outDir, 'sdk-calls.js');
   const ours = await esbuild.build({ ...options, outfile: bundle });
-  const l10n = await esbuild.build({ ...options, entryPoints: { l10n: '@vscode/l10n' }, outfile: undefined, outdir: outDir });
+  const { outfile: _extensionFile, ...withoutOutfile } = options;
+  const l10n = await esbuild.build({ ...withoutOutfile, entryPoints: { l10n: '@vscode/l10n' }, outdir: outDir });
   const sdk = await esbuild.build({ ...options, entryPoints: [path.join(root, 'bench/sdkCalls.ts')], outfile: sdkBundle });
   const bytes = (metafile: Metafile): number => Object.values(metafile.outputs).find((o) => o.entryPoint)!.bytes;
   const ourOutput = Object.values(ours.metafile!.outputs).find((o) => o.entryPoint)!;
