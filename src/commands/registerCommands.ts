@@ -4,8 +4,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isPiecesError } from '../core/pieces/errors';
-import * as l10n from '@vscode/l10n';
+import { showFailure } from '../vscode/failure';
 import type { Log } from '../vscode/log';
 import type { CommandContext, HandlerFactory } from './commandTable';
 import type { KeyCommandDeps, KeyFlows } from './keyCommands';
@@ -31,10 +30,7 @@ export function registerCommands(
         await ready;
         await handler(...args);
       } catch (error) {
-        if (isPiecesError(error) && error.kind === 'cancelled') return undefined;
-        const message = error instanceof Error ? error.message : String(error);
-        log.error(`${id} failed: ${message}`);
-        void vscode.window.showErrorMessage(message, l10n.t('Show Log')).then((choice) => choice && log.show());
+        showFailure(id, error, log);
       }
       return undefined;
     });
