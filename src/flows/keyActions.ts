@@ -224,7 +224,11 @@ export class KeyActions {
     return next;
   }
 
-  async deleteKey(arg: KeyArgument): Promise<boolean> {
+  /**
+   * Deletes a key after one question. `signOut`: the user signed out of the key's account in VS Code's Accounts
+   * menu (another extension used it); the question says so, and what Pieces OS holds after, whichever key it is.
+   */
+  async deleteKey(arg: KeyArgument, options: { signOut?: boolean } = {}): Promise<boolean> {
     const record = await this.resolveKey(arg, l10n.t('Delete Key'), l10n.t('Which key do you want to delete?'));
     if (!record) return false;
     const provider = getProvider(record.provider);
@@ -239,7 +243,9 @@ export class KeyActions {
       // One question, before anything is deleted: which key takes over, or none.
       const held = this.deps.sync.stateOf(record).kind === 'synced';
       const answer = await this.prompter.pick<KeyRecord | 'none'>({
-        title: l10n.t('Delete "{0}" ({1})', record.name, mask),
+        title: options.signOut
+          ? l10n.t('Sign Out: delete "{0}" ({1})', record.name, mask)
+          : l10n.t('Delete "{0}" ({1})', record.name, mask),
         placeholder: held
           ? l10n.t('Pieces OS uses "{0}". Which key should it use after the delete?', record.name)
           : l10n.t(
@@ -259,13 +265,22 @@ export class KeyActions {
       if (answer === undefined || answer === BACK) return false;
       if (answer !== 'none') successor = answer;
     } else {
-      const confirmed = await this.prompter.confirm(
-        l10n.t('Delete "{0}" ({1})?', record.name, mask),
-        isActive
-          ? l10n.t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", effect)
-          : l10n.t("The key is removed from VS Code's secret storage. This cannot be undone."),
-        l10n.t('Delete'),
-      );
+      const confirmed = options.signOut
+        ? await this.prompter.confirm(
+            l10n.t('Delete "{0}" ({1}) from Provider Keys?', record.name, mask),
+            l10n.t(
+              "Signing out deletes the key itself from VS Code's secret storage: no extension can use it any more. {0} Cancel keeps the key; the extensions you signed out lose access to it either way. This cannot be undone.",
+              isActive ? effect : this.heldAfter(record, label),
+            ),
+            l10n.t('Delete Key'),
+          )
+        : await this.prompter.confirm(
+            l10n.t('Delete "{0}" ({1})?', record.name, mask),
+            isActive
+              ? l10n.t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", effect)
+              : l10n.t("The key is removed from VS Code's secret storage. This cannot be undone."),
+            l10n.t('Delete'),
+          );
       if (!confirmed) return false;
     }
     const result = await this.deps.store.remove(record.id, successor ? { successor: successor.id } : {});
@@ -291,6 +306,15 @@ export class KeyActions {
         };
     await this.sendChange(record.provider, outcome, successor?.id);
     return true;
+  }
+
+  /** What Pieces OS holds after deleting `record`, a key it does not use: the same as before. */
+  private heldAfter(record: KeyRecord, label: string): string {
+    if (!getProvider(record.provider)?.syncsToPieces) return l10n.t('Pieces OS does not take {0} keys: nothing changes there.', label);
+    const inUse = this.deps.store.activeKey(record.provider);
+    return inUse
+      ? l10n.t('Pieces OS keeps using "{0}".', inUse.name)
+      : l10n.t('Pieces OS uses none of your {0} keys, and nothing is sent to it.', label);
   }
 
   async useForPieces(arg: KeyArgument): Promise<KeyRecord | undefined> {

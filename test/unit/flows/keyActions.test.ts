@@ -293,6 +293,49 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(standIn.openAI, undefined);
   });
 
+  it('signing out of a key in the Accounts menu asks before it deletes, and says what Pieces OS holds after', async () => {
+    const ANTHROPIC = 'sk-ant-test-FAKE-flows-000000000000000004';
+    script(add('Personal', K1));
+    await actions.addKey();
+    script(add('Work', K2, [{ confirm: false }]));
+    await actions.addKey();
+    const [personal, work] = ['Personal', 'Work'].map((name) => temp.store.list().find((k) => k.name === name)!);
+    const claude = await temp.store.add({ provider: 'anthropic', name: 'Claude', secret: ANTHROPIC });
+
+    // A key Pieces OS does not use: it keeps the one it uses. Cancel keeps the key.
+    script([{ confirm: false }]);
+    assert.equal(await actions.deleteKey(work!.id, { signOut: true }), false);
+    assert.equal(prompter.asked[0]?.title, 'Delete "Work" (sk-…0002) from Provider Keys?');
+    assert.equal(
+      prompter.asked[0]?.prompt,
+      'Signing out deletes the key itself from VS Code\'s secret storage: no extension can use it any more. Pieces OS keeps using "Personal". Cancel keeps the key; the extensions you signed out lose access to it either way. This cannot be undone.',
+    );
+    assert.ok(temp.store.get(work!.id), 'kept');
+
+    // A provider Pieces OS does not take.
+    script([{ confirm: true }]);
+    assert.equal(await actions.deleteKey(claude.id, { signOut: true }), true);
+    assert.match(prompter.asked[0]?.prompt ?? '', / Pieces OS does not take Anthropic keys: nothing changes there\. /);
+    assert.equal(last(), 'Deleted "Claude".');
+
+    // The key Pieces OS uses, with another to take over: the one question says which key it uses after.
+    script([{ pick: (items) => items.find((i) => i.label.includes('uses "Work"')) }]);
+    assert.equal(await actions.deleteKey(personal!.id, { signOut: true }), true);
+    assert.equal(prompter.asked[0]?.title, 'Sign Out: delete "Personal" (sk-…0001)');
+    assert.equal(last(), 'Deleted "Personal". Pieces OS uses "Work" now.');
+    assert.equal(standIn.openAI?.api_key, K2);
+
+    // The last OpenAI key, which Pieces OS uses: it holds none after.
+    script([{ confirm: true }]);
+    assert.equal(await actions.deleteKey(work!.id, { signOut: true }), true);
+    assert.match(
+      prompter.asked[0]?.prompt ?? '',
+      /^Signing out .* Pieces OS uses this key; after the delete it holds no OpenAI key\. Cancel keeps/,
+    );
+    assert.equal(last(), 'Deleted "Work". Pieces OS holds no OpenAI key now.');
+    assert.equal(standIn.openAI, undefined);
+  });
+
   it('the delete question words what Pieces OS holds from what it confirmed: a key it rejected is not "used"', async () => {
     standIn.failNext(1, 'unauthorized', { paths: ['/external_provider/api_key/create'] });
     script(add('Personal', K1));
