@@ -2,6 +2,8 @@
 
 export const EXTENSION_ID = 'provider-keys.provider-keys';
 export const CONFIG_SECTION = 'providerKeys';
+/** Provider Keys as a VS Code authentication provider (package.json `contributes.authentication`): other extensions ask it for keys. */
+export const AUTH_PROVIDER = { id: 'provider-keys', label: 'Provider Keys' } as const;
 
 export const Commands = {
   addKey: 'providerKeys.addKey',
@@ -69,6 +71,8 @@ export const Settings = {
   rotationReminderDays: 'rotationReminderDays',
   /** Per provider id, a base URL that replaces the catalogue's for Verify Key (machine-scoped). */
   verifyBaseUrls: 'verify.baseUrls',
+  /** Whether other extensions can ask VS Code for the keys (the authentication provider; machine-scoped). */
+  shareWithExtensions: 'shareWithExtensions',
 } as const;
 
 /** The folder under the extension's global storage that holds the key store (records and locks). */

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from './commands/commandTable';
+import type { KeyFlows } from './commands/keyCommands';
 import { keyFlowsLoader, registerCommands } from './commands/registerCommands';
 import { CONFIG_SECTION, Commands, Settings } from './constants';
 import type { MaskCache } from './core/keys/maskCache';
@@ -16,9 +17,11 @@ import type { StoreBundle } from './core/store/createStore';
 import type { KeyStore } from './core/store/keyStore';
 import type { KeyringUnavailableError } from './core/store/secretVault';
 import type { SyncEngine } from './core/sync/engine';
+import { KeySessions, type Toggle } from './flows/keySessions';
 import type { Prompter } from './flows/prompter';
 import { keyringAdvice } from './flows/reportFailure';
 import type { KeysTreeProvider } from './views/keysTree';
+import { keysAuthentication } from './vscode/authentication';
 import { type Parts, createParts } from './vscode/parts';
 import type { StatusBar } from './vscode/statusBar';
 import type { UseKeys } from './vscode/useKeys';
@@ -41,6 +44,9 @@ export interface TestingApi {
   secrets: vscode.SecretStorage;
   storeRoot: string;
   activationMs: number;
+  /** The keys as sessions for other extensions, and their registration with VS Code (the setting). */
+  sessions: KeySessions;
+  sharing: Toggle;
 }
 
 export interface ProviderKeysApi {
@@ -61,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     foundUrl: () => parts.locator.current,
     drawn: () => parts.frame.drawn(),
   });
+  const sharing = shareWithExtensions(parts, ready, keyFlows);
   context.subscriptions.push(
     ...parts.disposables,
     ...registerCommands(COMMANDS, { keyFlows, useKeyFlows: () => useKeys.flows(), refresh, showLog: () => log.show() }, { log, ready }),
@@ -74,7 +81,9 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     connection.onDidChange(() => parts.redraw()),
     connection.onDidChange(tellRefusedUrl()),
     connection.onDidReconnect(() => reconnected(parts, ready)),
-    vscode.workspace.onDidChangeConfiguration((event) => settingsChanged(parts, event, refresh)),
+    sharing.sessions,
+    sharing.toggle,
+    vscode.workspace.onDidChangeConfiguration((event) => settingsChanged(parts, event, refresh, sharing.toggle)),
     vscode.window.onDidChangeWindowState((state) => state.focused && windowFocused(parts, ready)),
     sync,
     { dispose: () => void parts.bundle.lease.release().catch(() => undefined) },
@@ -85,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
   context.subscriptions.push({ dispose: () => clearTimeout(firstCheck) });
   const activationMs = performance.now() - started;
   log.info(`Activated in ${activationMs.toFixed(1)} ms`);
-  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: testingApi(parts, context, ready, activationMs) } : {};
+  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: testingApi(parts, context, ready, activationMs, sharing) } : {};
 }
 
 export function deactivate(): void {}
@@ -106,6 +115,25 @@ function openStore(parts: Parts, context: vscode.ExtensionContext): Promise<void
       .showErrorMessage(l10n.t('Provider Keys could not open its key store: {0}', message), l10n.t('Show Log'))
       .then((choice) => choice && parts.log.show());
   });
+}
+
+/**
+ * Other extensions ask VS Code for keys (`provider-keys`), with the user's consent in VS Code's own dialog:
+ * registered now if providerKeys.shareWithExtensions is on, and again whenever the setting changes. Add Key
+ * and the delete question come from dist/commands.js when VS Code first needs them.
+ */
+function shareWithExtensions(parts: Parts, ready: Promise<void>, keyFlows: () => KeyFlows): { sessions: KeySessions; toggle: Toggle } {
+  const sessions = new KeySessions({
+    store: parts.store,
+    ready,
+    addKey: (provider) => keyFlows().actions.addKey(provider),
+    signOut: (id) => keyFlows().actions.deleteKey(id, { signOut: true }),
+    log: (message) => parts.log.info(message),
+  });
+  const enabled = (): boolean => vscode.workspace.getConfiguration(CONFIG_SECTION).get<boolean>(Settings.shareWithExtensions, true);
+  const toggle = keysAuthentication(sessions, enabled, parts.log);
+  toggle.update();
+  return { sessions, toggle };
 }
 
 /** Re-checks the connection, then sends what waits and compares with what Pieces OS holds (Refresh). */
@@ -177,7 +205,7 @@ function reconnected(parts: Parts, ready: Promise<void>): void {
   void ready.then(() => parts.sync.drain({ now: true })).then(() => parts.sync.reconcile());
 }
 
-function settingsChanged(parts: Parts, event: vscode.ConfigurationChangeEvent, refresh: () => Promise<void>): void {
+function settingsChanged(parts: Parts, event: vscode.ConfigurationChangeEvent, refresh: () => Promise<void>, sharing: Toggle): void {
   const affects = (setting: string): boolean => event.affectsConfiguration(`${CONFIG_SECTION}.${setting}`);
   if (affects(Settings.serviceUrl) || affects(Settings.allowRemoteService)) {
     parts.forgetRefusedUrl();
@@ -186,6 +214,7 @@ function settingsChanged(parts: Parts, event: vscode.ConfigurationChangeEvent, r
   if (affects(Settings.statusBarEnabled)) parts.status.update();
   if (affects(Settings.rotationReminderDays)) parts.tree.refresh();
   if (affects(Settings.autoSync)) parts.sync.kick();
+  if (affects(Settings.shareWithExtensions)) sharing.update(); // at once: VS Code lets a provider come and go
 }
 
 /** Connected or not: Pieces OS may have quit, someone signed out, a keyring been unlocked, another window changed something. */
@@ -198,7 +227,13 @@ function windowFocused(parts: Parts, ready: Promise<void>): void {
     .then(() => parts.sync.kick());
 }
 
-function testingApi(parts: Parts, context: vscode.ExtensionContext, ready: Promise<void>, activationMs: number): TestingApi {
+function testingApi(
+  parts: Parts,
+  context: vscode.ExtensionContext,
+  ready: Promise<void>,
+  activationMs: number,
+  sharing: { sessions: KeySessions; toggle: Toggle },
+): TestingApi {
   return {
     ...{ store: parts.store, bundle: parts.bundle, ready, sync: parts.sync, monitor: parts.connection, statusBar: parts.status },
     ...{ tree: parts.tree, masks: parts.masks, useKeys: parts.useKeys, client: parts.client, storeRoot: parts.storeRoot },
@@ -208,5 +243,7 @@ function testingApi(parts: Parts, context: vscode.ExtensionContext, ready: Promi
     globalState: context.globalState,
     secrets: context.secrets,
     activationMs,
+    sessions: sharing.sessions,
+    sharing: sharing.toggle,
   };
 }

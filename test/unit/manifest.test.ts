@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from '../../src/commands/commandTable';
-import { Commands, ContextKeys, ItemContext, Settings, Views } from '../../src/constants';
+import { AUTH_PROVIDER, Commands, ContextKeys, ItemContext, Settings, Views } from '../../src/constants';
 import { REPO_ROOT } from '../contract/helpers';
 
 interface Manifest {
@@ -13,7 +13,8 @@ interface Manifest {
     menus: Record<string, Array<{ command: string; when?: string }>>;
     viewsWelcome: Array<{ view: string; contents: string; when?: string }>;
     views: Record<string, Array<{ id: string }>>;
-    configuration: { properties: Record<string, { scope?: string }> };
+    configuration: { properties: Record<string, { scope?: string; default?: unknown }> };
+    authentication: Array<{ id: string; label: string }>;
   };
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
 }
@@ -99,12 +100,17 @@ describe('package.json', () => {
     assert.ok(manifest.activationEvents.includes(`onView:${Views.keys}`));
   });
 
-  it('keeps the service URL and the verify base URLs machine-scoped and restricted in untrusted workspaces', () => {
-    for (const name of [Settings.serviceUrl, Settings.allowRemoteService, Settings.verifyBaseUrls]) {
+  it('keeps the service URL, the verify base URLs and sharing with extensions machine-scoped and restricted in untrusted workspaces', () => {
+    for (const name of [Settings.serviceUrl, Settings.allowRemoteService, Settings.verifyBaseUrls, Settings.shareWithExtensions]) {
       const key = `providerKeys.${name}`;
       assert.equal(manifest.contributes.configuration.properties[key]?.scope, 'machine', key);
       assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key), key);
     }
     for (const name of Object.values(Settings)) assert.ok(`providerKeys.${name}` in manifest.contributes.configuration.properties, name);
+  });
+
+  it('declares the authentication provider the extension registers (id and label of src/constants.ts), shared by default', () => {
+    assert.deepEqual(manifest.contributes.authentication, [{ id: AUTH_PROVIDER.id, label: AUTH_PROVIDER.label }]);
+    assert.equal(manifest.contributes.configuration.properties[`providerKeys.${Settings.shareWithExtensions}`]?.default, true);
   });
 });
