@@ -243,9 +243,13 @@ function baseArgs(dirs, build) {
   return [build.entry, '--config', config, '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions];
 }
 
-/** `code-server --install-extension <vsix> --force` into `dirs`; throws with its output on failure. */
+/**
+ * `code-server --install-extension <vsix> --force` into `dirs` (one call for several: `vsix` may be a list);
+ * throws with its output on failure.
+ */
 export function installExtension({ dirs, env, vsix, build = CODE_SERVER_BUILDS.newest }) {
-  const result = spawnSync(build.node, [...baseArgs(dirs, build), '--install-extension', vsix, '--force'], {
+  const installs = [vsix].flat().flatMap((file) => ['--install-extension', file]);
+  const result = spawnSync(build.node, [...baseArgs(dirs, build), ...installs, '--force'], {
     cwd: dirs.base,
     env,
     encoding: 'utf8',

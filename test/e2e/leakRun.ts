@@ -24,6 +24,8 @@ export interface LeakRunOptions {
   secretsValues: ReadonlySet<string>;
   /** Files under `base` that hold a key by design, with the bytes the run wrote: skipped, and checked unchanged. */
   keyFiles?: ReadonlyArray<{ path: string; content: Buffer }>;
+  /** More folders to plant the canary in (to show that the scan reaches them), beside the usual ones. */
+  places?: readonly PlantPlace[];
   say(message: string): void;
   shout(message: string): void;
 }
@@ -32,6 +34,7 @@ const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)
 
 export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
   const { base, results, say, shout } = options;
+  const resultsLabel = `test-results/${basename(results)}`;
   const began = performance.now();
   const names = [...Object.keys(options.canaries), 'the planted canary'];
   const planted = makeCanary('sk-proj-', 'PLANTED');
@@ -46,7 +49,8 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
     { dir: join(base, 'workspace'), label: 'workspace' },
     { dir: join(base, 'tmp'), label: 'tmp' },
     { dir: join(base, 'user-data', 'logs'), label: 'user-data/logs' },
-    { dir: join(results, 'planted'), label: 'test-results/e2e/planted' },
+    { dir: join(results, 'planted'), label: `${resultsLabel}/planted` },
+    ...(options.places ?? []),
   ];
   const plantings: Planting[] = plant(planted, places, exclude[0]);
   const keyFiles = options.keyFiles ?? [];
@@ -60,7 +64,7 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
   const roots = readdirSync(base)
     .sort()
     .map((name) => ({ label: name, path: join(base, name) }));
-  roots.push({ label: 'test-results/e2e', path: results });
+  roots.push({ label: resultsLabel, path: results });
   let report;
   try {
     report = scan({ roots, canaries, exclude, skipFiles: keyFiles.map((file) => file.path) });
@@ -83,7 +87,7 @@ export function runLeakScan(options: LeakRunOptions): { ok: boolean } {
     say(`  ${root.root.padEnd(28)} ${String(root.files).padStart(5)} files ${megabytes(root.bytes).padStart(10)}`);
   }
   say(
-    `  ${'total'.padEnd(28)} ${String(report.files).padStart(5)} files ${megabytes(report.bytes).padStart(10)} (list: test-results/e2e/leak-scan.txt)`,
+    `  ${'total'.padEnd(28)} ${String(report.files).padStart(5)} files ${megabytes(report.bytes).padStart(10)} (list: ${resultsLabel}/leak-scan.txt)`,
   );
   writeFileSync(join(results, 'leak-scan.txt'), report.listing.map((entry) => `${entry.bytes}\t${entry.file}`).join('\n') + '\n');
 

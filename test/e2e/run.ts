@@ -7,8 +7,23 @@
 // (the stand-in, code-server's process group, the browser) is stopped on success, failure or Ctrl-C.
 // Knobs: PROVIDER_KEYS_KEEP_TMP=1 keeps the temporary folder; PROVIDER_KEYS_E2E_TIMEOUT_SCALE=2 doubles
 // every wait; PROVIDER_KEYS_E2E_MEDIA=1 copies the README's screenshots to media/screenshots/ after a pass.
+// `--floor` (npm run test:e2e:floor) runs the short scenario of floor.ts on VS Code 1.90 (code-server 4.90.3),
+// its output in test-results/e2e-floor/.
+//
+// Beside ours, the run installs the Key Consumer fixture (test/fixtures/key-consumer, packaged here), an
+// extension that asks for a key through VS Code's authentication API (consent.ts).
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,13 +32,19 @@ import { type StandIn, startStandIn } from '../../stand-in/server';
 import { runLeakScan } from './leakRun';
 import { allVariables } from '../../src/core/import/environment';
 import { OPENAI_ORG_ENV } from '../../src/core/providers/apis';
-import { DOTENV_FILE, type KeyName, STEPS, type ScenarioContext, dotenvText, makeKeys } from './scenario';
+import { CONSUMER, type ConsumerReport } from './consent';
+import { FLOOR_STEPS } from './floor';
+import { DOTENV_FILE, type KeyName, STEPS, type ScenarioContext, type Step, dotenvText, makeKeys } from './scenario';
 import { checkScreen, holdsKey } from './screenChecks';
 import { StandInControl } from './standInControl';
 import { Workbench } from './workbench';
 
 const ROOT = resolve(__dirname, '../../..');
-const RESULTS = join(ROOT, 'test-results', 'e2e');
+const FLOOR = process.argv.includes('--floor');
+const BUILD = FLOOR ? 'floor' : 'newest';
+const SCENARIO: readonly Step[] = FLOOR ? FLOOR_STEPS : STEPS;
+const RESULTS = join(ROOT, 'test-results', FLOOR ? 'e2e-floor' : 'e2e');
+const CONSUMER_FIXTURE = join(ROOT, 'test', 'fixtures', 'key-consumer');
 const MEDIA = join(ROOT, 'media', 'screenshots');
 /**
  * The screenshots the README shows: the scenario's shot name → the file in media/screenshots/, and the
@@ -37,12 +58,21 @@ const README_SHOTS: Record<string, { file: string; clip?: { x: number; y: number
   'quit-while-connected': { file: 'pieces-os-quit.png' },
   'other-provider-question': { file: 'other-provider-key.png' },
   'two-keys-218': { file: 'tree-with-keys-218.png', clip: { x: 0, y: 0, width: 560, height: 200 } },
+  consent: { file: 'consent.png', clip: { x: 320, y: 300, width: 640, height: 200 } },
+  'accounts-menu': { file: 'accounts-menu.png', clip: { x: 0, y: 560, width: 660, height: 240 } },
 };
 const shots = new Map<string, string>();
 const EXTENSION_STATUS_ITEM = 'provider-keys.provider-keys.providerKeys.status';
 const DISCOVERY_PORTS = [...Array.from({ length: 34 }, (_, i) => 39300 + i), 1000, 5323];
 const RUN_TIMEOUT_MS = 8 * 60_000 * (Number(process.env.PROVIDER_KEYS_E2E_TIMEOUT_SCALE) || 1);
 const KILL_AFTER_MS = 10_000;
+
+/** A code-server build of scripts/lib/tools.mjs (CODE_SERVER_BUILDS), passed back to the functions that take one. */
+interface Build {
+  readonly which: string;
+  readonly vscode: string;
+  readonly codeServer: string;
+}
 
 /** What scripts/lib/vscode.mjs exports and this runner uses (it is plain JavaScript, shared with npm start). */
 interface VSCodeLib {
@@ -52,10 +82,10 @@ interface VSCodeLib {
     viewport: { width: number; height: number };
     env: NodeJS.ProcessEnv;
   }): Parameters<typeof import('playwright-core').chromium.launchPersistentContext>[1];
-  ensureCodeServer(say: (message: string) => void): void;
+  ensureCodeServer(say: (message: string) => void, purpose: 'test', which: string): Build;
   makeDirs(base: string, names: string[]): Record<string, string>;
-  codeServerEnv(dirs: Record<string, string>, extra?: Record<string, string>): Record<string, string>;
-  installExtension(options: { dirs: Record<string, string>; env: Record<string, string>; vsix: string }): string;
+  codeServerEnv(dirs: Record<string, string>, extra: Record<string, string> | undefined, build: Build): Record<string, string>;
+  installExtension(options: { dirs: Record<string, string>; env: Record<string, string>; vsix: string[]; build: Build }): string;
   writeJson(file: string, value: unknown): void;
   freePort(options?: { avoid?: number[] }): Promise<number>;
   tail(file: string, lines: number): string;
@@ -65,6 +95,7 @@ interface VSCodeLib {
     env: Record<string, string>;
     logFile: string;
     say: (m: string) => void;
+    build: Build;
   }): {
     pid: number;
     ready: Promise<void>;
@@ -150,6 +181,14 @@ function packageVsix(vsix: string, env: NodeJS.ProcessEnv): void {
   say(`packaged the VSIX (${size ?? '?'})`);
 }
 
+/** Packages the Key Consumer fixture as a VSIX of its own, as any other extension is installed. */
+function packageConsumer(vsix: string, env: NodeJS.ProcessEnv): void {
+  const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const args = [vsce, 'package', '--no-dependencies', '--skip-license', '--out', vsix];
+  const result = spawnSync(process.execPath, args, { cwd: CONSUMER_FIXTURE, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) throw new Error(`vsce package (the Key Consumer fixture) failed:\n${result.stdout}${result.stderr}`);
+}
+
 async function startStandInOffDiscoveryPorts(log: string[]): Promise<StandIn> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const standIn = await startStandIn({ port: 0, controlPort: 0, log: (line) => log.push(line) });
@@ -160,7 +199,8 @@ async function startStandInOffDiscoveryPorts(log: string[]): Promise<StandIn> {
 }
 
 async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Running> {
-  lib.ensureCodeServer(say);
+  const build = lib.ensureCodeServer(say, 'test', BUILD);
+  say(`VS Code ${build.vscode} (code-server ${build.codeServer})`);
   const base = mkdtempSync(join(tmpdir(), 'provider-keys-e2e-'));
   cleanups.push({
     what: 'the temporary folder',
@@ -172,7 +212,7 @@ async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Run
   const dirs = lib.makeDirs(base, [...lib.ENV_DIRS, 'user-data', 'extensions', 'browser', 'workspace']);
   // Temporary files of this process (Playwright's) and of every child land where the leak scan looks.
   process.env.TMPDIR = dirs.tmp;
-  const env = lib.codeServerEnv(dirs);
+  const env = lib.codeServerEnv(dirs, undefined, build);
   // A developer's own keys in these variables would reach Import from Environment, the terminals and
   // the screenshots: code-server (and so the extension host and every terminal) starts without them.
   for (const variable of [...allVariables(), OPENAI_ORG_ENV]) delete env[variable];
@@ -182,8 +222,10 @@ async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Run
 
   const vsix = join(base, 'provider-keys.vsix');
   packageVsix(vsix, { ...process.env, TMPDIR: dirs.tmp });
-  lib.installExtension({ dirs, env, vsix });
-  say('installed it into code-server with --install-extension');
+  const consumerVsix = join(base, 'key-consumer.vsix');
+  packageConsumer(consumerVsix, { ...process.env, TMPDIR: dirs.tmp });
+  lib.installExtension({ dirs, env, vsix: [vsix, consumerVsix], build });
+  say('installed it and the Key Consumer fixture into code-server with --install-extension');
 
   const standInLog: string[] = [];
   const standIn = await startStandInOffDiscoveryPorts(standInLog);
@@ -205,7 +247,7 @@ async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Run
   const serverLog = join(base, 'code-server.log');
   writeFileSync(serverLog, '');
   const port = await lib.freePort({ avoid: DISCOVERY_PORTS });
-  const server = lib.startCodeServer({ dirs, port, env, logFile: serverLog, say });
+  const server = lib.startCodeServer({ dirs, port, env, logFile: serverLog, say, build });
   cleanups.push({ what: 'code-server', run: () => server.stop() });
   try {
     await server.ready;
@@ -252,6 +294,11 @@ async function setUp(lib: VSCodeLib, keys: Record<KeyName, string>): Promise<Run
   await page.goto(url, { waitUntil: 'domcontentloaded' });
   say(`workbench opened: ${url}`);
   return running;
+}
+
+/** Where the Key Consumer keeps its report (its global storage, on the server's side). */
+function consumerStorage(running: Running): string {
+  return join(running.dirs['user-data']!, 'User', 'globalStorage', CONSUMER.id);
 }
 
 function extensionLog(running: Running): string | undefined {
@@ -303,6 +350,7 @@ async function runScenario(running: Running, keyValues: Record<KeyName, string>)
   let shotIndex = 0;
   const prefix = (): string => String(stepIndex + 1).padStart(2, '0');
   const all = Object.values(keyValues);
+  const reports = join(consumerStorage(running), 'report.jsonl');
   const ctx: ScenarioContext = {
     wb,
     standIn: control,
@@ -323,12 +371,19 @@ async function runScenario(running: Running, keyValues: Record<KeyName, string>)
     },
     say,
     memo: {},
+    consumer: () =>
+      existsSync(reports)
+        ? readFileSync(reports, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as ConsumerReport)
+        : [],
   };
-  for (; stepIndex < STEPS.length; stepIndex++) {
-    const step = STEPS[stepIndex]!;
+  for (; stepIndex < SCENARIO.length; stepIndex++) {
+    const step = SCENARIO[stepIndex]!;
     shotIndex = 0;
     const began = performance.now();
-    say(`step ${stepIndex + 1}/${STEPS.length}: ${step.title}`);
+    say(`step ${stepIndex + 1}/${SCENARIO.length}: ${step.title}`);
     try {
       await step.run(ctx);
       await checkScreen(wb, all);
@@ -380,10 +435,15 @@ async function main(): Promise<number> {
     canaries,
     secretsValues: running.secretsValues,
     keyFiles: [running.dotenv],
+    // Everything the other extension touched: where it is installed, and its global storage.
+    places: [
+      { dir: join(running.base, 'extensions'), label: 'extensions' },
+      { dir: consumerStorage(running), label: `user-data/User/globalStorage/${CONSUMER.id}` },
+    ],
     say,
     shout,
   });
-  if (!failure && scan.ok && process.env.PROVIDER_KEYS_E2E_MEDIA === '1') {
+  if (!failure && scan.ok && !FLOOR && process.env.PROVIDER_KEYS_E2E_MEDIA === '1') {
     mkdirSync(MEDIA, { recursive: true });
     for (const [name, { file: target }] of Object.entries(README_SHOTS)) {
       const file = shots.get(name);

@@ -2,6 +2,7 @@
 // installed VSIX in code-server, driven only through the UI, against the stand-in Pieces OS. run.ts
 // starts everything and runs these steps in order, with a screenshot after each; every key typed (or
 // imported, copied, handed to a terminal) is a canary for the leak scan that follows.
+import { type ConsumerReport, SIGN_OUT, account, consentStep, expectConsumerHolds, signOut } from './consent';
 import type { Canary } from './leakScan';
 import { makeCanary } from './leakPlant';
 import { KEY_PATHS, type StandInControl } from './standInControl';
@@ -179,6 +180,8 @@ export interface ScenarioContext {
   say(message: string): void;
   /** What one step leaves for a later one (when the key was copied). */
   readonly memo: { copiedAt?: number };
+  /** What the Key Consumer extension reported so far, oldest first (consent.ts). */
+  consumer(): readonly ConsumerReport[];
 }
 
 export interface Step {
@@ -198,7 +201,7 @@ async function expectHeld(ctx: ScenarioContext, key: string | undefined, name?: 
   });
 }
 
-async function expectKeyRow(ctx: ScenarioContext, name: string, state: RegExp, key: string, timeout?: number): Promise<void> {
+export async function expectKeyRow(ctx: ScenarioContext, name: string, state: RegExp, key: string, timeout?: number): Promise<void> {
   await until(
     `the row of "${name}" to show ${UI.maskedTail(key)} and ${state}`,
     async () => {
@@ -226,7 +229,7 @@ async function expectUsed(ctx: ScenarioContext, name: string, used: boolean): Pr
 }
 
 /** The rotate flow from wherever it was opened: new key (pasted), organization left as it is. */
-async function rotate(ctx: ScenarioContext, name: string, key: string): Promise<void> {
+export async function rotate(ctx: ScenarioContext, name: string, key: string): Promise<void> {
   const { wb } = ctx;
   await wb.waitForQuickInput(UI.updateTitle(name));
   const box = await wb.quickInputState();
@@ -239,7 +242,7 @@ async function rotate(ctx: ScenarioContext, name: string, key: string): Promise<
 }
 
 /** Add Key from the palette, OpenAI, the name typed, the key pasted, no organization: up to what follows the last step. */
-async function addOpenAIKey(ctx: ScenarioContext, name: string, key: string): Promise<void> {
+export async function addOpenAIKey(ctx: ScenarioContext, name: string, key: string): Promise<void> {
   const { wb } = ctx;
   await wb.runCommand(UI.commands.addKey);
   await wb.waitForQuickInput(UI.addTitle());
@@ -342,6 +345,7 @@ export const STEPS: readonly Step[] = [
       await expectHeld(ctx, keys.personal, 'Personal');
     },
   },
+  consentStep,
   {
     title: 'Pieces OS quits while connected: the status bar says so within 5 s, without polling; it comes back: connected',
     async run(ctx) {
@@ -490,10 +494,13 @@ export const STEPS: readonly Step[] = [
       const { wb, keys } = ctx;
       const personal = (): ReturnType<Workbench['row']> => wb.row(UI.tree, UI.keyRow('Personal'));
       await wb.clearNotifications();
+      const since = ctx.consumer().length;
       await wb.inlineAction(personal(), UI.actions.updateKey);
       await rotate(ctx, 'Personal', keys.personalRotated);
       await expectKeyRow(ctx, 'Personal', UI.state.synced, keys.personalRotated);
       await expectHeld(ctx, keys.personalRotated, 'Personal');
+      // The extension that was given "Personal" follows the rotation: it asks again and gets the new key.
+      await expectConsumerHolds(ctx, since, keys.personalRotated, account('Personal', OPENAI));
 
       // A careless service echoes the request (the key) in its error: the message must not show it.
       await ctx.standIn.fault({ count: 1, fault: 'echo', status: 500, paths: [KEY_PATHS.update] });
@@ -602,15 +609,18 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'delete from the context menu: one confirmation each; gone from the tree and the stand-in',
+    title:
+      'Sign Out of "Personal" in the Accounts menu: VS Code asks, then we do (Pieces OS keeps "Work"); the other extension gets no key; delete "Work" from the context menu',
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
-      await wb.contextMenu(wb.row(UI.tree, UI.keyRow('Personal')), UI.actions.deleteKey);
-      await wb.answerDialog(await wb.waitForDialog(UI.questions.deleteKey('Personal')), UI.buttons.confirmDelete);
+      const since = ctx.consumer().length;
+      await signOut(ctx, 'Personal', account('Personal', OPENAI), SIGN_OUT.keepsUsing('Work'));
       // The key goes only after the last question, so a row gone means no second question waits.
       await wb.waitForNoRow(UI.tree, UI.keyRow('Personal'));
       await expectHeld(ctx, keys.workOffline, 'Work');
+      // It was allowed "Personal" only: no other key is handed to it without asking.
+      await expectConsumerHolds(ctx, since, undefined);
 
       await wb.contextMenu(wb.row(UI.tree, UI.keyRow('Work')), UI.actions.deleteKey);
       await wb.answerDialog(await wb.waitForDialog(UI.questions.deleteKey('Work')), UI.buttons.confirmDelete);

@@ -481,6 +481,18 @@ export class Workbench {
     return dialog;
   }
 
+  /**
+   * A modal dialog of VS Code's own whose text matches: a dialog without detail (its consent and sign-out
+   * questions) shows its message where the detail goes, with no `.dialog-message-text` at all.
+   */
+  async waitForDialogText(text: RegExp): Promise<Locator> {
+    const dialog = this.page
+      .getByRole('dialog')
+      .filter({ has: this.page.locator('.dialog-message-text, .dialog-message-detail', { hasText: text }) });
+    await dialog.waitFor({ state: 'visible', timeout: WAIT_MS });
+    return dialog;
+  }
+
   /** A dialog's detail text (under its message). */
   async dialogDetail(dialog: Locator): Promise<string> {
     return ((await dialog.locator('.dialog-message-detail').textContent({ timeout: WAIT_MS })) ?? '').trim();
