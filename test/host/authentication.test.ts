@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { AUTH_PROVIDER, CONFIG_SECTION, Commands, Settings } from '../../src/constants';
 import type { TestingApi } from '../../src/extension';
 import type { StandIn } from '../../stand-in/server';
-import { addOpenAI, runScripted, useStandIn } from './support';
+import { addOpenAI, runScripted, setSetting, useStandIn } from './support';
 
 const KEY = 'sk-test-FAKE-auth-00000000000000000001';
 const ROTATED = 'sk-test-FAKE-auth-00000000000000000002';
@@ -38,20 +38,6 @@ async function askedWhile(work: () => Thenable<unknown>): Promise<Array<readonly
     sessions.getSessions = original;
   }
   return asked;
-}
-
-/** Sets providerKeys.shareWithExtensions for this user and waits until the extension has seen it. */
-async function share(value: boolean): Promise<void> {
-  const name = `${CONFIG_SECTION}.${Settings.shareWithExtensions}`;
-  const seen = new Promise<void>((resolve) => {
-    const listener = vscode.workspace.onDidChangeConfiguration((event) => {
-      if (!event.affectsConfiguration(name)) return;
-      listener.dispose();
-      resolve();
-    });
-  });
-  await vscode.workspace.getConfiguration(CONFIG_SECTION).update(Settings.shareWithExtensions, value, vscode.ConfigurationTarget.Global);
-  await seen;
 }
 
 describe('authentication provider for other extensions (provider-keys)', function () {
@@ -101,14 +87,14 @@ describe('authentication provider for other extensions (provider-keys)', functio
 
   it('providerKeys.shareWithExtensions off: nothing is registered, at once; on again: VS Code asks it again, without a reload', async () => {
     try {
-      await share(false);
+      await setSetting(Settings.shareWithExtensions, false);
       assert.equal(api.sharing.on, false);
       // VS Code waits 5 s for a declared provider to register, then gives up: our sessions are never asked.
       const asked = await askedWhile(() =>
         assert.rejects(Promise.resolve(vscode.authentication.getSession(AUTH_PROVIDER.id, ['openai'], { silent: true })), /register/),
       );
       assert.deepEqual(asked, []);
-      await share(true);
+      await setSetting(Settings.shareWithExtensions, true);
       assert.equal(api.sharing.on, true);
       const askedAgain = await askedWhile(() => vscode.authentication.getSession(AUTH_PROVIDER.id, ['anthropic'], { silent: true }));
       // The Accounts menu lists the accounts again too (no scopes): only the request names a provider.

@@ -1,27 +1,13 @@
 // Settings that change what the user sees: the status bar item and the rotation reminder.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { CONFIG_SECTION, Commands, Settings } from '../../src/constants';
+import { Commands, Settings } from '../../src/constants';
 import { keyFile } from '../../src/core/store/records';
 import type { TestingApi } from '../../src/extension';
 import type { StandIn } from '../../stand-in/server';
-import { addOpenAI, runScripted, useStandIn } from './support';
+import { addOpenAI, runScripted, setSetting, useStandIn } from './support';
 
 let api: TestingApi;
-
-/** Sets a user setting and waits until the extension has seen the change. */
-async function setSetting(name: string, value: unknown): Promise<void> {
-  const seen = new Promise<void>((resolve) => {
-    const listener = vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(`${CONFIG_SECTION}.${name}`)) {
-        listener.dispose();
-        setTimeout(resolve, 50);
-      }
-    });
-  });
-  await vscode.workspace.getConfiguration(CONFIG_SECTION).update(name, value, vscode.ConfigurationTarget.Global);
-  await seen;
-}
 
 describe('settings in VS Code', function () {
   this.timeout(30_000);

@@ -2,7 +2,7 @@
 // and a clean slate between tests.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EXTENSION_ID } from '../../src/constants';
+import { CONFIG_SECTION, EXTENSION_ID } from '../../src/constants';
 import type { ProviderKeysApi, TestingApi } from '../../src/extension';
 import { type StandIn, startStandIn } from '../../stand-in/server';
 import { type Answer, ScriptedPrompter } from '../support/scriptedPrompter';
@@ -85,4 +85,18 @@ export function useStandIn(assign: (api: TestingApi, standIn: StandIn) => void):
     standIn.signedIn = true;
     await api.monitor.check();
   });
+}
+
+/** Sets a user setting and waits until the extension has seen the change. */
+export async function setSetting(name: string, value: unknown): Promise<void> {
+  const seen = new Promise<void>((resolve) => {
+    const listener = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(`${CONFIG_SECTION}.${name}`)) {
+        listener.dispose();
+        setTimeout(resolve, 50);
+      }
+    });
+  });
+  await vscode.workspace.getConfiguration(CONFIG_SECTION).update(name, value, vscode.ConfigurationTarget.Global);
+  await seen;
 }
