@@ -123,7 +123,7 @@ export class KeySessions implements Disposable {
       // The user moved a pasted key of another provider to that provider: it is not what was asked for.
       throw new Error(
         l10n.t(
-          'The key was added as {0} key, not as {1} key, so it is not given for {1}.',
+          'The new key was added under {0}, not {1}: an extension that asks for {1} keys does not get it.',
           getProvider(record.provider)?.label ?? record.provider,
           label,
         ),

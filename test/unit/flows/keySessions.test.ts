@@ -243,7 +243,10 @@ describe('the keys as sessions for other extensions (authentication provider)', 
     });
     // In the OpenAI box the user pasted an Anthropic key and added it there: not an OpenAI key to hand over.
     const moved = await world({ addKey: (self) => self.temp.store.add({ provider: 'anthropic', name: 'Claude', secret: ANTHROPIC }) });
-    await assert.rejects(moved.sessions.createSession(['openai']), /added as Anthropic key, not as OpenAI key/);
+    await assert.rejects(
+      moved.sessions.createSession(['openai']),
+      /added under Anthropic, not OpenAI: an extension that asks for OpenAI keys does not get it/,
+    );
     assert.deepEqual(moved.reads, [], 'the moved key was not read');
   });
 
