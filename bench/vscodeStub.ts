@@ -194,6 +194,7 @@ const api: Record<string, unknown> = {
     showErrorMessage: async () => undefined,
   },
   commands: { registerCommand: noEvent, executeCommand: async () => undefined },
+  authentication: { registerAuthenticationProvider: noEvent },
   env: { appName: 'bench', machineId: 'bench', sessionId: 'bench', language: 'en', uriScheme: 'vscode', remoteName: undefined },
 };
 
