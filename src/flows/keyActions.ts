@@ -235,8 +235,9 @@ export class KeyActions {
     // What Pieces OS holds is worded from what it confirmed, not from the choice (a rejected key is not "used").
     const effect = deleteEffect(this.deps.sync.stateOf(record), this.deps.sync.holdOf(record), label);
     let successor: KeyRecord | undefined;
+    let after = effect;
     if (isActive && others.length > 0) {
-      // One question, before anything is deleted: which key takes over, or none.
+      // Which key takes over is a choice, not the confirmation: the delete is confirmed below, as every delete is.
       const held = this.deps.sync.stateOf(record).kind === 'synced';
       const answer = await this.prompter.pick<KeyRecord | 'none'>({
         title: l10n.t('Delete "{0}" ({1})', record.name, mask),
@@ -248,26 +249,25 @@ export class KeyActions {
               stateWord(this.deps.sync.stateOf(record)),
             ),
         items: [
-          ...others.map((k) => ({
-            label: l10n.t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name),
-            description: this.deps.masks.peek(k),
-            value: k,
-          })),
-          { label: l10n.t('Delete "{0}"; Pieces OS holds no {1} key', record.name, label), value: 'none' as const },
+          ...others.map((k) => ({ label: l10n.t('Use "{0}"', k.name), description: this.deps.masks.peek(k), value: k })),
+          { label: l10n.t('Use none'), description: l10n.t('Pieces OS holds no {0} key', label), value: 'none' as const },
         ],
       });
       if (answer === undefined || answer === BACK) return false;
-      if (answer !== 'none') successor = answer;
-    } else {
-      const confirmed = await this.prompter.confirm(
-        l10n.t('Delete "{0}" ({1})?', record.name, mask),
-        isActive
-          ? l10n.t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", effect)
-          : l10n.t("The key is removed from VS Code's secret storage. This cannot be undone."),
-        l10n.t('Delete'),
-      );
-      if (!confirmed) return false;
+      if (answer !== 'none') {
+        successor = answer;
+        after = l10n.t('After the delete Pieces OS uses "{0}".', answer.name);
+      }
     }
+    // One confirmation for every delete: a modal that says what happens and that it cannot be undone.
+    const confirmed = await this.prompter.confirm(
+      l10n.t('Delete "{0}" ({1})?', record.name, mask),
+      isActive
+        ? l10n.t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", after)
+        : l10n.t("The key is removed from VS Code's secret storage. This cannot be undone."),
+      l10n.t('Delete'),
+    );
+    if (!confirmed) return false;
     const result = await this.deps.store.remove(record.id, successor ? { successor: successor.id } : {});
     this.deps.masks.forget(record.id);
     this.deps.log.info(`Deleted ${label} key "${record.name}"`);

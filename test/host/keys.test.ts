@@ -141,8 +141,8 @@ describe('key management in VS Code', function () {
     // An update names every field: the empty organization clears the one a previous key may have set.
     assert.deepEqual(standIn.openAI, { api_key: KEY_3, api_key_name: 'Work', organization_key: '' });
 
-    // Deleting the key Pieces OS uses asks one question: which key takes over.
-    await run(Commands.deleteKey, [{ pick: (items) => items.find((i) => i.label.includes('uses "Home"')) }], { record: second });
+    // Deleting the key Pieces OS uses asks which key takes over, then confirms as every delete does.
+    await run(Commands.deleteKey, [{ pick: 'Use "Home"' }, { confirm: true }], { record: second });
     assert.equal(standIn.openAI?.api_key, KEY_2);
     assert.equal(await api.secrets.get(`providerKeys.secret.${second.id}`), undefined);
 

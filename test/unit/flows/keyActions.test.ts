@@ -271,24 +271,41 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(standIn.openAI?.organization_key, 'org-FAKEflows1');
   });
 
-  it('deleting the key Pieces OS uses asks once which key takes over, and says which one it uses now', async () => {
+  it('deleting the key Pieces OS uses asks which key takes over, then confirms as every delete does', async () => {
     script(add('Personal', K1));
     await actions.addKey();
     script(add('Work', K2, [{ confirm: false }]));
     await actions.addKey();
     const personal = temp.store.list().find((k) => k.name === 'Personal')!;
-    script([{ pick: (items) => items.find((i) => i.label.includes('uses "Work"')) }]);
+    // Choosing the successor deletes nothing: the same modal as any delete comes next, and Cancel there keeps the key.
+    script([{ pick: 'Use "Work"' }, { confirm: false }]);
     await actions.deleteKey(personal.id);
-    assert.equal(prompter.asked.length, 1, 'one question');
-    assert.deepEqual(prompter.asked[0]?.labels, [
-      'Delete "Personal"; Pieces OS uses "Work"',
-      'Delete "Personal"; Pieces OS holds no OpenAI key',
-    ]);
+    assert.deepEqual(prompter.asked[0]?.labels, ['Use "Work"', 'Use none']);
+    assert.equal(temp.store.list().length, 2);
+    assert.equal(standIn.openAI?.api_key, K1);
+
+    script([{ pick: 'Use "Work"' }, { confirm: true }]);
+    await actions.deleteKey(personal.id);
+    assert.deepEqual(
+      prompter.asked.map((a) => `${a.kind} ${a.title}`),
+      ['pick Delete "Personal" (sk-…0001)', 'confirm Delete "Personal" (sk-…0001)?'],
+    );
+    assert.equal(
+      prompter.asked[1]?.prompt,
+      'After the delete Pieces OS uses "Work". The key is removed from VS Code\'s secret storage. This cannot be undone.',
+    );
     assert.equal(last(), 'Deleted "Personal". Pieces OS uses "Work" now.');
     assert.equal(standIn.openAI?.api_key, K2);
+
+    // The last key: no choice to make, the same modal.
     const work = temp.store.list()[0]!;
     script([{ confirm: true }]);
     await actions.deleteKey(work.id);
+    assert.deepEqual(
+      prompter.asked.map((a) => a.kind),
+      ['confirm'],
+    );
+    assert.match(prompter.asked[0]?.prompt ?? '', /This cannot be undone\.$/);
     assert.equal(last(), 'Deleted "Work". Pieces OS holds no OpenAI key now.');
     assert.equal(standIn.openAI, undefined);
   });
