@@ -25,10 +25,14 @@ export interface KeyQuestion {
   note?: (k: KeyRecord) => string | undefined;
 }
 
-/** The key `arg` names, or the one the user picks; undefined when there is none or the user cancels. */
+/**
+ * The key `arg` names, or the one the user picks; undefined when there is none or the user cancels, and
+ * for a tree row that is not a key (a key binding such as F2 on the drift row: nothing to act on).
+ */
 export async function resolveKey(deps: PickKeyDeps, arg: unknown, question: KeyQuestion): Promise<KeyRecord | undefined> {
   if (typeof arg === 'string') return deps.store.get(arg);
   if (arg && typeof arg === 'object' && 'record' in arg) return deps.store.get((arg as { record: KeyRecord }).record.id);
+  if (arg && typeof arg === 'object' && 'kind' in arg) return undefined;
   const all = deps.store.list();
   const keys = question.filter ? all.filter(question.filter.fits) : all;
   if (keys.length === 0) {

@@ -13,14 +13,15 @@ import { RECONNECT_MS, WAIT_MS, type Workbench, escapeRegExp, sha256, until } fr
  */
 export const UI = {
   viewContainer: 'Provider Keys',
-  tree: 'Keys',
+  /** The one view is named as its container, so VS Code shows one title. */
+  tree: 'Provider Keys',
   commands: {
     addKey: 'Provider Keys: Add Key',
     refresh: 'Provider Keys: Refresh',
     importFromEnvironment: 'Provider Keys: Import from Environment',
     stopUsingInTerminals: 'Provider Keys: Stop Using in Terminals',
     /** VS Code's own "Focus on <view> View" command for the tree. */
-    focusKeys: 'Provider Keys: Focus on Keys View',
+    focusKeys: 'Provider Keys: Focus on Provider Keys View',
   },
   /** Buttons in the view's title bar and on a key's row (inline), and context-menu items. */
   actions: {
@@ -44,6 +45,7 @@ export const UI = {
   providers: { openai: 'OpenAI', anthropic: 'Anthropic' },
   addTitle: (provider?: string): RegExp => (provider ? new RegExp(`^Add ${provider} Key`) : /^Add Key\b/),
   updateTitle: (name: string): RegExp => new RegExp(`^Update "${name}"`),
+  renameTitle: (name: string): RegExp => new RegExp(`^Rename "${name}"`),
   /** How many steps each flow has (VS Code shows "(n/m)" in the title). */
   steps: { addOpenAI: 4, addLocalOnly: 3, update: 2 },
   invalid: { empty: /Enter the API key/, space: /has no spaces/, nameLooksLikeKey: /looks like an API key/ },
@@ -563,7 +565,8 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'a third key, the question closed with Escape: saved, Pieces OS keeps its key, and the message says so',
+    title:
+      'a third key, the question closed with Escape: saved, Pieces OS keeps its key, and the message says so; F2, Enter and Delete on its row',
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
@@ -576,8 +579,34 @@ export const STEPS: readonly Step[] = [
       await expectUsed(ctx, 'Work', true);
       await expectHeld(ctx, keys.work, 'Work');
       await ctx.shot('question-closed');
-      await wb.contextMenu(wb.row(UI.tree, UI.keyRow('Spare')), UI.actions.deleteKey);
-      await wb.answerDialog(await wb.waitForDialog(UI.questions.deleteKey('Spare')), UI.buttons.confirmDelete);
+      // The keyboard on the focused row, as in the Explorer: F2 renames, Enter updates, Delete deletes;
+      // Enter on a provider row still folds it.
+      wb.keyboardOnly = true;
+      for (const [key, title] of [
+        ['F2', UI.renameTitle('Spare')],
+        ['Enter', UI.updateTitle('Spare')],
+      ] as const) {
+        await wb.focusRowByKeyboard(UI.commands.focusKeys, UI.keyRow('Spare'));
+        await wb.page.keyboard.press(key);
+        await wb.waitForQuickInput(title);
+        await wb.page.keyboard.press('Escape');
+        await wb.waitForQuickInputClosed();
+      }
+      await wb.focusRowByKeyboard(UI.commands.focusKeys, UI.providerRow(OPENAI));
+      const expanded = (): Promise<string | null> => wb.row(UI.tree, UI.providerRow(OPENAI)).getAttribute('aria-expanded');
+      for (const want of ['false', 'true']) {
+        await wb.page.keyboard.press('Enter');
+        await until(`Enter to ${want === 'true' ? 'unfold' : 'fold'} the OpenAI row`, async () =>
+          (await expanded()) === want ? true : undefined,
+        );
+      }
+      await wb.focusRowByKeyboard(UI.commands.focusKeys, UI.keyRow('Spare'));
+      await wb.page.keyboard.press('Delete');
+      const confirm = await wb.waitForDialog(UI.questions.deleteKey('Spare'));
+      await wb.pressUntilFocused('Tab', new RegExp(`^${UI.buttons.confirmDelete}$`), "the question's Delete button", 6);
+      await wb.page.keyboard.press('Enter');
+      await confirm.waitFor({ state: 'hidden', timeout: WAIT_MS });
+      wb.keyboardOnly = false;
       await wb.waitForNoRow(UI.tree, UI.keyRow('Spare'));
     },
   },

@@ -11,8 +11,10 @@ interface Manifest {
   contributes: {
     commands: Array<{ command: string; title: string; category?: string }>;
     menus: Record<string, Array<{ command: string; when?: string }>>;
+    keybindings: Array<{ command: string; key: string; mac?: string; when: string; args?: unknown }>;
+    viewsContainers: { activitybar: Array<{ id: string; title: string }> };
     viewsWelcome: Array<{ view: string; contents: string; when?: string }>;
-    views: Record<string, Array<{ id: string }>>;
+    views: Record<string, Array<{ id: string; name: string }>>;
     configuration: { properties: Record<string, { scope?: string }> };
   };
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
@@ -23,7 +25,16 @@ const manifest = JSON.parse(text) as Manifest;
 const nls = JSON.parse(readFileSync(join(REPO_ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
 
 /** Context keys VS Code itself defines that our `when` clauses may use. */
-const VSCODE_CONTEXT_KEYS = new Set(['view', 'viewItem', 'false', 'true']);
+const VSCODE_CONTEXT_KEYS = new Set([
+  'view',
+  'viewItem',
+  'false',
+  'true',
+  'focusedView',
+  'treeElementHasParent',
+  'treeElementHasChild',
+  'inputFocus',
+]);
 
 function contextKeysIn(when: string): string[] {
   // Drop regexes, strings and the values compared with (`viewItem == key.local`): what is left are keys.
@@ -65,6 +76,7 @@ describe('package.json', () => {
         .flat()
         .map((m) => m.when ?? ''),
       ...manifest.contributes.viewsWelcome.map((w) => w.when ?? ''),
+      ...manifest.contributes.keybindings.map((k) => k.when),
     ];
     for (const when of clauses) {
       for (const key of contextKeysIn(when)) {
@@ -88,6 +100,36 @@ describe('package.json', () => {
       }
       assert.ok(exact || regex, `menu without viewItem: ${when}`);
     }
+  });
+
+  it('binds F2, Delete and Enter to rename, delete and update the focused key row, as the Explorer does', () => {
+    const bindings = manifest.contributes.keybindings.map((k) => `${k.key}${k.mac ? ` (mac ${k.mac})` : ''} → ${k.command}`);
+    assert.deepEqual(bindings, [
+      `f2 → ${Commands.renameKey}`,
+      `delete (mac cmd+backspace) → ${Commands.deleteKey}`,
+      `enter → ${Commands.updateKey}`,
+    ]);
+    for (const binding of manifest.contributes.keybindings) {
+      // Only in the view, only on a row with a parent and no children (a key, or the drift row, which the
+      // flows ignore), never while typing in the view's find box: Enter still expands a provider row.
+      assert.equal(binding.when, `focusedView == ${Views.keys} && treeElementHasParent && !treeElementHasChild && !inputFocus`);
+      // VS Code hands the command the row that has keyboard focus (the view's actions get the same argument).
+      assert.deepEqual(binding.args, { $treeViewId: Views.keys, $focusedTreeItem: true });
+    }
+  });
+
+  it("shows the status bar's actions in the palette", () => {
+    const hidden = manifest.contributes.menus.commandPalette?.find((m) => m.command === Commands.statusActions);
+    assert.equal(hidden, undefined);
+  });
+
+  it('names the one view as its container, so that VS Code shows one title ("Provider Keys", not "Provider Keys: Keys")', () => {
+    const container = manifest.contributes.viewsContainers.activitybar.find((c) => c.id === Views.container);
+    const view = manifest.contributes.views[Views.container]?.[0];
+    assert.ok(container && view);
+    const localized = (text: string): string | undefined => nls[text.replace(/^%|%$/g, '')];
+    assert.equal(localized(view.name), 'Provider Keys');
+    assert.equal(localized(view.name), localized(container.title));
   });
 
   it('uses the view ids from src/constants.ts and activates lazily', () => {

@@ -410,6 +410,19 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(temp.store.list()[0]?.name, 'Renamed');
   });
 
+  it('F2, Enter or Delete on a tree row that is not a key (the drift row) asks nothing and changes nothing', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    const driftRow = { kind: 'drift', provider: { id: 'openai' } } as unknown as string;
+    script([]);
+    assert.equal(await actions.renameKey(driftRow), undefined);
+    assert.equal(await actions.updateKey(driftRow), undefined);
+    assert.equal(await actions.deleteKey(driftRow), false);
+    assert.deepEqual(prompter.asked, []);
+    assert.deepEqual(prompter.messages, []);
+    assert.equal(temp.store.list().length, 1);
+  });
+
   describe('cancel', () => {
     const full = add('Personal', K1);
     for (let at = 0; at < full.length; at++) {
