@@ -64,6 +64,8 @@ export const UI = {
     /** Not a state: the mark of a key that new terminals get. */
     inTerminals: /, in terminals(,|$)/,
   },
+  /** The words a key row leads with (its label: "in Pieces OS · Work"). */
+  rowWords: { inPiecesOS: 'in Pieces OS', waiting: 'waiting' },
   /** Which key Pieces OS uses: on the key's own row, or named on its provider's row. */
   usedByPieces: {
     keyRow: /(?<!not )used by Pieces OS|^in Pieces OS ·/,
@@ -198,6 +200,19 @@ async function expectHeld(ctx: ScenarioContext, key: string | undefined, name?: 
     const shown = key ? openAI?.api_key === UI.maskedTail(key) && openAI.api_key_name === name : openAI === undefined;
     return shown && ctx.holds(key) ? true : undefined;
   });
+}
+
+/** The row of `name` shows `word` whole while `how` (its buttons then cover the end of the row). */
+async function expectWordShown(ctx: ScenarioContext, name: string, word: string, how: 'hovered' | 'selected'): Promise<void> {
+  const { wb } = ctx;
+  const row = wb.row(UI.tree, UI.keyRow(name));
+  if (how === 'hovered') {
+    await wb.waitForQuietTree(row);
+    await row.hover({ timeout: WAIT_MS });
+  }
+  await row.locator('.actions .action-label').first().waitFor({ state: 'visible', timeout: WAIT_MS });
+  if (!(await wb.rowShowsWhole(row, word))) throw new Error(`the ${how} row of "${name}" does not show "${word}" whole`);
+  if (how === 'hovered') await wb.moveMouseAway();
 }
 
 async function expectKeyRow(ctx: ScenarioContext, name: string, state: RegExp, key: string, timeout?: number): Promise<void> {
@@ -558,9 +573,13 @@ export const STEPS: readonly Step[] = [
         (await wb.page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).count()) === 0 ? true : undefined,
       );
       await ctx.shot('two-keys');
-      // The same at a narrow sidebar (218 px): what a row keeps when there is little room.
+      // The same at a narrow sidebar (218 px): what a row keeps when there is little room. At both widths the
+      // state word survives the row's buttons (shown while the pointer is over it): the end of a row gives way.
+      await expectWordShown(ctx, 'Work', UI.rowWords.inPiecesOS, 'hovered');
       await wb.setSidebarWidth(NARROW_SIDEBAR_PX);
       await ctx.shot('two-keys-218');
+      await expectWordShown(ctx, 'Work', UI.rowWords.inPiecesOS, 'hovered');
+      await ctx.shot('two-keys-218-hovered');
       await wb.setSidebarWidth(DEFAULT_SIDEBAR_PX);
     },
   },
@@ -621,7 +640,12 @@ export const STEPS: readonly Step[] = [
       await wb.waitForNotification(UI.messages.unreachable);
       await expectKeyRow(ctx, 'Work', UI.state.waiting, keys.workOffline);
       await wb.waitForStatus(UI.status.waiting);
-      // The row stays selected after its menu, and a selected row shows its action buttons over its text.
+      // The row stays selected after its menu, and a selected row shows its action buttons: the word stays.
+      await expectWordShown(ctx, 'Work', UI.rowWords.waiting, 'selected');
+      await wb.setSidebarWidth(NARROW_SIDEBAR_PX);
+      await expectWordShown(ctx, 'Work', UI.rowWords.waiting, 'selected');
+      await ctx.shot('waiting-218');
+      await wb.setSidebarWidth(DEFAULT_SIDEBAR_PX);
       await wb.clearTreeSelection(UI.tree);
       await ctx.shot('waiting');
       await ctx.standIn.start();

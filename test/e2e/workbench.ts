@@ -159,6 +159,43 @@ export class Workbench {
     );
   }
 
+  /**
+   * Whether `text` shows whole in a tree row: not cut by the row's end (a narrow sidebar), nor hidden by
+   * the action buttons a hovered, focused or selected row shows.
+   */
+  async rowShowsWhole(row: Locator, text: string): Promise<boolean> {
+    return row.evaluate((element, wanted) => {
+      // Runs in the page; the test build has no DOM types, hence the casts.
+      type Rect = { left: number; right: number };
+      type Node = { textContent: string | null; nodeType: number; childNodes: ArrayLike<Node>; getBoundingClientRect(): Rect };
+      const root = element as unknown as Node & { querySelector(selector: string): Node | null };
+      const container = root.querySelector('.monaco-icon-label-container');
+      const doc = (
+        globalThis as unknown as {
+          document: {
+            createRange(): { setStart(n: Node, o: number): void; setEnd(n: Node, o: number): void; getBoundingClientRect(): Rect };
+          };
+        }
+      ).document;
+      if (!container) return false;
+      const texts: Node[] = [];
+      const walk = (node: Node): void => {
+        if (node.nodeType === 3) texts.push(node);
+        for (const child of Array.from(node.childNodes)) walk(child);
+      };
+      walk(container);
+      for (const node of texts) {
+        const at = (node.textContent ?? '').indexOf(wanted);
+        if (at < 0) continue;
+        const range = doc.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + wanted.length);
+        return range.getBoundingClientRect().right <= container.getBoundingClientRect().right + 0.5;
+      }
+      return false;
+    }, text);
+  }
+
   /** Clicks an inline action of a tree row (shown on hover). */
   async inlineAction(row: Locator, action: string): Promise<void> {
     this.mouse(`inline action ${action}`);
