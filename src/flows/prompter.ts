@@ -8,6 +8,11 @@ export type Back = typeof BACK;
 
 export interface PickItem<T> {
   label: string;
+  /**
+   * A codicon id shown before the label. Never `$(id)` in a label, description or detail: a screen reader
+   * reads that out as the icon's id ("sync  Sync Now").
+   */
+  icon?: string;
   description?: string;
   detail?: string;
   value: T;

@@ -5,6 +5,7 @@ import {
   type Back,
   type InputCheck,
   type InputOptions,
+  type PickItem,
   type PickOptions,
   type Prompter,
   type Severity,
@@ -16,6 +17,11 @@ export interface WindowPrompterOptions {
   beforeMessage?: () => Promise<void>;
 }
 
+/** Quick pick items from a flow's: its icon as an icon, not `$(id)` text that a screen reader reads out. */
+function quickPickItems<T>(items: ReadonlyArray<PickItem<T>>): Array<vscode.QuickPickItem & { value: T; picked?: boolean }> {
+  return items.map(({ icon, ...item }) => (icon ? { ...item, iconPath: new vscode.ThemeIcon(icon) } : item));
+}
+
 export class WindowPrompter implements Prompter {
   constructor(private readonly options: WindowPrompterOptions = {}) {}
 
@@ -24,7 +30,7 @@ export class WindowPrompter implements Prompter {
     quickPick.title = options.title;
     quickPick.placeholder = options.placeholder;
     quickPick.ignoreFocusOut = true;
-    quickPick.items = options.items;
+    quickPick.items = quickPickItems(options.items);
     applyStep(quickPick, options.step);
     const extra = options.button ? { iconPath: new vscode.ThemeIcon(options.button.icon), tooltip: options.button.tooltip } : undefined;
     if (extra) quickPick.buttons = [...quickPick.buttons, extra];
@@ -43,7 +49,7 @@ export class WindowPrompter implements Prompter {
     quickPick.placeholder = options.placeholder;
     quickPick.ignoreFocusOut = true;
     quickPick.canSelectMany = true;
-    quickPick.items = options.items;
+    quickPick.items = quickPickItems(options.items);
     quickPick.selectedItems = quickPick.items.filter((item) => item.picked);
     applyStep(quickPick, options.step);
     return untilAnswered<T[]>(quickPick, (finish) =>

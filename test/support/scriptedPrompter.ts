@@ -30,8 +30,8 @@ export interface Asked {
   /** input: the text under the box; confirm (and ask): the question's detail. */
   prompt?: string;
   labels?: string[];
-  /** pick and pickMany: the items as offered (label, description, detail). */
-  items?: Array<{ label: string; description?: string; detail?: string }>;
+  /** pick and pickMany: the items as offered (label, icon, description, detail). */
+  items?: Array<{ label: string; icon?: string; description?: string; detail?: string }>;
   /** input: the titles of its extra buttons. */
   buttons?: string[];
 }
@@ -156,9 +156,15 @@ export class ScriptedPrompter implements Prompter {
   }
 }
 
-function offered(items: Array<PickItem<unknown>>): Array<{ label: string; description?: string; detail?: string }> {
+function offered(items: Array<PickItem<unknown>>): Array<{ label: string; icon?: string; description?: string; detail?: string }> {
+  for (const item of items) {
+    // A screen reader reads `$(sync)` out as "sync": icons go in `icon`.
+    const text = [item.label, item.description, item.detail].join('\n');
+    if (text.includes('$(')) throw new Error(`a quick pick item reads out an icon id: ${JSON.stringify(text)}`);
+  }
   return items.map((i) => ({
     label: i.label,
+    ...(i.icon ? { icon: i.icon } : {}),
     ...(i.description ? { description: i.description } : {}),
     ...(i.detail ? { detail: i.detail } : {}),
   }));

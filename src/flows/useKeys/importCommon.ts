@@ -31,12 +31,13 @@ export async function candidateItems(
       const stored = await storedAs(deps, candidate);
       const checked = provider ? validateApiKey(candidate.secret, provider) : undefined;
       let detail: string | undefined;
-      // No icon: a screen reader reads "$(check)" out as "check".
+      let icon: string | undefined;
       if (stored) detail = l10n.t('Already stored as "{0}"', stored.name);
-      else if (checked && !checked.ok) detail = `$(error) ${l10n.t('Cannot be imported: {0}', checked.error)}`;
-      else if (checked?.ok && checked.warning) detail = `$(warning) ${checked.warning}`;
+      else if (checked && !checked.ok) [icon, detail] = ['error', l10n.t('Cannot be imported: {0}', checked.error)];
+      else if (checked?.ok && checked.warning) [icon, detail] = ['warning', checked.warning];
       return {
         label: label ? label(candidate) : `${provider?.label ?? candidate.provider}  ${maskKey(candidate.secret)}`,
+        ...(icon ? { icon } : {}),
         description: describeSources(candidate.sources),
         ...(detail ? { detail } : {}),
         value: candidate,
