@@ -146,10 +146,7 @@ export class KeyActions {
     this.deps.log.info(`Added ${provider.label} key "${record.name}"`);
     const saved = l10n.t('Saved "{0}" ({1}).', record.name, this.deps.masks.peek(record));
     if (!provider.syncsToPieces) {
-      void this.prompter.message(
-        'info',
-        l10n.t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label),
-      );
+      void this.prompter.message('info', l10n.t('{0} Local only: Pieces OS does not accept {1} keys.', saved, provider.label));
     } else if (!choose && current) {
       const kept = closed
         ? l10n.t(
@@ -160,8 +157,11 @@ export class KeyActions {
           )
         : l10n.t('{0} Pieces OS keeps using "{1}".', saved, current.name);
       void this.prompter.message('info', kept);
+    } else if (current) {
+      // A switch says so: "Pieces OS switched", not only that the new key is saved.
+      await this.sendChange(provider.id, this.switchOutcome(saved, record.name), record.id);
     } else {
-      await this.sendChange(provider.id, this.outcome(saved), record.id);
+      await this.sendChange(provider.id, { ...this.outcome(saved), confirmed: l10n.t('{0} Synced: Pieces OS uses it.', saved) }, record.id);
     }
     return record;
   }
@@ -279,11 +279,7 @@ export class KeyActions {
       return true;
     }
     const outcome = successor
-      ? {
-          done: deleted,
-          confirmed: l10n.t('{0} Pieces OS uses "{1}" now.', deleted, successor.name),
-          waiting: l10n.t('{0} Pieces OS will use "{1}" once it answers.', deleted, successor.name),
-        }
+      ? this.switchOutcome(deleted, successor.name)
       : {
           done: deleted,
           confirmed: l10n.t('{0} Pieces OS holds no {1} key now.', deleted, label),
@@ -307,16 +303,8 @@ export class KeyActions {
       return undefined;
     }
     await this.deps.sync.choose(record.provider, record.id);
-    const done = l10n.t('"{0}" is the key for Pieces OS.', record.name);
-    await this.sendChange(
-      record.provider,
-      {
-        done,
-        confirmed: l10n.t('Pieces OS uses "{0}" now.', record.name),
-        waiting: l10n.t('Pieces OS will use "{0}" once it answers.', record.name),
-      },
-      record.id,
-    );
+    const chosen = this.switchOutcome(l10n.t('You chose "{0}" for Pieces OS.', record.name), record.name);
+    await this.sendChange(record.provider, { ...chosen, confirmed: l10n.t('Pieces OS switched to "{0}".', record.name) }, record.id);
     return record;
   }
 
@@ -334,12 +322,6 @@ export class KeyActions {
     return next;
   }
 
-  /** Whether a change waits to be sent (or waits for the user). */
-  hasWaitingChanges(): boolean {
-    const { pending, parked } = this.deps.sync.state;
-    return pending + parked > 0;
-  }
-
   /** Sends everything waiting now, parked changes included, whatever `autoSync` says. */
   async syncNow(): Promise<SyncOutcome[]> {
     const outcomes = await this.deps.sync.syncNow();
@@ -347,8 +329,9 @@ export class KeyActions {
     if (failed) await this.report.failure(failed.error, failed.keyId);
     else if (outcomes.some((o) => o.kind === 'waiting')) {
       void this.prompter.message('info', l10n.t('Another VS Code window is sending your changes to Pieces OS.'));
-    } else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', l10n.t('Pieces OS is up to date.'));
-    else void this.prompter.message('info', l10n.t('Nothing to sync: Pieces OS already has your latest changes.'));
+    } else if (outcomes.some((o) => o.kind !== 'nothingToDo')) {
+      void this.prompter.message('info', l10n.t('Synced: Pieces OS has your latest changes.'));
+    } else void this.prompter.message('info', l10n.t('Nothing to sync: Pieces OS already has your latest changes.'));
     return outcomes;
   }
 
@@ -360,19 +343,28 @@ export class KeyActions {
     await this.sendChange(record.provider, this.outcome(done), record.id);
   }
 
-  /** The three endings of a message about a change: what was done, and then confirmed or waiting. */
+  /** The three endings of a message about a change: what was done, and then confirmed (synced) or waiting. */
   private outcome(done: string): Outcome {
     return {
       done,
-      confirmed: l10n.t('{0} Pieces OS is up to date.', done),
-      waiting: l10n.t('{0} It is sent to Pieces OS when it answers.', done),
+      confirmed: l10n.t('{0} Synced to Pieces OS.', done),
+      waiting: l10n.t('{0} Waiting: it is sent to Pieces OS when it answers.', done),
+    };
+  }
+
+  /** The same for a change of the key Pieces OS uses: the message says that Pieces OS switched. */
+  private switchOutcome(done: string, name: string): Outcome {
+    return {
+      done,
+      confirmed: l10n.t('{0} Pieces OS switched to "{1}".', done, name),
+      waiting: l10n.t('{0} Pieces OS switches to "{1}" when it answers.', done, name),
     };
   }
 
   /** Sends what waits for `provider` now (if auto sync is on) and says how it went. */
   private async sendChange(provider: ProviderId, text: Outcome, keyId: string | undefined): Promise<void> {
     if (!this.deps.autoSync()) {
-      void this.prompter.message('info', l10n.t('{0} Pieces OS gets the change when you run Sync Now (auto sync is off).', text.done));
+      void this.prompter.message('info', l10n.t('{0} Waiting: Pieces OS gets it when you run Sync Now (auto sync is off).', text.done));
       return;
     }
     const outcomes = await this.deps.sync.drain();

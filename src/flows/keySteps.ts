@@ -33,7 +33,7 @@ export function providerStep<S extends KeyAnswers>(prompter: () => Prompter, tit
       step: at,
       items: PROVIDERS.map((p) => ({
         label: p.label,
-        description: p.syncsToPieces ? l10n.t('synced to Pieces OS') : l10n.t('kept in VS Code only'),
+        description: p.syncsToPieces ? l10n.t('synced to Pieces OS') : l10n.t('local only: Pieces OS does not take it'),
         value: p,
       })),
     });

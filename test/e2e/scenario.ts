@@ -92,7 +92,7 @@ export const UI = {
     otherProviderWarning:
       /^This looks like a key from Anthropic \(it starts with "sk-ant-"\), not from OpenAI\. Press Enter to add it there instead\.$/,
     savedLocalOnly: (name: string): RegExp =>
-      new RegExp(`Saved "${escapeRegExp(name)}" \\(sk-ant-…[A-Za-z0-9]{4}\\)\\. It is kept in VS Code only`),
+      new RegExp(`Saved "${escapeRegExp(name)}" \\(sk-ant-…[A-Za-z0-9]{4}\\)\\. Local only: Pieces OS does not accept`),
     imported: (name: string, file: string): RegExp =>
       new RegExp(
         `Imported 1 key into VS Code's secret storage: "${escapeRegExp(name)}" \\(OpenAI\\)\\. Pieces OS will use "${escapeRegExp(name)}"\\. A plain-text copy stays in ${escapeRegExp(file)}`,

@@ -223,6 +223,24 @@ describe('key management in VS Code', function () {
     assert.doesNotMatch(api.tree.getTreeItem(node).accessibilityInformation?.label ?? '', /used by Pieces OS/);
   });
 
+  it('a 500 is an answer: the status bar quotes it rather than "sent when Pieces OS answers", and offers Sync Now first', async () => {
+    // Every try fails until the faults are cleared, so the retry (1 s later) does not race the assertions.
+    standIn.failNext(100, 'serverError', { paths: ['/external_provider/api_key/create'] });
+    try {
+      await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+      const view = api.statusBar.view();
+      assert.match(view.text, /1 change waiting$/);
+      assert.deepEqual(view.problem, { kind: 'waiting', answeredWithError: true });
+      assert.deepEqual(view.lines, [
+        '1 change waiting: Pieces OS did not take the last try: Pieces OS failed with status 500: Internal Server Error. It is sent again automatically; Sync Now sends it at once.',
+      ]);
+    } finally {
+      standIn.clearFaults();
+    }
+    await vscode.commands.executeCommand(Commands.syncNow);
+    assert.equal(standIn.openAI?.api_key, KEY_1);
+  });
+
   it('names a removal Pieces OS refused in the status bar, and Sync Now sends it again', async () => {
     await run(Commands.addKey, addOpenAI('Personal', KEY_1));
     assert.equal(standIn.openAI?.api_key, KEY_1);

@@ -72,7 +72,7 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
       assert.ok(asked.placeholder, `"${asked.title}" step ${asked.step} has a placeholder`);
     }
     assert.equal(standIn.openAI?.api_key, K1);
-    assert.equal(last(), 'Saved "Personal" (sk-…0001). Pieces OS is up to date.');
+    assert.equal(last(), 'Saved "Personal" (sk-…0001). Synced: Pieces OS uses it.');
     assert.deepEqual(
       logs.filter((l) => l.startsWith('Added')),
       ['Added OpenAI key "Personal"'],
@@ -130,7 +130,7 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(await temp.store.secret(added.id), claude);
     assert.deepEqual(temp.store.keysOf('openai'), [], 'nothing stored as an OpenAI key');
     assert.equal(standIn.requests.filter((r) => r.method === 'POST').length, 0, 'nothing sent to Pieces OS');
-    assert.match(last(), /^Saved "Work \(2\)" \(sk-ant-…0001\)\. It is kept in VS Code only: Pieces OS does not accept Anthropic keys\.$/);
+    assert.match(last(), /^Saved "Work \(2\)" \(sk-ant-…0001\)\. Local only: Pieces OS does not accept Anthropic keys\.$/);
     for (const text of [...prompter.warnings, ...prompter.messages.map((m) => m.message)]) {
       assert.ok(!text.includes(claude.slice(7, 20)), 'no key bytes in a message');
     }
@@ -184,10 +184,14 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.deepEqual(question?.labels, ['Use "Work" in Pieces OS', 'Keep "Personal" in Pieces OS']);
     assert.equal(standIn.openAI?.api_key, K1);
     assert.equal(last(), 'Saved "Work" (sk-…0002). Pieces OS keeps using "Personal".');
+    script([]);
+    await actions.useForPieces(temp.store.list().find((k) => k.name === 'Work')!.id);
+    assert.equal(last(), 'Pieces OS switched to "Work".');
+    assert.equal(standIn.openAI?.api_key, K2);
     script(add('Team', K3, [{ confirm: true }]));
     await actions.addKey();
     assert.equal(standIn.openAI?.api_key, K3);
-    assert.match(last(), /^Saved "Team" \(sk-…0003\)\. Pieces OS is up to date\.$/);
+    assert.match(last(), /^Saved "Team" \(sk-…0003\)\. Pieces OS switched to "Team"\.$/);
   });
 
   it('closing the question keeps the new key, as the question says, without switching, and says so', async () => {
@@ -294,7 +298,7 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
       prompter.asked[1]?.prompt,
       'After the delete Pieces OS uses "Work". The key is removed from VS Code\'s secret storage. This cannot be undone.',
     );
-    assert.equal(last(), 'Deleted "Personal". Pieces OS uses "Work" now.');
+    assert.equal(last(), 'Deleted "Personal". Pieces OS switched to "Work".');
     assert.equal(standIn.openAI?.api_key, K2);
 
     // The last key: no choice to make, the same modal.
@@ -376,7 +380,11 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     await actions.addKey();
     const warning = prompter.messages.find((m) => m.severity === 'warning');
     assert.deepEqual(warning?.buttons, ['Retry', 'Select Service URL', 'Show Log']);
-    assert.match(warning?.message ?? '', /^Saved "Personal" \(sk-…0001\)\. .*The change waits and is sent when Pieces OS answers\.$/);
+    // What went wrong and what happens next come first, what was saved last.
+    assert.match(
+      warning?.message ?? '',
+      /^Pieces OS is not running at \S+ \(connection refused\)\. Start Pieces OS\. The change waits and is sent when Pieces OS answers\. Saved "Personal" \(sk-…0001\)\.$/,
+    );
     assert.equal(sync.stateOf(temp.store.list()[0]!).kind, 'waiting');
   });
 
