@@ -5,6 +5,8 @@ export const CONFIG_SECTION = 'providerKeys';
 
 export const Commands = {
   addKey: 'providerKeys.addKey',
+  /** Add Key from a provider's row: the provider is given (the view's own Add Key asks for it). */
+  addProviderKey: 'providerKeys.addProviderKey',
   updateKey: 'providerKeys.updateKey',
   renameKey: 'providerKeys.renameKey',
   deleteKey: 'providerKeys.deleteKey',

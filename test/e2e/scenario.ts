@@ -26,6 +26,7 @@ export const UI = {
   /** Buttons in the view's title bar and on a key's row (inline), and context-menu items. */
   actions: {
     addKey: 'Add Key…',
+    addProviderKey: 'Add Key for This Provider…',
     updateKey: 'Update (Rotate) Key…',
     deleteKey: 'Delete Key…',
     copyKey: 'Copy Key',
@@ -539,23 +540,20 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'a second key: the switch question, "Use": the stand-in holds it',
+    title: 'a second key from the provider row\'s menu: the switch question, "Use": the stand-in holds it',
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
-      await wb.click(
-        wb.page.getByRole('button', { name: UI.actions.addKey, exact: true }).filter({ visible: true }).first(),
-        'Add Key in the view title',
-      );
-      await wb.waitForQuickInput(UI.addTitle());
-      await wb.pickByClick(OPENAI);
-      await wb.waitForQuickInput(atStep(2, UI.steps.addOpenAI));
+      // From the provider's row: its menu adds a key for that provider, without asking which.
+      await wb.contextMenu(wb.row(UI.tree, UI.providerRow(OPENAI)), UI.actions.addProviderKey);
+      const steps = UI.steps.addOpenAI - 1;
+      await wb.waitForQuickInput(atStep(1, steps, UI.addTitle(OPENAI)));
       await wb.replaceInput('Work', 'type');
       await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(atStep(3, UI.steps.addOpenAI));
+      await wb.waitForQuickInput(atStep(2, steps));
       await wb.replaceInput(keys.work, 'paste');
       await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(atStep(4, UI.steps.addOpenAI));
+      await wb.waitForQuickInput(atStep(3, steps));
       await wb.page.keyboard.press('Enter');
       const question = await wb.waitForDialog(UI.questions.switchKey('Work'));
       await ctx.shot('switch-question');

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS } from '../../src/commands/commandTable';
+import { COMMANDS, type CommandContext } from '../../src/commands/commandTable';
 import { Commands, ContextKeys, ItemContext, Settings, Views } from '../../src/constants';
 import { REPO_ROOT } from '../contract/helpers';
 
@@ -116,6 +116,22 @@ describe('package.json', () => {
       // VS Code hands the command the row that has keyboard focus (the view's actions get the same argument).
       assert.deepEqual(binding.args, { $treeViewId: Views.keys, $focusedTreeItem: true });
     }
+  });
+
+  it("adds a key for a provider's row from its menu; the view title's Add Key asks for the provider, whatever row has focus", async () => {
+    const added: unknown[] = [];
+    const context = {
+      keyFlows: () => ({ actions: { addKey: async (provider?: unknown) => void added.push(provider) } }),
+    } as unknown as CommandContext;
+    const openaiRow = { kind: 'provider', provider: { id: 'openai', label: 'OpenAI' } };
+    await COMMANDS[Commands.addProviderKey](context)(openaiRow);
+    await COMMANDS[Commands.addKey](context)(openaiRow);
+    assert.deepEqual(added, ['openai', undefined]);
+    const onProviderRow = (manifest.contributes.menus['view/item/context'] ?? [])
+      .filter((m) => m.when === `view == ${Views.keys} && viewItem == ${ItemContext.provider}`)
+      .map((m) => m.command);
+    assert.deepEqual([...new Set(onProviderRow)], [Commands.addProviderKey, Commands.getKey]);
+    assert.equal(nls['command.addProviderKey'], 'Add Key for This Provider…');
   });
 
   it("shows the status bar's actions in the palette", () => {

@@ -244,9 +244,24 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
   });
 
   it('a picker with nothing to offer says why: no key at all, or none that fits the command', async () => {
-    script([]);
-    assert.equal(await actions.restorePrevious(undefined), undefined);
-    assert.match(last(), /^There is no key to choose\. Add one with "Provider Keys: Add Key"\.$/);
+    // No key at all: every key command answers with a button that adds one.
+    for (const run of [
+      () => actions.restorePrevious(undefined),
+      () => actions.updateKey(undefined),
+      () => actions.renameKey(undefined),
+      () => actions.deleteKey(undefined),
+    ]) {
+      script([]).buttonFor = (_message, buttons) => buttons[0];
+      commands = [];
+      await run();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(prompter.messages.at(-1), {
+        severity: 'info',
+        message: 'There is no key yet. Add one, then try again.',
+        buttons: ['Add Key…'],
+      });
+      assert.deepEqual(commands, ['providerKeys.addKey']);
+    }
     script(add('Personal', K1));
     await actions.addKey();
     script([]);

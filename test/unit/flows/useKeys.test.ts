@@ -21,6 +21,23 @@ describe('using the keys (flows, fake workbench)', function () {
     });
   });
 
+  it('Copy, Verify and Use in Terminals with no key yet answer with a button that adds one', async () => {
+    const { flows, workbench } = world();
+    for (const flow of [() => flows.copyKey(undefined), () => flows.verifyKey(undefined), () => flows.terminals.use(undefined)]) {
+      workbench.commands.length = 0;
+      const prompter = workbench.script([]);
+      prompter.buttonFor = (_message, buttons) => buttons[0];
+      await flow();
+      await sleep(0);
+      assert.deepEqual(prompter.asked, [], 'no empty picker');
+      assert.deepEqual(prompter.messages.at(-1)?.buttons, ['Add Key…']);
+      assert.deepEqual(
+        workbench.commands.map((c) => c.command),
+        ['providerKeys.addKey'],
+      );
+    }
+  });
+
   describe('Copy Key', () => {
     it('asks the first time only, copies, and clears the clipboard when the time is up (where it can be read back)', async () => {
       const { run, flows, addKey, workbench, knobs } = world();
