@@ -15,7 +15,7 @@ export interface KeyAnswers {
 }
 
 export function toCheck(result: Checked): InputCheck {
-  if (!result.ok) return { severity: 'error', message: result.error };
+  if (!result.ok) return { severity: 'error', message: result.error, ...(result.keyLike ? { atOnce: true } : {}) };
   return result.warning ? { severity: 'warning', message: result.warning } : undefined;
 }
 

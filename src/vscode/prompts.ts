@@ -83,11 +83,12 @@ export class WindowPrompter implements Prompter {
           }
         : undefined;
     };
-    // Until Enter was pressed once, typing shows warnings only: no red error for a key half pasted.
+    // Until Enter was pressed once, typing shows warnings only (no red error for a key half pasted), and
+    // the errors that must not wait: a key pasted into a plain text box.
     let accepted = false;
     box.onDidChangeValue((value) => {
       const result = check(value);
-      show(accepted || result?.severity === 'warning' ? result : undefined);
+      show(accepted || result?.severity === 'warning' || result?.atOnce ? result : undefined);
     });
     return untilAnswered<string>(box, (finish) =>
       box.onDidAccept(() => {

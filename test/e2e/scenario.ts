@@ -435,6 +435,11 @@ export const STEPS: readonly Step[] = [
       const nameStep = atStep(2, UI.steps.addLocalOnly, UI.addTitle(UI.providers.anthropic));
       await wb.waitForQuickInput(nameStep);
       await wb.replaceInput(keys.pastedAsName, 'paste');
+      // The name box is plain text, so the key is on screen: refused as it is pasted, before Enter.
+      await until('the refusal under the name box before Enter', async () => {
+        const box = await wb.quickInputState();
+        return box.error && UI.invalid.nameLooksLikeKey.test(box.message) ? true : undefined;
+      });
       await enterIsRefused(ctx, UI.invalid.nameLooksLikeKey, nameStep);
       await ctx.shot('invalid-name');
       await wb.replaceInput('Claude', 'type');

@@ -39,6 +39,8 @@ export interface Asked {
 export class ScriptedPrompter implements Prompter {
   readonly asked: Asked[] = [];
   readonly refusals: string[] = [];
+  /** The refusals a real box shows as they are typed, before Enter (InputCheck.atOnce). */
+  readonly refusedAtOnce: string[] = [];
   readonly warnings: string[] = [];
   readonly messages: Array<{ severity: Severity; message: string; buttons: string[] }> = [];
   /** The button to press on the next message whose text matches; default none. */
@@ -120,6 +122,7 @@ export class ScriptedPrompter implements Prompter {
       const check = options.validate?.(answer.input);
       if (check?.severity === 'error') {
         this.refusals.push(check.message);
+        if (check.atOnce) this.refusedAtOnce.push(check.message);
         continue;
       }
       if (check?.severity === 'warning') this.warnings.push(check.message);

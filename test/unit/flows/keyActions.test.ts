@@ -379,12 +379,16 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
       { input: '' },
       { input: 'sk-test FAKE 0000000000' },
       { input: K2 },
+      { input: K3 },
       { input: '' },
       { confirm: false },
     ]);
     await actions.addKey();
     assert.match(prompter.refusals[0] ?? '', /"Personal" already exists/);
     assert.match(prompter.refusals[1] ?? '', /looks like an API key/i);
+    assert.match(prompter.refusals[4] ?? '', /^That looks like an API key, not an organization id/);
+    // A key in the name or organization box is on screen in clear: refused as it is typed, not only at Enter.
+    assert.deepEqual(prompter.refusedAtOnce, [prompter.refusals[1], prompter.refusals[4]]);
     assert.match(prompter.refusals[2] ?? '', /Enter the API key/);
     assert.match(prompter.refusals[3] ?? '', /no spaces/);
   });
