@@ -69,14 +69,6 @@ export class KeyActions {
             provider.label,
           )
         : l10n.t("Paste the {0} API key. It is kept in VS Code's secret storage only: Pieces OS does not take {0} keys.", provider.label);
-    // "Get a key…" beside the key box opens the provider's key page (the box stays open).
-    const getKey = (provider: ProviderInfo): InputButton[] => [
-      {
-        icon: 'link-external',
-        tooltip: l10n.t('Get a key from {0}…', provider.label),
-        run: () => void this.deps.runCommand(Commands.getKey, provider.id),
-      },
-    ];
     // A key of another provider pasted here is added under that provider, if the user says so; the name
     // stays unless that provider has a key of that name already (then it gets " (2)").
     const moveTo = (s: KeyAnswers, other: ProviderInfo): void => {
@@ -84,7 +76,7 @@ export class KeyActions {
       if (s.name !== undefined) s.name = uniqueName(s.name, taken(s));
       if (!other.hasOrganization) delete s.organization;
     };
-    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKey, moveTo);
+    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKeyButton(this.deps.runCommand), moveTo);
     const name = nameStep(() => this.prompter, title, taken, afterName);
     const first = preset ? name : providerStep(() => this.prompter, title, name);
     const total = (s: KeyAnswers): number => (preset ? 0 : 1) + 1 + secretSteps(s.provider);
@@ -184,7 +176,7 @@ export class KeyActions {
         : l10n.t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage.', p.label, record.name);
     if (
       !(await runSteps(
-        secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>()),
+        secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKeyButton(this.deps.runCommand)),
         state,
         () => secretSteps(provider),
       ))
@@ -387,4 +379,15 @@ export class KeyActions {
       this.deps.store.choice(k.provider)?.activeId === k.id ? l10n.t('used by Pieces OS') : undefined;
     return resolveKey(this.deps, arg, { title, placeholder, ...(filter ? { filter } : {}), note: inUse });
   }
+}
+
+/** "Get a key…" beside a key box (add and rotate) opens the provider's key page; the box stays open. */
+function getKeyButton(runCommand: KeyActionsDeps['runCommand']): (provider: ProviderInfo) => InputButton[] {
+  return (provider) => [
+    {
+      icon: 'link-external',
+      tooltip: l10n.t('Get a key from {0}…', provider.label),
+      run: () => void runCommand(Commands.getKey, provider.id),
+    },
+  ];
 }

