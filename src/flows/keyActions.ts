@@ -211,7 +211,7 @@ export class KeyActions {
     });
     if (answer === undefined || answer === BACK || answer.trim() === record.name) return undefined;
     const next = await this.deps.store.update(record.id, { name: answer.trim() });
-    this.deps.log.info(`Renamed a ${getProvider(record.provider)?.label ?? record.provider} key to "${next.name}"`);
+    this.deps.log.info(`Renamed ${getProvider(record.provider)?.label ?? record.provider} key "${record.name}" to "${next.name}"`);
     await this.afterChange(next, l10n.t('Renamed to "{0}".', next.name));
     return next;
   }

@@ -123,9 +123,11 @@ export const UI = {
     /** A found key: its provider and mask, with where it was found. */
     item: (provider: string, key: string): RegExp => new RegExp(`^${provider}\\s+sk-[a-z]*-?…${escapeRegExp(key.slice(-4))}\\b`),
     source: (variable: string, file: string): RegExp => new RegExp(`${variable} in ${escapeRegExp(file)}`),
-    alreadyStored: (name: string): RegExp => new RegExp(`Already stored as "${escapeRegExp(name)}"`),
-    /** The key an import from a `.env` file is stored as: named after the file. */
-    name: (file: string): string => `From ${file}`,
+    /** A key found that is stored already: named in the pick's placeholder, not offered. */
+    alreadyStored: (name: string, variable: string, file: string): RegExp =>
+      new RegExp(`stored already, so not listed: "${escapeRegExp(name)}" \\(${variable} in ${escapeRegExp(file)}\\)`),
+    /** The key an import from a `.env` file is stored as: named after where it was found. */
+    name: (variable: string, file: string): string => `${variable} in ${file}`,
   },
   terminals: {
     variable: 'OPENAI_API_KEY',
@@ -756,10 +758,10 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'Import from Environment with the keyboard only: the .env keys listed masked, one as stored; the new one imported, sent',
+    title: 'Import from Environment with the keyboard only: the new .env key listed masked, the stored one named; imported, sent',
     async run(ctx) {
       const { wb, keys } = ctx;
-      const name = UI.imports.name(DOTENV_FILE);
+      const name = UI.imports.name(UI.terminals.variable, DOTENV_FILE);
       await wb.clearNotifications();
       wb.keyboardOnly = true;
       await wb.runCommand(UI.commands.importFromEnvironment);
@@ -768,20 +770,19 @@ export const STEPS: readonly Step[] = [
         const found = await wb.quickPickRows();
         return found.length > 0 ? found : undefined;
       });
-      // The .env file's two keys and nothing else: code-server's environment has none of the catalogue's
-      // variables (run.ts). A row is not printed: were it to show more than a mask, the output would hold it.
+      // The .env file's new key and nothing else: code-server's environment has none of the catalogue's
+      // variables (run.ts), and the Anthropic key stored already is named, not offered (ticking it could do
+      // nothing). A row is not printed: were it to show more than a mask, the output would hold it.
       const openai = rows.filter(
         (row) =>
           UI.imports.item(UI.providers.openai, keys.dotenv).test(row.label) &&
           UI.imports.source(UI.terminals.variable, DOTENV_FILE).test(row.label),
       );
-      const anthropic = rows.filter(
-        (row) =>
-          UI.imports.item(UI.providers.anthropic, keys.anthropic).test(row.label) && UI.imports.alreadyStored('Claude').test(row.label),
-      );
-      if (rows.length !== 2 || openai.length !== 1 || anthropic.length !== 1) {
+      const { placeholder } = await wb.quickInputState();
+      const storedNamed = UI.imports.alreadyStored('Claude', 'ANTHROPIC_API_KEY', DOTENV_FILE).test(placeholder);
+      if (rows.length !== 1 || openai.length !== 1 || !storedNamed) {
         throw new Error(
-          `the quick pick lists ${rows.length} keys; the new .env key masked with its source: ${openai.length}; the stored one marked as stored: ${anthropic.length}`,
+          `the quick pick lists ${rows.length} keys; the new .env key masked with its source: ${openai.length}; the stored one named above them: ${storedNamed}`,
         );
       }
       if (rows.some((row) => row.role !== 'checkbox' || row.checked)) {
@@ -823,7 +824,7 @@ export const STEPS: readonly Step[] = [
     title: 'Use in Terminals from the context menu: a new terminal has OPENAI_API_KEY (its SHA-256 matches)',
     async run(ctx) {
       const { wb, keys } = ctx;
-      const name = UI.imports.name(DOTENV_FILE);
+      const name = UI.imports.name(UI.terminals.variable, DOTENV_FILE);
       const variable = UI.terminals.variable;
       await wb.clearNotifications();
       await wb.contextMenu(wb.row(UI.tree, UI.keyRow(name)), UI.actions.useInTerminals);
@@ -867,7 +868,7 @@ export const STEPS: readonly Step[] = [
     title: 'reload with that terminal open: it comes back; new terminals still get the key; Stop Using (keyboard): they do not',
     async run(ctx) {
       const { wb, keys } = ctx;
-      const name = UI.imports.name(DOTENV_FILE);
+      const name = UI.imports.name(UI.terminals.variable, DOTENV_FILE);
       const variable = UI.terminals.variable;
       // VS Code keeps terminals across a reload (persistent sessions): the shell that has the key lives
       // on, and its buffer is replayed; the leak scan covers whatever that leaves on disk.

@@ -409,16 +409,25 @@ export class Workbench {
     return this.quickInput().locator('.quick-input-box input');
   }
 
-  async quickInputState(): Promise<{ visible: boolean; title: string; message: string; value: string; type: string; error: boolean }> {
+  async quickInputState(): Promise<{
+    visible: boolean;
+    title: string;
+    message: string;
+    value: string;
+    placeholder: string;
+    type: string;
+    error: boolean;
+  }> {
     const widget = this.quickInput();
     const visible = await widget.isVisible();
-    if (!visible) return { visible, title: '', message: '', value: '', type: '', error: false };
+    if (!visible) return { visible, title: '', message: '', value: '', placeholder: '', type: '', error: false };
     const box = this.quickInputBox();
     return {
       visible,
       title: ((await widget.locator('.quick-input-title').textContent()) ?? '').trim(),
       message: ((await widget.locator('.quick-input-message').textContent()) ?? '').trim(),
       value: await box.inputValue(),
+      placeholder: (await box.getAttribute('placeholder')) ?? '',
       type: (await box.getAttribute('type')) ?? '',
       error: /\berror\b/.test((await widget.locator('.monaco-inputbox').getAttribute('class')) ?? ''),
     };
