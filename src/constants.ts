@@ -61,6 +61,8 @@ export const ItemContext = {
   driftUnknown: 'drift.unknown',
   /** Appended to a key's value while its previous key is kept (a rotation Pieces OS has not accepted yet). */
   withPreviousSuffix: '.previous',
+  /** Appended last to a key's value while new terminals get the key (Use in Terminals). */
+  inTerminalsSuffix: '.terminals',
 } as const;
 
 export const Settings = {

@@ -26,6 +26,8 @@ const READ_SETTLE_MS = 30;
 export interface KeyRowExtras {
   readonly badges: readonly string[];
   readonly lines: ReadonlyArray<{ readonly icon: string; readonly text: string }>;
+  /** New terminals get this key: its menu offers Stop Using in Terminals rather than Use in Terminals. */
+  readonly inTerminals?: boolean;
 }
 
 export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -165,9 +167,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const word = rowWord(state);
     const item = new vscode.TreeItem(word ? `${word} · ${record.name}` : record.name, vscode.TreeItemCollapsibleState.None);
     item.id = `key:${record.id}`;
+    const extras = this.rowExtras(record);
     item.contextValue = !provider?.syncsToPieces ? ItemContext.localKey : isActive ? ItemContext.activeKey : ItemContext.inactiveKey;
     if (record.previousRev) item.contextValue += ItemContext.withPreviousSuffix;
-    const extras = this.rowExtras(record);
+    if (extras.inTerminals) item.contextValue += ItemContext.inTerminalsSuffix;
     item.description = [rowTail(mask), ...extras.badges].join(' · ');
     const stale = this.isStale(record);
     item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : iconOf(state);

@@ -72,6 +72,8 @@ describe('using the keys', function () {
       assert.match(typeof description === 'string' ? description : (description?.value ?? ''), /OPENAI_API_KEY \("Personal"\)/);
       assert.match(prompter.messages.at(-1)?.message ?? '', /^New terminals get OPENAI_API_KEY from "Personal"/);
       assert.equal((await keyRow(id)).description, '…0001 · in terminals');
+      // Its menu offers Stop Using in Terminals, not Use in Terminals (package.json's when clauses read this).
+      assert.equal((await keyRow(id)).contextValue, 'key.syncable.active.terminals');
       assert.equal(await terminalSees('OPENAI_API_KEY'), sha256(KEY_1), 'a new terminal does not see the key');
 
       await api.store.rotate(id, KEY_2);
@@ -82,6 +84,7 @@ describe('using the keys', function () {
       assert.equal(collection.get('OPENAI_API_KEY'), undefined);
       assert.equal(await terminalSees('OPENAI_API_KEY'), sha256(''));
       assert.equal((await keyRow(id)).description, '…0002');
+      assert.equal((await keyRow(id)).contextValue, 'key.syncable.active');
       assertGlobalStateClean();
       assertMessagesClean(prompter);
     });

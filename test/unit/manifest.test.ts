@@ -85,12 +85,40 @@ describe('package.json', () => {
     }
   });
 
+  /** Every contextValue the tree sets: a key's is its kind, then `.previous`, then `.terminals`, each when it applies. */
+  const contextValues = (): string[] => {
+    const { withPreviousSuffix, inTerminalsSuffix, activeKey, inactiveKey, localKey, ...others } = ItemContext;
+    const keys = [activeKey, inactiveKey, localKey].flatMap((kind) =>
+      ['', withPreviousSuffix].flatMap((previous) => ['', inTerminalsSuffix].map((terminals) => `${kind}${previous}${terminals}`)),
+    );
+    return [...Object.values(others), ...keys];
+  };
+
+  /** The commands a row's context menu offers for `contextValue` (regex and exact `viewItem` tests only). */
+  const menuFor = (contextValue: string): string[] =>
+    (manifest.contributes.menus['view/item/context'] ?? [])
+      .filter((menu) => {
+        const when = menu.when ?? '';
+        const exact = /viewItem == ([\w.]+)/.exec(when);
+        const regex = /viewItem =~ \/(.+?)\/(?= |$)/.exec(when);
+        return exact ? exact[1] === contextValue : regex ? new RegExp(regex[1] as string).test(contextValue) : false;
+      })
+      .map((menu) => menu.command);
+
+  it("offers Use in Terminals or Stop Using in Terminals on a key's row, never both", () => {
+    const used = menuFor(`${ItemContext.activeKey}${ItemContext.withPreviousSuffix}${ItemContext.inTerminalsSuffix}`);
+    assert.ok(used.includes(Commands.stopUsingInTerminals) && !used.includes(Commands.useInTerminals), used.join(', '));
+    assert.ok(used.includes(Commands.restorePreviousKey), 'the previous key is still offered on a key in terminals');
+    const unused = menuFor(ItemContext.inactiveKey);
+    assert.ok(unused.includes(Commands.useInTerminals) && !unused.includes(Commands.stopUsingInTerminals), unused.join(', '));
+  });
+
   it('matches every viewItem in menus to a contextValue the tree sets', () => {
-    const values = Object.values(ItemContext);
+    const values = contextValues();
     for (const menu of manifest.contributes.menus['view/item/context'] ?? []) {
       const when = menu.when ?? '';
       const exact = /viewItem == ([\w.]+)/.exec(when);
-      const regex = /viewItem =~ \/(.+?)\//.exec(when);
+      const regex = /viewItem =~ \/(.+?)\/(?= |$)/.exec(when);
       if (exact) assert.ok(values.includes(exact[1] as never), when);
       if (regex) {
         assert.ok(
