@@ -49,7 +49,12 @@ export const UI = {
   renameTitle: (name: string): RegExp => new RegExp(`^Rename "${name}"`),
   /** How many steps each flow has (VS Code shows "(n/m)" in the title). */
   steps: { addOpenAI: 4, addLocalOnly: 3, update: 2 },
-  invalid: { empty: /Enter the API key/, space: /has no spaces/, nameLooksLikeKey: /looks like an API key/ },
+  invalid: {
+    empty: /Enter the API key/,
+    space: /has no spaces/,
+    nameLooksLikeKey: /looks like an API key.*It was taken out of the box\.$/,
+    emptyName: /Enter a name for the key/,
+  },
   /** A row's accessible name: a key row starts with the key's name, a provider row with its label. */
   keyRow: (name: string): RegExp => new RegExp(`^${escapeRegExp(name)},`),
   providerRow: (label: string): RegExp => new RegExp(`^${label}\\b`),
@@ -424,7 +429,7 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'invalid input: a key pasted as a name, an empty key, a key with a space; then a local-only key',
+    title: 'invalid input: a key pasted as a name (taken out at once), an empty key, a key with a space; then a local-only key',
     async run(ctx) {
       const { wb, keys } = ctx;
       const callsBefore = (await ctx.standIn.state()).requests.filter((r) => r.method === 'POST').length;
@@ -437,13 +442,14 @@ export const STEPS: readonly Step[] = [
       const nameStep = atStep(2, UI.steps.addLocalOnly, UI.addTitle(UI.providers.anthropic));
       await wb.waitForQuickInput(nameStep);
       await wb.replaceInput(keys.pastedAsName, 'paste');
-      // The name box is plain text, so the key is on screen: refused as it is pasted, before Enter.
-      await until('the refusal under the name box before Enter', async () => {
+      // The name box is plain text, so a key pasted there is on screen (and in what the browser keeps of a
+      // page): it is refused and taken out of the box at once, before Enter.
+      await until('the key taken out of the name box, and why', async () => {
         const box = await wb.quickInputState();
-        return box.error && UI.invalid.nameLooksLikeKey.test(box.message) ? true : undefined;
+        return box.value === '' && box.error && UI.invalid.nameLooksLikeKey.test(box.message) ? true : undefined;
       });
-      await enterIsRefused(ctx, UI.invalid.nameLooksLikeKey, nameStep);
       await ctx.shot('invalid-name');
+      await enterIsRefused(ctx, UI.invalid.emptyName, nameStep);
       await wb.replaceInput('Claude', 'type');
       await wb.page.keyboard.press('Enter');
       const keyStep = atStep(3, UI.steps.addLocalOnly);
