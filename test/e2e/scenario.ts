@@ -19,6 +19,7 @@ export const UI = {
     addKey: 'Provider Keys: Add Key',
     refresh: 'Provider Keys: Refresh',
     importFromEnvironment: 'Provider Keys: Import from Environment',
+    statusActions: 'Provider Keys: Show Pieces OS Connection Actions',
     stopUsingInTerminals: 'Provider Keys: Stop Using in Terminals',
     /** VS Code's own "Focus on <view> View" command for the tree. */
     focusKeys: 'Provider Keys: Focus on Provider Keys View',
@@ -42,6 +43,7 @@ export const UI = {
     /** Something answers health on the port, but not as Pieces OS does. */
     error: /^Pieces OS: error$/,
   },
+  statusActions: { notRunningFirst: /^Pieces OS Started\? Look Again\b/ },
   welcome: { intro: /Keep your LLM provider API keys/, notRunning: /Pieces OS was not found/ },
   providers: { openai: 'OpenAI', anthropic: 'Anthropic' },
   addTitle: (provider?: string): RegExp => (provider ? new RegExp(`^Add ${provider} Key`) : /^Add Key\b/),
@@ -128,9 +130,8 @@ export const UI = {
     /** A found key: its provider and mask, with where it was found. */
     item: (provider: string, key: string): RegExp => new RegExp(`^${provider}\\s+sk-[a-z]*-?…${escapeRegExp(key.slice(-4))}\\b`),
     source: (variable: string, file: string): RegExp => new RegExp(`${variable} in ${escapeRegExp(file)}`),
-    /** A key found that is stored already: named in the pick's placeholder, not offered. */
-    alreadyStored: (name: string, variable: string, file: string): RegExp =>
-      new RegExp(`stored already, so not listed: "${escapeRegExp(name)}" \\(${variable} in ${escapeRegExp(file)}\\)`),
+    /** A key found that is stored already: named in the pick's title, not offered. */
+    alreadyStored: (name: string): RegExp => new RegExp(`\\(stored already, not listed: "${escapeRegExp(name)}"\\)`),
     /** The key an import from a `.env` file is stored as: named after where it was found. */
     name: (variable: string, file: string): string => `${variable} in ${file}`,
   },
@@ -323,7 +324,7 @@ async function terminalGets(ctx: ScenarioContext, key: string): Promise<{ set: b
 
 export const STEPS: readonly Step[] = [
   {
-    title: 'nothing running: not running, welcome view; the stand-in starts: connected',
+    title: 'nothing running: not running, welcome view, the status actions start with looking again; the stand-in starts: connected',
     async run(ctx) {
       const { wb } = ctx;
       await wb.waitForStatus(UI.status.notRunning, RECONNECT_MS);
@@ -331,6 +332,22 @@ export const STEPS: readonly Step[] = [
       const welcome = wb.welcomeView().filter({ hasText: UI.welcome.intro });
       await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ timeout: WAIT_MS });
       await ctx.shot('not-running');
+      // The status bar's actions, from the palette: what fixes "not running" first, and rows whose names a
+      // screen reader reads without an icon's id ("refresh  Refresh").
+      await wb.runCommand(UI.commands.statusActions);
+      await wb.waitForQuickInput(UI.status.notRunning);
+      const actions = await until('the status actions', async () => {
+        const rows = await wb.quickPickRows();
+        return rows.length > 0 ? rows : undefined;
+      });
+      if (!UI.statusActions.notRunningFirst.test(actions[0]?.label ?? '')) {
+        throw new Error(`the first status action when Pieces OS is not running is "${actions[0]?.label}"`);
+      }
+      const withIconIds = actions.filter((row) => /^[a-z][a-z-]*\s/.test(row.label) || /\$\(/.test(row.label));
+      if (withIconIds.length > 0) throw new Error(`status actions read out icon ids: ${withIconIds.map((r) => r.label).join(' | ')}`);
+      ctx.say(`  status actions read out: ${actions.map((r) => `"${r.label}"`).join(', ')}`);
+      await wb.page.keyboard.press('Escape');
+      await wb.waitForQuickInputClosed();
       await ctx.standIn.start();
       await wb.waitForStatus(UI.status.connected, RECONNECT_MS);
       await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ state: 'detached', timeout: WAIT_MS });
@@ -578,11 +595,13 @@ export const STEPS: readonly Step[] = [
       await expectHeld(ctx, keys.work, 'Work');
       await wb.hoverTooltip(wb.row(UI.tree, UI.keyRow('Work')), UI.usedByPieces.tooltip);
       await ctx.shot('two-keys-tooltip');
-      // The README's picture of the tree: no tooltip over the rows.
+      // The README's picture of the tree: no tooltip over the rows, and no row selected (the provider row's
+      // menu left it selected, and a selected row shows its buttons).
       await wb.moveMouseAway();
       await until('no tooltip', async () =>
         (await wb.page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).count()) === 0 ? true : undefined,
       );
+      await wb.clearTreeSelection(UI.tree);
       await ctx.shot('two-keys');
       // The same at a narrow sidebar (218 px): what a row keeps when there is little room. At both widths the
       // state word survives the row's buttons (shown while the pointer is over it): the end of a row gives way.
@@ -622,8 +641,11 @@ export const STEPS: readonly Step[] = [
         await wb.page.keyboard.press('Escape');
         await wb.waitForQuickInputClosed();
       }
+      const openai = wb.row(UI.tree, UI.providerRow(OPENAI));
+      // A redraw while the key is pressed (the last change's sync is still being drawn) would make it race.
+      await wb.waitForQuietTree(openai, 1_000);
       await wb.focusRowByKeyboard(UI.commands.focusKeys, UI.providerRow(OPENAI));
-      const expanded = (): Promise<string | null> => wb.row(UI.tree, UI.providerRow(OPENAI)).getAttribute('aria-expanded');
+      const expanded = (): Promise<string | null> => openai.getAttribute('aria-expanded');
       for (const want of ['false', 'true']) {
         await wb.page.keyboard.press('Enter');
         await until(`Enter to ${want === 'true' ? 'unfold' : 'fold'} the OpenAI row`, async () =>
@@ -784,8 +806,7 @@ export const STEPS: readonly Step[] = [
           UI.imports.item(UI.providers.openai, keys.dotenv).test(row.label) &&
           UI.imports.source(UI.terminals.variable, DOTENV_FILE).test(row.label),
       );
-      const { placeholder } = await wb.quickInputState();
-      const storedNamed = UI.imports.alreadyStored('Claude', 'ANTHROPIC_API_KEY', DOTENV_FILE).test(placeholder);
+      const storedNamed = UI.imports.alreadyStored('Claude').test((await wb.quickInputState()).title);
       if (rows.length !== 1 || openai.length !== 1 || !storedNamed) {
         throw new Error(
           `the quick pick lists ${rows.length} keys; the new .env key masked with its source: ${openai.length}; the stored one named above them: ${storedNamed}`,

@@ -15,6 +15,8 @@ export const RECONNECT_MS = 75_000 * SCALE;
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** An action's accessible name (a menu item, a row's button): its title, then the key bound to it if any. */
+const actionName = (item: string): RegExp => new RegExp(`^${escapeRegExp(item)}(\\s|$)`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `probe` returns something other than undefined; fails with `what` and the last value seen. */
@@ -201,7 +203,7 @@ export class Workbench {
     this.mouse(`inline action ${action}`);
     await this.waitForQuietTree(row);
     await row.hover({ timeout: WAIT_MS });
-    await row.getByRole('button', { name: action, exact: true }).click({ timeout: WAIT_MS });
+    await row.getByRole('button', { name: actionName(action) }).click({ timeout: WAIT_MS });
     await this.moveMouseAway();
   }
 
@@ -241,7 +243,8 @@ export class Workbench {
   async contextMenu(row: Locator, item: string): Promise<void> {
     await this.waitForQuietTree(row);
     await this.click(row, 'a tree row', { button: 'right' });
-    const entry = this.page.getByRole('menuitem', { name: item, exact: true });
+    // An item with a key binding reads out its key after its title ("Delete Key… Delete").
+    const entry = this.page.getByRole('menuitem', { name: actionName(item) });
     await entry.waitFor({ state: 'visible', timeout: WAIT_MS });
     // A menu item ignores mouse-up for its first 100 ms (so the right-click that opened the menu cannot
     // choose an item); a person is never that quick, but Playwright is.
@@ -320,6 +323,8 @@ export class Workbench {
   /** Focuses a tree with its "Focus on … View" command, then moves to the row whose accessible name matches. */
   async focusRowByKeyboard(focusCommand: string, name: RegExp): Promise<void> {
     await this.runCommand(focusCommand);
+    // The command runs once the palette has closed: a key pressed before then goes to the row focused before.
+    await this.waitForQuickInputClosed();
     await until('the tree to have keyboard focus', async () => {
       const focused = await this.focusedName();
       // The tree itself (no row focused yet) or one of its rows.
@@ -336,7 +341,7 @@ export class Workbench {
   async contextMenuByKeyboard(item: string): Promise<void> {
     await this.page.keyboard.press('Shift+F10');
     await this.page.getByRole('menu').first().waitFor({ state: 'visible', timeout: WAIT_MS });
-    await this.pressUntilFocused('ArrowDown', new RegExp(`^${escapeRegExp(item)}$`), 'the context menu');
+    await this.pressUntilFocused('ArrowDown', actionName(item), 'the context menu');
     await this.page.keyboard.press('Enter');
   }
 
@@ -409,25 +414,16 @@ export class Workbench {
     return this.quickInput().locator('.quick-input-box input');
   }
 
-  async quickInputState(): Promise<{
-    visible: boolean;
-    title: string;
-    message: string;
-    value: string;
-    placeholder: string;
-    type: string;
-    error: boolean;
-  }> {
+  async quickInputState(): Promise<{ visible: boolean; title: string; message: string; value: string; type: string; error: boolean }> {
     const widget = this.quickInput();
     const visible = await widget.isVisible();
-    if (!visible) return { visible, title: '', message: '', value: '', placeholder: '', type: '', error: false };
+    if (!visible) return { visible, title: '', message: '', value: '', type: '', error: false };
     const box = this.quickInputBox();
     return {
       visible,
       title: ((await widget.locator('.quick-input-title').textContent()) ?? '').trim(),
       message: ((await widget.locator('.quick-input-message').textContent()) ?? '').trim(),
       value: await box.inputValue(),
-      placeholder: (await box.getAttribute('placeholder')) ?? '',
       type: (await box.getAttribute('type')) ?? '',
       error: /\berror\b/.test((await widget.locator('.monaco-inputbox').getAttribute('class')) ?? ''),
     };
