@@ -361,11 +361,15 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.match(prompter.asked[0]?.prompt ?? '', / Pieces OS does not take Anthropic keys: nothing changes there\. /);
     assert.equal(last(), 'Deleted "Claude".');
 
-    // The key Pieces OS uses, with another to take over: the one question says which key it uses after.
-    script([{ pick: (items) => items.find((i) => i.label.includes('uses "Work"')) }]);
+    // The key Pieces OS uses, with another to take over: which key it uses after, then the question says so.
+    script([{ pick: 'Use "Work"' }, { confirm: true }]);
     assert.equal(await actions.deleteKey(personal!.id, { signOut: true }), true);
     assert.equal(prompter.asked[0]?.title, 'Sign Out: delete "Personal" (sk-…0001)');
-    assert.equal(last(), 'Deleted "Personal". Pieces OS uses "Work" now.');
+    assert.equal(
+      prompter.asked[1]?.prompt,
+      'Signing out deletes the key itself from VS Code\'s secret storage: no extension can use it any more. After the delete Pieces OS uses "Work". Cancel keeps the key; the extensions you signed out lose access to it either way. This cannot be undone.',
+    );
+    assert.equal(last(), 'Deleted "Personal". Pieces OS switched to "Work".');
     assert.equal(standIn.openAI?.api_key, K2);
 
     // The last OpenAI key, which Pieces OS uses: it holds none after.
