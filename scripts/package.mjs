@@ -8,7 +8,7 @@
 //
 // A platform VSIX is built on that platform: keytar.node is the one `npm ci` built (or downloaded) in
 // node_modules for this machine, so --target must name this machine's platform and architecture. CI
-// builds the other targets on their own runners (see the README).
+// builds the other targets on their own runners (see CONTRIBUTING.md, Packaging).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -27,7 +27,7 @@ const out = option('--out')
 
 const KB = 1024;
 // Ceilings that fail the build, not targets: the activation bundle's target (issue 12, `npm run bench`)
-// is 40 KB, and the README's Performance section says how far it is and why. keytar.node adds its own size.
+// is 40 KB, and bench/README.md says how far it is and why. keytar.node adds its own size.
 const LIMITS = { vsix: 150 * KB, platformVsix: 250 * KB, bundle: 120 * KB, commands: 40 * KB, flows: 48 * KB };
 
 const NATIVE_SOURCE = join(root, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node');

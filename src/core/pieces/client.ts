@@ -311,7 +311,7 @@ export class PiecesClient {
     const callerSignal = options?.signal;
     if (callerSignal?.aborted) throw new CancelledError(operation);
     // One controller and one timer per call: AbortSignal.timeout() and AbortSignal.any() cost more
-    // than the rest of the client together (measured; see the README's Performance notes).
+    // than the rest of the client together (measured; see bench/README.md).
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
