@@ -2,7 +2,7 @@
 //
 // Where VS Code can read the clipboard back (desktop), it is emptied after the delay only if it still holds
 // the copied key (compared by hash: the key is not kept meanwhile); anything copied since is left alone.
-// In a browser (code-server, vscode.dev, Codespaces) reading it back needs the browser's permission, and
+// In a browser (code-server, Codespaces in a browser) reading it back needs the browser's permission, and
 // VS Code answers a refused read with an error toast of its own ("Unable to read from the browser's
 // clipboard…") that waits for the user: so it is never read there. It is emptied after the delay whatever
 // it holds, which the first message says. Either way, a later Copy Key replaces the earlier key's clear.
