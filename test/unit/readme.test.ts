@@ -61,7 +61,12 @@ describe('the README (the registries show it as the extension page)', () => {
   it('lists every setting with its default and scope, once, and nothing else', () => {
     const rows = tableRows(readme, 'SETTINGS');
     const properties = manifest.contributes.configuration.properties;
-    assert.deepEqual(rows.map(([id]) => id).sort(), Object.keys(properties).map((id) => `\`${id}\``).sort());
+    assert.deepEqual(
+      rows.map(([id]) => id).sort(),
+      Object.keys(properties)
+        .map((id) => `\`${id}\``)
+        .sort(),
+    );
     for (const [id, def, scope] of rows) {
       const property = properties[id!.replace(/`/g, '')]!;
       assert.equal(def, `\`${JSON.stringify(property.default)}\``, `${id}: the default`);

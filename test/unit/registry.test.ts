@@ -92,4 +92,19 @@ describe('package.json, as the registries read it', () => {
     const types = lock.packages['node_modules/@types/vscode']?.version ?? '';
     assert.equal(manifest.engines.vscode, `^${types}`);
   });
+
+  it('has a CHANGELOG section for its version, in the Keep a Changelog form the release notes are cut from', () => {
+    const changelog = readFileSync(path.join(REPO_ROOT, 'CHANGELOG.md'), 'utf8');
+    const versions = [...changelog.matchAll(/^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$/gm)].map(([, version, date]) => ({
+      version,
+      date,
+    }));
+    assert.equal(versions[0]?.version, 'Unreleased', 'the first section is [Unreleased]');
+    const released = versions.find((v) => v.version === manifest.version);
+    assert.ok(released?.date, `a dated "## [${manifest.version}] - YYYY-MM-DD" section`);
+    const headings = [...changelog.matchAll(/^### (.+)$/gm)].map(([, heading]) => heading!);
+    for (const heading of headings)
+      assert.ok(['Added', 'Changed', 'Deprecated', 'Removed', 'Fixed', 'Security'].includes(heading), heading);
+    assert.match(changelog, new RegExp(`^\\[${manifest.version.replace(/\./g, '\\.')}\\]: https://github\\.com/`, 'm'), 'its link');
+  });
 });
