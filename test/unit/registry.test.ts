@@ -103,8 +103,9 @@ describe('package.json, as the registries read it', () => {
     const released = versions.find((v) => v.version === manifest.version);
     assert.ok(released?.date, `a dated "## [${manifest.version}] - YYYY-MM-DD" section`);
     const headings = [...changelog.matchAll(/^### (.+)$/gm)].map(([, heading]) => heading!);
-    for (const heading of headings)
+    for (const heading of headings) {
       assert.ok(['Added', 'Changed', 'Deprecated', 'Removed', 'Fixed', 'Security'].includes(heading), heading);
+    }
     assert.match(changelog, new RegExp(`^\\[${manifest.version.replace(/\./g, '\\.')}\\]: https://github\\.com/`, 'm'), 'its link');
   });
 });
