@@ -52,11 +52,15 @@ function teeReporter(reportFile: string): () => void {
 
 /** Runs the host tests in this folder (and below). */
 export function run(): Promise<void> {
-  return runTestsIn(__dirname);
+  return runTestsIn(__dirname, { grepMustMatch: true });
 }
 
-/** Runs every *.test.js under `dir` with mocha, reporting through the runner's report file. */
-export async function runTestsIn(dir: string): Promise<void> {
+/**
+ * Runs every *.test.js under `dir` with mocha, reporting through the runner's report file. With
+ * PROVIDER_KEYS_HOST_GREP set and no test title matching it: an error when `grepMustMatch` (the first run, so a
+ * mistyped title does not pass with nothing run), else a line saying this run has nothing to do.
+ */
+export async function runTestsIn(dir: string, options: { grepMustMatch?: boolean } = {}): Promise<void> {
   const reportFile = process.env.PROVIDER_KEYS_TEST_REPORT;
   const restore = reportFile ? teeReporter(reportFile) : () => undefined;
   let failures: number;
@@ -71,6 +75,11 @@ export async function runTestsIn(dir: string): Promise<void> {
     if (files.length === 0) throw new Error(`no *.test.js files under ${dir}`);
     for (const file of files) mocha.addFile(file);
     await mocha.loadFilesAsync();
+    if (grep && !hasTestMatching(mocha.suite, grep)) {
+      if (options.grepMustMatch) throw new Error(`no host test title contains PROVIDER_KEYS_HOST_GREP="${grep}"`);
+      log(`no test in ${path.basename(dir)} matches PROVIDER_KEYS_HOST_GREP="${grep}": nothing to run here`);
+      return;
+    }
     failures = await new Promise<number>((resolve) => mocha.run(resolve));
   } catch (error) {
     log('Could not run the host tests:', error instanceof Error ? (error.stack ?? error.message) : String(error));
@@ -79,4 +88,9 @@ export async function runTestsIn(dir: string): Promise<void> {
     restore();
   }
   if (failures > 0) throw new Error(`${failures} host test${failures === 1 ? '' : 's'} failed.`);
+}
+
+/** Whether a test's full title contains `grep`, as mocha's string grep matches (a plain substring). */
+function hasTestMatching(suite: Mocha.Suite, grep: string): boolean {
+  return suite.tests.some((test) => test.fullTitle().includes(grep)) || suite.suites.some((child) => hasTestMatching(child, grep));
 }
