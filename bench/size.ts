@@ -48,7 +48,10 @@ function packageFolder(input: string): string {
   return match ? `${match[1]}/${match[2] ?? ''}` : input;
 }
 
-/** Builds both bundles into `outDir` (extension.js, sdk-calls.js) and returns their sizes. */
+/**
+ * Builds both bundles into `outDir` (extension.js, sdk-calls.js) and returns their sizes. Beside them goes
+ * l10n.js, the one copy of @vscode/l10n that every bundle of the extension requires (esbuild.js).
+ */
 export async function buildBundles(
   root: string,
   outDir: string,
@@ -58,6 +61,7 @@ export async function buildBundles(
   const sdkBundle = path.join(outDir, 'sdk-calls.js');
   const ours = await esbuild.build({ ...options, outfile: bundle });
   const sdk = await esbuild.build({ ...options, entryPoints: [path.join(root, 'bench/sdkCalls.ts')], outfile: sdkBundle });
+  await esbuild.build({ ...options, entryPoints: ['@vscode/l10n'], outfile: path.join(outDir, 'l10n.js') });
   const bytes = (metafile: Metafile): number => Object.values(metafile.outputs).find((o) => o.entryPoint)!.bytes;
   const ourOutput = Object.values(ours.metafile!.outputs).find((o) => o.entryPoint)!;
   const builtins = [...new Set(ourOutput.imports.filter((i) => i.external && i.path !== 'vscode').map((i) => i.path))];
