@@ -18,7 +18,7 @@ import {
 } from '../../src/core/import/keychain';
 import { REPO_ROOT } from '../contract/helpers';
 
-const HELPER = path.join(REPO_ROOT, 'out', 'src', 'core', 'keychainHelper.js');
+const HELPER = path.join(REPO_ROOT, 'out', 'src', 'core', 'import', 'keychainHelper.js');
 const OPENAI = 'sk-test-FAKE-keychain-0000000000000001';
 const MISTRAL = 'FAKEmistralkeychain00000000000002';
 
