@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { PiecesClient, type PiecesClientOptions } from '../src/core/pieces/client';
+import { IDENTITY_WHILE_CONNECTED, PiecesClient, type PiecesClientOptions } from '../src/core/pieces/client';
 import { BENCH_KEY, BENCH_KEY_NAME, BENCH_USER, type Calls, COUNTS_PATH, OPERATIONS, type Operation } from './calls';
 import { median, p99, round } from './stats';
 
@@ -19,7 +19,7 @@ export const CONTENDERS = ['raw', 'ours', 'sdk', 'raw_http', 'ours_check_each_ca
 export type Contender = (typeof CONTENDERS)[number];
 
 /** Our client as the extension makes it (src/vscode/parts.ts). */
-const OURS: Partial<PiecesClientOptions> = {};
+const OURS: Partial<PiecesClientOptions> = { identityMaxAgeMs: IDENTITY_WHILE_CONNECTED };
 
 export interface OpStats {
   median_ms: number;
