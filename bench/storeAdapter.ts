@@ -26,6 +26,7 @@ export interface StoreUnderTest {
 function countingFolder(inner: RecordFolderPort, meter: Meter): RecordFolderPort {
   return {
     read: (name) => inner.read(name),
+    ...(inner.readMany ? { readMany: (names: readonly string[]) => inner.readMany!(names) } : {}),
     list: () => inner.list(),
     watch: (listener) => inner.watch(listener),
     remove: (name) => inner.remove(name),
