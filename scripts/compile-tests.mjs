@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run compile-tests`: compiles the tests (and the sources and stand-in they import) to out/ with tsc,
-// from a clean out/test so that a deleted test leaves no stale output behind. Every test script runs it
+// into clean out/test, out/src and out/stand-in, so that a moved or deleted file leaves no stale output
+// behind for a test to load by mistake. Every test script runs it
 // first; when no input changed since the last compile (same files, sizes and modification times), it does
 // nothing, so `npm test` compiles once rather than once per step.
 import { spawnSync } from 'node:child_process';
@@ -40,10 +41,11 @@ try {
 } catch {
   // never compiled
 }
-if (previous === digest && fs.existsSync(path.join(OUT, 'test'))) process.exit(0);
+const OUTPUTS = ['test', 'src', 'stand-in'].map((folder) => path.join(OUT, folder));
+if (previous === digest && OUTPUTS.every((folder) => fs.existsSync(folder))) process.exit(0);
 
 fs.rmSync(STAMP, { force: true });
-fs.rmSync(path.join(OUT, 'test'), { recursive: true, force: true });
+for (const folder of OUTPUTS) fs.rmSync(folder, { recursive: true, force: true });
 const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'test', 'tsconfig.json')], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);

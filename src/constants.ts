@@ -5,6 +5,8 @@ export const CONFIG_SECTION = 'providerKeys';
 
 export const Commands = {
   addKey: 'providerKeys.addKey',
+  /** Add Key from a provider's row: the provider is given (the view's own Add Key asks for it). */
+  addProviderKey: 'providerKeys.addProviderKey',
   updateKey: 'providerKeys.updateKey',
   renameKey: 'providerKeys.renameKey',
   deleteKey: 'providerKeys.deleteKey',
@@ -59,6 +61,8 @@ export const ItemContext = {
   driftUnknown: 'drift.unknown',
   /** Appended to a key's value while its previous key is kept (a rotation Pieces OS has not accepted yet). */
   withPreviousSuffix: '.previous',
+  /** Appended last to a key's value while new terminals get the key (Use in Terminals). */
+  inTerminalsSuffix: '.terminals',
 } as const;
 
 export const Settings = {

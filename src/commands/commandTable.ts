@@ -4,6 +4,7 @@
 // the key flows from dist/commands.js (keyCommands.ts), the use-keys flows from dist/use-keys.js
 // (useKeyCommands.ts). No runtime import of vscode or of a flow: only ids and types.
 import { type CommandId, Commands } from '../constants';
+import type { ProviderId } from '../core/providers/catalogue';
 import type { DriftArgument } from '../flows/driftActions';
 import type { KeyArgument } from '../flows/pickKey';
 import type { UseKeyFlows } from '../flows/useKeys/useKeyFlows';
@@ -35,8 +36,17 @@ const useKeyFlow =
   (arg) =>
     context.useKeyFlows().then((flows) => run(flows, arg));
 
+/** The provider of a provider row (or a provider id); undefined for anything else. */
+function providerOf(arg: unknown): ProviderId | undefined {
+  if (typeof arg === 'string') return arg as ProviderId;
+  const provider = arg && typeof arg === 'object' && 'provider' in arg ? (arg as { provider?: { id?: unknown } }).provider : undefined;
+  return typeof provider?.id === 'string' ? (provider.id as ProviderId) : undefined;
+}
+
 export const COMMANDS: { readonly [id in CommandId]: HandlerFactory } = {
+  // The view title's Add Key gets the focused row as its argument too: it ignores it and asks for the provider.
   [Commands.addKey]: keyFlow((f) => f.actions.addKey()),
+  [Commands.addProviderKey]: keyFlow((f, arg) => f.actions.addKey(providerOf(arg))),
   [Commands.updateKey]: keyFlow((f, arg) => f.actions.updateKey(arg as KeyArgument)),
   [Commands.renameKey]: keyFlow((f, arg) => f.actions.renameKey(arg as KeyArgument)),
   [Commands.deleteKey]: keyFlow((f, arg) => f.actions.deleteKey(arg as KeyArgument)),

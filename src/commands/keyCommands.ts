@@ -50,15 +50,20 @@ export function createKeyFlows(deps: KeyCommandDeps): KeyFlows {
     runCommand: (command, ...args) => workbench.runCommand(command, ...args),
     log: deps.log,
   });
+  const drift = new DriftActions(
+    deps.sync,
+    () => workbench,
+    (error, keyId) => actions.report.failure(error, keyId),
+  );
   return {
     actions,
-    drift: new DriftActions(
-      deps.sync,
-      () => workbench,
-      (error, keyId) => actions.report.failure(error, keyId),
-    ),
+    drift,
     selectServiceUrl: () => selectServiceUrl(workbench, deps.foundUrl()),
     statusActions: () =>
-      statusActions({ status: deps.statusBar, actions, workbench, refresh: deps.refresh, showLog: () => deps.log.show() }),
+      statusActions({
+        ...{ status: deps.statusBar, actions, drift, workbench, refresh: deps.refresh },
+        hasKeys: () => deps.store.list().length > 0,
+        showLog: () => deps.log.show(),
+      }),
   };
 }

@@ -69,14 +69,6 @@ export class KeyActions {
             provider.label,
           )
         : l10n.t("Paste the {0} API key. It is kept in VS Code's secret storage only: Pieces OS does not take {0} keys.", provider.label);
-    // "Get a key…" beside the key box opens the provider's key page (the box stays open).
-    const getKey = (provider: ProviderInfo): InputButton[] => [
-      {
-        icon: 'link-external',
-        tooltip: l10n.t('Get a key from {0}…', provider.label),
-        run: () => void this.deps.runCommand(Commands.getKey, provider.id),
-      },
-    ];
     // A key of another provider pasted here is added under that provider, if the user says so; the name
     // stays unless that provider has a key of that name already (then it gets " (2)").
     const moveTo = (s: KeyAnswers, other: ProviderInfo): void => {
@@ -84,7 +76,7 @@ export class KeyActions {
       if (s.name !== undefined) s.name = uniqueName(s.name, taken(s));
       if (!other.hasOrganization) delete s.organization;
     };
-    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKey, moveTo);
+    const afterName = secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKeyButton(this.deps.runCommand), moveTo);
     const name = nameStep(() => this.prompter, title, taken, afterName);
     const first = preset ? name : providerStep(() => this.prompter, title, name);
     const total = (s: KeyAnswers): number => (preset ? 0 : 1) + 1 + secretSteps(s.provider);
@@ -146,10 +138,7 @@ export class KeyActions {
     this.deps.log.info(`Added ${provider.label} key "${record.name}"`);
     const saved = l10n.t('Saved "{0}" ({1}).', record.name, this.deps.masks.peek(record));
     if (!provider.syncsToPieces) {
-      void this.prompter.message(
-        'info',
-        l10n.t('{0} It is kept in VS Code only: Pieces OS does not accept {1} keys.', saved, provider.label),
-      );
+      void this.prompter.message('info', l10n.t('{0} Local only: Pieces OS does not accept {1} keys.', saved, provider.label));
     } else if (!choose && current) {
       const kept = closed
         ? l10n.t(
@@ -160,8 +149,11 @@ export class KeyActions {
           )
         : l10n.t('{0} Pieces OS keeps using "{1}".', saved, current.name);
       void this.prompter.message('info', kept);
+    } else if (current) {
+      // A switch says so: "Pieces OS switched", not only that the new key is saved.
+      await this.sendChange(provider.id, this.switchOutcome(saved, record.name), record.id);
     } else {
-      await this.sendChange(provider.id, this.outcome(saved), record.id);
+      await this.sendChange(provider.id, { ...this.outcome(saved), confirmed: l10n.t('{0} Synced: Pieces OS uses it.', saved) }, record.id);
     }
     return record;
   }
@@ -184,7 +176,7 @@ export class KeyActions {
         : l10n.t('Paste the new {0} API key for "{1}". It replaces the old one in VS Code\'s secret storage.', p.label, record.name);
     if (
       !(await runSteps(
-        secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>()),
+        secretStep(() => this.prompter, title, prompt, doneStep<KeyAnswers>(), getKeyButton(this.deps.runCommand)),
         state,
         () => secretSteps(provider),
       ))
@@ -219,7 +211,7 @@ export class KeyActions {
     });
     if (answer === undefined || answer === BACK || answer.trim() === record.name) return undefined;
     const next = await this.deps.store.update(record.id, { name: answer.trim() });
-    this.deps.log.info(`Renamed a ${getProvider(record.provider)?.label ?? record.provider} key to "${next.name}"`);
+    this.deps.log.info(`Renamed ${getProvider(record.provider)?.label ?? record.provider} key "${record.name}" to "${next.name}"`);
     await this.afterChange(next, l10n.t('Renamed to "{0}".', next.name));
     return next;
   }
@@ -235,8 +227,9 @@ export class KeyActions {
     // What Pieces OS holds is worded from what it confirmed, not from the choice (a rejected key is not "used").
     const effect = deleteEffect(this.deps.sync.stateOf(record), this.deps.sync.holdOf(record), label);
     let successor: KeyRecord | undefined;
+    let after = effect;
     if (isActive && others.length > 0) {
-      // One question, before anything is deleted: which key takes over, or none.
+      // Which key takes over is a choice, not the confirmation: the delete is confirmed below, as every delete is.
       const held = this.deps.sync.stateOf(record).kind === 'synced';
       const answer = await this.prompter.pick<KeyRecord | 'none'>({
         title: l10n.t('Delete "{0}" ({1})', record.name, mask),
@@ -248,26 +241,25 @@ export class KeyActions {
               stateWord(this.deps.sync.stateOf(record)),
             ),
         items: [
-          ...others.map((k) => ({
-            label: l10n.t('Delete "{0}"; Pieces OS uses "{1}"', record.name, k.name),
-            description: this.deps.masks.peek(k),
-            value: k,
-          })),
-          { label: l10n.t('Delete "{0}"; Pieces OS holds no {1} key', record.name, label), value: 'none' as const },
+          ...others.map((k) => ({ label: l10n.t('Use "{0}"', k.name), description: this.deps.masks.peek(k), value: k })),
+          { label: l10n.t('Use none'), description: l10n.t('Pieces OS holds no {0} key', label), value: 'none' as const },
         ],
       });
       if (answer === undefined || answer === BACK) return false;
-      if (answer !== 'none') successor = answer;
-    } else {
-      const confirmed = await this.prompter.confirm(
-        l10n.t('Delete "{0}" ({1})?', record.name, mask),
-        isActive
-          ? l10n.t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", effect)
-          : l10n.t("The key is removed from VS Code's secret storage. This cannot be undone."),
-        l10n.t('Delete'),
-      );
-      if (!confirmed) return false;
+      if (answer !== 'none') {
+        successor = answer;
+        after = l10n.t('After the delete Pieces OS uses "{0}".', answer.name);
+      }
     }
+    // One confirmation for every delete: a modal that says what happens and that it cannot be undone.
+    const confirmed = await this.prompter.confirm(
+      l10n.t('Delete "{0}" ({1})?', record.name, mask),
+      isActive
+        ? l10n.t("{0} The key is removed from VS Code's secret storage. This cannot be undone.", after)
+        : l10n.t("The key is removed from VS Code's secret storage. This cannot be undone."),
+      l10n.t('Delete'),
+    );
+    if (!confirmed) return false;
     const result = await this.deps.store.remove(record.id, successor ? { successor: successor.id } : {});
     this.deps.masks.forget(record.id);
     this.deps.log.info(`Deleted ${label} key "${record.name}"`);
@@ -279,11 +271,7 @@ export class KeyActions {
       return true;
     }
     const outcome = successor
-      ? {
-          done: deleted,
-          confirmed: l10n.t('{0} Pieces OS uses "{1}" now.', deleted, successor.name),
-          waiting: l10n.t('{0} Pieces OS will use "{1}" once it answers.', deleted, successor.name),
-        }
+      ? this.switchOutcome(deleted, successor.name)
       : {
           done: deleted,
           confirmed: l10n.t('{0} Pieces OS holds no {1} key now.', deleted, label),
@@ -307,16 +295,8 @@ export class KeyActions {
       return undefined;
     }
     await this.deps.sync.choose(record.provider, record.id);
-    const done = l10n.t('"{0}" is the key for Pieces OS.', record.name);
-    await this.sendChange(
-      record.provider,
-      {
-        done,
-        confirmed: l10n.t('Pieces OS uses "{0}" now.', record.name),
-        waiting: l10n.t('Pieces OS will use "{0}" once it answers.', record.name),
-      },
-      record.id,
-    );
+    const chosen = this.switchOutcome(l10n.t('You chose "{0}" for Pieces OS.', record.name), record.name);
+    await this.sendChange(record.provider, { ...chosen, confirmed: l10n.t('Pieces OS switched to "{0}".', record.name) }, record.id);
     return record;
   }
 
@@ -334,12 +314,6 @@ export class KeyActions {
     return next;
   }
 
-  /** Whether a change waits to be sent (or waits for the user). */
-  hasWaitingChanges(): boolean {
-    const { pending, parked } = this.deps.sync.state;
-    return pending + parked > 0;
-  }
-
   /** Sends everything waiting now, parked changes included, whatever `autoSync` says. */
   async syncNow(): Promise<SyncOutcome[]> {
     const outcomes = await this.deps.sync.syncNow();
@@ -347,8 +321,9 @@ export class KeyActions {
     if (failed) await this.report.failure(failed.error, failed.keyId);
     else if (outcomes.some((o) => o.kind === 'waiting')) {
       void this.prompter.message('info', l10n.t('Another VS Code window is sending your changes to Pieces OS.'));
-    } else if (outcomes.some((o) => o.kind !== 'nothingToDo')) void this.prompter.message('info', l10n.t('Pieces OS is up to date.'));
-    else void this.prompter.message('info', l10n.t('Nothing to sync: Pieces OS already has your latest changes.'));
+    } else if (outcomes.some((o) => o.kind !== 'nothingToDo')) {
+      void this.prompter.message('info', l10n.t('Synced: Pieces OS has your latest changes.'));
+    } else void this.prompter.message('info', l10n.t('Nothing to sync: Pieces OS already has your latest changes.'));
     return outcomes;
   }
 
@@ -360,19 +335,28 @@ export class KeyActions {
     await this.sendChange(record.provider, this.outcome(done), record.id);
   }
 
-  /** The three endings of a message about a change: what was done, and then confirmed or waiting. */
+  /** The three endings of a message about a change: what was done, and then confirmed (synced) or waiting. */
   private outcome(done: string): Outcome {
     return {
       done,
-      confirmed: l10n.t('{0} Pieces OS is up to date.', done),
-      waiting: l10n.t('{0} It is sent to Pieces OS when it answers.', done),
+      confirmed: l10n.t('{0} Synced to Pieces OS.', done),
+      waiting: l10n.t('{0} Waiting: it is sent to Pieces OS when it answers.', done),
+    };
+  }
+
+  /** The same for a change of the key Pieces OS uses: the message says that Pieces OS switched. */
+  private switchOutcome(done: string, name: string): Outcome {
+    return {
+      done,
+      confirmed: l10n.t('{0} Pieces OS switched to "{1}".', done, name),
+      waiting: l10n.t('{0} Pieces OS switches to "{1}" when it answers.', done, name),
     };
   }
 
   /** Sends what waits for `provider` now (if auto sync is on) and says how it went. */
   private async sendChange(provider: ProviderId, text: Outcome, keyId: string | undefined): Promise<void> {
     if (!this.deps.autoSync()) {
-      void this.prompter.message('info', l10n.t('{0} Pieces OS gets the change when you run Sync Now (auto sync is off).', text.done));
+      void this.prompter.message('info', l10n.t('{0} Waiting: Pieces OS gets it when you run Sync Now (auto sync is off).', text.done));
       return;
     }
     const outcomes = await this.deps.sync.drain();
@@ -395,4 +379,15 @@ export class KeyActions {
       this.deps.store.choice(k.provider)?.activeId === k.id ? l10n.t('used by Pieces OS') : undefined;
     return resolveKey(this.deps, arg, { title, placeholder, ...(filter ? { filter } : {}), note: inUse });
   }
+}
+
+/** "Get a key…" beside a key box (add and rotate) opens the provider's key page; the box stays open. */
+function getKeyButton(runCommand: KeyActionsDeps['runCommand']): (provider: ProviderInfo) => InputButton[] {
+  return (provider) => [
+    {
+      icon: 'link-external',
+      tooltip: l10n.t('Get a key from {0}…', provider.label),
+      run: () => void runCommand(Commands.getKey, provider.id),
+    },
+  ];
 }

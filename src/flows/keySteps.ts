@@ -15,7 +15,7 @@ export interface KeyAnswers {
 }
 
 export function toCheck(result: Checked): InputCheck {
-  if (!result.ok) return { severity: 'error', message: result.error };
+  if (!result.ok) return { severity: 'error', message: result.error, ...(result.keyLike ? { atOnce: true } : {}) };
   return result.warning ? { severity: 'warning', message: result.warning } : undefined;
 }
 
@@ -25,15 +25,18 @@ function keyPlaceholder(provider: ProviderInfo): string {
   return prefix ? l10n.t('{0}… (paste the key; it stays hidden)', prefix) : l10n.t('Paste the key; it stays hidden');
 }
 
+/**
+ * The provider question. It shows no "n/m": how many steps follow depends on the answer (OpenAI has an
+ * organization step, the others do not), and the steps after it are numbered from 2.
+ */
 export function providerStep<S extends KeyAnswers>(prompter: () => Prompter, title: () => string, next: Step<S>): Step<S> {
-  return async (state, at) => {
+  return async (state) => {
     const answer = await prompter().pick({
       title: title(),
       placeholder: l10n.t('Which provider is the key for?'),
-      step: at,
       items: PROVIDERS.map((p) => ({
         label: p.label,
-        description: p.syncsToPieces ? l10n.t('synced to Pieces OS') : l10n.t('kept in VS Code only'),
+        description: p.syncsToPieces ? l10n.t('synced to Pieces OS') : l10n.t('local only: Pieces OS does not take it'),
         value: p,
       })),
     });

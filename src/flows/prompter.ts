@@ -8,6 +8,11 @@ export type Back = typeof BACK;
 
 export interface PickItem<T> {
   label: string;
+  /**
+   * A codicon id shown before the label. Never `$(id)` in a label, description or detail: a screen reader
+   * reads that out as the icon's id ("sync  Sync Now").
+   */
+  icon?: string;
   description?: string;
   detail?: string;
   value: T;
@@ -27,8 +32,11 @@ export interface StepCount {
   totalSteps: number;
 }
 
-/** undefined = acceptable; an error blocks Enter, a warning only informs. */
-export type InputCheck = undefined | { severity: 'error' | 'warning'; message: string };
+/**
+ * undefined = acceptable; an error blocks Enter, a warning only informs. `atOnce`: an error shown as it is
+ * typed, before Enter (a key pasted into a plain text box: it is on screen, so say so now).
+ */
+export type InputCheck = undefined | { severity: 'error' | 'warning'; message: string; atOnce?: boolean };
 
 export interface PickOptions<T> {
   title: string;
@@ -47,8 +55,8 @@ export interface InputOptions {
   password?: boolean;
   step?: StepCount;
   /**
-   * Checked when Enter is pressed (an error blocks it). While the user types, only warnings show,
-   * until Enter was pressed once: nobody sees a red error for a key they are still pasting.
+   * Checked when Enter is pressed (an error blocks it). While the user types, only warnings and `atOnce`
+   * errors show, until Enter was pressed once: nobody sees a red error for a key they are still pasting.
    */
   validate?: (value: string) => InputCheck;
   buttons?: InputButton[];

@@ -1,5 +1,5 @@
-// One message per kind of failure, with the buttons for the next step. A message names what was
-// saved, the outcome first, and never a key.
+// One message per kind of failure, with the buttons for the next step. A message leads with what went
+// wrong and what happens next, then names what was saved in VS Code; never a key.
 import { Commands } from '../constants';
 import type { PiecesError } from '../core/pieces/errors';
 import * as l10n from '@vscode/l10n';
@@ -20,10 +20,10 @@ export interface FailureReporterDeps {
 export class FailureReporter {
   constructor(private readonly deps: FailureReporterDeps) {}
 
-  /** Explains `error`; `done` names what was saved before the call failed. */
+  /** Explains `error`; `done` names what was saved before the call failed (said after the failure). */
   async failure(error: SyncError | PiecesError, keyId: string | undefined, done?: string): Promise<void> {
     const record = keyId ? this.deps.store.get(keyId) : undefined;
-    const saved = done ? `${done} ` : '';
+    const saved = (text: string): string => (done ? `${text} ${done}` : text);
     const retry = l10n.t('Retry');
     const selectUrl = l10n.t('Select Service URL');
     const showLog = l10n.t('Show Log');
@@ -39,7 +39,7 @@ export class FailureReporter {
       case 'unreachable':
         choice = await prompter.message(
           'warning',
-          l10n.t('{0}{1} The change waits and is sent when Pieces OS answers.', saved, error.message),
+          saved(l10n.t('{0} The change waits and is sent when Pieces OS answers.', error.message)),
           retry,
           selectUrl,
           showLog,
@@ -49,14 +49,14 @@ export class FailureReporter {
       case 'session':
         choice = await prompter.message(
           'warning',
-          l10n.t('{0}Sign in to Pieces so that Pieces OS gets the change; it waits until then.', saved),
+          saved(l10n.t('Sign in to Pieces so that Pieces OS gets the change; it waits until then.')),
           retry,
         );
         break;
       case 'keyring':
         choice = await prompter.message(
           'warning',
-          l10n.t('{0}{1} The change waits. {2}', saved, error.message, keyringAdvice()),
+          saved(l10n.t('{0} The change waits. {1}', error.message, keyringAdvice())),
           retry,
           showLog,
         );
@@ -66,10 +66,11 @@ export class FailureReporter {
         // Never parked: the engine sends it again by itself (after Retry-After, or with backoff).
         choice = await prompter.message(
           'warning',
-          l10n.t(
-            '{0}Pieces OS could not store the change yet: {1}',
-            saved,
-            kind === 'busy' ? error.message : l10n.t('{0} It is sent again automatically.', sentence(error.message)),
+          saved(
+            l10n.t(
+              'Pieces OS could not store the change yet: {0}',
+              kind === 'busy' ? error.message : l10n.t('{0} It is sent again automatically.', sentence(error.message)),
+            ),
           ),
           retry,
           showLog,
@@ -79,7 +80,7 @@ export class FailureReporter {
         // A 2xx it could not read: Pieces OS may well have acted. Retried a few times, then parked.
         choice = await prompter.message(
           'error',
-          l10n.t('{0}{1} Whether Pieces OS took the change is not known; Retry sends it again.', saved, error.message),
+          saved(l10n.t('{0} Whether Pieces OS took the change is not known; Retry sends it again.', error.message)),
           retry,
           showLog,
         );
@@ -89,7 +90,7 @@ export class FailureReporter {
           // A removal (no key of ours is chosen): no key was sent, so none can be blamed or updated.
           choice = await prompter.message(
             'error',
-            l10n.t('{0}Pieces OS refused to remove the key it holds (401), so it may still use it. Retry sends the removal again.', saved),
+            saved(l10n.t('Pieces OS refused to remove the key it holds (401), so it may still use it. Retry sends the removal again.')),
             retry,
             showLog,
           );
@@ -99,7 +100,7 @@ export class FailureReporter {
         const name = record ? l10n.t('"{0}"', record.name) : l10n.t('the key');
         choice = await prompter.message(
           'error',
-          l10n.t('{0}Pieces OS rejected {1} (401). Check the key and its organization id.', saved, name),
+          saved(l10n.t('Pieces OS rejected {0} (401). Check the key and its organization id.', name)),
           ...buttons,
         );
         break;
@@ -107,7 +108,7 @@ export class FailureReporter {
       default:
         choice = await prompter.message(
           'error',
-          l10n.t('{0}Pieces OS could not store the change: {1}', saved, sentence(error.message)),
+          saved(l10n.t('Pieces OS could not store the change: {0}', sentence(error.message))),
           retry,
           showLog,
         );

@@ -20,13 +20,13 @@ export type { TreeNode } from './treeRows';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** After VS Code's last request for rows following a redraw, how long before they count as read. */
 const READ_SETTLE_MS = 30;
-/** Longer names are clipped in the row (the tooltip has them whole), so the mask stays visible. */
-const ROW_NAME_MAX = 16;
 
 /** Marks other parts add to a key row (Use the keys: "in terminals", the last verification). */
 export interface KeyRowExtras {
   readonly badges: readonly string[];
   readonly lines: ReadonlyArray<{ readonly icon: string; readonly text: string }>;
+  /** New terminals get this key: its menu offers Stop Using in Terminals rather than Use in Terminals. */
+  readonly inTerminals?: boolean;
 }
 
 export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -195,20 +195,18 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const isActive = !!provider?.syncsToPieces && this.store.choice(record.provider)?.activeId === record.id;
     const held = isHeld(state);
     const mask = maskText(this.masks.peek(record));
-    const item = new vscode.TreeItem(clip(record.name, ROW_NAME_MAX), vscode.TreeItemCollapsibleState.None);
+    // VS Code cuts a row at its end when the sidebar is narrow or the row's buttons show (hover, focus), so
+    // what must survive comes first: the state word (the key Pieces OS uses: "in Pieces OS", or its problem
+    // in its place), then the name, which gives way, then the tail of the mask and the marks (the provider is
+    // the row above; the tooltip and the accessible name have everything whole).
+    const word = rowWord(state);
+    const item = new vscode.TreeItem(word ? `${word} · ${record.name}` : record.name, vscode.TreeItemCollapsibleState.None);
     item.id = `key:${record.id}`;
+    const extras = this.rowExtras(record);
     item.contextValue = !provider?.syncsToPieces ? ItemContext.localKey : isActive ? ItemContext.activeKey : ItemContext.inactiveKey;
     if (record.previousRev) item.contextValue += ItemContext.withPreviousSuffix;
-    // What matters most comes first, so that the default sidebar width (300 px) shows it: whether Pieces
-    // OS uses the key, then the tail of the mask (the provider is the row above; the tooltip and the
-    // accessible name have the whole mask). A problem only ever concerns the key Pieces OS uses, so it
-    // takes the place of "in Pieces OS" after the tail: "…9f3a · waiting", not cut off at the edge.
-    const problem = isProblem(state);
-    const parts = state.kind === 'synced' ? [l10n.t('in Pieces OS'), rowTail(mask)] : [rowTail(mask)];
-    if (problem || state.kind === 'heldInstead') parts.push(stateWord(state));
-    const extras = this.rowExtras(record);
-    parts.push(...extras.badges);
-    item.description = parts.join(' · ');
+    if (extras.inTerminals) item.contextValue += ItemContext.inTerminalsSuffix;
+    item.description = [rowTail(mask), ...extras.badges].join(' · ');
     const stale = this.isStale(record);
     item.iconPath = stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : iconOf(state);
     item.accessibilityInformation = {
@@ -294,6 +292,16 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   }
 }
 
+/**
+ * The word a key row leads with: "in Pieces OS" on the key Pieces OS holds, the problem in its place (a
+ * problem only ever concerns the key Pieces OS should hold), "in Pieces OS instead"; none for a key Pieces
+ * OS does not use or cannot take (its icon says so, its tooltip and accessible name in words).
+ */
+function rowWord(state: KeyState): string | undefined {
+  if (state.kind === 'synced') return l10n.t('in Pieces OS');
+  return isProblem(state) || state.kind === 'heldInstead' ? stateWord(state) : undefined;
+}
+
 /** "sk-proj-…9f3a" → "…9f3a"; other texts as they are. */
 function rowTail(mask: string): string {
   const at = mask.indexOf('…');
@@ -341,10 +349,6 @@ function iconOf(state: KeyState): vscode.ThemeIcon {
           ? 'list.warningForeground'
           : undefined;
   return new vscode.ThemeIcon(codiconOf(state), color ? new vscode.ThemeColor(color) : undefined);
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** As Date.toLocaleString() shows it, from one formatter: toLocaleString builds a new one on every call. */

@@ -1,19 +1,29 @@
 // The Prompter of a real window: quick picks, input boxes, modal questions and notifications.
 import * as vscode from 'vscode';
+import * as l10n from '@vscode/l10n';
 import {
   BACK,
   type Back,
   type InputCheck,
   type InputOptions,
+  type PickItem,
   type PickOptions,
   type Prompter,
   type Severity,
   type StepCount,
 } from '../flows/prompter';
 
+/** A change that adds this many characters at once is a paste (typing adds one at a time). */
+const PASTED_CHARS = 8;
+
 export interface WindowPrompterOptions {
   /** Runs before a notification is shown: the views first show what the message is about (redraw.ts). */
   beforeMessage?: () => Promise<void>;
+}
+
+/** Quick pick items from a flow's: its icon as an icon, not `$(id)` text that a screen reader reads out. */
+function quickPickItems<T>(items: ReadonlyArray<PickItem<T>>): Array<vscode.QuickPickItem & { value: T; picked?: boolean }> {
+  return items.map(({ icon, ...item }) => (icon ? { ...item, iconPath: new vscode.ThemeIcon(icon) } : item));
 }
 
 export class WindowPrompter implements Prompter {
@@ -24,7 +34,7 @@ export class WindowPrompter implements Prompter {
     quickPick.title = options.title;
     quickPick.placeholder = options.placeholder;
     quickPick.ignoreFocusOut = true;
-    quickPick.items = options.items;
+    quickPick.items = quickPickItems(options.items);
     applyStep(quickPick, options.step);
     const extra = options.button ? { iconPath: new vscode.ThemeIcon(options.button.icon), tooltip: options.button.tooltip } : undefined;
     if (extra) quickPick.buttons = [...quickPick.buttons, extra];
@@ -43,7 +53,7 @@ export class WindowPrompter implements Prompter {
     quickPick.placeholder = options.placeholder;
     quickPick.ignoreFocusOut = true;
     quickPick.canSelectMany = true;
-    quickPick.items = options.items;
+    quickPick.items = quickPickItems(options.items);
     quickPick.selectedItems = quickPick.items.filter((item) => item.picked);
     applyStep(quickPick, options.step);
     return untilAnswered<T[]>(quickPick, (finish) =>
@@ -77,11 +87,28 @@ export class WindowPrompter implements Prompter {
           }
         : undefined;
     };
-    // Until Enter was pressed once, typing shows warnings only: no red error for a key half pasted.
+    // Until Enter was pressed once, typing shows warnings only (no red error for a key half pasted), and
+    // the errors that must not wait: a key in a plain text box (a name, an organization id).
     let accepted = false;
+    let previous = box.value;
+    /** The refusal of a key just taken out of the box, shown until the next edit. */
+    let removed: InputCheck;
     box.onDidChangeValue((value) => {
+      const pasted = value.length - previous.length >= PASTED_CHARS;
+      previous = value;
       const result = check(value);
-      show(accepted || result?.severity === 'warning' ? result : undefined);
+      if (pasted && result?.severity === 'error' && result.atOnce) {
+        // Pasted, not typed: a text box shows it, and a browser may keep a text box's value in its session
+        // files. It is taken out at once rather than left there until Enter.
+        removed = { ...result, message: l10n.t('{0} It was taken out of the box.', result.message) };
+        previous = '';
+        box.value = '';
+        show(removed);
+        return;
+      }
+      if (removed && value === '') return show(removed); // the box emptied by the lines above
+      removed = undefined;
+      show(accepted || result?.severity === 'warning' || result?.atOnce ? result : undefined);
     });
     return untilAnswered<string>(box, (finish) =>
       box.onDidAccept(() => {

@@ -10,6 +10,7 @@ import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import type { SyncEngine } from '../core/sync/engine';
 import type { KeyState } from '../core/sync/plan';
 import { changesWaiting, driftSentence, driftWord } from '../core/sync/vocabulary';
+import type { StatusProblem } from '../flows/statusActions';
 
 export interface StatusView {
   text: string;
@@ -18,14 +19,15 @@ export interface StatusView {
   /** A short first line for the status quick pick's title. */
   title: string;
   severity: 'ok' | 'warning' | 'error' | 'busy';
+  /** The worst problem: the status quick pick offers first what fixes it. */
+  problem?: StatusProblem;
 }
 
 interface Problem {
   text: string;
   line: string;
   severity: 'warning' | 'error';
-  /** The "changes waiting" problem itself. */
-  waiting?: boolean;
+  problem: StatusProblem;
 }
 
 export class StatusBar implements vscode.Disposable {
@@ -72,12 +74,14 @@ export class StatusBar implements vscode.Disposable {
         };
       }
       // Changes waiting behind a worse problem are still counted in the text: "not running · 1 waiting".
-      const text = engine.pending > 0 && !worst.waiting ? `${worst.text} · ${l10n.t('{0} waiting', engine.pending)}` : worst.text;
+      const text =
+        engine.pending > 0 && worst.problem.kind !== 'waiting' ? `${worst.text} · ${l10n.t('{0} waiting', engine.pending)}` : worst.text;
       return {
         text,
         lines: problems.map((p) => p.line),
         title: problems.length === 1 ? stripIcon(worst.text) : l10n.t('{0} (and {1} more)', stripIcon(worst.text), problems.length - 1),
         severity: worst.severity,
+        problem: worst.problem,
       };
     }
     if (engine.busy) {
@@ -140,14 +144,25 @@ export class StatusBar implements vscode.Disposable {
   private problems(): Problem[] {
     const problems: Problem[] = [];
     const state = this.monitor.state;
+    const line = connectionText(state);
     if (state.kind === 'refusedUrl') {
-      problems.push({ text: `$(error) ${l10n.t('Pieces OS: service URL refused')}`, line: connectionText(state), severity: 'error' });
+      problems.push({
+        text: `$(error) ${l10n.t('Pieces OS: service URL refused')}`,
+        line,
+        severity: 'error',
+        problem: { kind: state.kind },
+      });
     } else if (state.kind === 'notRunning') {
-      problems.push({ text: `$(debug-disconnect) ${l10n.t('Pieces OS: not running')}`, line: connectionText(state), severity: 'warning' });
+      problems.push({
+        text: `$(debug-disconnect) ${l10n.t('Pieces OS: not running')}`,
+        line,
+        severity: 'warning',
+        problem: { kind: state.kind },
+      });
     } else if (state.kind === 'error') {
-      problems.push({ text: `$(warning) ${l10n.t('Pieces OS: error')}`, line: connectionText(state), severity: 'error' });
+      problems.push({ text: `$(warning) ${l10n.t('Pieces OS: error')}`, line, severity: 'error', problem: { kind: state.kind } });
     } else if (state.kind === 'notSignedIn') {
-      problems.push({ text: `$(account) ${l10n.t('Pieces OS: not signed in')}`, line: connectionText(state), severity: 'warning' });
+      problems.push({ text: `$(account) ${l10n.t('Pieces OS: not signed in')}`, line, severity: 'warning', problem: { kind: state.kind } });
     }
 
     for (const key of this.rejectedKeys()) {
@@ -155,6 +170,7 @@ export class StatusBar implements vscode.Disposable {
         text: `$(error) ${l10n.t('Pieces OS: key rejected')}`,
         line: l10n.t('Pieces OS rejected "{0}" (401): update the key or its organization id.', key.name),
         severity: 'error',
+        problem: { kind: 'rejected' },
       });
     }
     for (const [provider, drift] of Object.entries(this.sync.state.drift)) {
@@ -163,7 +179,12 @@ export class StatusBar implements vscode.Disposable {
       // The same words as the tree's row for it (vocabulary.ts): "holds no key" is never "holds another key".
       const ours = drift.kind === 'holdsOther' && drift.ourKeyId ? this.store.get(drift.ourKeyId)?.name : undefined;
       const line = driftSentence(drift, label, this.store.activeKey(provider as ProviderId)?.name, ours);
-      problems.push({ text: `$(warning) ${l10n.t('Pieces OS: {0}', driftWord(drift))}`, line, severity: 'warning' });
+      problems.push({
+        text: `$(warning) ${l10n.t('Pieces OS: {0}', driftWord(drift))}`,
+        line,
+        severity: 'warning',
+        problem: { kind: 'drift', drift: drift.kind },
+      });
     }
     for (const key of this.activeKeysIn('failed')) {
       const state = this.sync.stateOf(key);
@@ -171,6 +192,7 @@ export class StatusBar implements vscode.Disposable {
         text: `$(warning) ${l10n.t('Pieces OS: sync failed')}`,
         line: l10n.t('"{0}" could not be sent: {1}', key.name, 'reason' in state ? (state.reason ?? '') : ''),
         severity: 'error',
+        problem: { kind: 'failed' },
       });
     }
     for (const removal of this.sync.parkedRemovals()) {
@@ -179,6 +201,7 @@ export class StatusBar implements vscode.Disposable {
         text: `$(warning) ${l10n.t('Pieces OS: sync failed')}`,
         line: l10n.t('Pieces OS still holds your {0} key: removing it failed ({1}). Sync Now tries again.', label, removal.reason),
         severity: 'error',
+        problem: { kind: 'failed' },
       });
     }
     for (const key of this.activeKeysIn('keyring')) {
@@ -186,18 +209,29 @@ export class StatusBar implements vscode.Disposable {
         text: `$(lock) ${l10n.t('Keyring unavailable')}`,
         line: l10n.t('VS Code\'s secret storage did not give "{0}"; it is sent once it does.', key.name),
         severity: 'warning',
+        problem: { kind: 'keyring' },
       });
     }
     const waiting = this.sync.state.pending;
     if (waiting > 0) {
+      // Why it waits, as far as this window knows: a sign-in, Pieces OS away (the worse problem above says
+      // so), or what Pieces OS answered the last try (a 500 is an answer: "when Pieces OS answers" is wrong).
       const signIn = this.activeKeysIn('signIn').length > 0;
+      const answered = state.kind === 'connected' ? this.lastAnswer() : undefined;
+      const count = changesWaiting(waiting);
       problems.push({
-        text: `$(clock) ${l10n.t('Pieces OS: {0}', changesWaiting(waiting))}`,
+        text: `$(clock) ${l10n.t('Pieces OS: {0}', count)}`,
         line: signIn
-          ? l10n.t('{0}: sign in to Pieces to send them.', changesWaiting(waiting))
-          : l10n.t('{0}: sent when Pieces OS answers (Sync Now sends them at once).', changesWaiting(waiting)),
+          ? l10n.t('{0}: sign in to Pieces to send them.', count)
+          : answered
+            ? l10n.t(
+                '{0}: Pieces OS did not take the last try: {1} It is sent again automatically; Sync Now sends it at once.',
+                count,
+                answered,
+              )
+            : l10n.t('{0}: sent when Pieces OS answers (Sync Now sends them at once).', count),
         severity: 'warning',
-        waiting: true,
+        problem: { kind: 'waiting', answeredWithError: !signIn && answered !== undefined },
       });
     }
     return problems;
@@ -211,6 +245,16 @@ export class StatusBar implements vscode.Disposable {
       if (key && this.sync.stateOf(key).kind === kind) keys.push(key);
     }
     return keys;
+  }
+
+  /** What Pieces OS answered the last try of a change that waits (a 500, a busy answer), as a sentence. */
+  private lastAnswer(): string | undefined {
+    for (const key of this.activeKeysIn('waiting')) {
+      const state = this.sync.stateOf(key);
+      const reason = state.kind === 'waiting' ? state.reason?.trim() : undefined;
+      if (reason) return /[.!?…]$/.test(reason) ? reason : `${reason}.`;
+    }
+    return undefined;
   }
 
   /** When Pieces OS last confirmed a call, from the sync records. */

@@ -23,6 +23,7 @@ export type UseKeysDeps = Omit<FlowDeps, 'knobs' | 'terminalsChanged' | 'distPat
 export interface KeyRowExtras {
   readonly badges: string[];
   readonly lines: Array<{ icon: string; text: string }>;
+  readonly inTerminals: boolean;
 }
 
 export class UseKeys implements vscode.Disposable {
@@ -77,7 +78,8 @@ export class UseKeys implements vscode.Disposable {
     const lines: KeyRowExtras['lines'] = [];
     const provider = getProvider(record.provider);
     const label = provider?.label ?? record.provider;
-    if (provider && readTerminalAssignments(this.deps.context.globalState)[record.provider] === record.id) {
+    const inTerminals = !!provider && readTerminalAssignments(this.deps.context.globalState)[record.provider] === record.id;
+    if (provider && inTerminals) {
       badges.push(l10n.t('in terminals'));
       lines.push({ icon: 'terminal', text: l10n.t('New integrated terminals get {0} from this key.', provider.envVar) });
     }
@@ -96,7 +98,7 @@ export class UseKeys implements vscode.Disposable {
         });
       }
     }
-    return { badges, lines };
+    return { badges, lines, inTerminals };
   }
 
   dispose(): void {

@@ -13,18 +13,21 @@ import { RECONNECT_MS, WAIT_MS, type Workbench, escapeRegExp, sha256, until } fr
  */
 export const UI = {
   viewContainer: 'Provider Keys',
-  tree: 'Keys',
+  /** The one view is named as its container, so VS Code shows one title. */
+  tree: 'Provider Keys',
   commands: {
     addKey: 'Provider Keys: Add Key',
     refresh: 'Provider Keys: Refresh',
     importFromEnvironment: 'Provider Keys: Import from Environment',
+    statusActions: 'Provider Keys: Show Pieces OS Connection Actions',
     stopUsingInTerminals: 'Provider Keys: Stop Using in Terminals',
     /** VS Code's own "Focus on <view> View" command for the tree. */
-    focusKeys: 'Provider Keys: Focus on Keys View',
+    focusKeys: 'Provider Keys: Focus on Provider Keys View',
   },
   /** Buttons in the view's title bar and on a key's row (inline), and context-menu items. */
   actions: {
     addKey: 'Add Key…',
+    addProviderKey: 'Add Key for This Provider…',
     updateKey: 'Update (Rotate) Key…',
     deleteKey: 'Delete Key…',
     copyKey: 'Copy Key',
@@ -40,13 +43,20 @@ export const UI = {
     /** Something answers health on the port, but not as Pieces OS does. */
     error: /^Pieces OS: error$/,
   },
+  statusActions: { notRunningFirst: /^Pieces OS Started\? Look Again\b/ },
   welcome: { intro: /Keep your LLM provider API keys/, notRunning: /Pieces OS was not found/ },
   providers: { openai: 'OpenAI', anthropic: 'Anthropic' },
   addTitle: (provider?: string): RegExp => (provider ? new RegExp(`^Add ${provider} Key`) : /^Add Key\b/),
   updateTitle: (name: string): RegExp => new RegExp(`^Update "${name}"`),
+  renameTitle: (name: string): RegExp => new RegExp(`^Rename "${name}"`),
   /** How many steps each flow has (VS Code shows "(n/m)" in the title). */
   steps: { addOpenAI: 4, addLocalOnly: 3, update: 2 },
-  invalid: { empty: /Enter the API key/, space: /has no spaces/, nameLooksLikeKey: /looks like an API key/ },
+  invalid: {
+    empty: /Enter the API key/,
+    space: /has no spaces/,
+    nameLooksLikeKey: /looks like an API key.*It was taken out of the box\.$/,
+    emptyName: /Enter a name for the key/,
+  },
   /** A row's accessible name: a key row starts with the key's name, a provider row with its label. */
   keyRow: (name: string): RegExp => new RegExp(`^${escapeRegExp(name)},`),
   providerRow: (label: string): RegExp => new RegExp(`^${label}\\b`),
@@ -62,6 +72,8 @@ export const UI = {
     /** Not a state: the mark of a key that new terminals get. */
     inTerminals: /, in terminals(,|$)/,
   },
+  /** The words a key row leads with (its label: "in Pieces OS · Work"). */
+  rowWords: { inPiecesOS: 'in Pieces OS', waiting: 'waiting' },
   /** Which key Pieces OS uses: on the key's own row, or named on its provider's row. */
   usedByPieces: {
     keyRow: /(?<!not )used by Pieces OS|^in Pieces OS ·/,
@@ -88,7 +100,7 @@ export const UI = {
     otherProviderWarning:
       /^This looks like a key from Anthropic \(it starts with "sk-ant-"\), not from OpenAI\. Press Enter to add it there instead\.$/,
     savedLocalOnly: (name: string): RegExp =>
-      new RegExp(`Saved "${escapeRegExp(name)}" \\(sk-ant-…[A-Za-z0-9]{4}\\)\\. It is kept in VS Code only`),
+      new RegExp(`Saved "${escapeRegExp(name)}" \\(sk-ant-…[A-Za-z0-9]{4}\\)\\. Local only: Pieces OS does not accept`),
     imported: (name: string, file: string): RegExp =>
       new RegExp(
         `Imported 1 key into VS Code's secret storage: "${escapeRegExp(name)}" \\(OpenAI\\)\\. Pieces OS will use "${escapeRegExp(name)}"\\. A plain-text copy stays in ${escapeRegExp(file)}`,
@@ -118,9 +130,10 @@ export const UI = {
     /** A found key: its provider and mask, with where it was found. */
     item: (provider: string, key: string): RegExp => new RegExp(`^${provider}\\s+sk-[a-z]*-?…${escapeRegExp(key.slice(-4))}\\b`),
     source: (variable: string, file: string): RegExp => new RegExp(`${variable} in ${escapeRegExp(file)}`),
-    alreadyStored: (name: string): RegExp => new RegExp(`Already stored as "${escapeRegExp(name)}"`),
-    /** The key an import from a `.env` file is stored as: named after the file. */
-    name: (file: string): string => `From ${file}`,
+    /** A key found that is stored already: named in the pick's title, not offered. */
+    alreadyStored: (name: string): RegExp => new RegExp(`\\(stored already, not listed: "${escapeRegExp(name)}"\\)`),
+    /** The key an import from a `.env` file is stored as: named after where it was found. */
+    name: (variable: string, file: string): string => `${variable} in ${file}`,
   },
   terminals: {
     variable: 'OPENAI_API_KEY',
@@ -196,6 +209,19 @@ async function expectHeld(ctx: ScenarioContext, key: string | undefined, name?: 
     const shown = key ? openAI?.api_key === UI.maskedTail(key) && openAI.api_key_name === name : openAI === undefined;
     return shown && ctx.holds(key) ? true : undefined;
   });
+}
+
+/** The row of `name` shows `word` whole while `how` (its buttons then cover the end of the row). */
+async function expectWordShown(ctx: ScenarioContext, name: string, word: string, how: 'hovered' | 'selected'): Promise<void> {
+  const { wb } = ctx;
+  const row = wb.row(UI.tree, UI.keyRow(name));
+  if (how === 'hovered') {
+    await wb.waitForQuietTree(row);
+    await row.hover({ timeout: WAIT_MS });
+  }
+  await row.locator('.actions .action-label').first().waitFor({ state: 'visible', timeout: WAIT_MS });
+  if (!(await wb.rowShowsWhole(row, word))) throw new Error(`the ${how} row of "${name}" does not show "${word}" whole`);
+  if (how === 'hovered') await wb.moveMouseAway();
 }
 
 async function expectKeyRow(ctx: ScenarioContext, name: string, state: RegExp, key: string, timeout?: number): Promise<void> {
@@ -298,7 +324,7 @@ async function terminalGets(ctx: ScenarioContext, key: string): Promise<{ set: b
 
 export const STEPS: readonly Step[] = [
   {
-    title: 'nothing running: not running, welcome view; the stand-in starts: connected',
+    title: 'nothing running: not running, welcome view, the status actions start with looking again; the stand-in starts: connected',
     async run(ctx) {
       const { wb } = ctx;
       await wb.waitForStatus(UI.status.notRunning, RECONNECT_MS);
@@ -306,6 +332,22 @@ export const STEPS: readonly Step[] = [
       const welcome = wb.welcomeView().filter({ hasText: UI.welcome.intro });
       await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ timeout: WAIT_MS });
       await ctx.shot('not-running');
+      // The status bar's actions, from the palette: what fixes "not running" first, and rows whose names a
+      // screen reader reads without an icon's id ("refresh  Refresh").
+      await wb.runCommand(UI.commands.statusActions);
+      await wb.waitForQuickInput(UI.status.notRunning);
+      const actions = await until('the status actions', async () => {
+        const rows = await wb.quickPickRows();
+        return rows.length > 0 ? rows : undefined;
+      });
+      if (!UI.statusActions.notRunningFirst.test(actions[0]?.label ?? '')) {
+        throw new Error(`the first status action when Pieces OS is not running is "${actions[0]?.label}"`);
+      }
+      const withIconIds = actions.filter((row) => /^[a-z][a-z-]*\s/.test(row.label) || /\$\(/.test(row.label));
+      if (withIconIds.length > 0) throw new Error(`status actions read out icon ids: ${withIconIds.map((r) => r.label).join(' | ')}`);
+      ctx.say(`  status actions read out: ${actions.map((r) => `"${r.label}"`).join(', ')}`);
+      await wb.page.keyboard.press('Escape');
+      await wb.waitForQuickInputClosed();
       await ctx.standIn.start();
       await wb.waitForStatus(UI.status.connected, RECONNECT_MS);
       await welcome.filter({ hasText: UI.welcome.notRunning }).waitFor({ state: 'detached', timeout: WAIT_MS });
@@ -404,7 +446,7 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'invalid input: a key pasted as a name, an empty key, a key with a space; then a local-only key',
+    title: 'invalid input: a key pasted as a name (taken out at once), an empty key, a key with a space; then a local-only key',
     async run(ctx) {
       const { wb, keys } = ctx;
       const callsBefore = (await ctx.standIn.state()).requests.filter((r) => r.method === 'POST').length;
@@ -417,8 +459,14 @@ export const STEPS: readonly Step[] = [
       const nameStep = atStep(2, UI.steps.addLocalOnly, UI.addTitle(UI.providers.anthropic));
       await wb.waitForQuickInput(nameStep);
       await wb.replaceInput(keys.pastedAsName, 'paste');
-      await enterIsRefused(ctx, UI.invalid.nameLooksLikeKey, nameStep);
+      // The name box is plain text, so a key pasted there is on screen (and in what the browser keeps of a
+      // page): it is refused and taken out of the box at once, before Enter.
+      await until('the key taken out of the name box, and why', async () => {
+        const box = await wb.quickInputState();
+        return box.value === '' && box.error && UI.invalid.nameLooksLikeKey.test(box.message) ? true : undefined;
+      });
       await ctx.shot('invalid-name');
+      await enterIsRefused(ctx, UI.invalid.emptyName, nameStep);
       await wb.replaceInput('Claude', 'type');
       await wb.page.keyboard.press('Enter');
       const keyStep = atStep(3, UI.steps.addLocalOnly);
@@ -522,23 +570,20 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'a second key: the switch question, "Use": the stand-in holds it',
+    title: 'a second key from the provider row\'s menu: the switch question, "Use": the stand-in holds it',
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
-      await wb.click(
-        wb.page.getByRole('button', { name: UI.actions.addKey, exact: true }).filter({ visible: true }).first(),
-        'Add Key in the view title',
-      );
-      await wb.waitForQuickInput(UI.addTitle());
-      await wb.pickByClick(OPENAI);
-      await wb.waitForQuickInput(atStep(2, UI.steps.addOpenAI));
+      // From the provider's row: its menu adds a key for that provider, without asking which.
+      await wb.contextMenu(wb.row(UI.tree, UI.providerRow(OPENAI)), UI.actions.addProviderKey);
+      const steps = UI.steps.addOpenAI - 1;
+      await wb.waitForQuickInput(atStep(1, steps, UI.addTitle(OPENAI)));
       await wb.replaceInput('Work', 'type');
       await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(atStep(3, UI.steps.addOpenAI));
+      await wb.waitForQuickInput(atStep(2, steps));
       await wb.replaceInput(keys.work, 'paste');
       await wb.page.keyboard.press('Enter');
-      await wb.waitForQuickInput(atStep(4, UI.steps.addOpenAI));
+      await wb.waitForQuickInput(atStep(3, steps));
       await wb.page.keyboard.press('Enter');
       const question = await wb.waitForDialog(UI.questions.switchKey('Work'));
       await ctx.shot('switch-question');
@@ -550,20 +595,27 @@ export const STEPS: readonly Step[] = [
       await expectHeld(ctx, keys.work, 'Work');
       await wb.hoverTooltip(wb.row(UI.tree, UI.keyRow('Work')), UI.usedByPieces.tooltip);
       await ctx.shot('two-keys-tooltip');
-      // The README's picture of the tree: no tooltip over the rows.
+      // The README's picture of the tree: no tooltip over the rows, and no row selected (the provider row's
+      // menu left it selected, and a selected row shows its buttons).
       await wb.moveMouseAway();
       await until('no tooltip', async () =>
         (await wb.page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).count()) === 0 ? true : undefined,
       );
+      await wb.clearTreeSelection(UI.tree);
       await ctx.shot('two-keys');
-      // The same at a narrow sidebar (218 px): what a row keeps when there is little room.
+      // The same at a narrow sidebar (218 px): what a row keeps when there is little room. At both widths the
+      // state word survives the row's buttons (shown while the pointer is over it): the end of a row gives way.
+      await expectWordShown(ctx, 'Work', UI.rowWords.inPiecesOS, 'hovered');
       await wb.setSidebarWidth(NARROW_SIDEBAR_PX);
       await ctx.shot('two-keys-218');
+      await expectWordShown(ctx, 'Work', UI.rowWords.inPiecesOS, 'hovered');
+      await ctx.shot('two-keys-218-hovered');
       await wb.setSidebarWidth(DEFAULT_SIDEBAR_PX);
     },
   },
   {
-    title: 'a third key, the question closed with Escape: saved, Pieces OS keeps its key, and the message says so',
+    title:
+      'a third key, the question closed with Escape: saved, Pieces OS keeps its key, and the message says so; F2, Enter and Delete on its row',
     async run(ctx) {
       const { wb, keys } = ctx;
       await wb.clearNotifications();
@@ -576,8 +628,37 @@ export const STEPS: readonly Step[] = [
       await expectUsed(ctx, 'Work', true);
       await expectHeld(ctx, keys.work, 'Work');
       await ctx.shot('question-closed');
-      await wb.contextMenu(wb.row(UI.tree, UI.keyRow('Spare')), UI.actions.deleteKey);
-      await wb.answerDialog(await wb.waitForDialog(UI.questions.deleteKey('Spare')), UI.buttons.confirmDelete);
+      // The keyboard on the focused row, as in the Explorer: F2 renames, Enter updates, Delete deletes;
+      // Enter on a provider row still folds it.
+      wb.keyboardOnly = true;
+      for (const [key, title] of [
+        ['F2', UI.renameTitle('Spare')],
+        ['Enter', UI.updateTitle('Spare')],
+      ] as const) {
+        await wb.focusRowByKeyboard(UI.commands.focusKeys, UI.keyRow('Spare'));
+        await wb.page.keyboard.press(key);
+        await wb.waitForQuickInput(title);
+        await wb.page.keyboard.press('Escape');
+        await wb.waitForQuickInputClosed();
+      }
+      const openai = wb.row(UI.tree, UI.providerRow(OPENAI));
+      // A redraw while the key is pressed (the last change's sync is still being drawn) would make it race.
+      await wb.waitForQuietTree(openai, 1_000);
+      await wb.focusRowByKeyboard(UI.commands.focusKeys, UI.providerRow(OPENAI));
+      const expanded = (): Promise<string | null> => openai.getAttribute('aria-expanded');
+      for (const want of ['false', 'true']) {
+        await wb.page.keyboard.press('Enter');
+        await until(`Enter to ${want === 'true' ? 'unfold' : 'fold'} the OpenAI row`, async () =>
+          (await expanded()) === want ? true : undefined,
+        );
+      }
+      await wb.focusRowByKeyboard(UI.commands.focusKeys, UI.keyRow('Spare'));
+      await wb.page.keyboard.press('Delete');
+      const confirm = await wb.waitForDialog(UI.questions.deleteKey('Spare'));
+      await wb.pressUntilFocused('Tab', new RegExp(`^${UI.buttons.confirmDelete}$`), "the question's Delete button", 6);
+      await wb.page.keyboard.press('Enter');
+      await confirm.waitFor({ state: 'hidden', timeout: WAIT_MS });
+      wb.keyboardOnly = false;
       await wb.waitForNoRow(UI.tree, UI.keyRow('Spare'));
     },
   },
@@ -592,7 +673,12 @@ export const STEPS: readonly Step[] = [
       await wb.waitForNotification(UI.messages.unreachable);
       await expectKeyRow(ctx, 'Work', UI.state.waiting, keys.workOffline);
       await wb.waitForStatus(UI.status.waiting);
-      // The row stays selected after its menu, and a selected row shows its action buttons over its text.
+      // The row stays selected after its menu, and a selected row shows its action buttons: the word stays.
+      await expectWordShown(ctx, 'Work', UI.rowWords.waiting, 'selected');
+      await wb.setSidebarWidth(NARROW_SIDEBAR_PX);
+      await expectWordShown(ctx, 'Work', UI.rowWords.waiting, 'selected');
+      await ctx.shot('waiting-218');
+      await wb.setSidebarWidth(DEFAULT_SIDEBAR_PX);
       await wb.clearTreeSelection(UI.tree);
       await ctx.shot('waiting');
       await ctx.standIn.start();
@@ -700,10 +786,10 @@ export const STEPS: readonly Step[] = [
     },
   },
   {
-    title: 'Import from Environment with the keyboard only: the .env keys listed masked, one as stored; the new one imported, sent',
+    title: 'Import from Environment with the keyboard only: the new .env key listed masked, the stored one named; imported, sent',
     async run(ctx) {
       const { wb, keys } = ctx;
-      const name = UI.imports.name(DOTENV_FILE);
+      const name = UI.imports.name(UI.terminals.variable, DOTENV_FILE);
       await wb.clearNotifications();
       wb.keyboardOnly = true;
       await wb.runCommand(UI.commands.importFromEnvironment);
@@ -712,20 +798,18 @@ export const STEPS: readonly Step[] = [
         const found = await wb.quickPickRows();
         return found.length > 0 ? found : undefined;
       });
-      // The .env file's two keys and nothing else: code-server's environment has none of the catalogue's
-      // variables (run.ts). A row is not printed: were it to show more than a mask, the output would hold it.
+      // The .env file's new key and nothing else: code-server's environment has none of the catalogue's
+      // variables (run.ts), and the Anthropic key stored already is named, not offered (ticking it could do
+      // nothing). A row is not printed: were it to show more than a mask, the output would hold it.
       const openai = rows.filter(
         (row) =>
           UI.imports.item(UI.providers.openai, keys.dotenv).test(row.label) &&
           UI.imports.source(UI.terminals.variable, DOTENV_FILE).test(row.label),
       );
-      const anthropic = rows.filter(
-        (row) =>
-          UI.imports.item(UI.providers.anthropic, keys.anthropic).test(row.label) && UI.imports.alreadyStored('Claude').test(row.label),
-      );
-      if (rows.length !== 2 || openai.length !== 1 || anthropic.length !== 1) {
+      const storedNamed = UI.imports.alreadyStored('Claude').test((await wb.quickInputState()).title);
+      if (rows.length !== 1 || openai.length !== 1 || !storedNamed) {
         throw new Error(
-          `the quick pick lists ${rows.length} keys; the new .env key masked with its source: ${openai.length}; the stored one marked as stored: ${anthropic.length}`,
+          `the quick pick lists ${rows.length} keys; the new .env key masked with its source: ${openai.length}; the stored one named above them: ${storedNamed}`,
         );
       }
       if (rows.some((row) => row.role !== 'checkbox' || row.checked)) {
@@ -767,7 +851,7 @@ export const STEPS: readonly Step[] = [
     title: 'Use in Terminals from the context menu: a new terminal has OPENAI_API_KEY (its SHA-256 matches)',
     async run(ctx) {
       const { wb, keys } = ctx;
-      const name = UI.imports.name(DOTENV_FILE);
+      const name = UI.imports.name(UI.terminals.variable, DOTENV_FILE);
       const variable = UI.terminals.variable;
       await wb.clearNotifications();
       await wb.contextMenu(wb.row(UI.tree, UI.keyRow(name)), UI.actions.useInTerminals);
@@ -811,7 +895,7 @@ export const STEPS: readonly Step[] = [
     title: 'reload with that terminal open: it comes back; new terminals still get the key; Stop Using (keyboard): they do not',
     async run(ctx) {
       const { wb, keys } = ctx;
-      const name = UI.imports.name(DOTENV_FILE);
+      const name = UI.imports.name(UI.terminals.variable, DOTENV_FILE);
       const variable = UI.terminals.variable;
       // VS Code keeps terminals across a reload (persistent sessions): the shell that has the key lives
       // on, and its buffer is replayed; the leak scan covers whatever that leaves on disk.

@@ -15,6 +15,8 @@ export const RECONNECT_MS = 75_000 * SCALE;
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** An action's accessible name (a menu item, a row's button): its title, then the key bound to it if any. */
+const actionName = (item: string): RegExp => new RegExp(`^${escapeRegExp(item)}(\\s|$)`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `probe` returns something other than undefined; fails with `what` and the last value seen. */
@@ -159,12 +161,49 @@ export class Workbench {
     );
   }
 
+  /**
+   * Whether `text` shows whole in a tree row: not cut by the row's end (a narrow sidebar), nor hidden by
+   * the action buttons a hovered, focused or selected row shows.
+   */
+  async rowShowsWhole(row: Locator, text: string): Promise<boolean> {
+    return row.evaluate((element, wanted) => {
+      // Runs in the page; the test build has no DOM types, hence the casts.
+      type Rect = { left: number; right: number };
+      type Node = { textContent: string | null; nodeType: number; childNodes: ArrayLike<Node>; getBoundingClientRect(): Rect };
+      const root = element as unknown as Node & { querySelector(selector: string): Node | null };
+      const container = root.querySelector('.monaco-icon-label-container');
+      const doc = (
+        globalThis as unknown as {
+          document: {
+            createRange(): { setStart(n: Node, o: number): void; setEnd(n: Node, o: number): void; getBoundingClientRect(): Rect };
+          };
+        }
+      ).document;
+      if (!container) return false;
+      const texts: Node[] = [];
+      const walk = (node: Node): void => {
+        if (node.nodeType === 3) texts.push(node);
+        for (const child of Array.from(node.childNodes)) walk(child);
+      };
+      walk(container);
+      for (const node of texts) {
+        const at = (node.textContent ?? '').indexOf(wanted);
+        if (at < 0) continue;
+        const range = doc.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + wanted.length);
+        return range.getBoundingClientRect().right <= container.getBoundingClientRect().right + 0.5;
+      }
+      return false;
+    }, text);
+  }
+
   /** Clicks an inline action of a tree row (shown on hover). */
   async inlineAction(row: Locator, action: string): Promise<void> {
     this.mouse(`inline action ${action}`);
     await this.waitForQuietTree(row);
     await row.hover({ timeout: WAIT_MS });
-    await row.getByRole('button', { name: action, exact: true }).click({ timeout: WAIT_MS });
+    await row.getByRole('button', { name: actionName(action) }).click({ timeout: WAIT_MS });
     await this.moveMouseAway();
   }
 
@@ -204,7 +243,8 @@ export class Workbench {
   async contextMenu(row: Locator, item: string): Promise<void> {
     await this.waitForQuietTree(row);
     await this.click(row, 'a tree row', { button: 'right' });
-    const entry = this.page.getByRole('menuitem', { name: item, exact: true });
+    // An item with a key binding reads out its key after its title ("Delete Key… Delete").
+    const entry = this.page.getByRole('menuitem', { name: actionName(item) });
     await entry.waitFor({ state: 'visible', timeout: WAIT_MS });
     // A menu item ignores mouse-up for its first 100 ms (so the right-click that opened the menu cannot
     // choose an item); a person is never that quick, but Playwright is.
@@ -283,6 +323,8 @@ export class Workbench {
   /** Focuses a tree with its "Focus on … View" command, then moves to the row whose accessible name matches. */
   async focusRowByKeyboard(focusCommand: string, name: RegExp): Promise<void> {
     await this.runCommand(focusCommand);
+    // The command runs once the palette has closed: a key pressed before then goes to the row focused before.
+    await this.waitForQuickInputClosed();
     await until('the tree to have keyboard focus', async () => {
       const focused = await this.focusedName();
       // The tree itself (no row focused yet) or one of its rows.
@@ -299,7 +341,7 @@ export class Workbench {
   async contextMenuByKeyboard(item: string): Promise<void> {
     await this.page.keyboard.press('Shift+F10');
     await this.page.getByRole('menu').first().waitFor({ state: 'visible', timeout: WAIT_MS });
-    await this.pressUntilFocused('ArrowDown', new RegExp(`^${escapeRegExp(item)}$`), 'the context menu');
+    await this.pressUntilFocused('ArrowDown', actionName(item), 'the context menu');
     await this.page.keyboard.press('Enter');
   }
 

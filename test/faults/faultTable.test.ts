@@ -10,7 +10,7 @@ const OPERATIONS: readonly Operation[] = ['create', 'update', 'delete'];
 // ---- The expectation table -------------------------------------------------------------------------
 // Words shared by many cells, so that each row below reads as what differs.
 
-/** What the flow says was done, before it says how Pieces OS took it. */
+/** What the flow says was saved in VS Code, after it says what went wrong with Pieces OS. */
 const DONE: Record<Operation, string> = {
   create: 'Saved "Personal" (sk-…new2).',
   update: 'Updated "Personal" (sk-…new2).',
@@ -20,7 +20,8 @@ const DONE: Record<Operation, string> = {
 const AS_BEFORE: Record<Operation, string> = { create: 'holds none', update: 'holds ours', delete: 'holds ours' };
 /** … and when the call may have been applied: the delete is still sent, the update is no longer confirmed. */
 const MAYBE: Record<Operation, string> = { create: 'holds maybe', update: 'holds ours, unconfirmed', delete: 'holds ours' };
-const WAITS = 'The change waits and is sent when Pieces OS answers. [Retry, Select Service URL, Show Log]';
+const WAITS = (op: Operation): string =>
+  `The change waits and is sent when Pieces OS answers. ${DONE[op]} [Retry, Select Service URL, Show Log]`;
 const PATHS: Record<Operation, string> = {
   create: '/external_provider/api_key/create',
   update: '/external_provider/api_key/update',
@@ -51,19 +52,19 @@ const parked = (operation: Operation): string => `parked · ${MAYBE[operation]}`
 
 const EXPECTED: Record<string, Record<Operation, Cell>> = {
   'connection refused': row({
-    message: (op) => `warning: ${DONE[op]} Pieces OS is not running at <url> (connection refused). ${WAITS}`,
+    message: (op) => `warning: Pieces OS is not running at <url> (connection refused). Start Pieces OS. ${WAITS(op)}`,
     key: 'waiting',
     queue: retried(1, AS_BEFORE),
     recovery: 'retry',
   }),
   'reset mid-body': row({
-    message: (op) => `warning: ${DONE[op]} Pieces OS at <url> closed the connection before answering. ${WAITS}`,
+    message: (op) => `warning: Pieces OS at <url> closed the connection before answering. ${WAITS(op)}`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
   }),
   timeout: row({
-    message: (op) => `warning: ${DONE[op]} Pieces OS at <url> did not answer in time. ${WAITS}`,
+    message: (op) => `warning: Pieces OS at <url> did not answer in time. ${WAITS(op)}`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
@@ -72,15 +73,15 @@ const EXPECTED: Record<string, Record<Operation, Cell>> = {
   '401': row({
     message: (op) =>
       op === 'delete'
-        ? `error: ${DONE[op]} Pieces OS refused to remove the key it holds (401), so it may still use it. Retry sends the removal again. [Retry, Show Log]`
-        : `error: ${DONE[op]} Pieces OS rejected "Personal" (401). Check the key and its organization id. [${op === 'update' ? 'Restore Previous Key, ' : ''}Update Key, Show Log]`,
+        ? `error: Pieces OS refused to remove the key it holds (401), so it may still use it. Retry sends the removal again. ${DONE[op]} [Retry, Show Log]`
+        : `error: Pieces OS rejected "Personal" (401). Check the key and its organization id. ${DONE[op]} [${op === 'update' ? 'Restore Previous Key, ' : ''}Update Key, Show Log]`,
     key: 'rejected',
     queue: parked,
     recovery: 'Sync Now',
   }),
   '403': row({
     message: (op) =>
-      `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 403): Forbidden (stand-in fault). [Retry, Show Log]`,
+      `error: Pieces OS could not store the change: Pieces OS refused the request (status 403): Forbidden (stand-in fault). ${DONE[op]} [Retry, Show Log]`,
     key: 'failed',
     queue: parked,
     recovery: 'Sync Now',
@@ -88,42 +89,42 @@ const EXPECTED: Record<string, Record<Operation, Cell>> = {
   // Judgement: a Pieces OS without the endpoint is told to update; the change waits for the user (parked).
   '404 (no such endpoint)': row({
     message: (op) =>
-      `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS at <url> does not offer POST ${PATHS[op]} (404). Update Pieces OS. [Retry, Show Log]`,
+      `error: Pieces OS could not store the change: Pieces OS at <url> does not offer POST ${PATHS[op]} (404). Update Pieces OS. ${DONE[op]} [Retry, Show Log]`,
     key: 'failed',
     queue: parked,
     recovery: 'Sync Now',
   }),
   '409': row({
     message: (op) =>
-      `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 409): Conflict (stand-in fault). [Retry, Show Log]`,
+      `error: Pieces OS could not store the change: Pieces OS refused the request (status 409): Conflict (stand-in fault). ${DONE[op]} [Retry, Show Log]`,
     key: 'failed',
     queue: parked,
     recovery: 'Sync Now',
   }),
   '422': row({
     message: (op) =>
-      `error: ${DONE[op]} Pieces OS could not store the change: Pieces OS refused the request (status 422): Unprocessable Entity (stand-in fault). [Retry, Show Log]`,
+      `error: Pieces OS could not store the change: Pieces OS refused the request (status 422): Unprocessable Entity (stand-in fault). ${DONE[op]} [Retry, Show Log]`,
     key: 'failed',
     queue: parked,
     recovery: 'Sync Now',
   }),
   '429 with Retry-After: 7': row({
     message: (op) =>
-      `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS is busy (status 429); trying again in 7 s. [Retry, Show Log]`,
+      `warning: Pieces OS could not store the change yet: Pieces OS is busy (status 429); trying again in 7 s. ${DONE[op]} [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(7, MAYBE),
     recovery: 'retry',
   }),
   '500': row({
     message: (op) =>
-      `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS failed with status 500: Internal Server Error. It is sent again automatically. [Retry, Show Log]`,
+      `warning: Pieces OS could not store the change yet: Pieces OS failed with status 500: Internal Server Error. It is sent again automatically. ${DONE[op]} [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
   }),
   '503 without Retry-After': row({
     message: (op) =>
-      `warning: ${DONE[op]} Pieces OS could not store the change yet: Pieces OS is busy (status 503); trying again later. [Retry, Show Log]`,
+      `warning: Pieces OS could not store the change yet: Pieces OS is busy (status 503); trying again later. ${DONE[op]} [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
@@ -131,21 +132,21 @@ const EXPECTED: Record<string, Record<Operation, Cell>> = {
   // Judgement: a 2xx that cannot be read may have been acted on: say so, and do not claim it failed.
   '200 with garbage': row({
     message: (op) =>
-      `error: ${DONE[op]} Pieces OS sent a response this extension does not understand: not JSON ("{not json"). Whether Pieces OS took the change is not known; Retry sends it again. [Retry, Show Log]`,
+      `error: Pieces OS sent a response this extension does not understand: not JSON ("{not json"). Whether Pieces OS took the change is not known; Retry sends it again. ${DONE[op]} [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
   }),
   '200 with the wrong shape': row({
     message: (op) =>
-      `error: ${DONE[op]} Pieces OS sent a response this extension does not understand: the response's "metadata.open_AI.api_key" is not a string. Whether Pieces OS took the change is not known; Retry sends it again. [Retry, Show Log]`,
+      `error: Pieces OS sent a response this extension does not understand: the response's "metadata.open_AI.api_key" is not a string. Whether Pieces OS took the change is not known; Retry sends it again. ${DONE[op]} [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
   }),
   'oversized body (2 MiB)': row({
     message: (op) =>
-      `error: ${DONE[op]} Pieces OS sent a response this extension does not understand: the answer is larger than 1024 KB; the rest was not read. Whether Pieces OS took the change is not known; Retry sends it again. [Retry, Show Log]`,
+      `error: Pieces OS sent a response this extension does not understand: the answer is larger than 1024 KB; the rest was not read. Whether Pieces OS took the change is not known; Retry sends it again. ${DONE[op]} [Retry, Show Log]`,
     key: 'waiting',
     queue: retried(1, MAYBE),
     recovery: 'retry',
@@ -154,13 +155,13 @@ const EXPECTED: Record<string, Record<Operation, Cell>> = {
   // nothing answers, and the user can point the extension elsewhere.
   'impostor after restart': row({
     message: (op) =>
-      `warning: ${DONE[op]} The service at <url> does not answer as Pieces OS does (GET /user: 404), so no key is sent to it. Check that Pieces OS runs there. ${WAITS}`,
+      `warning: The service at <url> does not answer as Pieces OS does (GET /user: 404), so no key is sent to it. Check that Pieces OS runs there. ${WAITS(op)}`,
     key: 'waiting',
     queue: retried(1, AS_BEFORE),
     recovery: 'retry',
   }),
   'not signed in': row({
-    message: (op) => `warning: ${DONE[op]} Sign in to Pieces so that Pieces OS gets the change; it waits until then. [Retry]`,
+    message: (op) => `warning: Sign in to Pieces so that Pieces OS gets the change; it waits until then. ${DONE[op]} [Retry]`,
     key: 'signIn',
     queue: retried(1, AS_BEFORE),
     recovery: 'retry',

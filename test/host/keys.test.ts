@@ -97,7 +97,7 @@ describe('key management in VS Code', function () {
     const prompter = await run(Commands.addKey, addOpenAI('Personal', KEY_1, 'org-FAKEhost01'));
     assert.deepEqual(
       prompter.asked.map((a) => `${a.kind} ${a.step}`),
-      ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4'],
+      ['pick undefined', 'input 2/4', 'input 3/4', 'input 4/4'],
     );
     assert.equal(prompter.asked[2]?.password, true, 'the key box hides what is typed');
     const [record] = api.store.list();
@@ -106,7 +106,7 @@ describe('key management in VS Code', function () {
     const rows = await tree();
     assert.deepEqual(
       rows.OpenAI?.map(({ label, description, contextValue }) => ({ label, description, contextValue })),
-      [{ label: 'Personal', description: 'in Pieces OS · …0001', contextValue: 'key.syncable.active' }],
+      [{ label: 'in Pieces OS · Personal', description: '…0001', contextValue: 'key.syncable.active' }],
     );
     assert.match(rows.OpenAI?.[0]?.accessible ?? '', /^Personal, OpenAI key sk-…0001, used by Pieces OS, synced$/);
     assert.deepEqual(standIn.openAI, { api_key: KEY_1, api_key_name: 'Personal', organization_key: 'org-FAKEhost01' });
@@ -122,7 +122,10 @@ describe('key management in VS Code', function () {
 
     await run(Commands.updateKey, [{ input: KEY_2 }, { input: '' }], { record: first });
     assert.equal(standIn.openAI?.api_key, KEY_2);
-    assert.equal((await tree()).OpenAI?.[0]?.description, 'in Pieces OS · …0002');
+    assert.deepEqual(
+      (await tree()).OpenAI?.map(({ label, description }) => ({ label, description })),
+      [{ label: 'in Pieces OS · Personal', description: '…0002' }],
+    );
 
     await run(Commands.renameKey, [{ input: 'Home' }], first.id);
     assert.equal(standIn.openAI?.api_key_name, 'Home');
@@ -141,8 +144,8 @@ describe('key management in VS Code', function () {
     // An update names every field: the empty organization clears the one a previous key may have set.
     assert.deepEqual(standIn.openAI, { api_key: KEY_3, api_key_name: 'Work', organization_key: '' });
 
-    // Deleting the key Pieces OS uses asks one question: which key takes over.
-    await run(Commands.deleteKey, [{ pick: (items) => items.find((i) => i.label.includes('uses "Home"')) }], { record: second });
+    // Deleting the key Pieces OS uses asks which key takes over, then confirms as every delete does.
+    await run(Commands.deleteKey, [{ pick: 'Use "Home"' }, { confirm: true }], { record: second });
     assert.equal(standIn.openAI?.api_key, KEY_2);
     assert.equal(await api.secrets.get(`providerKeys.secret.${second.id}`), undefined);
 
@@ -210,12 +213,27 @@ describe('key management in VS Code', function () {
         view.lines.some((l) => /1 change waiting/.test(l)),
         `every problem in the tooltip: ${view.lines.join(' | ')}`,
       );
-      assert.match((await tree()).OpenAI?.[0]?.description ?? '', /waiting$/);
+      assert.match((await tree()).OpenAI?.[0]?.label ?? '', /^waiting · Personal$/);
     } finally {
       await standIn.restart();
     }
     await vscode.commands.executeCommand(Commands.refresh);
     assert.equal(standIn.openAI?.api_key, KEY_1, 'the waiting change was sent when Pieces OS came back');
+  });
+
+  it('leads a row with its state word and keeps the whole name (VS Code cuts the end of a narrow row)', async () => {
+    await run(Commands.addKey, addOpenAI('Work (old laptop) key', KEY_1));
+    await run(Commands.addKey, [...addOpenAI('Personal', KEY_2), { confirm: false }]);
+    assert.deepEqual(
+      (await tree()).OpenAI?.map(({ label, description }) => ({ label, description })),
+      [
+        // A key Pieces OS does not use has no word on its row: its icon says so, and its tooltip and accessible name in words.
+        { label: 'Personal', description: '…0002' },
+        { label: 'in Pieces OS · Work (old laptop) key', description: '…0001' },
+      ],
+    );
+    const [inactive] = (await tree()).OpenAI ?? [];
+    assert.match(inactive?.accessible ?? '', /^Personal, OpenAI key sk-…0002, not used by Pieces OS$/);
   });
 
   it('marks the key rejected on 401, offers Update Key, and the status bar says so', async () => {
@@ -226,11 +244,30 @@ describe('key management in VS Code', function () {
     assert.deepEqual(prompter.messages.find((m) => m.severity === 'error')?.buttons, ['Update Key', 'Show Log']);
     assert.match(api.statusBar.view().text, /key rejected/);
     const node: TreeNode = { kind: 'key', record: record! };
-    // The problem takes the place of "in Pieces OS", so that it fits the default sidebar width.
-    assert.equal(String(api.tree.getTreeItem(node).description), '…0001 · rejected');
+    // The problem takes the place of "in Pieces OS", before the name: the end of a row is what VS Code cuts.
+    assert.equal(api.tree.getTreeItem(node).label, 'rejected · Personal');
+    assert.equal(String(api.tree.getTreeItem(node).description), '…0001');
     // Pieces OS never held it: the row says it was chosen for Pieces OS, not that Pieces OS uses it.
     assert.match(api.tree.getTreeItem(node).accessibilityInformation?.label ?? '', /, chosen for Pieces OS, rejected$/);
     assert.doesNotMatch(api.tree.getTreeItem(node).accessibilityInformation?.label ?? '', /used by Pieces OS/);
+  });
+
+  it('a 500 is an answer: the status bar quotes it rather than "sent when Pieces OS answers", and offers Sync Now first', async () => {
+    // Every try fails until the faults are cleared, so the retry (1 s later) does not race the assertions.
+    standIn.failNext(100, 'serverError', { paths: ['/external_provider/api_key/create'] });
+    try {
+      await run(Commands.addKey, addOpenAI('Personal', KEY_1));
+      const view = api.statusBar.view();
+      assert.match(view.text, /1 change waiting$/);
+      assert.deepEqual(view.problem, { kind: 'waiting', answeredWithError: true });
+      assert.deepEqual(view.lines, [
+        '1 change waiting: Pieces OS did not take the last try: Pieces OS failed with status 500: Internal Server Error. It is sent again automatically; Sync Now sends it at once.',
+      ]);
+    } finally {
+      standIn.clearFaults();
+    }
+    await vscode.commands.executeCommand(Commands.syncNow);
+    assert.equal(standIn.openAI?.api_key, KEY_1);
   });
 
   it('names a removal Pieces OS refused in the status bar, and Sync Now sends it again', async () => {

@@ -45,6 +45,9 @@ describe('offline-first sync in VS Code', function () {
     assert.equal(item.contextValue, 'drift');
     assert.match(String(item.description), /…pcs9 · Set in Pieces/);
     assert.match(api.statusBar.view().text, /Pieces OS: holds another key/);
+    // What a screen reader reads: the row, then its sentence, without a space before a full stop.
+    assert.match(item.accessibilityInformation?.label ?? '', /^Pieces OS holds another key, …pcs9 · Set in Pieces\. Pieces OS holds /);
+    assert.doesNotMatch(item.accessibilityInformation?.label ?? '', / \.|\s{2}/);
 
     api.setPrompter(new ScriptedPrompter([]));
     try {
@@ -77,9 +80,12 @@ describe('offline-first sync in VS Code', function () {
     assert.equal(api.tree.getTreeItem(provider).tooltip, 'OpenAI: Pieces OS holds no OpenAI key; you chose "Mine".');
     const [drift, key] = api.tree.getChildren(provider);
     assert.equal(api.tree.getTreeItem(drift!).label, 'Pieces OS holds no key');
+    assert.match(
+      api.tree.getTreeItem(drift!).accessibilityInformation?.label ?? '',
+      /^Pieces OS holds no key\. Pieces OS holds no OpenAI key;/,
+    );
     const row = api.tree.getTreeItem(key!);
-    assert.doesNotMatch(String(row.description), /in Pieces OS ·/, 'the row does not say "in Pieces OS"');
-    assert.match(String(row.description), /· not in Pieces OS$/);
+    assert.equal(row.label, 'not in Pieces OS · Mine', 'the row does not say "in Pieces OS"');
     assert.equal((row.iconPath as vscode.ThemeIcon).id, 'warning', 'not the green synced icon');
     assert.match(row.accessibilityInformation?.label ?? '', /, chosen for Pieces OS, not in Pieces OS$/);
     api.setPrompter(new ScriptedPrompter([]));

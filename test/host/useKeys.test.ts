@@ -35,7 +35,7 @@ describe('using the keys', function () {
       assert.match(tooltipText(await keyRow(id)), /Verified: OpenAI accepted it/);
       fake.expectedKey = 'sk-another-key-000000000000000000';
       await run(Commands.verifyKey, [], id);
-      assert.equal((await keyRow(id)).description, 'in Pieces OS · …0001 · rejected by OpenAI');
+      assert.equal((await keyRow(id)).description, '…0001 · rejected by OpenAI');
     });
   });
 
@@ -71,7 +71,9 @@ describe('using the keys', function () {
       const description = collection.description;
       assert.match(typeof description === 'string' ? description : (description?.value ?? ''), /OPENAI_API_KEY \("Personal"\)/);
       assert.match(prompter.messages.at(-1)?.message ?? '', /^New terminals get OPENAI_API_KEY from "Personal"/);
-      assert.equal((await keyRow(id)).description, 'in Pieces OS · …0001 · in terminals');
+      assert.equal((await keyRow(id)).description, '…0001 · in terminals');
+      // Its menu offers Stop Using in Terminals, not Use in Terminals (package.json's when clauses read this).
+      assert.equal((await keyRow(id)).contextValue, 'key.syncable.active.terminals');
       assert.equal(await terminalSees('OPENAI_API_KEY'), sha256(KEY_1), 'a new terminal does not see the key');
 
       await api.store.rotate(id, KEY_2);
@@ -81,7 +83,8 @@ describe('using the keys', function () {
       await run(Commands.stopUsingInTerminals, [], id);
       assert.equal(collection.get('OPENAI_API_KEY'), undefined);
       assert.equal(await terminalSees('OPENAI_API_KEY'), sha256(''));
-      assert.equal((await keyRow(id)).description, 'in Pieces OS · …0002');
+      assert.equal((await keyRow(id)).description, '…0002');
+      assert.equal((await keyRow(id)).contextValue, 'key.syncable.active');
       assertGlobalStateClean();
       assertMessagesClean(prompter);
     });
@@ -93,7 +96,7 @@ describe('using the keys', function () {
       const prompter = await run(Commands.useInTerminals, [], second);
       assert.match(prompter.messages.at(-1)?.message ?? '', /It replaces "Personal": one key per variable\.$/);
       assert.equal(api.useKeys.collection.get('OPENAI_API_KEY')?.value, KEY_2);
-      assert.equal((await keyRow(first)).description, 'in Pieces OS · …0001', 'no longer in terminals');
+      assert.equal((await keyRow(first)).description, '…0001', 'no longer in terminals');
 
       await run(Commands.deleteKey, [{ confirm: true }], second);
       await until('the variable to be removed', () => api.useKeys.collection.get('OPENAI_API_KEY') === undefined);

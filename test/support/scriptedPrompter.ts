@@ -30,8 +30,8 @@ export interface Asked {
   /** input: the text under the box; confirm (and ask): the question's detail. */
   prompt?: string;
   labels?: string[];
-  /** pick and pickMany: the items as offered (label, description, detail). */
-  items?: Array<{ label: string; description?: string; detail?: string }>;
+  /** pick and pickMany: the items as offered (label, icon, description, detail). */
+  items?: Array<{ label: string; icon?: string; description?: string; detail?: string }>;
   /** input: the titles of its extra buttons. */
   buttons?: string[];
 }
@@ -39,6 +39,8 @@ export interface Asked {
 export class ScriptedPrompter implements Prompter {
   readonly asked: Asked[] = [];
   readonly refusals: string[] = [];
+  /** The refusals a real box shows as they are typed, before Enter (InputCheck.atOnce). */
+  readonly refusedAtOnce: string[] = [];
   readonly warnings: string[] = [];
   readonly messages: Array<{ severity: Severity; message: string; buttons: string[] }> = [];
   /** The button to press on the next message whose text matches; default none. */
@@ -120,6 +122,7 @@ export class ScriptedPrompter implements Prompter {
       const check = options.validate?.(answer.input);
       if (check?.severity === 'error') {
         this.refusals.push(check.message);
+        if (check.atOnce) this.refusedAtOnce.push(check.message);
         continue;
       }
       if (check?.severity === 'warning') this.warnings.push(check.message);
@@ -156,9 +159,15 @@ export class ScriptedPrompter implements Prompter {
   }
 }
 
-function offered(items: Array<PickItem<unknown>>): Array<{ label: string; description?: string; detail?: string }> {
+function offered(items: Array<PickItem<unknown>>): Array<{ label: string; icon?: string; description?: string; detail?: string }> {
+  for (const item of items) {
+    // A screen reader reads `$(sync)` out as "sync": icons go in `icon`.
+    const text = [item.label, item.description, item.detail].join('\n');
+    if (text.includes('$(')) throw new Error(`a quick pick item reads out an icon id: ${JSON.stringify(text)}`);
+  }
   return items.map((i) => ({
     label: i.label,
+    ...(i.icon ? { icon: i.icon } : {}),
     ...(i.description ? { description: i.description } : {}),
     ...(i.detail ? { detail: i.detail } : {}),
   }));

@@ -71,7 +71,7 @@ describe('.env files (parsed by dotenv)', () => {
       ['google', GEMINI],
     ]);
     assert.equal(describeSources(found[1]?.sources ?? []), 'GOOGLE_API_KEY in apps/web/.env.local');
-    assert.equal(found[0]?.suggestedName, 'From apps/web/.env.local');
+    assert.equal(found[0]?.suggestedName, 'OPENAI_API_KEY in apps/web/.env.local');
   });
 
   it('takes OPENAI_ORG_ID along with the OpenAI key from the same file', () => {
@@ -100,7 +100,7 @@ describe('the environment', () => {
       ['anthropic', ANTHROPIC],
     ]);
     assert.deepEqual(found[0]?.sources, [{ kind: 'environment', variable: 'OPENAI_API_KEY' }]);
-    assert.equal(found[0]?.suggestedName, 'From environment');
+    assert.equal(found[0]?.suggestedName, 'OPENAI_API_KEY (environment)');
   });
 
   it('merges the same value found in several places into one candidate that names them all', () => {

@@ -20,6 +20,14 @@ describe('messages and their translations', () => {
     assert.equal(l10n.t('Add {0} Key', 'OpenAI'), 'OpenAI-Schlüssel hinzufügen');
   });
 
+  it('no message holds Markdown backticks: a notification shows them as they are', () => {
+    const bundle = JSON.parse(readFileSync(path.join(REPO_ROOT, 'l10n', 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
+    assert.deepEqual(
+      Object.keys(bundle).filter((message) => message.includes('`')),
+      [],
+    );
+  });
+
   it('in English (no translations), messages are formatted as written', () => {
     setTranslations(undefined);
     assert.deepEqual(validateKeyName(''), { ok: false, error: ENTER_NAME });

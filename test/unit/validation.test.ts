@@ -120,6 +120,18 @@ describe('validateOrganizationId', () => {
       if (result.ok) assert.equal(result.value, input.trim());
     });
   }
+
+  it('refuses a key pasted into the organization box as it is typed (the box shows it), and says where it goes', () => {
+    for (const key of ['sk-proj-FAKE0000000000000000000000000000', 'sk-ant-api03-FAKEabcdef0000', 'FAKEmistral000000000000000000000']) {
+      const result = validateOrganizationId(key);
+      assert.ok(!result.ok && result.keyLike, key);
+      assert.match(result.error, /^That looks like an API key, not an organization id;.*paste the key in the key box\.$/);
+    }
+    // An organization id is not a key, however long its run of letters and digits.
+    assert.ok(validateOrganizationId('org-ab12cd34ef56gh78ij90kl12').ok);
+    const short = validateOrganizationId('FAKE000000000000000000');
+    assert.ok(!short.ok && !short.keyLike, 'an id of the wrong shape waits for Enter, as before');
+  });
 });
 
 describe('validateKeyName', () => {
@@ -182,6 +194,7 @@ describe('validateKeyName', () => {
       const result = validateKeyName(name);
       assert.ok(!result.ok, `${name} was accepted`);
       assert.match(result.error, /looks like an API key .*stored in plain text/);
+      assert.ok(result.keyLike, 'shown as it is typed, before Enter');
       assert.ok(!result.error.includes(name), 'the message quotes the name');
     });
   }

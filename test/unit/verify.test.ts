@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { PROVIDER_APIS } from '../../src/core/providers/apis';
 import { PROVIDERS } from '../../src/core/providers/catalogue';
-import { type VerifyOutcome, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../src/core/providers/verify';
+import { type VerifyOutcome, checkVerifyBaseUrl, describeOutcome, outcomeForLog, verifyKey } from '../../src/core/providers/verify';
 import { type FakeProvider, startFakeProvider } from '../support/fakeProvider';
 
 const KEYS: Record<string, string> = {
@@ -102,13 +102,27 @@ describe('Verify Key against a fake provider', function () {
         const port = await closedPort();
         const { outcome, url } = await verify(undefined, `http://127.0.0.1:${port}/${provider.id}`);
         assert.deepEqual(outcome, { kind: 'network', reason: 'ECONNREFUSED' });
-        assert.match(
+        assert.equal(
           describeOutcome(outcome, provider.label, 'Work', url),
-          new RegExp(`Could not reach ${provider.label} at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+          `Could not reach ${provider.label}: 127.0.0.1:${port} refused the connection (ECONNREFUSED). Nothing was changed. Check the internet connection; behind a company proxy, set "providerKeys.verify.baseUrls" to the proxy's address for ${provider.label}.`,
         );
+        assert.equal(outcomeForLog(outcome), 'no answer (ECONNREFUSED)');
       });
     });
   }
+
+  it('offline: says in words that the address could not be looked up, and where a company proxy goes', () => {
+    const outcome: VerifyOutcome = { kind: 'network', reason: 'EAI_AGAIN' };
+    assert.equal(
+      describeOutcome(outcome, 'OpenAI', 'Work', 'https://api.openai.com/v1/models'),
+      'Could not reach OpenAI: the address api.openai.com could not be looked up; this computer may be offline (EAI_AGAIN). Nothing was changed. Check the internet connection; behind a company proxy, set "providerKeys.verify.baseUrls" to the proxy\'s address for OpenAI.',
+    );
+    assert.equal(outcomeForLog(outcome), 'no answer (EAI_AGAIN)', 'the log says what happened, not "→ network"');
+    assert.match(
+      describeOutcome({ kind: 'network', reason: 'SELF_SIGNED_CERT_IN_CHAIN' }, 'OpenAI', 'Work', 'https://api.openai.com/v1/models'),
+      /^Could not reach OpenAI: api\.openai\.com's certificate is not trusted here/,
+    );
+  });
 
   it('429 is "limited" and a 5xx "unexpected": neither says anything about the key', async () => {
     fake.expectedKey = KEYS.openai as string;

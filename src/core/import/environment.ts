@@ -48,31 +48,32 @@ export function isDotenvFileName(name: string): boolean {
 
 /** Keys in an environment object, such as the extension host's `process.env`. */
 export function candidatesFromEnvironment(env: Readonly<Record<string, string | undefined>>): Candidate[] {
-  return collect(env, (variable) => ({ kind: 'environment', variable }), l10n.t('From environment'));
+  return collect(env, (variable) => ({ kind: 'environment', variable }));
 }
 
 /** Keys in the text of one `.env` file; `file` is how the file is named to the user (a relative path). */
 export function candidatesFromDotenv(text: string, file: string): Candidate[] {
-  return collect(parse(text), (variable) => ({ kind: 'dotenv', variable, file }), l10n.t('From {0}', file));
+  return collect(parse(text), (variable) => ({ kind: 'dotenv', variable, file }));
 }
 
-function collect(
-  vars: Readonly<Record<string, string | undefined>>,
-  source: (variable: string) => CandidateSource,
-  name: string,
-): Candidate[] {
+/**
+ * Keys in `vars`, each named after where it was found ("OPENAI_API_KEY in .env.local", "GROQ_API_KEY
+ * (environment)"), so that two imports are told apart, and from keys typed by hand.
+ */
+function collect(vars: Readonly<Record<string, string | undefined>>, source: (variable: string) => CandidateSource): Candidate[] {
   const found: Candidate[] = [];
   for (const provider of PROVIDERS) {
     for (const variable of variablesOf(provider.id)) {
       const secret = vars[variable]?.trim();
       if (!secret) continue; // unset or empty: nothing to import
       const organization = provider.id === 'openai' ? vars[OPENAI_ORG_ENV]?.trim() : undefined;
+      const from = source(variable);
       found.push({
         provider: provider.id,
         secret,
         ...(organization ? { organization } : {}),
-        sources: [source(variable)],
-        suggestedName: name,
+        sources: [from],
+        suggestedName: describeSources([from]),
       });
     }
   }

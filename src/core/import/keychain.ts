@@ -125,15 +125,15 @@ export function unavailableMessage(kind: KeychainUnavailableKind, detail?: strin
       );
     case 'libraryMissing':
       return l10n.t(
-        'Import from OS Keychain needs the libsecret library, which is not installed. Install it (for example `sudo apt install libsecret-1-0`) and try again.',
+        'Import from OS Keychain needs the libsecret library, which is not installed. Install it (for example with "sudo apt install libsecret-1-0") and try again.',
       );
     case 'noSecretService':
       return l10n.t(
-        'No OS keychain answered: there is no D-Bus session or no secret service (such as GNOME Keyring or KWallet) running. Run VS Code in a desktop session, or start one (`gnome-keyring-daemon --unlock`), and try again.',
+        'No OS keychain answered: there is no D-Bus session or no secret service (such as GNOME Keyring or KWallet) running. Run VS Code in a desktop session, or start one with "gnome-keyring-daemon --unlock", and try again.',
       );
     case 'locked':
       return l10n.t(
-        'The OS keychain is locked and could not ask for its password here. Unlock it (log in to your desktop session, or run `gnome-keyring-daemon --unlock`) and try again.',
+        'The OS keychain is locked and could not ask for its password here. Unlock it (log in to your desktop session, or run "gnome-keyring-daemon --unlock") and try again.',
       );
     case 'timeout':
       return l10n.t(

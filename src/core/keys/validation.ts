@@ -15,8 +15,11 @@ export const MAX_NAME_LENGTH = 64;
 
 export type Checked =
   | { readonly ok: true; readonly value: string; readonly warning?: string }
-  /** `otherProvider`: the key is refused because it is that provider's (a flow may offer to add it there). */
-  | { readonly ok: false; readonly error: string; readonly otherProvider?: ProviderInfo };
+  /**
+   * `otherProvider`: the key is refused because it is that provider's (a flow may offer to add it there).
+   * `keyLike`: a key, or part of one, in a plain text box (a name, an organization id): say so as it is typed.
+   */
+  | { readonly ok: false; readonly error: string; readonly otherProvider?: ProviderInfo; readonly keyLike?: boolean };
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/;
@@ -111,6 +114,17 @@ export function validateHeldApiKey(input: unknown, provider: ProviderInfo): Chec
 export function validateOrganizationId(input: string): Checked {
   const value = input.trim();
   if (value === '') return { ok: true, value };
+  // An organization id ("org-" and 24 letters and digits) is itself a long run of key characters: only what
+  // is not one is checked for looking like a key.
+  if (!value.startsWith('org-') && (providerOfKey(value) || keyLikeReason(value) || knownSecrets.containsSecret(value))) {
+    return {
+      ok: false,
+      error: l10n.t(
+        'That looks like an API key, not an organization id; this box shows what you type. Delete it here, and paste the key in the key box.',
+      ),
+      keyLike: true,
+    };
+  }
   if (/\s/.test(value) || CONTROL.test(value)) return { ok: false, error: l10n.t('An organization id has no spaces or line breaks.') };
   if (!/^org-[A-Za-z0-9_-]{4,64}$/.test(value)) {
     return {
@@ -185,12 +199,14 @@ export function validateKeyName(input: string, takenNames: Iterable<string> = []
         'That name looks like an API key ({0}). Names are stored in plain text, so use a few words such as "Work" instead.',
         keyLike,
       ),
+      keyLike: true,
     };
   }
   if (knownSecrets.containsSecret(value)) {
     return {
       ok: false,
       error: l10n.t('That name contains part of one of your keys. Names are stored in plain text; choose another name.'),
+      keyLike: true,
     };
   }
   const lower = value.toLowerCase();

@@ -52,7 +52,7 @@ function unreachableMessage(reason: ServiceUnreachableError['reason'], baseUrl: 
     case 'timeout':
       return l10n.t('Pieces OS at {0} did not answer in time.', baseUrl ?? '?');
     case 'refused':
-      return l10n.t('Pieces OS is not running at {0} (connection refused).', baseUrl ?? '?');
+      return l10n.t('Pieces OS is not running at {0} (connection refused). Start Pieces OS.', baseUrl ?? '?');
     case 'reset':
       return l10n.t('Pieces OS at {0} closed the connection before answering.', baseUrl ?? '?');
     case 'closed':

@@ -177,13 +177,52 @@ export function describeOutcome(outcome: VerifyOutcome, providerLabel: string, k
       );
     case 'network':
       return l10n.t(
-        'Could not reach {0} at {1} ({2}). Check your connection or proxy; nothing was changed.',
+        'Could not reach {0}: {1} ({2}). Nothing was changed. Check the internet connection; behind a company proxy, set "providerKeys.verify.baseUrls" to the proxy\'s address for {0}.',
         providerLabel,
-        host,
+        networkWords(outcome.reason, host),
         outcome.reason,
       );
     case 'cancelled':
       return l10n.t('Cancelled.');
+  }
+}
+
+/** What a network error code means, in words ("EAI_AGAIN" is not something a user can act on). */
+function networkWords(reason: string, host: string): string {
+  switch (reason) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return l10n.t('the address {0} could not be looked up; this computer may be offline', host);
+    case 'ECONNREFUSED':
+      return l10n.t('{0} refused the connection', host);
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return l10n.t('the connection to {0} was dropped', host);
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return l10n.t('the connection to {0} timed out', host);
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+      return l10n.t('{0} cannot be reached from this network', host);
+    default:
+      return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(reason)
+        ? l10n.t("{0}'s certificate is not trusted here (a proxy that inspects traffic does this)", host)
+        : l10n.t('the connection to {0} failed', host);
+  }
+}
+
+/** An outcome for the log: the status, or what happened instead of one. */
+export function outcomeForLog(outcome: VerifyOutcome): string {
+  switch (outcome.kind) {
+    case 'timeout':
+      return `no answer within ${outcome.timeoutMs} ms`;
+    case 'network':
+      return `no answer (${outcome.reason})`;
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return String(outcome.status);
   }
 }
 

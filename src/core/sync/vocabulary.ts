@@ -39,7 +39,7 @@ export function stateSentence(state: KeyState, formatDate: (iso: string) => stri
       return state.at ? l10n.t('Synced: Pieces OS confirmed it {0}.', formatDate(state.at)) : l10n.t('Synced: Pieces OS holds it.');
     case 'waiting':
       return state.reason
-        ? l10n.t('Waiting to be sent to Pieces OS; the last try failed: {0}', state.reason)
+        ? l10n.t('Waiting to be sent to Pieces OS; it is tried again automatically. Last try: {0}', state.reason)
         : l10n.t('Waiting to be sent to Pieces OS.');
     case 'signIn':
       return l10n.t('Waiting: sign in to Pieces so that Pieces OS can store it.');
@@ -52,7 +52,7 @@ export function stateSentence(state: KeyState, formatDate: (iso: string) => stri
     case 'localOnly':
       return l10n.t('Local only: Pieces OS does not accept this provider.');
     case 'inactive':
-      return l10n.t('Kept in VS Code; Pieces OS uses another key.');
+      return l10n.t("Not used by Pieces OS: kept in VS Code's secret storage.");
     case 'heldInstead':
       return l10n.t('In Pieces OS instead of the key you chose: it was changed in Pieces. Keep it, or send yours again.');
     case 'notHeld':

@@ -4,6 +4,7 @@
 import { StateKeys } from '../../constants';
 import * as l10n from '@vscode/l10n';
 import { maskKey } from '../../core/keys/mask';
+import { getProvider } from '../../core/providers/catalogue';
 import { resolveKey } from '../pickKey';
 import { ClipboardClear } from './clipboardClear';
 import { type FlowDeps, keyPicker, keyringUnavailable, readSecret } from './flowDeps';
@@ -52,7 +53,7 @@ export class CopyKey {
       await this.deps.workbench().memento.update(StateKeys.copyConfirmed, true);
     }
     await this.clearing.copy(secret);
-    this.deps.log.info(`Copied the ${record.provider} key "${record.name}" to the clipboard`);
+    this.deps.log.info(`Copied ${getProvider(record.provider)?.label ?? record.provider} key "${record.name}" to the clipboard`);
     const copied = this.clearing.checksFirst
       ? l10n.t(
           'Copied "{0}" ({1}). The clipboard will be cleared in {2} seconds if it still holds the key.',

@@ -42,7 +42,12 @@ export interface FlowDeps {
 
 /** What the key picker (pickKey.ts) needs of the flows' dependencies. */
 export function keyPicker(deps: FlowDeps): PickKeyDeps {
-  return { store: deps.store, masks: deps.masks, prompter: () => deps.workbench() };
+  return {
+    store: deps.store,
+    masks: deps.masks,
+    prompter: () => deps.workbench(),
+    runCommand: (command, ...args) => deps.workbench().runCommand(command, ...args),
+  };
 }
 
 /** A key's bytes, or undefined when the keyring gives nothing (locked, failing, not here yet). */

@@ -1,5 +1,5 @@
-// What both imports share: the quick pick of found keys (masked, where they came from, which are
-// stored already, which cannot be imported and why) and the report of what was imported.
+// What both imports share: the quick pick of found keys (masked, where they came from, which cannot be
+// imported and why; those stored already are named, not offered) and the report of what was imported.
 import type { Candidate } from '../../core/import/environment';
 import { describeSources } from '../../core/import/environment';
 import { type ImportResult, importKeys } from '../../core/import/importKeys';
@@ -19,30 +19,42 @@ async function storedAs(deps: FlowDeps, candidate: Candidate): Promise<KeyRecord
   return undefined;
 }
 
-/** Quick pick items for candidates; nothing is ticked at first: only what the user picks is imported. */
-export async function candidateItems(
-  deps: FlowDeps,
-  candidates: readonly Candidate[],
-  label?: (c: Candidate) => string,
-): Promise<Array<PickItem<Candidate>>> {
-  return Promise.all(
+/** What an import found: the keys it can offer, and those already stored (named, never offered). */
+export interface Found {
+  readonly items: Array<PickItem<Candidate>>;
+  /** The keys found that are stored already: their names, and where each was found. */
+  readonly stored: ReadonlyArray<{ readonly name: string; readonly where: string }>;
+}
+
+/**
+ * Quick pick items for candidates; nothing is ticked at first: only what the user picks is imported. A key
+ * stored already is not an item (ticking it could do nothing): the pick names it instead.
+ */
+export async function candidateItems(deps: FlowDeps, candidates: readonly Candidate[], label?: (c: Candidate) => string): Promise<Found> {
+  const found = await Promise.all(
     candidates.map(async (candidate) => {
-      const provider = getProvider(candidate.provider);
       const stored = await storedAs(deps, candidate);
+      if (stored) return { stored: { name: stored.name, where: describeSources(candidate.sources) } };
+      const provider = getProvider(candidate.provider);
       const checked = provider ? validateApiKey(candidate.secret, provider) : undefined;
       let detail: string | undefined;
-      // No icon: a screen reader reads "$(check)" out as "check".
-      if (stored) detail = l10n.t('Already stored as "{0}"', stored.name);
-      else if (checked && !checked.ok) detail = `$(error) ${l10n.t('Cannot be imported: {0}', checked.error)}`;
-      else if (checked?.ok && checked.warning) detail = `$(warning) ${checked.warning}`;
-      return {
+      let icon: string | undefined;
+      if (checked && !checked.ok) [icon, detail] = ['error', l10n.t('Cannot be imported: {0}', checked.error)];
+      else if (checked?.ok && checked.warning) [icon, detail] = ['warning', checked.warning];
+      const item: PickItem<Candidate> = {
         label: label ? label(candidate) : `${provider?.label ?? candidate.provider}  ${maskKey(candidate.secret)}`,
+        ...(icon ? { icon } : {}),
         description: describeSources(candidate.sources),
         ...(detail ? { detail } : {}),
         value: candidate,
       };
+      return { item };
     }),
   );
+  return {
+    items: found.flatMap((f) => ('item' in f ? [f.item] : [])),
+    stored: found.flatMap((f) => ('stored' in f ? [f.stored] : [])),
+  };
 }
 
 /** Asks which candidates to import, imports them and reports; returns the results (empty when cancelled). */
@@ -50,19 +62,29 @@ export async function pickAndImport(
   deps: FlowDeps,
   title: string,
   placeholder: string,
-  items: Array<PickItem<Candidate>>,
+  found: Found,
   afterwards: (results: ImportResult[]) => { text: string; button?: string; onButton?: () => PromiseLike<unknown> } | undefined = () =>
     undefined,
 ): Promise<ImportResult[]> {
-  const picked = await deps.workbench().pickMany({ title, placeholder, items });
+  if (found.items.length === 0) {
+    const all = found.stored.map((s) => l10n.t('"{0}" ({1})', s.name, s.where)).join(', ');
+    void deps.workbench().message('info', l10n.t('Every key found is stored already: {0}.', all));
+    return [];
+  }
+  // The title has the room the placeholder lacks: the names of the keys found that are stored already.
+  const names = found.stored.map((s) => `"${s.name}"`).join(', ');
+  const picked = await deps.workbench().pickMany({
+    title: names ? l10n.t('{0} (stored already, not listed: {1})', title, names) : title,
+    placeholder,
+    items: found.items,
+  });
   if (picked === undefined || picked === BACK || picked.length === 0) return [];
   const results = await importKeys({ store: deps.store, sync: deps.sync, hasKeyInUse: (p) => deps.hasKeyInUse(p) }, picked);
   for (const result of results) {
     const where = describeSources(result.candidate.sources);
-    if (result.kind === 'added') deps.log.info(`Imported a ${result.record.provider} key as "${result.record.name}" from ${where}`);
-    else if (result.kind === 'refused') {
-      deps.log.warn(`Did not import the ${result.candidate.provider} key from ${where}: ${result.reason}`);
-    }
+    const label = getProvider(result.candidate.provider)?.label ?? result.candidate.provider;
+    if (result.kind === 'added') deps.log.info(`Imported ${label} key "${result.record.name}" from ${where}`);
+    else if (result.kind === 'refused') deps.log.warn(`Did not import the ${label} key from ${where}: ${result.reason}`);
   }
   const extra = afterwards(results);
   const text = [summarize(results), extra?.text].filter(Boolean).join(' ');

@@ -38,11 +38,11 @@ export async function runImportFromEnvironment(deps: FlowDeps): Promise<ImportRe
     void workbench.message('info', l10n.t('No provider keys found {0} (looked for {1}).', where, allVariables().join(', ')) + notRead);
     return [];
   }
-  const items = await candidateItems(deps, candidates);
+  const found = await candidateItems(deps, candidates);
   const placeholder =
     l10n.t("Pick the keys to keep in VS Code's secret storage") +
     (trusted ? '' : ` (${l10n.t('.env files not read: this workspace is not trusted')})`);
-  return pickAndImport(deps, l10n.t('Import from Environment'), placeholder, items, (results) => offerToOpen(workbench, results, files));
+  return pickAndImport(deps, l10n.t('Import from Environment'), placeholder, found, (results) => offerToOpen(workbench, results, files));
 }
 
 /** Reads every `.env` file of the workspace folders (bounded in number and size). */

@@ -69,12 +69,12 @@ export async function runImportFromKeychain(deps: FlowDeps): Promise<ImportResul
   }
   const candidates = await withProviders(deps, service, matches);
   if (!candidates) return [];
-  const items = await candidateItems(
+  const found = await candidateItems(
     deps,
     candidates,
     (c) => `${(c.sources[0]?.kind === 'keychain' && c.sources[0].account) || service}  ${maskKey(c.secret)}`,
   );
-  return pickAndImport(deps, l10n.t('Import from OS Keychain'), l10n.t("Pick the keys to keep in VS Code's secret storage"), items);
+  return pickAndImport(deps, l10n.t('Import from OS Keychain'), l10n.t("Pick the keys to keep in VS Code's secret storage"), found);
 }
 
 async function unavailable(deps: FlowDeps, lookup: Extract<KeychainLookup, { ok: false }>): Promise<ImportResult[]> {

@@ -5,7 +5,14 @@ import type { KeyRecord } from '../../core/store/keyStore';
 import * as l10n from '@vscode/l10n';
 import { PROVIDER_APIS } from '../../core/providers/apis';
 import { type ProviderId, getProvider } from '../../core/providers/catalogue';
-import { type BaseUrlCheck, type VerifyResult, checkVerifyBaseUrl, describeOutcome, verifyKey } from '../../core/providers/verify';
+import {
+  type BaseUrlCheck,
+  type VerifyResult,
+  checkVerifyBaseUrl,
+  describeOutcome,
+  outcomeForLog,
+  verifyKey,
+} from '../../core/providers/verify';
 import { resolveKey } from '../pickKey';
 import type { Workbench } from '../workbench';
 import { type FlowDeps, keyPicker, keyringUnavailable, readSecret } from './flowDeps';
@@ -54,8 +61,7 @@ export async function runVerifyKey(deps: FlowDeps, arg: unknown): Promise<Verify
     }),
   );
   const { outcome } = result;
-  const status = 'status' in outcome ? String(outcome.status) : outcome.kind;
-  deps.log.info(`Verify ${provider.label} key "${record.name}": GET ${result.url} → ${status} in ${result.durationMs} ms`);
+  deps.log.info(`Verify ${provider.label} key "${record.name}": GET ${result.url} → ${outcomeForLog(outcome)} in ${result.durationMs} ms`);
   if (outcome.kind === 'cancelled') return result;
   const message = describeOutcome(outcome, provider.label, record.name, result.url);
   if (outcome.kind === 'ok' || outcome.kind === 'rejected') {
@@ -80,6 +86,12 @@ async function report(deps: FlowDeps, record: KeyRecord, kind: VerifyResult['out
     return;
   }
   const retry = l10n.t('Retry');
-  const choice = await workbench.message('warning', message, ...(kind === 'timeout' || kind === 'network' ? [retry] : []));
+  // Offline, or behind a proxy: the setting that points Verify at a proxy is one click away.
+  const settings = l10n.t('Open Settings');
+  const buttons = kind === 'network' ? [retry, settings] : kind === 'timeout' ? [retry] : [];
+  const choice = await workbench.message('warning', message, ...buttons);
   if (choice === retry) await workbench.runCommand(Commands.verifyKey, record.id);
+  else if (choice === settings) {
+    await workbench.runCommand('workbench.action.openSettings', `${CONFIG_SECTION}.${Settings.verifyBaseUrls}`);
+  }
 }

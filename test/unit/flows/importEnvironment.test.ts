@@ -41,7 +41,8 @@ describe('Import from Environment (flows, fake workbench)', function () {
     assert.match(offered[3]?.detail ?? '', /Cannot be imported: That is too short/);
     assert.deepEqual(
       temp.store.list().map((k) => `${k.provider}:${k.name}`),
-      ['openai:From environment', 'anthropic:From .env', 'groq:From environment'],
+      // Named after where each was found, not "From .env" for all.
+      ['openai:OPENAI_API_KEY (environment)', 'anthropic:ANTHROPIC_API_KEY in .env', 'groq:GROQ_API_KEY (environment)'],
     );
     const openai = temp.store.keysOf('openai')[0];
     assert.ok(openai);
@@ -57,22 +58,41 @@ describe('Import from Environment (flows, fake workbench)', function () {
     assertMessagesClean(prompter);
   });
 
-  it('marks keys already stored, and refuses an invalid one with the reason', async () => {
-    const { run, flows, knobs, temp, addKey } = world();
+  it('names keys already stored without offering them, and refuses an invalid one with the reason', async () => {
+    const { run, flows, knobs, temp, addKey, logs } = world();
     await addKey('Personal', KEY_1);
     fs.writeFileSync(envFile, ENV_TEXT);
     knobs.environment = {};
     const prompter = await run([{ pickMany: (items) => items }], () => flows.importFromEnvironment());
-    const offered = prompter.asked[0]?.items ?? [];
-    assert.match(offered[0]?.detail ?? '', /Already stored as "Personal"/);
+    // Ticking a key stored already could do nothing: it is named in the pick, not offered in it.
+    assert.deepEqual(
+      prompter.asked[0]?.items?.map((i) => i.description),
+      ['ANTHROPIC_API_KEY in .env', 'MISTRAL_API_KEY in .env'],
+    );
+    assert.equal(prompter.asked[0]?.title, 'Import from Environment (stored already, not listed: "Personal")');
+    assert.deepEqual(
+      prompter.asked[0]?.items?.map((i) => i.icon),
+      ['warning', 'error'],
+    );
     const summary = prompter.messages.at(-1);
     assert.equal(summary?.severity, 'warning');
-    assert.match(summary?.message ?? '', /Already stored: "Personal"\./);
     assert.match(summary?.message ?? '', /Not imported: MISTRAL_API_KEY in \.env: That is too short for an API key/);
     assert.deepEqual(
       temp.store.list().map((k) => k.name),
-      ['Personal', 'From .env'],
+      ['Personal', 'ANTHROPIC_API_KEY in .env'],
     );
+    assert.ok(logs.includes('Imported Anthropic key "ANTHROPIC_API_KEY in .env" from ANTHROPIC_API_KEY in .env'), logs.join('\n'));
+    assert.ok(
+      logs.includes(
+        'Did not import the Mistral AI key from MISTRAL_API_KEY in .env: That is too short for an API key (5 characters; at least 20).',
+      ),
+    );
+
+    // Nothing new to offer: says so, with no empty pick.
+    fs.writeFileSync(envFile, `OPENAI_API_KEY=${KEY_1}\n`);
+    const again = await run([], () => flows.importFromEnvironment());
+    assert.deepEqual(again.asked, []);
+    assert.equal(again.messages.at(-1)?.message, 'Every key found is stored already: "Personal" (OPENAI_API_KEY in .env).');
   });
 
   it('does not read .env files in an untrusted workspace, and says so', async () => {

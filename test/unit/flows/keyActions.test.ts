@@ -63,20 +63,27 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
   it('adds the first OpenAI key in four steps with placeholders, hides the key, and confirms what Pieces OS uses', async () => {
     script(add('Personal', K1));
     await actions.addKey();
+    // The provider question shows no count: before the answer, how many steps follow is not known.
     assert.deepEqual(
       prompter.asked.map((a) => `${a.kind} ${a.step}`),
-      ['pick 1/4', 'input 2/4', 'input 3/4', 'input 4/4'],
+      ['pick undefined', 'input 2/4', 'input 3/4', 'input 4/4'],
     );
     assert.equal(prompter.asked[2]?.password, true);
     for (const asked of prompter.asked.filter((a) => a.kind === 'input')) {
       assert.ok(asked.placeholder, `"${asked.title}" step ${asked.step} has a placeholder`);
     }
     assert.equal(standIn.openAI?.api_key, K1);
-    assert.equal(last(), 'Saved "Personal" (sk-…0001). Pieces OS is up to date.');
+    assert.equal(last(), 'Saved "Personal" (sk-…0001). Synced: Pieces OS uses it.');
     assert.deepEqual(
       logs.filter((l) => l.startsWith('Added')),
       ['Added OpenAI key "Personal"'],
       'the log says "OpenAI key", not "openai key"',
+    );
+    script([{ pick: 'Anthropic' }, { input: 'Claude' }, 'escape']);
+    await actions.addKey();
+    assert.deepEqual(
+      prompter.asked.map((a) => `${a.kind} ${a.step}`),
+      ['pick undefined', 'input 2/3', 'input 3/3'],
     );
   });
 
@@ -130,7 +137,7 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(await temp.store.secret(added.id), claude);
     assert.deepEqual(temp.store.keysOf('openai'), [], 'nothing stored as an OpenAI key');
     assert.equal(standIn.requests.filter((r) => r.method === 'POST').length, 0, 'nothing sent to Pieces OS');
-    assert.match(last(), /^Saved "Work \(2\)" \(sk-ant-…0001\)\. It is kept in VS Code only: Pieces OS does not accept Anthropic keys\.$/);
+    assert.match(last(), /^Saved "Work \(2\)" \(sk-ant-…0001\)\. Local only: Pieces OS does not accept Anthropic keys\.$/);
     for (const text of [...prompter.warnings, ...prompter.messages.map((m) => m.message)]) {
       assert.ok(!text.includes(claude.slice(7, 20)), 'no key bytes in a message');
     }
@@ -184,10 +191,14 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.deepEqual(question?.labels, ['Use "Work" in Pieces OS', 'Keep "Personal" in Pieces OS']);
     assert.equal(standIn.openAI?.api_key, K1);
     assert.equal(last(), 'Saved "Work" (sk-…0002). Pieces OS keeps using "Personal".');
+    script([]);
+    await actions.useForPieces(temp.store.list().find((k) => k.name === 'Work')!.id);
+    assert.equal(last(), 'Pieces OS switched to "Work".');
+    assert.equal(standIn.openAI?.api_key, K2);
     script(add('Team', K3, [{ confirm: true }]));
     await actions.addKey();
     assert.equal(standIn.openAI?.api_key, K3);
-    assert.match(last(), /^Saved "Team" \(sk-…0003\)\. Pieces OS is up to date\.$/);
+    assert.match(last(), /^Saved "Team" \(sk-…0003\)\. Pieces OS switched to "Team"\.$/);
   });
 
   it('closing the question keeps the new key, as the question says, without switching, and says so', async () => {
@@ -240,9 +251,24 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
   });
 
   it('a picker with nothing to offer says why: no key at all, or none that fits the command', async () => {
-    script([]);
-    assert.equal(await actions.restorePrevious(undefined), undefined);
-    assert.match(last(), /^There is no key to choose\. Add one with "Provider Keys: Add Key"\.$/);
+    // No key at all: every key command answers with a button that adds one.
+    for (const run of [
+      () => actions.restorePrevious(undefined),
+      () => actions.updateKey(undefined),
+      () => actions.renameKey(undefined),
+      () => actions.deleteKey(undefined),
+    ]) {
+      script([]).buttonFor = (_message, buttons) => buttons[0];
+      commands = [];
+      await run();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(prompter.messages.at(-1), {
+        severity: 'info',
+        message: 'There is no key yet. Add one, then try again.',
+        buttons: ['Add Key…'],
+      });
+      assert.deepEqual(commands, ['providerKeys.addKey']);
+    }
     script(add('Personal', K1));
     await actions.addKey();
     script([]);
@@ -271,24 +297,41 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(standIn.openAI?.organization_key, 'org-FAKEflows1');
   });
 
-  it('deleting the key Pieces OS uses asks once which key takes over, and says which one it uses now', async () => {
+  it('deleting the key Pieces OS uses asks which key takes over, then confirms as every delete does', async () => {
     script(add('Personal', K1));
     await actions.addKey();
     script(add('Work', K2, [{ confirm: false }]));
     await actions.addKey();
     const personal = temp.store.list().find((k) => k.name === 'Personal')!;
-    script([{ pick: (items) => items.find((i) => i.label.includes('uses "Work"')) }]);
+    // Choosing the successor deletes nothing: the same modal as any delete comes next, and Cancel there keeps the key.
+    script([{ pick: 'Use "Work"' }, { confirm: false }]);
     await actions.deleteKey(personal.id);
-    assert.equal(prompter.asked.length, 1, 'one question');
-    assert.deepEqual(prompter.asked[0]?.labels, [
-      'Delete "Personal"; Pieces OS uses "Work"',
-      'Delete "Personal"; Pieces OS holds no OpenAI key',
-    ]);
-    assert.equal(last(), 'Deleted "Personal". Pieces OS uses "Work" now.');
+    assert.deepEqual(prompter.asked[0]?.labels, ['Use "Work"', 'Use none']);
+    assert.equal(temp.store.list().length, 2);
+    assert.equal(standIn.openAI?.api_key, K1);
+
+    script([{ pick: 'Use "Work"' }, { confirm: true }]);
+    await actions.deleteKey(personal.id);
+    assert.deepEqual(
+      prompter.asked.map((a) => `${a.kind} ${a.title}`),
+      ['pick Delete "Personal" (sk-…0001)', 'confirm Delete "Personal" (sk-…0001)?'],
+    );
+    assert.equal(
+      prompter.asked[1]?.prompt,
+      'After the delete Pieces OS uses "Work". The key is removed from VS Code\'s secret storage. This cannot be undone.',
+    );
+    assert.equal(last(), 'Deleted "Personal". Pieces OS switched to "Work".');
     assert.equal(standIn.openAI?.api_key, K2);
+
+    // The last key: no choice to make, the same modal.
     const work = temp.store.list()[0]!;
     script([{ confirm: true }]);
     await actions.deleteKey(work.id);
+    assert.deepEqual(
+      prompter.asked.map((a) => a.kind),
+      ['confirm'],
+    );
+    assert.match(prompter.asked[0]?.prompt ?? '', /This cannot be undone\.$/);
     assert.equal(last(), 'Deleted "Work". Pieces OS holds no OpenAI key now.');
     assert.equal(standIn.openAI, undefined);
   });
@@ -343,12 +386,16 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
       { input: '' },
       { input: 'sk-test FAKE 0000000000' },
       { input: K2 },
+      { input: K3 },
       { input: '' },
       { confirm: false },
     ]);
     await actions.addKey();
     assert.match(prompter.refusals[0] ?? '', /"Personal" already exists/);
     assert.match(prompter.refusals[1] ?? '', /looks like an API key/i);
+    assert.match(prompter.refusals[4] ?? '', /^That looks like an API key, not an organization id/);
+    // A key in the name or organization box is on screen in clear: refused as it is typed, not only at Enter.
+    assert.deepEqual(prompter.refusedAtOnce, [prompter.refusals[1], prompter.refusals[4]]);
     assert.match(prompter.refusals[2] ?? '', /Enter the API key/);
     assert.match(prompter.refusals[3] ?? '', /no spaces/);
   });
@@ -359,7 +406,11 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     await actions.addKey();
     const warning = prompter.messages.find((m) => m.severity === 'warning');
     assert.deepEqual(warning?.buttons, ['Retry', 'Select Service URL', 'Show Log']);
-    assert.match(warning?.message ?? '', /^Saved "Personal" \(sk-…0001\)\. .*The change waits and is sent when Pieces OS answers\.$/);
+    // What went wrong and what happens next come first, what was saved last.
+    assert.match(
+      warning?.message ?? '',
+      /^Pieces OS is not running at \S+ \(connection refused\)\. Start Pieces OS\. The change waits and is sent when Pieces OS answers\. Saved "Personal" \(sk-…0001\)\.$/,
+    );
     assert.equal(sync.stateOf(temp.store.list()[0]!).kind, 'waiting');
   });
 
@@ -391,6 +442,19 @@ describe('key flows (plain mocha, real store and engine, the stand-in)', functio
     assert.equal(prompter.remaining, 0);
     assert.equal(prompter.asked[0]?.kind, 'pick');
     assert.equal(temp.store.list()[0]?.name, 'Renamed');
+  });
+
+  it('F2, Enter or Delete on a tree row that is not a key (the drift row) asks nothing and changes nothing', async () => {
+    script(add('Personal', K1));
+    await actions.addKey();
+    const driftRow = { kind: 'drift', provider: { id: 'openai' } } as unknown as string;
+    script([]);
+    assert.equal(await actions.renameKey(driftRow), undefined);
+    assert.equal(await actions.updateKey(driftRow), undefined);
+    assert.equal(await actions.deleteKey(driftRow), false);
+    assert.deepEqual(prompter.asked, []);
+    assert.deepEqual(prompter.messages, []);
+    assert.equal(temp.store.list().length, 1);
   });
 
   describe('cancel', () => {

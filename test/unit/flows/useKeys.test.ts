@@ -2,6 +2,8 @@
 // Key and Verify Key against the fake provider, through the flows and a fake workbench. What needs VS Code
 // itself (a real terminal, the tree's rows, the clipboard of a browser) stays in test/host/useKeys.test.ts.
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { Settings } from '../../../src/constants';
 import { PROVIDER_APIS } from '../../../src/core/providers/apis';
 import { ANTHROPIC, KEY_1, assertMessagesClean, sleep, until } from '../../support/useKeysFixtures';
 import { assertGlobalStateClean, useWorld } from './useKeysWorld';
@@ -11,14 +13,35 @@ describe('using the keys (flows, fake workbench)', function () {
   const world = useWorld();
 
   describe('Get a Key', () => {
-    it("opens the provider's key page from its row, and the add flow offers it beside the key box", async () => {
-      const { run, flows, actions, workbench } = world();
+    it("opens the provider's key page from its row, and the add and rotate flows offer it beside the key box", async () => {
+      const { run, flows, actions, workbench, addKey } = world();
       await run([], () => flows.getKey({ kind: 'provider', provider: { id: 'anthropic' } }));
       await run([{ pick: 'Groq' }], () => flows.getKey(undefined));
       assert.deepEqual(workbench.opened, [PROVIDER_APIS.anthropic.keyPage, PROVIDER_APIS.groq.keyPage]);
       const prompter = await run([{ pick: 'OpenAI' }, { input: 'Personal' }, 'escape'], () => actions.addKey());
       assert.deepEqual(prompter.asked[2]?.buttons, ['Get a key from OpenAI…']);
+      // The rotate box has it too.
+      const id = await addKey('Personal', KEY_1);
+      const rotate = await run(['escape'], () => actions.updateKey(id));
+      assert.deepEqual(rotate.asked[0]?.buttons, ['Get a key from OpenAI…']);
     });
+  });
+
+  it('Copy, Verify and Use in Terminals with no key yet answer with a button that adds one', async () => {
+    const { flows, workbench } = world();
+    for (const flow of [() => flows.copyKey(undefined), () => flows.verifyKey(undefined), () => flows.terminals.use(undefined)]) {
+      workbench.commands.length = 0;
+      const prompter = workbench.script([]);
+      prompter.buttonFor = (_message, buttons) => buttons[0];
+      await flow();
+      await sleep(0);
+      assert.deepEqual(prompter.asked, [], 'no empty picker');
+      assert.deepEqual(prompter.messages.at(-1)?.buttons, ['Add Key…']);
+      assert.deepEqual(
+        workbench.commands.map((c) => c.command),
+        ['providerKeys.addKey'],
+      );
+    }
   });
 
   describe('Copy Key', () => {
@@ -118,6 +141,31 @@ describe('using the keys (flows, fake workbench)', function () {
       assert.equal(fake.requests[0]?.keyHeader, 'x-api-key');
       assert.equal(fake.requests[0]?.anthropicVersion, '2023-06-01');
       assert.equal(temp.store.get(record.id)?.verified?.result, 'ok');
+    });
+
+    it('unreachable: says why in words, and offers Retry and the setting for a company proxy', async () => {
+      const { flows, addKey, workbench, temp } = world();
+      const id = await addKey('Personal', KEY_1);
+      // A closed port on this computer: the connection is refused at once.
+      const closed = await new Promise<number>((resolve) => {
+        const server = net.createServer().listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as net.AddressInfo;
+          server.close(() => resolve(port));
+        });
+      });
+      workbench.settings.set(Settings.verifyBaseUrls, { openai: `http://127.0.0.1:${closed}/v1` });
+      const prompter = workbench.script([]);
+      prompter.buttonFor = (_message, buttons) => buttons[1];
+      await flows.verifyKey(id);
+      assert.equal(temp.store.get(id)?.verified, undefined);
+      const last = prompter.messages.at(-1);
+      assert.match(
+        last?.message ?? '',
+        /^Could not reach OpenAI: 127\.0\.0\.1:\d+ refused the connection \(ECONNREFUSED\)\. Nothing was changed\./,
+      );
+      assert.match(last?.message ?? '', /"providerKeys\.verify\.baseUrls"/);
+      assert.deepEqual(last?.buttons, ['Retry', 'Open Settings']);
+      assert.deepEqual(workbench.commands.at(-1), { command: 'workbench.action.openSettings', args: ['providerKeys.verify.baseUrls'] });
     });
 
     it('no answer: says so and changes nothing', async () => {
