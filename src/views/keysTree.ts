@@ -63,7 +63,8 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
         same: sameItem,
         expires: (record) => {
           const days = this.rotationReminderDays();
-          return days ? Date.parse(record.updatedAt) + days * DAY_MS : undefined;
+          // isStale: more than `days` days old, to the millisecond.
+          return days ? Date.parse(record.updatedAt) + days * DAY_MS + 1 : undefined;
         },
       },
     );

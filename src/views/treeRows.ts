@@ -27,7 +27,10 @@ export interface RowBuilders<Item> {
   provider(provider: ProviderInfo): Item;
   drift(provider: ProviderInfo, drift: Difference): Item;
   same(a: Item, b: Item): boolean;
-  /** When a key's row changes by itself (it becomes due for rotation); undefined: never. */
+  /**
+   * When a key's row changes by itself (the first moment it shows as due for rotation); undefined: never.
+   * A moment already past means it shows so already: the row does not change by itself again.
+   */
   expires(record: KeyRecord): number | undefined;
 }
 
@@ -252,12 +255,14 @@ export class TreeRows<Item> implements Disposable {
     ) {
       return kept;
     }
+    const due = this.build.expires(record);
     const row: KeyRow<Item> = {
       record,
       mask,
       state,
       active,
-      expires: this.build.expires(record) ?? Infinity,
+      // Already due: the row shows it now, and does not change by itself again.
+      expires: due !== undefined && due > this.now() ? due : Infinity,
       item: this.build.key(record),
     };
     this.rows.set(record.id, row);

@@ -130,6 +130,20 @@ describe('tree rows: built once, redrawn where they changed', () => {
     assert.deepEqual(built.sort(), [added[10]!.name, added[20]!.name]);
   });
 
+  it('rows already due for rotation are drawn so once: not built again at every read, nor everything at every change', async () => {
+    const added = await shown(80);
+    now += 31 * 86_400_000; // a month later: every row becomes due for rotation
+    assert.equal(rows.changes().all, true);
+    read({ all: true });
+    assert.equal(built.length, 80);
+    built.length = 0;
+    read({ all: true });
+    assert.deepEqual(built, [], 'a row already due does not change by itself again');
+    await temp.store.update(added[5]!.id, { name: 'key-005a' }); // its place in the list stays
+    assert.deepEqual(read(rows.changes()), ['key-005a']);
+    assert.deepEqual(built, ['key-005a']);
+  });
+
   it('many rows changed at once, a request for everything, or a row due for rotation: everything again', async () => {
     const added = await shown(80);
     for (const record of added) masks.forget(record.id);
