@@ -39,6 +39,10 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   private awaited: 'root' | ReadonlySet<TreeNode> = 'root';
   private readStarted = false;
   private settle: ReturnType<typeof setTimeout> | undefined;
+  /** When VS Code last asked for rows while a redraw waits to be read (performance.now()). */
+  private lastRead = 0;
+  /** VS Code is asking for rows in this run of the event loop (its end is noted). */
+  private readRun = false;
   /** Redraws fired (for tests and the bench). */
   redraws = 0;
   private rowExtras: (record: KeyRecord) => KeyRowExtras = () => ({ badges: [], lines: [] });
@@ -58,7 +62,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
       { store, engine, masks, now: () => this.now().getTime() },
       {
         key: (record) => this.keyItem(record),
-        provider: (provider) => this.providerItem(provider),
+        provider: (provider, keys) => this.providerItem(provider, keys),
         drift: (provider, drift) => this.driftItem(provider, drift),
         same: sameItem,
         expires: (record) => {
@@ -122,11 +126,27 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
       if (awaited === 'root' ? !children || node !== undefined : node === undefined || !awaited.has(node)) return;
       this.readStarted = true;
     }
-    clearTimeout(this.settle);
-    this.settle = setTimeout(() => {
-      this.readStarted = false;
-      for (const done of this.readers.splice(0)) done();
-    }, READ_SETTLE_MS);
+    // VS Code asks for every row of a list in one run (10,000 keys: 10,000 calls): the run is noted once, when it ends.
+    if (this.readRun) return;
+    this.readRun = true;
+    queueMicrotask(() => {
+      this.readRun = false;
+      if (this.readers.length === 0) return; // disposed, or done meanwhile
+      this.lastRead = performance.now();
+      this.settle ??= setTimeout(() => this.settled(), READ_SETTLE_MS);
+    });
+  }
+
+  /** Once VS Code has asked for nothing for READ_SETTLE_MS, the rows count as read. */
+  private settled(): void {
+    const quietFor = performance.now() - this.lastRead;
+    if (quietFor < READ_SETTLE_MS) {
+      this.settle = setTimeout(() => this.settled(), READ_SETTLE_MS - quietFor);
+      return;
+    }
+    this.settle = undefined;
+    this.readStarted = false;
+    for (const done of this.readers.splice(0)) done();
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
@@ -159,6 +179,9 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   private fire(changes: RowChanges): void {
     this.redraws++;
     this.readStarted = false;
+    // A read that was settling is of rows this redraw replaces: its waiters wait for this one's read.
+    clearTimeout(this.settle);
+    this.settle = undefined;
     this.awaited = changes.all ? 'root' : new Set(changes.nodes);
     this.changed.fire(changes.all ? undefined : [...changes.nodes]);
   }
@@ -167,8 +190,7 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     return (this.reminderDays ??= this.readRotationReminderDays());
   }
 
-  private providerItem(provider: ProviderInfo): vscode.TreeItem {
-    const count = this.store.keysOf(provider.id).length;
+  private providerItem(provider: ProviderInfo, count: number): vscode.TreeItem {
     const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `provider:${provider.id}`;
     item.contextValue = ItemContext.provider;

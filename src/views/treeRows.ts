@@ -24,7 +24,7 @@ export type TreeNode =
 /** How the tree builds each kind of row (keysTree.ts), and when two built rows look the same. */
 export interface RowBuilders<Item> {
   key(record: KeyRecord): Item;
-  provider(provider: ProviderInfo): Item;
+  provider(provider: ProviderInfo, keys: number): Item;
   drift(provider: ProviderInfo, drift: Difference): Item;
   same(a: Item, b: Item): boolean;
   /**
@@ -35,7 +35,7 @@ export interface RowBuilders<Item> {
 }
 
 export interface RowSources {
-  readonly store: Pick<KeyStore, 'list' | 'keysOf' | 'get' | 'choice' | 'onDidChange' | 'onDidChangeSecret'>;
+  readonly store: Pick<KeyStore, 'list' | 'get' | 'choice' | 'onDidChange' | 'onDidChangeSecret'>;
   readonly engine: Pick<SyncEngine, 'state' | 'stateOf' | 'onDidChange'>;
   readonly masks: Pick<MaskCache, 'peek'>;
   readonly now?: () => number;
@@ -54,7 +54,8 @@ interface KeyRow<Item> {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type KeyNode = Mutable<Extract<TreeNode, { kind: 'key' }>>;
+/** A key's node, as VS Code holds it, with the row built for it (kept on the node: a read of 10,000 rows looks up nothing). */
+type KeyNode = Mutable<Extract<TreeNode, { kind: 'key' }>> & { row?: KeyRow<unknown> | undefined };
 type ProviderNode = Extract<TreeNode, { kind: 'provider' }>;
 type DriftNode = Mutable<Extract<TreeNode, { kind: 'drift' }>>;
 
@@ -79,12 +80,13 @@ export class TreeRows<Item> implements Disposable {
   );
   private readonly keyNodes = new Map<string, KeyNode>();
   private readonly driftNodes = new Map<ProviderId, DriftNode>();
-  private readonly rows = new Map<string, KeyRow<Item>>();
   private readonly providerItems = new Map<ProviderId, Item>();
   private readonly driftItems = new Map<ProviderId, Item>();
-  /** What VS Code was last given: the root's providers, and each provider's children (key ids, 'drift'). */
+  /** What VS Code was last given: the root's providers, and each provider's children (one node per key, kept). */
   private shownRoot: ProviderId[] = [];
-  private readonly shownChildren = new Map<ProviderId, string[]>();
+  private readonly shownChildren = new Map<ProviderId, readonly TreeNode[]>();
+  /** Each provider's rows, with the store's list and the difference they were made from. */
+  private readonly lists = new Map<ProviderId, { list: readonly KeyRecord[]; drift: Difference | undefined; children: TreeNode[] }>();
   /** Rows whose state depends on their provider's choice, sync record or comparison, as last built. */
   private readonly dependent = new Map<ProviderId, Set<string>>();
   /** Rows built while their mask was not there yet (loading, or the keyring gave nothing). */
@@ -128,15 +130,29 @@ export class TreeRows<Item> implements Disposable {
       return this.shownRoot.map((id) => this.providerNodes.get(id)!);
     }
     if (node.kind !== 'provider') return [];
-    const provider = node.provider;
-    const children: TreeNode[] = this.sources.store.keysOf(provider.id).map((record) => this.keyNode(record));
-    const drift = difference(this.sources.engine.state.drift[provider.id]);
-    if (drift) children.unshift(this.driftNode(provider, drift));
-    this.shownChildren.set(provider.id, children.map(childId));
+    const children = this.listOf(node.provider);
+    this.shownChildren.set(node.provider.id, children);
     return children;
   }
 
-  /** The row for `node`: the one kept, unless what it shows from changed since it was built. */
+  /** A provider's rows (the drift first). The store's list is a new array whenever a key changes: the same list gives the same rows. */
+  private listOf(provider: ProviderInfo): TreeNode[] {
+    const list = this.sources.store.list();
+    const drift = difference(this.sources.engine.state.drift[provider.id]);
+    const kept = this.lists.get(provider.id);
+    if (kept && kept.list === list && kept.drift === drift) return kept.children;
+    const children: TreeNode[] = [];
+    if (drift) children.push(this.driftNode(provider, drift));
+    for (const record of list) if (record.provider === provider.id) children.push(this.keyNode(record));
+    this.lists.set(provider.id, { list, drift, children });
+    return children;
+  }
+
+  /**
+   * The row for `node`: the one kept, unless what it shows from changed since it was built. Every such change
+   * comes as an event (a record, a secret, the engine) or a moment (due for rotation): while none is pending,
+   * a kept row is returned as it is, since VS Code reads every row of a list whenever the list changes.
+   */
   item(node: TreeNode): Item {
     if (node.kind === 'provider') return this.providerItem(node.provider, false);
     if (node.kind === 'drift') {
@@ -144,7 +160,11 @@ export class TreeRows<Item> implements Disposable {
       this.driftItems.set(node.provider.id, item);
       return item;
     }
-    return this.keyItem(this.sources.store.get(node.record.id) ?? node.record).item;
+    if (!this.everything && this.changedKeys.size === 0 && this.changedProviders.size === 0) {
+      const kept = (node as KeyNode).row as KeyRow<Item> | undefined;
+      if (kept && kept.record === node.record && (this.nextExpiry === Infinity || this.now() < this.nextExpiry)) return kept.item;
+    }
+    return this.keyItem(node, this.sources.store.get(node.record.id) ?? node.record).item;
   }
 
   /**
@@ -157,7 +177,7 @@ export class TreeRows<Item> implements Disposable {
     const { store, engine, masks } = this.sources;
     for (const id of this.waitingMasks) {
       const record = store.get(id);
-      if (record && masks.peek(record) !== this.rows.get(id)?.mask) this.changedKeys.add(id);
+      if (record && masks.peek(record) !== this.keyNodes.get(id)?.row?.mask) this.changedKeys.add(id);
     }
     // Many rows at once (the masks of a whole list arrived, another window changed many keys): one full
     // redraw, rather than comparing each row and naming each to VS Code.
@@ -174,19 +194,22 @@ export class TreeRows<Item> implements Disposable {
       }
     }
     const nodes: TreeNode[] = [];
+    /** The keys whose place in their provider's list may have changed: the node it had, the record it has. */
+    const moved: Array<{ node: KeyNode | undefined; record: KeyRecord | undefined }> = [];
     for (const id of this.changedKeys) {
       const node = this.keyNodes.get(id);
       const record = store.get(id);
       if (node) touched.add(node.record.provider);
       if (record) touched.add(record.provider);
+      moved.push({ node, record });
       if (!record) {
         this.forgetKey(id);
         continue;
       }
       if (!node) continue; // a new key: its provider's list shows it
       node.record = record;
-      const before = this.rows.get(id);
-      if (before && !this.build.same(before.item, this.keyItem(record).item)) nodes.push(node);
+      const before = node.row as KeyRow<Item> | undefined;
+      if (before && !this.build.same(before.item, this.keyItem(node, record).item)) nodes.push(node);
     }
     this.changedKeys.clear();
     this.changedProviders.clear();
@@ -196,12 +219,17 @@ export class TreeRows<Item> implements Disposable {
     const fired: TreeNode[] = [];
     for (const id of touched) {
       const provider = this.providerNodes.get(id)!;
+      this.patchList(provider.provider, moved);
       if (!this.shownRoot.includes(id)) continue;
       const shown = this.shownChildren.get(id);
-      const now = [...(difference(drift[id]) ? ['drift'] : []), ...store.keysOf(id).map((record) => record.id)];
       const before = this.providerItems.get(id);
       // Its rows or their order changed, or its own row did: VS Code reads it and its list again (kept rows are reused).
-      if (!shown || !sameIds(now, shown) || !before || !this.build.same(before, this.providerItem(provider.provider, true))) {
+      if (
+        !shown ||
+        !sameNodes(this.listOf(provider.provider), shown) ||
+        !before ||
+        !this.build.same(before, this.providerItem(provider.provider, true))
+      ) {
         fired.push(provider);
         continue;
       }
@@ -225,10 +253,58 @@ export class TreeRows<Item> implements Disposable {
     for (const subscription of this.subscriptions) subscription.dispose();
   }
 
+  /**
+   * Brings a provider's kept list up to the store's by moving only the keys that changed, rather than
+   * looking up a node for each of its keys (a list of 10,000 changes by one row at a time). Every key whose
+   * record changed since the list was made is in `moved`: changes() sees every such change, and a list
+   * it cannot patch (the difference with Pieces OS changed) is dropped, to be made again when read.
+   */
+  private patchList(provider: ProviderInfo, moved: ReadonlyArray<{ node: KeyNode | undefined; record: KeyRecord | undefined }>): void {
+    const kept = this.lists.get(provider.id);
+    const list = this.sources.store.list();
+    if (!kept || kept.list === list) return;
+    const drift = difference(this.sources.engine.state.drift[provider.id]);
+    if (kept.drift !== drift) {
+      this.lists.delete(provider.id);
+      return;
+    }
+    const first = firstOf(list, provider.id);
+    // One key changed and kept its place (a rotation, a rename that does not move it): the same rows.
+    const [only] = moved;
+    if (moved.length === 1 && only?.node && only.record?.provider === provider.id) {
+      const was = kept.children.indexOf(only.node);
+      if (was >= 0 && was === list.indexOf(only.record) - first + (drift ? 1 : 0)) {
+        this.lists.set(provider.id, { list, drift, children: kept.children });
+        return;
+      }
+    }
+    // A new array: the one VS Code was given is what the list is compared with.
+    const children = kept.children.slice();
+    for (const { node } of moved) {
+      const at = node ? children.indexOf(node) : -1;
+      if (at >= 0) children.splice(at, 1);
+    }
+    const places: Array<{ at: number; record: KeyRecord }> = [];
+    for (const { record } of moved) {
+      if (record?.provider !== provider.id) continue;
+      const at = list.indexOf(record);
+      if (at < 0) {
+        this.lists.delete(provider.id); // not in the list it is shown in: made again when read
+        return;
+      }
+      places.push({ at: at - first + (drift ? 1 : 0), record });
+    }
+    // In the order of their places: each goes where it belongs once every row before it is in place.
+    places.sort((a, b) => a.at - b.at);
+    for (const { at, record } of places) children.splice(at, 0, this.keyNode(record));
+    this.lists.set(provider.id, { list, drift, children });
+  }
+
   /** Everything again: every row is built anew when VS Code reads it. */
   private restart(): RowChanges {
     this.everything = false;
-    this.rows.clear();
+    this.lists.clear();
+    for (const node of this.keyNodes.values()) node.row = undefined;
     this.waitingMasks.clear();
     this.dependent.clear();
     this.providerItems.clear();
@@ -239,12 +315,12 @@ export class TreeRows<Item> implements Disposable {
     return { all: true };
   }
 
-  private keyItem(record: KeyRecord): KeyRow<Item> {
+  private keyItem(node: KeyNode, record: KeyRecord): KeyRow<Item> {
     const { engine, masks, store } = this.sources;
     const mask = masks.peek(record);
     const state = stateKey(engine.stateOf(record));
     const active = store.choice(record.provider)?.activeId === record.id;
-    const kept = this.rows.get(record.id);
+    const kept = node.row as KeyRow<Item> | undefined;
     if (
       kept &&
       kept.record === record &&
@@ -265,7 +341,7 @@ export class TreeRows<Item> implements Disposable {
       expires: due !== undefined && due > this.now() ? due : Infinity,
       item: this.build.key(record),
     };
-    this.rows.set(record.id, row);
+    node.row = row;
     this.nextExpiry = Math.min(this.nextExpiry, row.expires);
     if (mask === 'loading' || mask === 'unavailable') this.waitingMasks.add(record.id);
     else this.waitingMasks.delete(record.id);
@@ -278,9 +354,9 @@ export class TreeRows<Item> implements Disposable {
 
   /** The providers that have keys, or a difference with Pieces OS to show. */
   private rootProviders(): ProviderId[] {
-    const withKeys = new Set(this.sources.store.list().map((key) => key.provider));
+    const list = this.sources.store.list();
     const drift = this.sources.engine.state.drift;
-    return PROVIDERS.filter((p) => withKeys.has(p.id) || difference(drift[p.id])).map((p) => p.id);
+    return PROVIDERS.filter((p) => list[firstOf(list, p.id)]?.provider === p.id || difference(drift[p.id])).map((p) => p.id);
   }
 
   /** The node of a provider's row (the same object every time, as VS Code knows it). */
@@ -292,7 +368,8 @@ export class TreeRows<Item> implements Disposable {
   private providerItem(provider: ProviderInfo, fresh: boolean): Item {
     const kept = this.providerItems.get(provider.id);
     if (kept && !fresh) return kept;
-    const item = this.build.provider(provider);
+    const rows = this.listOf(provider);
+    const item = this.build.provider(provider, rows[0]?.kind === 'drift' ? rows.length - 1 : rows.length);
     this.providerItems.set(provider.id, item);
     return item;
   }
@@ -317,7 +394,6 @@ export class TreeRows<Item> implements Disposable {
 
   private forgetKey(id: string): void {
     this.keyNodes.delete(id);
-    this.rows.delete(id);
     this.waitingMasks.delete(id);
     for (const dependent of this.dependent.values()) dependent.delete(id);
   }
@@ -327,8 +403,27 @@ function difference(drift: { readonly kind: string } | undefined): Difference | 
   return drift && drift.kind !== 'inSync' ? (drift as Difference) : undefined;
 }
 
-function childId(node: TreeNode): string {
-  return node.kind === 'key' ? node.record.id : node.kind;
+const RANK = new Map<ProviderId, number>(PROVIDERS.map((provider, rank) => [provider.id, rank]));
+
+/**
+ * Where `provider`'s keys start in the store's list (or would), found by a binary search: the list is in
+ * catalogue order (KeyStore.list), and a loop over 10,000 keys on every change is what this avoids.
+ */
+function firstOf(list: readonly KeyRecord[], provider: ProviderId): number {
+  const rank = RANK.get(provider) ?? PROVIDERS.length;
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((RANK.get(list[middle]!.provider) ?? PROVIDERS.length) < rank) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Whether two lists of rows are the same rows in the same order (a row's node is kept while its key is). */
+function sameNodes(a: readonly TreeNode[], b: readonly TreeNode[]): boolean {
+  return a === b || (a.length === b.length && a.every((node, i) => node === b[i]));
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {

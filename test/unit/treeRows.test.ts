@@ -37,7 +37,7 @@ describe('tree rows: built once, redrawn where they changed', () => {
           built.push(record.name);
           return { text: `${record.name} ${masks.peek(record)} ${engine.stateOf(record).kind}` };
         },
-        provider: (provider: ProviderInfo) => ({ text: `${provider.label} ${temp.store.keysOf(provider.id).length}` }),
+        provider: (provider: ProviderInfo, keys) => ({ text: `${provider.label} ${keys}` }),
         drift: (provider, drift) => ({ text: `${provider.label} ${drift.kind}` }),
         same: (a, b) => a.text === b.text,
         expires: (record) => Date.parse(record.updatedAt) + 30 * 86_400_000,
@@ -142,6 +142,49 @@ describe('tree rows: built once, redrawn where they changed', () => {
     await temp.store.update(added[5]!.id, { name: 'key-005a' }); // its place in the list stays
     assert.deepEqual(read(rows.changes()), ['key-005a']);
     assert.deepEqual(built, ['key-005a']);
+  });
+
+  it("after random adds, renames and deletes, in bursts, in two providers, each list is the store's, in its order", async () => {
+    const added = await shown(40);
+    const live = added.map((record) => record.id);
+    let seed = 18;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return Math.floor(seed / 65_536) % n; // the high bits: the low ones of this generator repeat quickly
+    };
+    for (let burst = 0; burst < 40; burst++) {
+      for (let step = 0, steps = 1 + random(4); step < steps; step++) {
+        const which = random(4);
+        const serial = String(burst * 10 + step).padStart(4, '0');
+        if (which === 3) {
+          // Another provider: its list starts after OpenAI's in the store's, and it joins the root with its first key.
+          live.push(
+            (await temp.store.add({ provider: 'anthropic', name: `claude-${random(100)}`, secret: `sk-ant-FAKE-${serial}0000000` })).id,
+          );
+        } else if (which === 0 || live.length < 5) {
+          const name = `key-${String(random(100)).padStart(3, '0')}x${burst}`;
+          live.push((await temp.store.add({ provider: 'openai', name, secret: key(100 + burst * 3 + step) })).id);
+        } else if (which === 1) {
+          await temp.store.update(live[random(live.length)]!, { name: `key-${String(random(100)).padStart(3, '0')}r${burst}` });
+        } else {
+          await temp.store.remove(live.splice(random(live.length), 1)[0]!);
+        }
+      }
+      if (random(2) === 0) rows.children(rows.children(undefined)[0]); // VS Code may read a list before the redraw
+      read(rows.changes());
+      const providers = rows.children(undefined);
+      const ids = providers.map((node) => (node.kind === 'provider' ? node.provider.id : 'openai'));
+      assert.deepEqual(
+        ids,
+        (['openai', 'anthropic'] as const).filter((id) => temp.store.keysOf(id).length > 0),
+        `the root after burst ${burst}`,
+      );
+      providers.forEach((provider, at) => {
+        const names = rows.children(provider).map((node) => (node.kind === 'key' ? node.record.name : node.kind));
+        const expected = temp.store.keysOf(ids[at]!).map((record) => record.name);
+        assert.deepEqual(names, expected, `${ids[at]} after burst ${burst}`);
+      });
+    }
   });
 
   it('many rows changed at once, a request for everything, or a row due for rotation: everything again', async () => {
