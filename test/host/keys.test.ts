@@ -168,12 +168,17 @@ describe('key management in VS Code', function () {
       api.tree.getChildren(api.tree.getChildren()[0]).find((n) => n.kind === 'key' && n.record.name === name)!;
     const alphaRow = api.tree.getTreeItem(node('Alpha'));
     const read: string[] = [];
+    let lastRead = performance.now();
     const getTreeItem = api.tree.getTreeItem.bind(api.tree);
     api.tree.getTreeItem = (n: TreeNode): vscode.TreeItem => {
       if (n.kind === 'key') read.push(n.record.name);
+      lastRead = performance.now();
       return getTreeItem(n);
     };
     try {
+      // VS Code gathers the redraws it is told of over 200 ms before it reads them: the masks' may still come.
+      for (let i = 0; i < 50 && performance.now() - lastRead < 400; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      read.length = 0;
       await run(Commands.updateKey, [{ input: KEY_3 }, { input: '' }], { record: beta }); // its message waits for the redraw
       for (let i = 0; i < 100 && !read.includes('Beta'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
       assert.ok(read.includes('Beta'), 'VS Code read the rotated row again');
