@@ -8,3 +8,6 @@ export type Calls = Record<Operation, () => Promise<unknown>>;
 export const BENCH_USER = 'bench-user-0001';
 export const BENCH_KEY = 'sk-test-FAKE-bench-0000000000000000000000000000';
 export const BENCH_KEY_NAME = 'bench key';
+
+/** The ops server's count of `GET /user` and key calls since it was last asked (opsServer.ts). */
+export const COUNTS_PATH = '/__bench/counts';

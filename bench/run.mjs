@@ -10,7 +10,7 @@ const outdir = join(root, 'out', 'bench');
 
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: ['bench/main.ts', 'bench/activateChild.ts', 'bench/opsServer.ts'],
+  entryPoints: ['bench/main.ts', 'bench/activateChild.ts', 'bench/extensionChild.ts', 'bench/opsServer.ts'],
   bundle: true,
   format: 'cjs',
   platform: 'node',

@@ -26,6 +26,7 @@ export interface StoreUnderTest {
 function countingFolder(inner: RecordFolderPort, meter: Meter): RecordFolderPort {
   return {
     read: (name) => inner.read(name),
+    ...(inner.readMany ? { readMany: (names: readonly string[]) => inner.readMany!(names) } : {}),
     list: () => inner.list(),
     watch: (listener) => inner.watch(listener),
     remove: (name) => inner.remove(name),
@@ -59,9 +60,15 @@ export async function createStore(meter: Meter): Promise<StoreUnderTest> {
  * on a slow disk), then has the store read them, as a window does when it opens.
  */
 export async function seed(target: StoreUnderTest, count: number): Promise<void> {
+  for (const [name, value] of seedRecords(path.join(target.root, 'records'), count)) target.secrets.data.set(name, value);
+  await target.store.refresh();
+}
+
+/** Writes `count` key records into `records` (a store's records folder); returns their secrets (SecretStorage name → value). */
+export function seedRecords(records: string, count: number): Map<string, string> {
   const at = new Date(Date.UTC(2026, 0, 1)).toISOString();
-  const records = path.join(target.root, 'records');
   mkdirSync(records, { recursive: true });
+  const secrets = new Map<string, string>();
   for (let i = 1; i <= count; i++) {
     const id = randomUUID();
     const rev = `seed${String(i).padStart(8, '0')}`;
@@ -69,9 +76,9 @@ export async function seed(target: StoreUnderTest, count: number): Promise<void>
       path.join(records, keyFile(id)),
       JSON.stringify({ v: STORE_VERSION, id, provider: 'openai', name: keyName(i), createdAt: at, updatedAt: at, secretRev: rev }),
     );
-    target.secrets.data.set(secretName(id), wrapSecret(rev, fakeKey(i)));
+    secrets.set(secretName(id), wrapSecret(rev, fakeKey(i)));
   }
-  await target.store.refresh();
+  return secrets;
 }
 
 export function keyName(i: number): string {

@@ -106,13 +106,15 @@ const format = (message: string, ...args: unknown[]): string =>
 /**
  * Settings answer their defaults, except the service URL: pinned to a loopback port where nothing listens
  * (1, tcpmux), so that if anything ever lets the extension's timers run here, it never probes the real
- * Pieces OS ports. It is read only when a request resolves the URL, never during activation.
+ * Pieces OS ports. It is read only when a request resolves the URL, never during activation. A bench that
+ * plays Pieces OS itself (on a port outside the real ones) sets `serviceUrl` instead.
  */
 export const GUARD_SERVICE_URL = 'http://127.0.0.1:1';
+export const stubSettings: { serviceUrl: string } = { serviceUrl: GUARD_SERVICE_URL };
 
 function configuration(section?: string): unknown {
   const get = (key: string, fallback?: unknown): unknown =>
-    section === 'providerKeys' && key === 'serviceUrl' ? GUARD_SERVICE_URL : fallback;
+    section === 'providerKeys' && key === 'serviceUrl' ? stubSettings.serviceUrl : fallback;
   return { get, has: () => false, inspect: () => undefined, update: async () => undefined };
 }
 
@@ -120,7 +122,11 @@ function statusBarItem(): unknown {
   return { text: '', tooltip: '', command: undefined, show: () => undefined, hide: () => undefined, dispose: () => undefined };
 }
 
-function treeView(): unknown {
+/** The data provider of every tree view the extension made, for a bench that reads rows as VS Code does. */
+export const treeProviders: unknown[] = [];
+
+function treeView(_id: string, options?: { treeDataProvider?: unknown }): unknown {
+  if (options?.treeDataProvider) treeProviders.push(options.treeDataProvider);
   return {
     badge: undefined,
     message: undefined,
@@ -231,14 +237,17 @@ class MemoryMemento {
   setKeysForSync(): void {}
 }
 
-/** An ExtensionContext for a first activation (no keys yet) in production mode. */
-export function extensionContext(storageRoot: string): unknown {
-  const secrets = new Map<string, string>();
+/**
+ * An ExtensionContext over `storageRoot`: a first activation (no keys yet) in production mode, unless
+ * `secrets` (SecretStorage's content) and `mode` (3: Test, where activate() returns its testing hooks) say otherwise.
+ */
+export function extensionContext(storageRoot: string, options: { secrets?: Map<string, string>; mode?: number } = {}): unknown {
+  const secrets = options.secrets ?? new Map<string, string>();
   const changed = new EventEmitter<{ key: string }>();
   const root = Uri.file(path.resolve(__dirname, '..', '..'));
   const context: Record<string, unknown> = {
     subscriptions: [],
-    extensionMode: 1,
+    extensionMode: options.mode ?? 1,
     extensionUri: root,
     extensionPath: root.fsPath,
     globalStorageUri: Uri.file(path.join(storageRoot, 'global')),

@@ -75,7 +75,6 @@ export function activate(context: vscode.ExtensionContext): ProviderKeysApi {
     useKeys,
     useKeys.onDidChange(() => tree.refresh()),
     store.onDidChangeSecret((id) => secretChanged(parts, id)),
-    masks.onDidChange(() => tree.refresh()),
     sync.onDidChange(() => parts.redraw()),
     sync.onKeyringTrouble(once((error) => tellKeyringTrouble(parts, error))),
     connection.onDidChange(() => parts.redraw()),
@@ -103,9 +102,15 @@ export function deactivate(): void {}
 function openStore(parts: Parts, context: vscode.ExtensionContext): Promise<void> {
   return (async () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
-    const opened = await parts.bundle.open({ memento: context.globalState });
+    // The keys are drawn at once when their records are read (not gathered with later changes, nor after the
+    // store's lock and recovery): the user waits for them to show. What recovery changes is drawn after.
+    const drawAtOnce = (): void => {
+      parts.redraw();
+      void parts.frame.drawn();
+    };
+    const opened = await parts.bundle.open({ memento: context.globalState, onLoaded: drawAtOnce });
     if (opened.readOnly) void vscode.window.showWarningMessage(opened.readOnly);
-    parts.redraw();
+    drawAtOnce();
     parts.sync.kick();
     parts.useKeys.storeOpened(); // sets the terminal variables, now that the keys they come from are known
   })().catch((error: unknown) => {
@@ -156,10 +161,9 @@ function keysChanged(parts: Parts): void {
   parts.useKeys.onKeysChanged(); // rotated keys update their terminal variable, deleted keys lose it
 }
 
-/** A secret changed (another window's change reached this window's copy of SecretStorage, say). */
+/** A secret changed (another window's change reached this window's copy of SecretStorage, say); its row follows. */
 function secretChanged(parts: Parts, id: string): void {
   parts.masks.forget(id);
-  parts.tree.refresh();
   parts.sync.kick(); // a secret that arrived late may unblock a waiting send
 }
 

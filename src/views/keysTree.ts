@@ -1,22 +1,21 @@
 // The sidebar tree: providers that have keys (OpenAI first), and under each its keys with the mask,
 // whether Pieces OS uses it, and its state. Masks come from an in-memory cache (MaskCache), filled once
-// per key and secret revision; a redraw reads no secret for a row it has shown before.
+// per key and secret revision; a redraw reads no secret for a row it has shown before. Rows are built once
+// and kept (treeRows.ts): a redraw tells VS Code only of the rows that changed.
 import * as vscode from 'vscode';
 import { ItemContext } from '../constants';
 import * as l10n from '@vscode/l10n';
 import type { MaskCache, MaskView } from '../core/keys/maskCache';
-import { PROVIDERS, type ProviderInfo, getProvider } from '../core/providers/catalogue';
+import { type ProviderInfo, getProvider } from '../core/providers/catalogue';
 import type { KeyRecord, KeyStore } from '../core/store/keyStore';
 import type { Difference } from '../core/sync/drift';
 import type { Drift } from '../core/sync/drift';
 import type { SyncEngine } from '../core/sync/engine';
 import type { KeyState } from '../core/sync/plan';
 import { driftSentence, driftWord, isHeld, isProblem, stateSentence, stateWord } from '../core/sync/vocabulary';
+import { type RowChanges, type TreeNode, TreeRows } from './treeRows';
 
-export type TreeNode =
-  | { readonly kind: 'provider'; readonly provider: ProviderInfo }
-  | { readonly kind: 'key'; readonly record: KeyRecord }
-  | { readonly kind: 'drift'; readonly provider: ProviderInfo; readonly drift: Difference };
+export type { TreeNode } from './treeRows';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** After VS Code's last request for rows following a redraw, how long before they count as read. */
@@ -31,47 +30,73 @@ export interface KeyRowExtras {
 }
 
 export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private pendingRefresh: ReturnType<typeof setTimeout> | undefined;
   /** Callers of drawNow() waiting for VS Code to read the rows. */
   private readers: Array<() => void> = [];
-  private rootRead = false;
+  /** What the last redraw asked VS Code to read again: the whole tree, or these nodes. */
+  private awaited: 'root' | ReadonlySet<TreeNode> = 'root';
+  private readStarted = false;
   private settle: ReturnType<typeof setTimeout> | undefined;
+  /** When VS Code last asked for rows while a redraw waits to be read (performance.now()). */
+  private lastRead = 0;
+  /** VS Code is asking for rows in this run of the event loop (its end is noted). */
+  private readRun = false;
   /** Redraws fired (for tests and the bench). */
   redraws = 0;
   private rowExtras: (record: KeyRecord) => KeyRowExtras = () => ({ badges: [], lines: [] });
+  private readonly rows: TreeRows<vscode.TreeItem>;
+  private readonly subscriptions: vscode.Disposable[];
+  /** The setting, read once per full redraw rather than for every row (a configuration read is not free). */
+  private reminderDays: number | undefined;
 
   constructor(
     private readonly store: KeyStore,
-    private readonly engine: Pick<SyncEngine, 'state' | 'stateOf'>,
+    private readonly engine: Pick<SyncEngine, 'state' | 'stateOf' | 'onDidChange'>,
     private readonly masks: MaskCache,
-    private readonly rotationReminderDays: () => number,
+    private readonly readRotationReminderDays: () => number,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.rows = new TreeRows(
+      { store, engine, masks, now: () => this.now().getTime() },
+      {
+        key: (record) => this.keyItem(record),
+        provider: (provider, keys) => this.providerItem(provider, keys),
+        drift: (provider, drift) => this.driftItem(provider, drift),
+        same: sameItem,
+        expires: (record) => {
+          const days = this.rotationReminderDays();
+          // isStale: more than `days` days old, to the millisecond.
+          return days ? Date.parse(record.updatedAt) + days * DAY_MS + 1 : undefined;
+        },
+      },
+    );
+    // A mask that arrived, or a secret that changed (perhaps in another window): its row, soon.
+    this.subscriptions = [this.rows, masks.onDidChange(() => this.redrawSoon()), store.onDidChangeSecret(() => this.redrawSoon())];
+  }
 
   setRowExtras(extras: (record: KeyRecord) => KeyRowExtras): void {
     this.rowExtras = extras;
   }
 
-  /** Redraws soon; several changes in a row cause one redraw. */
+  /** Rows may have changed in ways the tree does not see (settings, marks of other parts): all of them, soon. */
   refresh(): void {
-    if (this.pendingRefresh) return;
-    this.pendingRefresh = setTimeout(() => {
-      this.pendingRefresh = undefined;
-      this.redraws++;
-      this.changed.fire(undefined);
-    }, 50);
+    this.reminderDays = undefined;
+    this.rows.invalidate();
+    this.redrawSoon();
   }
 
   /**
-   * Redraws now; resolves once VS Code has read the rows again (it asks for the root's children, then for
-   * each row), or after `maxWaitMs` if it does not ask (a view VS Code does not draw).
+   * Redraws now what changed; resolves once VS Code has read those rows again (it asks for each named row,
+   * or for the root's children and then each row), or after `maxWaitMs` if it does not ask (a view VS Code
+   * does not draw). When nothing changed there is nothing to read.
    */
   drawNow(maxWaitMs = 1000): Promise<void> {
     clearTimeout(this.pendingRefresh);
     this.pendingRefresh = undefined;
-    this.redraws++;
+    const changes = this.rows.changes();
+    if (!changes.all && changes.nodes.length === 0) return Promise.resolve();
     const read = new Promise<void>((resolve) => {
       const timer = setTimeout(done, maxWaitMs);
       function done(): void {
@@ -80,59 +105,92 @@ export class KeysTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
       }
       this.readers.push(done);
     });
-    this.changed.fire(undefined);
+    this.fire(changes);
     return read;
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
-    this.noteRead(node);
-    if (!node) {
-      const keys = this.store.list();
-      const providers = new Set(keys.map((k) => k.provider));
-      return PROVIDERS.filter((p) => providers.has(p.id) || this.driftOf(p)).map((provider) => ({ kind: 'provider', provider }));
-    }
-    if (node.kind !== 'provider') return [];
-    const drift = this.driftOf(node.provider);
-    const keys: TreeNode[] = this.store.keysOf(node.provider.id).map((record) => ({ kind: 'key', record }));
-    return drift ? [{ kind: 'drift', provider: node.provider, drift }, ...keys] : keys;
+    this.noteRead(node, true);
+    return this.rows.children(node);
   }
 
   /**
-   * VS Code reads the root's children, then each expanded provider's (a request each), and the rows
-   * (getTreeItem) with them: the rows are read once such requests have stopped coming for a moment.
+   * After a redraw VS Code asks for what it was told changed (the root's children, then each provider's; or
+   * the rows named), and the rows with them: they are read once such requests have stopped coming for a moment.
    */
-  private noteRead(node: TreeNode | undefined): void {
-    // A provider's rows asked for before the root's were asked for since the redraw are from before it.
-    if (this.readers.length === 0 || (node !== undefined && !this.rootRead)) return;
-    this.rootRead = true;
-    clearTimeout(this.settle);
-    this.settle = setTimeout(() => {
-      this.rootRead = false;
-      for (const done of this.readers.splice(0)) done();
-    }, READ_SETTLE_MS);
+  private noteRead(node: TreeNode | undefined, children: boolean): void {
+    if (this.readers.length === 0) return;
+    // Requests about other rows, or a provider's rows asked for before the root's, are from before the redraw.
+    if (!this.readStarted) {
+      const awaited = this.awaited;
+      if (awaited === 'root' ? !children || node !== undefined : node === undefined || !awaited.has(node)) return;
+      this.readStarted = true;
+    }
+    // VS Code asks for every row of a list in one run (10,000 keys: 10,000 calls): the run is noted once, when it ends.
+    if (this.readRun) return;
+    this.readRun = true;
+    queueMicrotask(() => {
+      this.readRun = false;
+      if (this.readers.length === 0) return; // disposed, or done meanwhile
+      this.lastRead = performance.now();
+      this.settle ??= setTimeout(() => this.settled(), READ_SETTLE_MS);
+    });
+  }
+
+  /** Once VS Code has asked for nothing for READ_SETTLE_MS, the rows count as read. */
+  private settled(): void {
+    const quietFor = performance.now() - this.lastRead;
+    if (quietFor < READ_SETTLE_MS) {
+      this.settle = setTimeout(() => this.settled(), READ_SETTLE_MS - quietFor);
+      return;
+    }
+    this.settle = undefined;
+    this.readStarted = false;
+    for (const done of this.readers.splice(0)) done();
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
     if (node.kind === 'provider') return undefined;
-    const provider = node.kind === 'drift' ? node.provider : getProvider(node.record.provider);
-    return provider ? { kind: 'provider', provider } : undefined;
+    return this.rows.providerNode(node.kind === 'drift' ? node.provider.id : node.record.provider);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    if (node.kind === 'provider') return this.providerItem(node.provider);
-    if (node.kind === 'drift') return this.driftItem(node.provider, node.drift);
-    return this.keyItem(this.store.get(node.record.id) ?? node.record);
+    this.noteRead(node, false);
+    return this.rows.item(node);
   }
 
   dispose(): void {
     clearTimeout(this.pendingRefresh);
     clearTimeout(this.settle);
     for (const done of this.readers.splice(0)) done();
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
 
-  private providerItem(provider: ProviderInfo): vscode.TreeItem {
-    const count = this.store.keysOf(provider.id).length;
+  /** Several changes in a row cause one redraw, of what changed. */
+  private redrawSoon(): void {
+    this.pendingRefresh ??= setTimeout(() => {
+      this.pendingRefresh = undefined;
+      const changes = this.rows.changes();
+      if (changes.all || changes.nodes.length > 0) this.fire(changes);
+    }, 50);
+  }
+
+  private fire(changes: RowChanges): void {
+    this.redraws++;
+    this.readStarted = false;
+    // A read that was settling is of rows this redraw replaces: its waiters wait for this one's read.
+    clearTimeout(this.settle);
+    this.settle = undefined;
+    this.awaited = changes.all ? 'root' : new Set(changes.nodes);
+    this.changed.fire(changes.all ? undefined : [...changes.nodes]);
+  }
+
+  private rotationReminderDays(): number {
+    return (this.reminderDays ??= this.readRotationReminderDays());
+  }
+
+  private providerItem(provider: ProviderInfo, count: number): vscode.TreeItem {
     const item = new vscode.TreeItem(provider.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `provider:${provider.id}`;
     item.contextValue = ItemContext.provider;
@@ -316,9 +374,41 @@ function iconOf(state: KeyState): vscode.ThemeIcon {
   return new vscode.ThemeIcon(codiconOf(state), color ? new vscode.ThemeColor(color) : undefined);
 }
 
+/** As Date.toLocaleString() shows it, from one formatter: toLocaleString builds a new one on every call. */
+let dateFormat: Intl.DateTimeFormat | undefined;
+/** Dates already formatted (a key's two dates are often one; formatting one takes microseconds), a few thousand at most. */
+const formattedDates = new Map<string, string>();
+const FORMATTED_DATES_MAX = 4096;
+
 function formatDate(iso: string): string {
+  const known = formattedDates.get(iso);
+  if (known !== undefined) return known;
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  if (Number.isNaN(date.getTime())) return iso;
+  dateFormat ??= new Intl.DateTimeFormat(undefined, {
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  const text = dateFormat.format(date);
+  if (formattedDates.size >= FORMATTED_DATES_MAX) formattedDates.clear();
+  formattedDates.set(iso, text);
+  return text;
+}
+
+/**
+ * Whether VS Code would show two rows alike: every field a row sets, as JSON (icons and colors serialize
+ * with their ids), the text of a Markdown tooltip included (a MarkdownString keeps it out of JSON's reach).
+ */
+function sameItem(a: vscode.TreeItem, b: vscode.TreeItem): boolean {
+  return a === b || JSON.stringify(a, itemFields) === JSON.stringify(b, itemFields);
+}
+
+function itemFields(_key: string, value: unknown): unknown {
+  return value instanceof vscode.MarkdownString ? { markdown: value.value } : value;
 }
 
 function escape(text: string): string {

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { CONFIG_SECTION, ContextKeys, STORE_FOLDER, Settings, Views } from '../constants';
 import { MaskCache } from '../core/keys/maskCache';
 import { knownSecrets } from '../core/keys/redact';
-import { PiecesClient } from '../core/pieces/client';
+import { IDENTITY_WHILE_CONNECTED, PiecesClient } from '../core/pieces/client';
 import { ConnectionMonitor } from '../core/pieces/connection';
 import { ServiceLocator } from '../core/pieces/discovery';
 import { KeepAliveConnection } from '../core/pieces/keepAlive';
@@ -63,9 +63,11 @@ export function createParts(context: vscode.ExtensionContext): Parts {
         refusedUrl = error;
       }),
   });
-  // The monitor learns from every request; the callbacks run only after both parts exist.
+  // The monitor learns from every request; the callbacks run only after both parts exist. What GET /user
+  // said on a connection holds while that connection stays open: a key call asks first only on another one.
   const client = new PiecesClient({
     baseUrl: locator,
+    identityMaxAgeMs: IDENTITY_WHILE_CONNECTED,
     onRequest: (record) => {
       log.request(record);
       connection.noteRequest(record);
@@ -136,6 +138,6 @@ export function createParts(context: vscode.ExtensionContext): Parts {
     updateContext();
   }
 
-  parts.disposables.push(log, bundle, masks, connection, line, status, parts.tree, treeView, parts.frame);
+  parts.disposables.push(log, bundle, masks, connection, line, client, status, parts.tree, treeView, parts.frame);
   return parts;
 }

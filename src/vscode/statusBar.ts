@@ -237,10 +237,12 @@ export class StatusBar implements vscode.Disposable {
     return problems;
   }
 
+  /** The keys in use (one per provider, so in list order) in state `kind`: a look per provider, not per key. */
   private activeKeysIn(kind: KeyState['kind']): KeyRecord[] {
     const keys: KeyRecord[] = [];
-    for (const key of this.store.list()) {
-      if (this.store.choice(key.provider)?.activeId === key.id && this.sync.stateOf(key).kind === kind) keys.push(key);
+    for (const provider of PROVIDERS) {
+      const key = this.store.activeKey(provider.id);
+      if (key && this.sync.stateOf(key).kind === kind) keys.push(key);
     }
     return keys;
   }

@@ -36,9 +36,12 @@ export class UseKeys implements vscode.Disposable {
   /** Until the key store is open every key looks deleted, and applying would drop every opt-in. */
   private storeOpen = false;
   private readonly focus: vscode.Disposable;
+  /** Which key each provider's terminal variable comes from, as the tree's marks last showed it. */
+  private shownAssignments: string;
 
   constructor(private readonly deps: UseKeysDeps) {
     deps.context.environmentVariableCollection.persistent = false;
+    this.shownAssignments = JSON.stringify(readTerminalAssignments(deps.context.globalState));
     this.updateContext();
     // Another window may have changed which keys terminals get (globalState is shared): catch up on focus.
     this.focus = vscode.window.onDidChangeWindowState((state) => {
@@ -129,6 +132,11 @@ export class UseKeys implements vscode.Disposable {
         knobs: this.knobs,
         terminalsChanged: () => {
           this.updateContext();
+          // Applied after every key change: only a change of which keys terminals get changes the tree's marks
+          // (a redraw of every row otherwise, at every rotation, rename or add).
+          const assignments = JSON.stringify(readTerminalAssignments(this.deps.context.globalState));
+          if (assignments === this.shownAssignments) return;
+          this.shownAssignments = assignments;
           this.changed.fire();
         },
       });

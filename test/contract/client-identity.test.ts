@@ -2,6 +2,8 @@
 // OS does, for that very user — and never retries a key call anywhere else. Two stand-ins and
 // impostors on loopback play Pieces OS before and after a restart, and whatever took its port.
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
 import { ServiceLocator } from '../../src/core/pieces/discovery';
 import {
   BadResponseError,
@@ -12,8 +14,11 @@ import {
   UnauthorizedError,
   UserChangedError,
 } from '../../src/core/pieces/errors';
-import { IDENTITY_MAX_AGE_MS, PiecesClient } from '../../src/core/pieces/client';
+import { IDENTITY_MAX_AGE_MS, IDENTITY_WHILE_CONNECTED, PiecesClient } from '../../src/core/pieces/client';
+import { piecesServicePort } from '../../src/core/pieces/servicePort';
+import { SyncEngine } from '../../src/core/sync/engine';
 import { type StandIn, DEFAULT_USER_ID, startStandIn } from '../../stand-in/server';
+import { openTempStore, removeRoot } from '../support/tempStore';
 import { FAKE_KEY, FAKE_KEY_2, assertNoSecrets, rejectsWith } from './helpers';
 
 const CREATE = '/external_provider/api_key/create';
@@ -235,11 +240,9 @@ describe('PiecesClient: identity before keys', function () {
     const racing = new PiecesClient({
       baseUrl: signedOutMidway.url,
       timeoutMs: 2000,
-      fetch: (input, init) => {
-        if ((input instanceof Request ? input.url : input instanceof URL ? input.href : input).endsWith(CREATE)) {
-          signedOutMidway.signedIn = false;
-        }
-        return fetch(input, init);
+      rewrite: (request) => {
+        if (request.path === CREATE) signedOutMidway.signedIn = false;
+        return request;
       },
     });
     await rejectsWith(() => racing.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }), NotSignedInError);
@@ -268,3 +271,212 @@ describe('PiecesClient: identity before keys', function () {
     assert.deepEqual(calls(service), []);
   });
 });
+
+// The extension's setting (IDENTITY_WHILE_CONNECTED): what GET /user said on a connection holds while that
+// connection stays open, and a key is written only on such a connection. The tests above show the client's
+// default (asked before every key call); these show that the extension's rule keeps every guarantee.
+describe('PiecesClient: identity per connection (the extension: an answer holds while its connection is open)', function () {
+  this.timeout(20_000);
+  const started: StandIn[] = [];
+  const standIn = async (options: Parameters<typeof startStandIn>[0] = {}): Promise<StandIn> => {
+    const service = await startStandIn(options);
+    started.push(service);
+    return service;
+  };
+  const servers: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all([...started.splice(0).map((service) => service.stop()), ...servers.splice(0).map((server) => server.close())]);
+  });
+  const connected = (baseUrl: string | ServiceLocator): PiecesClient =>
+    new PiecesClient({ baseUrl, timeoutMs: 2000, identityMaxAgeMs: IDENTITY_WHILE_CONNECTED });
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it('key calls on the connection that answered GET /user for their user ask nothing more', async () => {
+    const service = await standIn();
+    const client = connected(service.url);
+    await client.getUser();
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    await client.updateKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 });
+    await client.deleteKey(DEFAULT_USER_ID);
+    assert.deepEqual(calls(service), [
+      'GET /user 200',
+      `POST ${CREATE} 200`,
+      'POST /external_provider/api_key/update 200',
+      'POST /external_provider/api_key/delete 200',
+    ]);
+  });
+
+  for (const noticed of [true, false]) {
+    it(`Pieces OS restarts between two key calls (${noticed ? 'its connection seen closing' : 'at once'}): the new process is asked first and, not being Pieces OS, gets nothing`, async () => {
+      const service = await standIn();
+      const client = connected(service.url);
+      await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+      await service.stop(); // its connections close with it
+      service.impostor = 'notFound'; // another web server on the very same port
+      await service.restart();
+      if (noticed) await settle();
+      const error = await rejectsWith(() => client.updateKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 }), Error);
+      assertNoSecrets(error);
+      // Asked on a new connection (404: not Pieces OS), or written on the old one, which no process reads any more.
+      assert.ok(error instanceof NotFoundError || (error instanceof ServiceUnreachableError && error.reason === 'reset'), String(error));
+      const after = calls(service).slice(2);
+      assert.deepEqual(
+        after.filter((line) => !line.startsWith('GET /user ')),
+        [],
+        `the newcomer was sent a key call: ${after.join(', ')}`,
+      );
+      if (noticed) assert.deepEqual(after, ['GET /user 404']);
+    });
+  }
+
+  it('Pieces OS restarts between two key calls: the new process answers GET /user on its connection before the key', async () => {
+    const service = await standIn();
+    const client = connected(service.url);
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    await service.restart();
+    await settle();
+    await client.updateKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 });
+    assert.deepEqual(calls(service), [
+      'GET /user 200',
+      `POST ${CREATE} 200`,
+      'GET /user 200',
+      'POST /external_provider/api_key/update 200',
+    ]);
+    assert.equal(service.openAI?.api_key, FAKE_KEY_2);
+  });
+
+  it('a server that closes the connection after every answer: each key call asks GET /user on its own connection, and no key is written', async () => {
+    const server = await pretendPiecesOs({ closeEveryAnswer: true });
+    servers.push(server);
+    const client = connected(server.url);
+    for (const call of [
+      () => client.createKey('u1', { apiKey: FAKE_KEY }),
+      () => client.updateKey('u1', { apiKey: FAKE_KEY_2 }),
+      () => client.deleteKey('u1'),
+    ]) {
+      const error = await rejectsWith(call, ServiceUnreachableError);
+      assert.equal(error.reason, 'closed');
+      assert.equal(error.operation, 'GET /user', 'failed at the identity check, so the change is known not to be sent');
+      assertNoSecrets(error);
+    }
+    const received = server.connections();
+    assert.ok(
+      received.every((bytes) => bytes === '' || bytes.startsWith('GET /user ')),
+      `a connection began with something else: ${received.map((b) => b.split('\r\n')[0]).join(', ')}`,
+    );
+    assert.equal(
+      received.filter((bytes) => bytes.startsWith('GET /user ')).length,
+      6,
+      'two checks per key call, each on its own connection',
+    );
+    assert.ok(
+      received.every((bytes) => !bytes.includes('POST') && !bytes.includes(FAKE_KEY.slice(-8)) && !bytes.includes(FAKE_KEY_2.slice(-8))),
+      'no key call, header or key byte reached the server',
+    );
+  });
+
+  it("the user answered on the connection is not the call's user: refused before anything is sent", async () => {
+    const service = await standIn({ userId: 'another-user-0002' });
+    const client = connected(service.url);
+    await client.getUser(); // the connection answered for another-user-0002
+    for (const call of [
+      () => client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY }),
+      () => client.updateKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY_2 }),
+      () => client.deleteKey(DEFAULT_USER_ID),
+    ]) {
+      assertNoSecrets(await rejectsWith(call, UserChangedError));
+    }
+    assert.equal(posts(service), 0);
+    assert.deepEqual(calls(service), ['GET /user 200', 'GET /user 200', 'GET /user 200', 'GET /user 200']);
+  });
+
+  it('idle connections closed by the server between calls: the next key call asks on its new connection first', async () => {
+    const server = await pretendPiecesOs({ closeEveryAnswer: false });
+    servers.push(server);
+    const client = connected(server.url);
+    await client.createKey('u1', { apiKey: FAKE_KEY });
+    server.closeIdle(); // as a server does with connections idle for long (without a Keep-Alive hint the client could act on)
+    await settle();
+    await client.updateKey('u1', { apiKey: FAKE_KEY_2 });
+    await client.deleteKey('u1');
+    assert.deepEqual(
+      server.connections().map((bytes) => requestLines(bytes)),
+      [
+        ['GET /user', `POST ${CREATE}`],
+        ['GET /user', 'POST /external_provider/api_key/update', 'POST /external_provider/api_key/delete'],
+      ],
+    );
+  });
+
+  it('a key call after the address was invalidated asks again, even on the same open connection', async () => {
+    const service = await standIn();
+    const locator = new ServiceLocator({ configuredUrl: () => undefined, discover: async () => service.url });
+    const client = connected(locator);
+    await client.createKey(DEFAULT_USER_ID, { apiKey: FAKE_KEY });
+    locator.invalidate(); // Refresh, or a failure: the process behind the port may have changed
+    await client.updateKey(DEFAULT_USER_ID, { name: 'Renamed' });
+    assert.deepEqual(
+      calls(service).map((line) => line.split(' ')[1]),
+      ['/user', CREATE, '/user', '/external_provider/api_key/update'],
+    );
+  });
+
+  it('when the engine has no user id yet, its GET /user is the only question before the key call', async () => {
+    const service = await standIn();
+    const temp = await openTempStore();
+    const engine = new SyncEngine({ store: temp.store, service: piecesServicePort(connected(service.url)) });
+    try {
+      await temp.store.add({ provider: 'openai', name: 'Personal', secret: FAKE_KEY }, { choose: true });
+      const [outcome] = await engine.drain({ now: true });
+      assert.equal(outcome?.kind, 'pushed');
+      // The engine's GET /user (its user id), the create on that same connection, then the comparison with what Pieces OS holds.
+      assert.deepEqual(calls(service), ['GET /user 200', `POST ${CREATE} 200`, 'GET /user 200']);
+    } finally {
+      engine.dispose();
+      temp.close();
+      removeRoot(temp.root);
+    }
+  });
+});
+
+/**
+ * A server that plays Pieces OS for user `u1` and records what each connection received; it closes every
+ * connection after one answer (`Connection: close`) when told to, and its idle ones on `closeIdle()`.
+ */
+async function pretendPiecesOs(options: {
+  closeEveryAnswer: boolean;
+}): Promise<{ url: string; connections(): string[]; closeIdle(): void; close(): Promise<void> }> {
+  const received: Buffer[][] = [];
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const body = req.url === '/user' ? JSON.stringify({ user: { id: 'u1' } }) : JSON.stringify({ metadata: { global_id: 'g' } });
+      res.writeHead(200, { 'content-type': 'application/json', ...(options.closeEveryAnswer ? { connection: 'close' } : {}) }).end(body);
+    });
+  });
+  server.keepAliveTimeout = 0; // no idle timeout, and no Keep-Alive hint: connections close when the test says
+  server.on('connection', (socket: Socket) => {
+    const bytes: Buffer[] = [];
+    received.push(bytes);
+    sockets.add(socket);
+    socket.on('data', (chunk: Buffer) => bytes.push(chunk));
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    connections: () => received.map((chunks) => Buffer.concat(chunks).toString('latin1')),
+    closeIdle: () => server.closeIdleConnections(),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The request lines ("METHOD path") in what one connection received (a body has no line break before the next request). */
+function requestLines(bytes: string): string[] {
+  return [...bytes.matchAll(/(GET|POST) (\/\S*) HTTP\/1\.1\r\n/g)].map((match) => `${match[1]} ${match[2]}`);
+}

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { UnauthorizedError } from '../../src/core/pieces/errors';
-import { type FetchFn, PiecesClient } from '../../src/core/pieces/client';
+import { type Outgoing, PiecesClient } from '../../src/core/pieces/client';
 import { FAKE_KEY, FAKE_KEY_2, REPO_ROOT, STRICT_CONTRACT, assertNoSecrets, freePort, rawPost, rejectsWith } from './helpers';
 
 const PRISM = path.join(REPO_ROOT, 'node_modules', '.bin', 'prism');
@@ -76,15 +76,13 @@ describe('PiecesClient against Prism (strict contract)', function () {
     }
   });
 
-  const client = (fetchFn?: FetchFn): PiecesClient =>
-    new PiecesClient({ baseUrl, timeoutMs: 5000, ...(fetchFn ? { fetch: fetchFn } : {}) });
+  const client = (rewrite?: (request: Outgoing) => Outgoing): PiecesClient =>
+    new PiecesClient({ baseUrl, timeoutMs: 5000, ...(rewrite ? { rewrite } : {}) });
   // Only the key calls: the identity check before them (GET /user) must answer as usual.
   const preferring =
-    (code: number): FetchFn =>
-    (input, init) =>
-      init?.method === 'POST'
-        ? fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), prefer: `code=${code}` } })
-        : fetch(input, init);
+    (code: number) =>
+    (request: Outgoing): Outgoing =>
+      request.method === 'POST' ? { ...request, headers: { ...request.headers, prefer: `code=${code}` } } : request;
   // The id in the contract's mock user: key calls go only for the user the service says is signed in.
   const USER = 'string';
 

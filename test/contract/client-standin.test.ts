@@ -12,7 +12,7 @@ import {
   UnauthorizedError,
   UserChangedError,
 } from '../../src/core/pieces/errors';
-import { type FetchFn, type RequestRecord, PiecesClient } from '../../src/core/pieces/client';
+import { type Outgoing, type RequestRecord, PiecesClient } from '../../src/core/pieces/client';
 import { type StandIn, DEFAULT_VERSION, GLOBAL_ID, UNAUTHORIZED_TEXT, startStandIn } from '../../stand-in/server';
 import { FAKE_KEY, FAKE_KEY_2, FAKE_ORG, assertNoSecrets, rawPost, rejectsWith } from './helpers';
 
@@ -22,12 +22,12 @@ describe('PiecesClient against the stand-in', function () {
   let standIn: StandIn;
   let records: RequestRecord[];
   let client: PiecesClient;
-  const makeClient = (options: { timeoutMs?: number; fetch?: FetchFn; baseUrl?: string } = {}): PiecesClient =>
+  const makeClient = (options: { timeoutMs?: number; rewrite?: (request: Outgoing) => Outgoing; baseUrl?: string } = {}): PiecesClient =>
     new PiecesClient({
       baseUrl: options.baseUrl ?? standIn.url,
       timeoutMs: options.timeoutMs ?? 3000,
       onRequest: (record) => records.push(record),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.rewrite ? { rewrite: options.rewrite } : {}),
     });
 
   before(async () => {
@@ -170,12 +170,10 @@ describe('PiecesClient against the stand-in', function () {
 
     it('unauthorized: the stand-in refuses a key call for a user it does not know (401), when the client is told to send it', async () => {
       // The identity check passes for the stand-in's user; the call then names another user on the wire.
-      const otherUser: FetchFn = (input, init) => {
-        const body = typeof init?.body === 'string' ? init.body.replace(standIn.userId, 'someone-else') : init?.body;
-        return fetch(input, { ...init, ...(body !== undefined ? { body } : {}) });
-      };
+      const otherUser = (request: Outgoing): Outgoing =>
+        request.body === undefined ? request : { ...request, body: request.body.replace(standIn.userId, 'someone-else') };
       assertNoSecrets(
-        await rejectsWith(() => makeClient({ fetch: otherUser }).createKey(standIn.userId, { apiKey: FAKE_KEY }), UnauthorizedError),
+        await rejectsWith(() => makeClient({ rewrite: otherUser }).createKey(standIn.userId, { apiKey: FAKE_KEY }), UnauthorizedError),
       );
       assert.equal(standIn.openAI, undefined);
     });
@@ -215,12 +213,10 @@ describe('PiecesClient against the stand-in', function () {
       assert.equal(raw.status, 422);
       assert.equal((await rawPost(`${standIn.url}${CREATE}`, { user: standIn.userId, open_AI: { apiKey: FAKE_KEY } })).status, 422);
 
-      const camelCase: FetchFn = (input, init) => {
-        const body = typeof init?.body === 'string' ? init.body.replace('"open_AI"', '"openAI"') : init?.body;
-        return fetch(input, { ...init, ...(body !== undefined ? { body } : {}) });
-      };
+      const camelCase = (request: Outgoing): Outgoing =>
+        request.body === undefined ? request : { ...request, body: request.body.replace('"open_AI"', '"openAI"') };
       const error = await rejectsWith(
-        () => makeClient({ fetch: camelCase }).createKey(standIn.userId, { apiKey: FAKE_KEY }),
+        () => makeClient({ rewrite: camelCase }).createKey(standIn.userId, { apiKey: FAKE_KEY }),
         InvalidInputError,
       );
       assert.match(error.message, /422/);

@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ServiceLocator } from '../../src/core/pieces/discovery';
-import { PiecesClient } from '../../src/core/pieces/client';
+import { IDENTITY_WHILE_CONNECTED, PiecesClient } from '../../src/core/pieces/client';
 import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import { SyncEngine } from '../../src/core/sync/engine';
 import type { Fault } from '../../stand-in/faults';
@@ -70,7 +70,12 @@ async function main(): Promise<void> {
   const standIn = await startStandIn({ port: 0 });
   const temp = await openTempStore();
   const store = temp.store;
-  const client = new PiecesClient({ baseUrl: new ServiceLocator({ configuredUrl: () => standIn.url }), timeoutMs: 500 });
+  // As the extension builds it: what GET /user said holds while its connection stays open.
+  const client = new PiecesClient({
+    baseUrl: new ServiceLocator({ configuredUrl: () => standIn.url }),
+    timeoutMs: 500,
+    identityMaxAgeMs: IDENTITY_WHILE_CONNECTED,
+  });
   const engine = new SyncEngine({ store, service: piecesServicePort(client), log: () => undefined });
   // As the extension does: every store change kicks the engine.
   const kicks = store.onDidChange(() => engine.kick());

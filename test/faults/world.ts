@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { MaskCache } from '../../src/core/keys/maskCache';
-import { PiecesClient } from '../../src/core/pieces/client';
+import { IDENTITY_WHILE_CONNECTED, PiecesClient } from '../../src/core/pieces/client';
 import { piecesServicePort } from '../../src/core/pieces/servicePort';
 import { ServiceLocator } from '../../src/core/pieces/discovery';
 import type { Disposable } from '../../src/core/emitter';
@@ -56,7 +56,12 @@ export class World {
     const temp = await openTempStore({ now: () => new Date(clock.now()) });
     // As the extension builds it: the address from a (pinned) locator; identity age on the same clock.
     const locator = new ServiceLocator({ configuredUrl: () => standIn.url });
-    const client = new PiecesClient({ baseUrl: locator, timeoutMs: CLIENT_TIMEOUT_MS, now: () => clock.now() });
+    const client = new PiecesClient({
+      baseUrl: locator,
+      timeoutMs: CLIENT_TIMEOUT_MS,
+      identityMaxAgeMs: IDENTITY_WHILE_CONNECTED,
+      now: () => clock.now(),
+    });
     const engine = new SyncEngine({
       store: temp.store,
       service: piecesServicePort(client),

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/constants';
+import { Commands, Views } from '../../src/constants';
 import type { TestingApi } from '../../src/extension';
 import type { TreeNode } from '../../src/views/keysTree';
 import type { StandIn } from '../../stand-in/server';
@@ -154,6 +154,40 @@ describe('key management in VS Code', function () {
     assert.deepEqual(await tree(), {});
     assert.deepEqual(keyCalls(), ['create 200', 'update 200', 'update 200', 'update 200', 'update 200', 'delete 200']);
     assertNoKeyBytesOutsideSecretStorage();
+  });
+
+  it('after one key changes, VS Code reads that row again and keeps the others as they were built', async () => {
+    await vscode.commands.executeCommand(`${Views.keys}.focus`); // a tree VS Code shows is one it reads
+    await api.store.add({ provider: 'openai', name: 'Alpha', secret: KEY_1 });
+    const beta = await api.store.add({ provider: 'openai', name: 'Beta', secret: KEY_2 });
+    await tree();
+    // The redraws the adds and their masks asked for have run: what VS Code reads from here on is the rotation's.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await api.tree.drawNow();
+    const node = (name: string): TreeNode =>
+      api.tree.getChildren(api.tree.getChildren()[0]).find((n) => n.kind === 'key' && n.record.name === name)!;
+    const alphaRow = api.tree.getTreeItem(node('Alpha'));
+    const read: string[] = [];
+    let lastRead = performance.now();
+    const getTreeItem = api.tree.getTreeItem.bind(api.tree);
+    api.tree.getTreeItem = (n: TreeNode): vscode.TreeItem => {
+      if (n.kind === 'key') read.push(n.record.name);
+      lastRead = performance.now();
+      return getTreeItem(n);
+    };
+    try {
+      // VS Code gathers the redraws it is told of over 200 ms before it reads them: the masks' may still come.
+      for (let i = 0; i < 50 && performance.now() - lastRead < 400; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      read.length = 0;
+      await run(Commands.updateKey, [{ input: KEY_3 }, { input: '' }], { record: beta }); // its message waits for the redraw
+      for (let i = 0; i < 100 && !read.includes('Beta'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(read.includes('Beta'), 'VS Code read the rotated row again');
+      assert.ok(!read.includes('Alpha'), `VS Code read rows that did not change: ${read.join(', ')}`);
+    } finally {
+      delete (api.tree as Partial<Pick<typeof api.tree, 'getTreeItem'>>).getTreeItem;
+    }
+    assert.equal(api.tree.getTreeItem(node('Alpha')), alphaRow, 'the unchanged row is the one built before');
+    assert.match(String(api.tree.getTreeItem(node('Beta')).description), /…0003/);
   });
 
   it('keeps a key of a provider Pieces OS does not accept local, and sends nothing', async () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { JsonBudget, MAX_ANSWER_BYTES, MAX_JSON_DEPTH, MAX_JSON_TOKENS, parseRetryAfter, readBody } from '../../src/core/pieces/answer';
+import { Readable } from 'node:stream';
+import { JsonBudget, MAX_ANSWER_BYTES, MAX_JSON_DEPTH, MAX_JSON_TOKENS, parseRetryAfter, readAnswer } from '../../src/core/pieces/answer';
 import { BACKOFF_MAX_MS } from '../../src/core/time';
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -101,51 +102,50 @@ describe('JsonBudget', () => {
   });
 });
 
-describe('readBody', () => {
-  const response = (chunks: string[], headers: Record<string, string> = {}): Response => {
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
-        controller.close();
-      },
-    });
-    return new Response(stream, { headers });
-  };
+describe('readAnswer', () => {
+  const body = (chunks: string[]): Readable => Readable.from(chunks.map((chunk) => Buffer.from(chunk)));
 
   it('reads a body under the limit whole, over several chunks', async () => {
-    assert.deepEqual(await readBody(response(['{"a":', '1}']), 100, true), { text: '{"a":1}' });
+    assert.deepEqual(await readAnswer(body(['{"a":', '1}']), NaN, 100, true), { text: '{"a":1}' });
   });
 
-  it('keeps only what fits of a chunk larger than the limit, and cancels the rest', async () => {
-    let cancelled = false;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        controller.enqueue(new Uint8Array(1000).fill(0x61));
-      },
-      cancel() {
-        cancelled = true;
+  it('keeps only what fits of a chunk larger than the limit, and destroys the rest (the connection closes)', async () => {
+    let pulled = 0;
+    const endless = new Readable({
+      read() {
+        pulled++;
+        this.push(Buffer.alloc(1000, 0x61));
       },
     });
-    const read = await readBody(new Response(stream), 10);
+    const read = await readAnswer(endless, NaN, 10, false);
     assert.deepEqual(read, { text: 'aaaaaaaaaa', problem: 'tooLarge' });
-    assert.equal(cancelled, true);
+    assert.equal(endless.destroyed, true);
+    assert.ok(pulled <= 2, `pulled ${pulled} chunks`);
   });
 
   it('refuses a declared length over the limit without reading', async () => {
     let pulled = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
+    const stream = new Readable({
+      read() {
         pulled++;
-        controller.enqueue(new Uint8Array(10));
+        this.push(Buffer.alloc(10));
       },
     });
-    const read = await readBody(new Response(stream, { headers: { 'content-length': '1000000' } }), 100);
+    const read = await readAnswer(stream, 1_000_000, 100, false);
     assert.deepEqual(read, { text: '', problem: 'tooLarge' });
-    assert.ok(pulled <= 1, `pulled ${pulled} chunks`);
+    assert.equal(stream.destroyed, true);
+    assert.equal(pulled, 0);
   });
 
   it('stops JSON that breaks the structure limits', async () => {
-    assert.equal((await readBody(response(['['.repeat(1000)]), 10_000, true)).problem, 'tooComplex');
-    assert.equal((await readBody(response(['['.repeat(1000)]), 10_000, false)).problem, undefined);
+    assert.equal((await readAnswer(body(['['.repeat(1000)]), NaN, 10_000, true)).problem, 'tooComplex');
+    assert.equal((await readAnswer(body(['['.repeat(1000)]), NaN, 10_000, false)).problem, undefined);
+  });
+
+  it('a body cut before its end is an error, not a short answer', async () => {
+    const cut = new Readable({ read() {} });
+    cut.push(Buffer.from('{"metadata":'));
+    setImmediate(() => cut.destroy());
+    await assert.rejects(readAnswer(cut, NaN, 100, true), /ended early/);
   });
 });

@@ -1,6 +1,7 @@
 // Reading what a service answers without trusting it: the body is read as a stream up to a byte
-// limit (the rest is cancelled unread), JSON is checked for size and nesting while it arrives, so
+// limit (the rest is not read, and the connection is closed), JSON is checked for size and nesting while it arrives, so
 // that parsing it cannot hold the extension host for long, and `Retry-After` is parsed and capped.
+import type { Readable } from 'node:stream';
 import { BACKOFF_MAX_MS } from '../time';
 
 /** The most of a JSON answer that is read; `GET /user` from Pieces OS is a few KB. */
@@ -14,9 +15,6 @@ export const MAX_TEXT_BYTES = 4096;
  */
 export const MAX_JSON_TOKENS = 10_000;
 export const MAX_JSON_DEPTH = 64;
-
-/** Up to this declared length, a body is read in one go rather than as a stream. */
-const SMALL_BODY_BYTES = 64 * 1024;
 
 export type BodyProblem = 'tooLarge' | 'tooComplex';
 
@@ -67,52 +65,43 @@ export class JsonBudget {
 }
 
 /**
- * The body of `response` as text, reading at most `limit` bytes: whatever is beyond is cancelled
- * unread (the connection is closed), so memory stays bounded however much or however fast the
- * service sends. `json` also stops at the JSON limits. Aborting the request's signal ends the read.
+ * An answer's body (`stream`, whose declared length is `declared`, NaN when none) as text, reading at
+ * most `limit` bytes: whatever is beyond is not read, and the stream is destroyed (which closes the
+ * connection), so memory stays bounded however much or however fast the service sends. `json` also
+ * stops at the JSON limits. Rejects when the stream fails or ends early (the connection was cut).
  */
-export async function readBody(response: Response, limit: number, json = false): Promise<BodyRead> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  const body = response.body;
-  if (!body) return { text: '' };
+export function readAnswer(stream: Readable, declared: number, limit: number, json: boolean): Promise<BodyRead> {
   if (declared > limit) {
-    await body.cancel().catch(() => undefined);
-    return { text: '', problem: 'tooLarge' };
+    stream.destroy();
+    return Promise.resolve({ text: '', problem: 'tooLarge' });
   }
-  // A fetch body is a stream of bytes (Node's types leave the chunks untyped).
-  // A small body whose length is declared is read in one go: HTTP framing ends it at that length, so it
-  // is bounded without the stream loop (most answers of Pieces OS: a few hundred bytes to a few KB).
-  if (Number.isFinite(declared) && declared <= SMALL_BODY_BYTES && declared <= limit) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.byteLength > limit) return { text: '', problem: 'tooLarge' };
-    if (json && !new JsonBudget().feed(bytes)) return { text: '', problem: 'tooComplex' };
-    return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') };
-  }
-  const reader = (body as ReadableStream<Uint8Array>).getReader();
-  const budget = json ? new JsonBudget() : undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let problem: BodyProblem | undefined;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const room = limit - size;
-    // However large one chunk is, only what fits is kept.
-    const part = value.byteLength > room ? value.subarray(0, room) : value;
-    if (budget && !budget.feed(part)) {
-      problem = 'tooComplex';
-    } else {
+  return new Promise<BodyRead>((resolve, reject) => {
+    const budget = json ? new JsonBudget() : undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (read: BodyRead | Error, destroy: boolean): void => {
+      if (done) return;
+      done = true;
+      if (destroy) stream.destroy();
+      if (read instanceof Error) reject(read);
+      else resolve(read);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (done) return;
+      // However large one chunk is, only what fits is kept.
+      const part = chunk.length > limit - size ? chunk.subarray(0, limit - size) : chunk;
+      if (budget && !budget.feed(part)) return finish({ text: '', problem: 'tooComplex' }, true);
       chunks.push(part);
-      size += part.byteLength;
-      if (part === value) continue;
-      problem = 'tooLarge';
-    }
-    await reader.cancel().catch(() => undefined);
-    break;
-  }
-  if (problem === 'tooComplex') return { text: '', problem };
-  const text = Buffer.concat(chunks, size).toString('utf8');
-  return problem ? { text, problem } : { text };
+      size += part.length;
+      if (part !== chunk) finish({ text: Buffer.concat(chunks, size).toString('utf8'), problem: 'tooLarge' }, true);
+    });
+    stream.on('end', () =>
+      finish({ text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8') }, false),
+    );
+    stream.on('error', (error) => finish(error, false));
+    stream.on('close', () => finish(Object.assign(new Error('the answer ended early'), { code: 'ECONNRESET' }), false));
+  });
 }
 
 /**

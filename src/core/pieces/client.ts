@@ -1,11 +1,16 @@
-// A small typed client for the Pieces OS calls this extension needs, over global `fetch`.
-// It never logs or throws a body: bodies can echo the key (see the contract's "Upstream oddities").
+// A small typed client for the Pieces OS calls this extension needs, over node:http with one kept-alive
+// connection per address (transport.ts). It never logs or throws a body: bodies can echo the key (see the
+// contract's "Upstream oddities").
 //
-// Identity before keys: the client remembers which address its verified user came from. A key call
-// goes only to an address whose `GET /user` answered, as Pieces OS does, for the very user the call
-// is for, just before the call (IDENTITY_MAX_AGE_MS is 0) and since the address last changed: the
-// client asks that address first. A key call is never retried, and never sent anywhere else.
-import { MAX_ANSWER_BYTES, MAX_TEXT_BYTES, readBody } from './answer';
+// Identity before keys, per connection: the client remembers which open connection answered `GET /user`,
+// as Pieces OS does, for which user. A key call is written only on a connection that answered for the very
+// user the call is for (within `identityMaxAgeMs`, and since the address last changed); on any other
+// connection (a new one, one closed and opened again, one the agent hands over unexpectedly) nothing is
+// written until `GET /user` has answered on it. A TCP connection belongs to the process that accepted it:
+// a process that took the port later cannot answer on it. A key call is never retried, and never sent
+// anywhere else.
+import type { Socket } from 'node:net';
+import { MAX_ANSWER_BYTES, MAX_TEXT_BYTES } from './answer';
 import {
   BadResponseError,
   CancelledError,
@@ -17,6 +22,7 @@ import {
   UserChangedError,
 } from './errors';
 import { classify, parseJson, statusError } from './failures';
+import { DeadlineError, NotAdmittedError, type Outgoing, Transport } from './transport';
 import * as l10n from '@vscode/l10n';
 import { cleanServiceName } from '../keys/redact';
 import { cleanServiceText } from '../keys/text';
@@ -31,7 +37,7 @@ import {
   checkUserResponse,
 } from './wire';
 
-export type FetchFn = typeof fetch;
+export type { Outgoing } from './transport';
 
 /** Where the service is. A fixed URL, or a locator that discovers it and forgets it on failure. */
 export interface BaseUrlSource {
@@ -56,10 +62,18 @@ export interface PiecesClientOptions {
   baseUrl: string | BaseUrlSource;
   /** Deadline for one call's whole answer (headers and body); default 5000 ms. */
   timeoutMs?: number;
-  fetch?: FetchFn;
   onRequest?: (record: RequestRecord) => void;
-  /** How long a user verified at an address stays verified for key calls; default IDENTITY_MAX_AGE_MS. */
+  /**
+   * How long a `GET /user` answer holds for key calls on the connection it came on, while that connection
+   * stays open; default IDENTITY_MAX_AGE_MS (0: every key call asks on its connection first). The
+   * extension passes IDENTITY_WHILE_CONNECTED.
+   */
   identityMaxAgeMs?: number;
+  /**
+   * A test seam: changes a request right before it is written (after the identity check), to send what
+   * the client never would. The client's own requests are sent as they are.
+   */
+  rewrite?: (request: Outgoing) => Outgoing;
   /** The most of a JSON answer that is read; default MAX_ANSWER_BYTES (1 MiB). */
   maxAnswerBytes?: number;
   now?: () => number;
@@ -91,12 +105,18 @@ export interface PiecesUser {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 /**
- * How long a user verified at an address is trusted for key calls. 0: every key call asks `GET /user`
- * first (one loopback round trip, well under a millisecond), so that a process that took the port over
- * since the last call, without any call failing in between, is asked before it could be sent a key.
- * What is left is the moment between that answer and the key call itself (see SECURITY.md).
+ * The client's default: a `GET /user` answer holds for no later key call. Every key call asks on the
+ * connection it is about to use, and is written on that very connection right after the answer.
  */
 export const IDENTITY_MAX_AGE_MS = 0;
+/**
+ * What the extension uses: an answer holds for as long as the connection it came on stays open. Only the
+ * process that accepted a connection can answer on it; when that process quits, its connections close,
+ * and a process that took the port since is asked on a new connection before it could be sent a key.
+ */
+export const IDENTITY_WHILE_CONNECTED = Infinity;
+/** A key call asks again when the connection it verified closed before the key could follow: this many times in all. */
+const IDENTITY_ATTEMPTS = 2;
 
 class FixedBaseUrl implements BaseUrlSource {
   constructor(private readonly url: string) {}
@@ -111,29 +131,33 @@ interface Answer {
   baseUrl: string;
   status: number;
   text: string;
+  /** The connection the answer came on. */
+  socket: Socket;
 }
 
+/** What `GET /user` said on one connection: for whom, when, and at which generation of the address. */
 interface Verified {
-  baseUrl: string;
-  generation: number | undefined;
   userId: string;
+  generation: number | undefined;
   at: number;
 }
 
 export class PiecesClient {
   private readonly source: BaseUrlSource;
   private readonly timeoutMs: number;
-  private readonly fetchFn: FetchFn;
+  private readonly transport = new Transport();
+  private readonly rewrite: ((request: Outgoing) => Outgoing) | undefined;
   private readonly onRequest: ((record: RequestRecord) => void) | undefined;
   private readonly identityMaxAgeMs: number;
   private readonly maxAnswerBytes: number;
   private readonly now: () => number;
-  private verified: Verified | undefined;
+  /** Which open connection answered `GET /user` for whom (a closed one is never handed out again). */
+  private verified = new WeakMap<Socket, Verified>();
 
   constructor(options: PiecesClientOptions) {
     this.source = typeof options.baseUrl === 'string' ? new FixedBaseUrl(trimSlash(options.baseUrl)) : options.baseUrl;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.rewrite = options.rewrite;
     this.onRequest = options.onRequest;
     this.identityMaxAgeMs = options.identityMaxAgeMs ?? IDENTITY_MAX_AGE_MS;
     this.maxAnswerBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
@@ -168,12 +192,7 @@ export class PiecesClient {
    * when nobody is signed in (no user, or a blank id), SessionExpiredError on 401.
    */
   async getUser(options?: CallOptions): Promise<PiecesUser> {
-    try {
-      return this.readUser(await this.get(PiecesPaths.user, options));
-    } catch (error) {
-      this.verified = undefined;
-      throw error;
-    }
+    return this.readUser(await this.get(PiecesPaths.user, options));
   }
 
   /** `GET /.well-known/health`: resolves when the service answers 200. */
@@ -194,9 +213,14 @@ export class PiecesClient {
     return this.source.resolve(signal);
   }
 
-  /** Forgets the verified user, so that the next key call asks `GET /user` first. */
+  /** Forgets what every connection answered, so that the next key call asks `GET /user` first. */
   forgetIdentity(): void {
-    this.verified = undefined;
+    this.verified = new WeakMap();
+  }
+
+  /** Closes the kept-alive connections (the extension stops). */
+  dispose(): void {
+    this.transport.dispose();
   }
 
   private async keyCall(
@@ -208,11 +232,9 @@ export class PiecesClient {
   ): Promise<ExternalProviderApiKeyResponse> {
     const operation = `POST ${path}`;
     const baseUrl = await this.source.resolve(options?.signal);
-    await this.verifyAt(baseUrl, user, operation, options);
-    // Sent to the address just verified, once: it is never retried, here or elsewhere.
     let answer: Answer;
     try {
-      answer = await this.send(baseUrl, 'POST', path, body, secrets, options);
+      answer = await this.sendOnVerified(baseUrl, path, user, body, secrets, operation, options);
     } catch (error) {
       if (error instanceof UnauthorizedError) await this.blameKey(baseUrl, user, operation, options);
       throw error;
@@ -223,23 +245,52 @@ export class PiecesClient {
     return parsed as ExternalProviderApiKeyResponse;
   }
 
-  /** Makes sure `baseUrl` answered `GET /user` for `user`, recently and since the address last changed. */
-  private async verifyAt(baseUrl: string, user: string, operation: string, options: CallOptions | undefined): Promise<void> {
-    const known = this.verified;
-    const fresh =
-      known !== undefined &&
-      known.baseUrl === baseUrl &&
-      known.generation === this.source.generation &&
-      this.now() - known.at < this.identityMaxAgeMs;
-    if (!fresh) {
+  /**
+   * The key call, written only on a connection that answered `GET /user` for `user`. When the connection
+   * the next request will most likely be handed is not such a one, `GET /user` is asked first (it goes on
+   * that connection, or on a new one); the key call then goes only if the agent hands it the connection that
+   * answered. If that connection closed in between, it asks again; nothing is ever written on another one.
+   * Sent once: a call that was written is never retried, here or elsewhere.
+   */
+  private async sendOnVerified(
+    baseUrl: string,
+    path: string,
+    user: string,
+    body: unknown,
+    secrets: Array<string | undefined>,
+    operation: string,
+    options: CallOptions | undefined,
+  ): Promise<Answer> {
+    for (let attempt = 1; ; attempt++) {
+      const likely = this.transport.likelyConnection(baseUrl);
+      const answered = likely && this.holds(likely, user) ? undefined : await this.checkUser(baseUrl, user, operation, options);
       try {
-        this.readUser(await this.send(baseUrl, 'GET', PiecesPaths.user, undefined, [], options));
+        return await this.send(baseUrl, 'POST', path, body, secrets, options, (socket) => socket === answered || this.holds(socket, user));
       } catch (error) {
-        this.verified = undefined;
-        throw error;
+        if (!(error instanceof NotAdmittedError)) throw error;
+        // Not an error of the key call, which was never written: of the identity check, which could not keep its connection.
+        if (attempt >= IDENTITY_ATTEMPTS) throw new ServiceUnreachableError('closed', baseUrl, `GET ${PiecesPaths.user}`);
       }
     }
-    if (this.verified?.baseUrl !== baseUrl || this.verified.userId !== user) throw new UserChangedError(baseUrl, operation);
+  }
+
+  /** Whether `socket` answered `GET /user` for `user`, recently enough and since the address last changed. */
+  private holds(socket: Socket, user: string): boolean {
+    const known = this.verified.get(socket);
+    return (
+      known !== undefined &&
+      !socket.destroyed &&
+      known.userId === user &&
+      known.generation === this.source.generation &&
+      this.now() - known.at < this.identityMaxAgeMs
+    );
+  }
+
+  /** Asks `GET /user` at `baseUrl` (refused before a key call when it names another user); the connection it answered on. */
+  private async checkUser(baseUrl: string, user: string, operation: string, options: CallOptions | undefined): Promise<Socket> {
+    const answer = await this.send(baseUrl, 'GET', PiecesPaths.user, undefined, [], options);
+    if (this.readUser(answer).id !== user) throw new UserChangedError(baseUrl, operation);
+    return answer.socket;
   }
 
   /**
@@ -247,17 +298,19 @@ export class PiecesClient {
    * Someone signing out or in between the check and the call would otherwise read as "key rejected".
    */
   private async blameKey(baseUrl: string, user: string, operation: string, options: CallOptions | undefined): Promise<void> {
+    let answered: PiecesUser;
     try {
-      this.readUser(await this.send(baseUrl, 'GET', PiecesPaths.user, undefined, [], options));
+      answered = this.readUser(await this.send(baseUrl, 'GET', PiecesPaths.user, undefined, [], options));
     } catch (error) {
-      this.verified = undefined;
       if (error instanceof NotSignedInError || error instanceof SessionExpiredError) throw error;
       return; // nothing better to say than the 401 itself
     }
-    if (this.verified?.userId !== user) throw new UserChangedError(baseUrl, operation);
+    if (answered.id !== user) throw new UserChangedError(baseUrl, operation);
   }
 
+  /** Reads a `GET /user` answer, and remembers for whom its connection answered (or that it did not). */
   private readUser(answer: Answer): PiecesUser {
+    this.verified.delete(answer.socket);
     const operation = `GET ${PiecesPaths.user}`;
     const body = parseJson(answer.text, operation, []);
     const problem = checkUserResponse(body);
@@ -266,7 +319,7 @@ export class PiecesClient {
     const id = user?.id;
     // Checked by checkUserResponse: a string when there is a user. Blank means nobody is signed in.
     if (!user || typeof id !== 'string' || id.trim() === '') throw new NotSignedInError(operation);
-    this.verified = { baseUrl: answer.baseUrl, generation: this.source.generation, userId: id, at: this.now() };
+    this.verified.set(answer.socket, { userId: id, generation: this.source.generation, at: this.now() });
     const result: PiecesUser = { id };
     const email = cleanServiceName(user.email);
     const name = cleanServiceName(user.name);
@@ -297,7 +350,10 @@ export class PiecesClient {
     }
   }
 
-  /** One request to `baseUrl`, with one deadline for its whole answer. */
+  /**
+   * One request to `baseUrl`, with one deadline for its whole answer. `admit` sees the connection the agent
+   * hands over before anything is written on it (NotAdmittedError when it refuses: nothing was sent).
+   */
   private async send(
     baseUrl: string,
     method: 'GET' | 'POST',
@@ -305,34 +361,29 @@ export class PiecesClient {
     body: unknown,
     secrets: Array<string | undefined>,
     options: CallOptions | undefined,
+    admit?: (socket: Socket) => boolean,
   ): Promise<Answer> {
     const operation = `${method} ${path}`;
     const started = performance.now();
     const callerSignal = options?.signal;
     if (callerSignal?.aborted) throw new CancelledError(operation);
-    // One controller and one timer per call: AbortSignal.timeout() and AbortSignal.any() cost more
-    // than the rest of the client together (measured; see bench/README.md).
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, options?.timeoutMs ?? this.timeoutMs);
-    const onAbort = (): void => controller.abort();
-    callerSignal?.addEventListener('abort', onAbort);
     let status: number | undefined;
     try {
-      // Never follow a redirect: a 307/308 would re-send the body, key included, wherever it points.
-      const init: RequestInit = { method, signal: controller.signal, redirect: 'manual' };
-      init.headers = body === undefined ? GET_HEADERS : POST_HEADERS;
-      if (body !== undefined) init.body = JSON.stringify(body);
-      const response = await this.fetchFn(`${baseUrl}${path}`, init);
-      status = response.status;
-      const ok = status >= 200 && status < 300;
-      const json = ok && (method === 'POST' || path === PiecesPaths.user);
-      const read = await readBody(response, json ? this.maxAnswerBytes : MAX_TEXT_BYTES, json);
-      if (!ok) throw statusError(status, response.headers, read.text, baseUrl, method, path, secrets);
-      if (read.problem && json) {
+      // node:http never follows a redirect: a 307/308 is an answer like any other, so the body is never re-sent elsewhere.
+      let outgoing: Outgoing =
+        body === undefined ? { method, path, headers: GET_HEADERS } : { method, path, headers: POST_HEADERS, body: JSON.stringify(body) };
+      if (this.rewrite) outgoing = this.rewrite(outgoing);
+      const json = (answered: number): boolean => answered >= 200 && answered < 300 && (method === 'POST' || path === PiecesPaths.user);
+      const incoming = await this.transport.exchange(baseUrl, outgoing, {
+        read: (answered) => ({ limit: json(answered) ? this.maxAnswerBytes : MAX_TEXT_BYTES, json: json(answered) }),
+        timeoutMs: options?.timeoutMs ?? this.timeoutMs,
+        signal: callerSignal,
+        ...(admit ? { admit } : {}),
+      });
+      status = incoming.status;
+      const read = incoming.body;
+      if (status < 200 || status >= 300) throw statusError(status, incoming, read.text, baseUrl, method, path, secrets);
+      if (read.problem && json(status)) {
         throw new BadResponseError(
           read.problem === 'tooLarge'
             ? l10n.t('the answer is larger than {0} KB; the rest was not read', Math.round(this.maxAnswerBytes / 1024))
@@ -342,20 +393,15 @@ export class PiecesClient {
         );
       }
       this.onRequest?.({ method, path, baseUrl, durationMs: Math.round(performance.now() - started), status });
-      return { baseUrl, status, text: read.text };
+      return { baseUrl, status, text: read.text, socket: incoming.socket };
     } catch (error) {
-      const failure = classify(error, baseUrl, operation, callerSignal, timedOut);
+      if (error instanceof NotAdmittedError) throw error; // nothing was sent: not a request, nor a failure of the service
+      const failure = classify(error, baseUrl, operation, callerSignal, error instanceof DeadlineError);
       const record: RequestRecord = { method, path, baseUrl, durationMs: Math.round(performance.now() - started), error: failure.message };
       if (status !== undefined) record.status = status;
       this.onRequest?.(record);
-      if (failure instanceof ServiceUnreachableError) {
-        if (this.verified?.baseUrl === baseUrl) this.verified = undefined;
-        this.source.invalidate();
-      }
+      if (failure instanceof ServiceUnreachableError) this.source.invalidate();
       throw failure;
-    } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onAbort);
     }
   }
 }

@@ -28,11 +28,14 @@ export abstract class PiecesError extends Error {
   }
 }
 
-/** Nothing answered: refused, reset, dropped, timed out, or not found by discovery. */
+/**
+ * Nothing answered: refused, reset, dropped, timed out, or not found by discovery; or ('closed') the
+ * connection that answered `GET /user` closed before a key call could follow on it, so nothing was sent.
+ */
 export class ServiceUnreachableError extends PiecesError {
   readonly kind = 'unreachable';
   constructor(
-    readonly reason: 'refused' | 'reset' | 'timeout' | 'notFound' | 'network',
+    readonly reason: 'refused' | 'reset' | 'timeout' | 'notFound' | 'network' | 'closed',
     readonly baseUrl: string | undefined,
     operation?: string,
   ) {
@@ -52,6 +55,11 @@ function unreachableMessage(reason: ServiceUnreachableError['reason'], baseUrl: 
       return l10n.t('Pieces OS is not running at {0} (connection refused). Start Pieces OS.', baseUrl ?? '?');
     case 'reset':
       return l10n.t('Pieces OS at {0} closed the connection before answering.', baseUrl ?? '?');
+    case 'closed':
+      return l10n.t(
+        'Pieces OS at {0} closed the connection after saying who is signed in, before the key could follow on it; nothing was sent.',
+        baseUrl ?? '?',
+      );
     case 'network':
       return l10n.t('Pieces OS at {0} could not be reached.', baseUrl ?? '?');
   }

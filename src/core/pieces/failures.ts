@@ -19,10 +19,10 @@ import { PiecesPaths } from './wire';
 
 const KEY_PATHS: ReadonlySet<string> = new Set([PiecesPaths.create, PiecesPaths.update, PiecesPaths.delete]);
 
-/** The typed error for a status outside 2xx. Service text is clipped, then redacted. */
+/** The typed error for a status outside 2xx (`answer` gives its headers). Service text is clipped, then redacted. */
 export function statusError(
   status: number,
-  headers: Headers,
+  answer: { header(name: string): string | null },
   text: string,
   baseUrl: string,
   method: string,
@@ -32,7 +32,7 @@ export function statusError(
   const operation = `${method} ${path}`;
   const said = excerpt(text, secrets);
   if (status === 401) return KEY_PATHS.has(path) ? new UnauthorizedError(said, operation) : new SessionExpiredError(said, operation);
-  if (status === 429 || status === 503) return new ServiceBusyError(status, parseRetryAfter(headers.get('retry-after')), said, operation);
+  if (status === 429 || status === 503) return new ServiceBusyError(status, parseRetryAfter(answer.header('retry-after')), said, operation);
   if (status === 404) return new NotFoundError(baseUrl, operation);
   if (status >= 400 && status < 500) {
     return new InvalidInputError(
@@ -56,13 +56,13 @@ export function classify(
   if (timedOut) return new ServiceUnreachableError('timeout', baseUrl, operation);
   const code = errorCode(error);
   if (code === 'ECONNREFUSED') return new ServiceUnreachableError('refused', baseUrl, operation);
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
     return new ServiceUnreachableError('reset', baseUrl, operation);
   }
   return new ServiceUnreachableError('network', baseUrl, operation);
 }
 
-/** The system or undici error code behind a `fetch failed`, however deep it sits. */
+/** The system error code behind a failed request, however deep it sits. */
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {

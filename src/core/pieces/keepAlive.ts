@@ -5,8 +5,9 @@
 //
 // Its end does not mean that Pieces OS quit: a server also closes connections that stayed idle too long.
 // The owner (ConnectionMonitor) tells the two apart by opening it again at once: Pieces OS answers, or
-// nothing listens any more. The Agent is the one a later change can send key calls over, so that what
-// the client verified about the answering process belongs to this very connection.
+// nothing listens any more. Calls do not use it: the client keeps its own connection (transport.ts), so
+// that a call that has to cut its connection (an answer too large, a deadline) never reads as Pieces OS
+// quitting, and this one stays idle, its end meaningful.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
@@ -47,11 +48,6 @@ export class KeepAliveConnection implements IdleConnection {
   readonly onDidEnd: Event<void> = this.ended.event;
 
   constructor(private readonly options: KeepAliveOptions = {}) {}
-
-  /** The agent that holds the connection (one socket), while one is open. */
-  get connectionAgent(): http.Agent | undefined {
-    return this.agent;
-  }
 
   isOpenTo(baseUrl: string): boolean {
     return baseUrl === this.baseUrl && this.socket !== undefined && !this.socket.destroyed;

@@ -42,8 +42,11 @@ export interface StoreBundle extends Disposable {
   store: KeyStore;
   /** The sender lease: one window at a time sends to Pieces OS. */
   lease: GenerationLock;
-  /** Loads the records, migrates the old layout, recovers what a crash left, and starts watching. */
-  open(options?: { memento?: MementoPort }): Promise<OpenedStore>;
+  /**
+   * Loads the records, migrates the old layout, recovers what a crash left, and starts watching. `onLoaded`
+   * is called as soon as the records are read, before the store lock is taken for the rest.
+   */
+  open(options?: { memento?: MementoPort; onLoaded?: () => void }): Promise<OpenedStore>;
   /** Runs recovery again (window focus: a keyring that was locked may be open now). */
   recover(): Promise<RecoveryReport>;
 }
@@ -129,6 +132,7 @@ export function createStore(setup: StoreSetup): StoreBundle {
     async open(options = {}) {
       const report: OpenedStore = await openStore(store, folder, {
         ...(options.memento ? { memento: options.memento } : {}),
+        ...(options.onLoaded ? { onLoaded: options.onLoaded } : {}),
         deleteSecret: (name) => setup.secrets.delete(name),
         now,
         log,

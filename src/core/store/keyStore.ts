@@ -8,7 +8,7 @@ import { Emitter, type Disposable, type Event } from '../emitter';
 import * as l10n from '@vscode/l10n';
 import { PROVIDERS, type ProviderId, type ProviderInfo } from '../providers/catalogue';
 import type { StoreMutex } from './mutex';
-import type { RecordCache } from './recordCache';
+import type { RecordCache, RecordsChanged } from './recordCache';
 import { ForeignEntryError } from './ownEntries';
 import type { RecordFolderPort } from './recordFolder';
 import {
@@ -85,8 +85,8 @@ export class KeyStore implements Disposable {
   private readonly subscriptions: Disposable[] = [];
   private readOnlyReason: string | undefined;
 
-  /** Fires after any record changed, in this window or another. */
-  readonly onDidChange: Event<void>;
+  /** Fires after any record changed, in this window or another, with the names of the records that did. */
+  readonly onDidChange: Event<RecordsChanged>;
   /** Fires with a key id when its secret changed (here or in another window). */
   readonly onDidChangeSecret: Event<string> = this.secretChanged.event;
 

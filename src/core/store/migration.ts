@@ -74,10 +74,13 @@ export async function openStore(
     deleteSecret?: (name: string) => PromiseLike<void>;
     now?: () => Date;
     log?: (message: string) => void;
+    /** The records are read: the keys can be shown (what migration and recovery then change follows). */
+    onLoaded?: () => void;
   } = {},
 ): Promise<OpenReport> {
   const log = options.log ?? (() => undefined);
   await store.refresh();
+  options.onLoaded?.();
   const newer = checkMeta(await readMeta(folder));
   if (newer) {
     store.setReadOnly(newer);

@@ -5,7 +5,7 @@
 // points at), never deleted; where it sits exactly where the store must write, it is moved aside under
 // a hidden name, so the store keeps working and nothing that was there is lost.
 import { randomUUID } from 'node:crypto';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { type Stats, closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 
 export type EntryKind = 'file' | 'directory' | 'other' | 'absent';
@@ -36,42 +36,111 @@ export async function readOwnFile(file: string, maxBytes: number): Promise<strin
   }
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, fsConstants.O_RDONLY | NOFOLLOW | NONBLOCK);
+    handle = await fs.open(file, OPEN_FLAGS);
   } catch (error) {
-    if (isCode(error, 'ENOENT')) return undefined;
-    // ELOOP: a link (O_NOFOLLOW); EISDIR: a folder (Windows); ENXIO: a socket; ENOTDIR: a file where a folder was expected.
-    if (isCode(error, 'ELOOP') || isCode(error, 'EISDIR') || isCode(error, 'ENXIO') || isCode(error, 'ENOTDIR')) {
-      throw new ForeignEntryError(path.basename(file));
-    }
-    throw error;
+    return notOpened(error, file);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile() || stat.size > maxBytes) throw new ForeignEntryError(path.basename(file));
-    // Read at most one byte more than allowed: a file that grew since the stat is not read whole.
-    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+    const buffer = bufferFor(stat, file, maxBytes);
     let length = 0;
-    while (length < buffer.length) {
+    for (;;) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
       length += bytesRead;
+      if (readAll(bytesRead, length, buffer)) break;
     }
-    if (length > maxBytes) throw new ForeignEntryError(path.basename(file));
-    return buffer.toString('utf8', 0, length);
+    return textOf(buffer, length, file, maxBytes);
   } finally {
     await handle.close();
   }
 }
 
+/**
+ * readOwnFile without waiting on the thread pool, for many small files at once (the store's open reads
+ * every record): a synchronous open, stat and read each take microseconds on a local disk, where the
+ * thread pool's round trips take tens. Same checks, same answers.
+ */
+export function readOwnFileSync(file: string, maxBytes: number): string | undefined {
+  if (NOFOLLOW === 0) {
+    const kind = entryKindSync(file);
+    if (kind === 'absent') return undefined;
+    if (kind !== 'file') throw new ForeignEntryError(path.basename(file));
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, OPEN_FLAGS);
+  } catch (error) {
+    return notOpened(error, file);
+  }
+  try {
+    const buffer = bufferFor(fstatSync(fd), file, maxBytes);
+    let length = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
+      length += bytesRead;
+      if (readAll(bytesRead, length, buffer)) break;
+    }
+    return textOf(buffer, length, file, maxBytes);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const OPEN_FLAGS = fsConstants.O_RDONLY | NOFOLLOW | NONBLOCK;
+
+/** Why a record could not be opened: nothing there (undefined), not a file of ours, or the error itself. */
+function notOpened(error: unknown, file: string): undefined {
+  if (isCode(error, 'ENOENT')) return undefined;
+  // ELOOP: a link (O_NOFOLLOW); EISDIR: a folder (Windows); ENXIO: a socket; ENOTDIR: a file where a folder was expected.
+  if (isCode(error, 'ELOOP') || isCode(error, 'EISDIR') || isCode(error, 'ENXIO') || isCode(error, 'ENOTDIR')) {
+    throw new ForeignEntryError(path.basename(file));
+  }
+  throw error;
+}
+
+/** Room for the file and one byte more: a file that grew since the stat is not read whole. */
+function bufferFor(stat: Stats, file: string, maxBytes: number): Buffer {
+  if (!stat.isFile() || stat.size > maxBytes) throw new ForeignEntryError(path.basename(file));
+  return Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
+}
+
+/**
+ * Whether reading is done: the size the stat gave is in (the store replaces a record by a rename, never in
+ * place, so there is nothing after it to wait for), or the file ended sooner.
+ */
+function readAll(bytesRead: number, length: number, buffer: Buffer): boolean {
+  return bytesRead === 0 || length >= buffer.length - 1;
+}
+
+function textOf(buffer: Buffer, length: number, file: string, maxBytes: number): string {
+  if (length > maxBytes) throw new ForeignEntryError(path.basename(file));
+  return buffer.toString('utf8', 0, length);
+}
+
 /** What is at `file`, without following a link. */
 export async function entryKind(file: string): Promise<EntryKind> {
   try {
-    const stat = await fs.lstat(file);
-    return stat.isFile() ? 'file' : stat.isDirectory() ? 'directory' : 'other';
+    return kindOf(await fs.lstat(file));
   } catch (error) {
-    if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return 'absent';
-    throw error;
+    return absentOrThrow(error);
   }
+}
+
+function entryKindSync(file: string): EntryKind {
+  try {
+    return kindOf(lstatSync(file));
+  } catch (error) {
+    return absentOrThrow(error);
+  }
+}
+
+function kindOf(stat: Stats): EntryKind {
+  return stat.isFile() ? 'file' : stat.isDirectory() ? 'directory' : 'other';
+}
+
+function absentOrThrow(error: unknown): EntryKind {
+  if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return 'absent';
+  throw error;
 }
 
 /** The hidden name an entry in the store's way is moved to (recognised, so never reported twice). */

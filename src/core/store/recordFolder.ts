@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { watch as watchFolder, promises as fs, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { Disposable } from '../emitter';
-import { MOVED_ASIDE, entryKind, ensureOwnFolder, isCode, moveAside, readOwnFile, reportOnce } from './ownEntries';
+import { MOVED_ASIDE, entryKind, ensureOwnFolder, isCode, moveAside, readOwnFile, readOwnFileSync, reportOnce } from './ownEntries';
 
 /** What the store needs of a folder of records; tests wrap it to inject faults and count writes. */
 export interface RecordFolderPort {
@@ -17,6 +17,11 @@ export interface RecordFolderPort {
    * that is not a record file sits at its name (a folder, a link, a file too large to be one).
    */
   read(name: string): Promise<string | undefined>;
+  /**
+   * Reads many records at once, as `read` does each (the text, undefined, or the error it would throw), in
+   * order. Optional: a folder that can read many small files faster together than one by one offers it.
+   */
+  readMany?(names: readonly string[]): Promise<Array<string | undefined | Error>>;
   /** Replaces the record atomically (a folder in its place is moved aside first). */
   write(name: string, text: string): Promise<void>;
   /** Removes the record; removing a missing record is not an error, and a folder at its name is left alone. */
@@ -63,6 +68,28 @@ export class FsRecordFolder implements RecordFolderPort {
 
   read(name: string): Promise<string | undefined> {
     return readOwnFile(this.file(name), MAX_RECORD_BYTES);
+  }
+
+  /**
+   * Many records read synchronously, one after another: a few microseconds each on a local disk, against
+   * tens for each step of an asynchronous read (10,000 records: well under 0.1 s instead of seconds). The
+   * caller keeps each batch small, so the extension host is never held for long.
+   */
+  readMany(names: readonly string[]): Promise<Array<string | undefined | Error>> {
+    // After what else waits in the event loop: the batches of a large store take turns with the rest of the host.
+    return new Promise((resolve) =>
+      setImmediate(() =>
+        resolve(
+          names.map((name) => {
+            try {
+              return readOwnFileSync(this.file(name), MAX_RECORD_BYTES);
+            } catch (error) {
+              return error instanceof Error ? error : new Error(String(error));
+            }
+          }),
+        ),
+      ),
+    );
   }
 
   async write(name: string, text: string): Promise<void> {

@@ -3,10 +3,13 @@
 // a file where a folder belongs. None of them may wedge the lock, the sender lease or the records;
 // none is parsed or followed; what sits where the store must write is moved aside, never deleted.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GenerationLock } from '../../../src/core/store/lock';
 import { StoreMutex } from '../../../src/core/store/mutex';
+import { ForeignEntryError } from '../../../src/core/store/ownEntries';
+import { FsRecordFolder, MAX_RECORD_BYTES } from '../../../src/core/store/recordFolder';
 import { secretName, wrapSecret } from '../../../src/core/store/secretVault';
 import { SyncEngine } from '../../../src/core/sync/engine';
 import { FakeService } from '../../support/fakeService';
@@ -206,6 +209,37 @@ describe('entries the store did not write', () => {
       } finally {
         temp.close();
       }
+    });
+
+    it('reading many records at once (the open) answers as reading each does, for every kind of entry', async () => {
+      const dir = path.join(root, 'records');
+      mkdirSync(path.join(dir, `key-${FAKE_ID.replace('f00d', 'f01d')}.json`), { recursive: true }); // a folder
+      writeFileSync(path.join(dir, `key-${FAKE_ID}.json`), lookalike(FAKE_ID, 'Ours'));
+      writeFileSync(path.join(outside, 'record.json'), lookalike(FAKE_ID, 'Planted'));
+      symlinkSync(path.join(outside, 'record.json'), path.join(dir, `key-${FAKE_ID.replace('f00d', 'f02d')}.json`));
+      symlinkSync(path.join(outside, 'missing.json'), path.join(dir, `key-${FAKE_ID.replace('f00d', 'f03d')}.json`));
+      writeFileSync(path.join(dir, `key-${FAKE_ID.replace('f00d', 'f04d')}.json`), 'x'.repeat(MAX_RECORD_BYTES + 1));
+      writeFileSync(path.join(dir, `key-${FAKE_ID.replace('f00d', 'f05d')}.json`), '');
+      if (process.platform !== 'win32') execFileSync('mkfifo', [path.join(dir, `key-${FAKE_ID.replace('f00d', 'f06d')}.json`)]);
+      const folder = new FsRecordFolder(dir, { base: root });
+      const names = [...(await folder.list()), `key-${FAKE_ID.replace('f00d', 'f07d')}.json`]; // the last: nothing there
+      const each = await Promise.all(
+        names.map((name) =>
+          folder.read(name).then(
+            (text) => text,
+            (error: unknown) => error as Error,
+          ),
+        ),
+      );
+      const many = await folder.readMany(names);
+      const shape = (answer: string | undefined | Error): string =>
+        answer instanceof Error ? `${answer.name}: ${answer.message}` : answer === undefined ? 'nothing' : `text ${answer}`;
+      assert.deepEqual(many.map(shape), each.map(shape));
+      assert.ok(each.filter((answer) => answer instanceof ForeignEntryError).length >= 4, each.map(shape).join('\n'));
+      assert.deepEqual(
+        many.filter((answer) => typeof answer === 'string'),
+        [lookalike(FAKE_ID, 'Ours'), ''],
+      );
     });
 
     it('a file too large to be a record is not read', async () => {

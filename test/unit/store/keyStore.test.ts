@@ -123,6 +123,27 @@ describe('key store (per-record files)', () => {
     assert.equal(secrets.data.get(secretName(a.id)), before);
   });
 
+  it('opening tells as soon as the records are read, every key listed, before the store lock is taken for the rest', async () => {
+    const first = await open();
+    for (let i = 0; i < 5; i++) await first.store.add({ provider: 'openai', name: `key-${i}`, secret: `${KEY_A}${i}` });
+    first.close();
+    const later = await open({ root: first.root, open: false });
+    let listedWhenLoaded = -1;
+    let lockTaken = false;
+    const change = later.store.change.bind(later.store);
+    later.store.change = (work) => {
+      lockTaken = true;
+      return change(work);
+    };
+    await later.bundle.open({
+      onLoaded: () => {
+        listedWhenLoaded = lockTaken ? -2 : later.store.list().length;
+      },
+    });
+    assert.equal(listedWhenLoaded, 5, 'the keys could be shown before the lock, migration and recovery');
+    assert.equal(lockTaken, true, 'and the rest of the open still ran');
+  });
+
   it("two windows over one folder see each other's changes and lose no row when both add at once", async () => {
     const root = tempRoot();
     const backend = new SecretBackend();
