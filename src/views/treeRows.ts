@@ -118,8 +118,12 @@ export class TreeRows<Item> implements Disposable {
     ];
   }
 
-  /** Every row is built again at the next redraw (settings or marks from other parts changed). */
+  /**
+   * Every row is built again (settings or marks from other parts changed, which the kept rows cannot see): from
+   * now on, also when read before the next redraw, which then names everything.
+   */
   invalidate(): void {
+    this.restart();
     this.everything = true;
   }
 

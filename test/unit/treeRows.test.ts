@@ -200,4 +200,17 @@ describe('tree rows: built once, redrawn where they changed', () => {
     now += 31 * 86_400_000; // a month later: every row is due for rotation
     assert.equal(rows.changes().all, true);
   });
+
+  it('after a request for everything, a row read before the redraw is built anew (marks of other parts changed)', async () => {
+    await shown(2);
+    const [provider] = rows.children(undefined);
+    const [first] = rows.children(provider);
+    const before = rows.item(first!);
+    // Another part's marks changed (terminals): the tree invalidates, and the redraw comes 50 ms later. A read in
+    // between (a test, or VS Code reading for another reason) must not get the row built before the change.
+    rows.invalidate();
+    assert.notEqual(rows.item(first!), before, 'the row kept from before the request');
+    assert.deepEqual(built, ['key-000']);
+    assert.equal(rows.changes().all, true, 'and the redraw is of everything');
+  });
 });
