@@ -25,17 +25,22 @@ const CREATE = '/external_provider/api_key/create';
 const calls = (standIn: StandIn): string[] => standIn.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status}`);
 const posts = (standIn: StandIn): number => standIn.requests.filter((entry) => entry.method === 'POST').length;
 
-describe('PiecesClient: identity before keys', function () {
-  this.timeout(20_000);
+/** Starts stand-ins for the enclosing describe block; each test's are stopped after it. */
+function standIns(): (options?: Parameters<typeof startStandIn>[0]) => Promise<StandIn> {
   const started: StandIn[] = [];
-  const standIn = async (options: Parameters<typeof startStandIn>[0] = {}): Promise<StandIn> => {
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((service) => service.stop()));
+  });
+  return async (options = {}) => {
     const service = await startStandIn(options);
     started.push(service);
     return service;
   };
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((service) => service.stop()));
-  });
+}
+
+describe('PiecesClient: identity before keys', function () {
+  this.timeout(20_000);
+  const standIn = standIns();
 
   /** A client whose locator "discovers" whatever `where.url` says at the time, as re-discovery would. */
   function clientFor(
@@ -277,15 +282,10 @@ describe('PiecesClient: identity before keys', function () {
 // default (asked before every key call); these show that the extension's rule keeps every guarantee.
 describe('PiecesClient: identity per connection (the extension: an answer holds while its connection is open)', function () {
   this.timeout(20_000);
-  const started: StandIn[] = [];
-  const standIn = async (options: Parameters<typeof startStandIn>[0] = {}): Promise<StandIn> => {
-    const service = await startStandIn(options);
-    started.push(service);
-    return service;
-  };
+  const standIn = standIns();
   const servers: Array<{ close(): Promise<void> }> = [];
   afterEach(async () => {
-    await Promise.all([...started.splice(0).map((service) => service.stop()), ...servers.splice(0).map((server) => server.close())]);
+    await Promise.all(servers.splice(0).map((server) => server.close()));
   });
   const connected = (baseUrl: string | ServiceLocator): PiecesClient =>
     new PiecesClient({ baseUrl, timeoutMs: 2000, identityMaxAgeMs: IDENTITY_WHILE_CONNECTED });

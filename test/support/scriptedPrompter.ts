@@ -53,14 +53,7 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async pick<T>(options: PickOptions<T>): Promise<T | undefined | Back> {
-    this.asked.push({
-      kind: 'pick',
-      title: options.title,
-      ...step(options),
-      labels: options.items.map((i) => i.label),
-      items: offered(options.items),
-      ...(options.placeholder ? { placeholder: options.placeholder } : {}),
-    });
+    this.asked.push(askedPick('pick', options));
     const answer = this.next(`pick "${options.title}"`);
     if (answer === 'escape') return undefined;
     if (answer === 'back') return BACK;
@@ -76,14 +69,7 @@ export class ScriptedPrompter implements Prompter {
   }
 
   async pickMany<T>(options: PickOptions<T>): Promise<T[] | undefined | Back> {
-    this.asked.push({
-      kind: 'pickMany',
-      title: options.title,
-      ...step(options),
-      labels: options.items.map((i) => i.label),
-      items: offered(options.items),
-      ...(options.placeholder ? { placeholder: options.placeholder } : {}),
-    });
+    this.asked.push(askedPick('pickMany', options));
     const answer = this.next(`pickMany "${options.title}"`);
     if (answer === 'escape') return undefined;
     if (answer === 'back') return BACK;
@@ -157,6 +143,18 @@ export class ScriptedPrompter implements Prompter {
     if (answer === undefined) throw new Error(`the script has no answer left for ${what}`);
     return answer;
   }
+}
+
+/** What a pick or a multi-pick showed: its title, step, items and placeholder. */
+function askedPick(kind: 'pick' | 'pickMany', options: PickOptions<unknown>): Asked {
+  return {
+    kind,
+    title: options.title,
+    ...step(options),
+    labels: options.items.map((i) => i.label),
+    items: offered(options.items),
+    ...(options.placeholder ? { placeholder: options.placeholder } : {}),
+  };
 }
 
 function offered(items: Array<PickItem<unknown>>): Array<{ label: string; icon?: string; description?: string; detail?: string }> {
